@@ -1,0 +1,26 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Rank1Explorer",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rank1", targets: ["rank1"]),
+        .library(name: "Retrieval", targets: ["Retrieval"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Small C helpers: hardware CRC32C for index checksums.
+        .target(name: "CSupport", path: "Sources/CSupport"),
+        // Retrieval core: analysis, streaming index build, mmap'd index, BM25 search, evaluation. No terminal code.
+        .target(name: "Retrieval", dependencies: ["CSupport"], path: "Sources/Retrieval"),
+        .executableTarget(
+            name: "rank1",
+            dependencies: ["Retrieval", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/rank1"),
+        .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,57 @@
+/// Relevance judgments: query id → document id → grade. Reads BEIR TSV (`query-id corpus-id score`,
+/// with or without its header) and TREC qrels (`qid 0 docid grade`).
+public struct Qrels: Sendable {
+    public var judgments: [String: [String: Int]] = [:]
+    public init() {}
+
+    public init(path: String) throws {
+        var lines = try LineReader(path: path)
+        defer { lines.close() }
+        while let raw = lines.nextLine() {
+            let line = String(decoding: raw, as: UTF8.self)
+            // BEIR qrels are tab-separated and ids may contain spaces; TREC qrels use spaces.
+            let cols = (line.contains("\t") ? line.split(separator: "\t") : line.split(separator: " ")).map(String.init)
+            if cols.isEmpty { continue }
+            let location = "\(path):\(lines.lineNumber)"
+            let (q, d, g): (String, String, String)
+            switch cols.count {
+            case 3: (q, d, g) = (cols[0], cols[1], cols[2])
+            case 4: (q, d, g) = (cols[0], cols[2], cols[3])
+            default: throw CorpusError(location, "expected 3 (BEIR) or 4 (TREC) columns, found \(cols.count)")
+            }
+            guard let grade = Int(g) ?? Double(g).map({ Int($0) }) else {
+                if lines.lineNumber == 1 { continue }  // header
+                throw CorpusError(location, "relevance grade \"\(g)\" is not a number")
+            }
+            judgments[q, default: [:]][d] = grade
+        }
+    }
+
+    public func relevant(_ query: String) -> [String: Int] { judgments[query] ?? [:] }
+}
+
+/// A ranked run: query id → hits (document id, score), in the file's order.
+public struct Run: Sendable {
+    public var results: [String: [(doc: String, score: Double)]] = [:]
+    public var queryOrder: [String] = []
+    public init() {}
+
+    public init(trecPath path: String) throws {
+        var lines = try LineReader(path: path)
+        defer { lines.close() }
+        while let raw = lines.nextLine() {
+            let cols = String(decoding: raw, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if cols.isEmpty { continue }
+            guard cols.count >= 6, let score = Double(cols[4]) else {
+                throw CorpusError("\(path):\(lines.lineNumber)", "expected a TREC run line: qid Q0 docid rank score tag")
+            }
+            // A document id may contain spaces: it is everything between "Q0" and the last three fields.
+            add(query: String(cols[0]), doc: cols[2..<cols.count - 3].joined(separator: " "), score: score)
+        }
+    }
+
+    public mutating func add(query: String, doc: String, score: Double) {
+        if results[query] == nil { queryOrder.append(query) }
+        results[query, default: []].append((doc, score))
+    }
+}

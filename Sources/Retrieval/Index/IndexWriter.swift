@@ -1,0 +1,411 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct IndexBuildOptions: Sendable {
+    /// Posting bytes held in memory before a run is spilled to a temporary file.
+    public var memoryBudgetBytes: Int = 256 << 20
+    /// Free-form provenance stored in the index (e.g. the corpus path and format).
+    public var source: String = ""
+    public init() {}
+}
+
+public struct IndexBuildReport: Sendable {
+    public var documents: Int
+    public var documentsWithTerms: Int
+    public var terms: Int
+    public var tokens: UInt64
+    public var runs: Int
+    public var bytes: Int
+    public var path: String
+}
+
+/// Builds an index in one streaming pass: documents go straight to the document store on disk, postings
+/// accumulate per term in memory and are spilled to run files past the memory budget, then merged into
+/// the final file. The result appears atomically (rename) only when complete.
+public final class IndexWriter {
+    public let directory: String
+    public let analyzer: any Analyzer
+    private let options: IndexBuildOptions
+    private let finalPath: String
+    private let tempPath: String
+    private let out: FileWriter
+
+    private var docOffsets: [UInt64] = [0]
+    private var norms: [UInt8] = []
+    private var ids = ByteStringTable(capacity: 1 << 14)
+    private var docCount = 0
+    private var fieldDocCount = 0
+    private var totalTokens: UInt64 = 0
+
+    // Term dictionary and the cache of raw token → term id (-1: dropped by analysis).
+    private var terms = ByteStringTable(capacity: 1 << 16)
+    private var rawTokens = ByteStringTable(capacity: 1 << 16)
+    private var rawToTerm: [Int32] = []
+    private static let rawCacheLimit = 1 << 22
+
+    // In-memory postings of the current run, per term id.
+    private var postings: [[UInt8]] = []
+    private var lastDoc: [Int32] = []
+    private var seenInDoc: [Int32] = []
+    private var tfInDoc: [UInt32] = []
+    private var memoryBytes = 0
+    private var docTerms: [Int32] = []
+    private var record: [UInt8] = []
+
+    // Spilled runs: file path and, per term id, the (offset, length) of its chunk.
+    private var runs: [(path: String, chunks: [(UInt64, UInt32)])] = []
+
+    public init(directory: String, analyzer: any Analyzer = EnglishAnalyzer(), options: IndexBuildOptions = .init()) throws {
+        self.directory = directory
+        self.analyzer = analyzer
+        self.options = options
+        try FileSystem.makeDirectories(directory)
+        IndexWriter.removeStaleTemporaries(in: directory)
+        finalPath = directory + "/" + IndexFormat.fileName
+        tempPath = finalPath + ".tmp-\(getpid())"
+        out = try FileWriter(path: tempPath)
+        try out.write([UInt8](repeating: 0, count: IndexFormat.headerSize))
+        out.beginSection()
+    }
+
+    /// Temporary files of builds whose process is gone (killed mid-build).
+    static func removeStaleTemporaries(in directory: String) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        var stale: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
+            guard name.hasPrefix(IndexFormat.fileName + ".tmp-") || name.hasPrefix(".r1run-") else { continue }
+            let pidText = name.hasPrefix(".r1run-")
+                ? String(name.dropFirst(7).prefix(while: { $0 != "-" }))
+                : String(name.dropFirst(IndexFormat.fileName.count + 5))
+            if let pid = Int32(pidText), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
+                stale.append(directory + "/" + name)
+            }
+        }
+        for path in stale { unlink(path) }
+    }
+
+    public var documentCount: Int { docCount }
+
+    /// Adds one document. A duplicate id is refused (nothing of that document is kept).
+    public func add(_ doc: SourceDocument) throws {
+        var idText = doc.id
+        let (_, inserted) = idText.withUTF8 { ids.id(for: $0) }
+        guard inserted else { throw CorpusError(doc.location, "duplicate document id \"\(doc.id)\"") }
+        let docNumber = Int32(docCount)
+
+        // Document store record: id, title, text, CRC.
+        record.removeAll(keepingCapacity: true)
+        for field in [doc.id, doc.title, doc.text] {
+            var f = field
+            f.withUTF8 { b in
+                Varint.append64(UInt64(b.count), to: &record)
+                record.append(contentsOf: b)
+            }
+        }
+        let crc = Checksum.crc32c(record)
+        withUnsafeBytes(of: crc.littleEndian) { record.append(contentsOf: $0) }
+        try out.write(record)
+        docOffsets.append(out.position - UInt64(IndexFormat.headerSize))
+
+        // Analysis and per-document term frequencies.
+        var length = 0
+        docTerms.removeAll(keepingCapacity: true)
+        var text = doc.scoringText
+        text.withUTF8 { buf in
+            analyzer.forEachRawToken(in: buf) { raw in
+                let term = termID(raw)
+                if term < 0 { return }
+                length += 1
+                let t = Int(term)
+                if seenInDoc[t] != docNumber {
+                    seenInDoc[t] = docNumber
+                    tfInDoc[t] = 1
+                    docTerms.append(term)
+                } else {
+                    tfInDoc[t] += 1
+                }
+            }
+        }
+        norms.append(LengthNorm.encode(length))
+        totalTokens += UInt64(length)
+        if length > 0 { fieldDocCount += 1 }
+        for term in docTerms {
+            let t = Int(term)
+            let before = postings[t].count
+            Varint.append(UInt32(docNumber - lastDoc[t]), to: &postings[t])
+            Varint.append(tfInDoc[t], to: &postings[t])
+            lastDoc[t] = docNumber
+            memoryBytes += postings[t].count - before
+        }
+        docCount += 1
+        if memoryBytes > options.memoryBudgetBytes { try spillRun() }
+    }
+
+    @inline(__always)
+    private func termID(_ raw: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if let cached = rawTokens.find(raw) { return rawToTerm[cached] }
+        let term: Int32
+        if let normalized = analyzer.normalize(raw) {
+            term = normalized.withUnsafeBufferPointer { b in
+                let (id, inserted) = terms.id(for: b)
+                if inserted {
+                    postings.append([])
+                    lastDoc.append(0)
+                    seenInDoc.append(-1)
+                    tfInDoc.append(0)
+                }
+                return Int32(id)
+            }
+        } else {
+            term = -1
+        }
+        if rawTokens.count < IndexWriter.rawCacheLimit {
+            _ = rawTokens.id(for: raw)
+            rawToTerm.append(term)
+        }
+        return term
+    }
+
+    /// Writes the in-memory postings to a run file, in term-id order, and clears them.
+    private func spillRun() throws {
+        let path = directory + "/.r1run-\(getpid())-\(runs.count)"
+        let w = try FileWriter(path: path)
+        var chunks = [(UInt64, UInt32)](repeating: (0, 0), count: postings.count)
+        for t in 0..<postings.count where !postings[t].isEmpty {
+            chunks[t] = (w.position, UInt32(postings[t].count))
+            try w.write(postings[t])
+            postings[t] = []
+            lastDoc[t] = 0
+        }
+        try w.flush()
+        runs.append((path, chunks))
+        memoryBytes = 0
+    }
+
+    /// Writes the remaining sections and the header, then moves the file into place.
+    @discardableResult
+    public func finish() throws -> IndexBuildReport {
+        var sections = [(offset: UInt64, length: UInt64, crc: UInt32)](repeating: (0, 0, 0), count: IndexFormat.Section.allCases.count)
+        func close(_ s: IndexFormat.Section, from start: UInt64) {
+            sections[s.rawValue] = (start, out.position - start, out.sectionCRC)
+        }
+        let base = UInt64(IndexFormat.headerSize)
+        close(.docStore, from: base)
+
+        // Postings, merged over spilled runs and what is still in memory, in term byte order.
+        let order = sortedTermOrder()
+        var mappedRuns: [UnsafeRawBufferPointer] = []
+        defer {
+            for m in mappedRuns where m.count > 0 { munmap(UnsafeMutableRawPointer(mutating: m.baseAddress!), m.count) }
+            for r in runs { unlink(r.path) }
+        }
+        for r in runs { mappedRuns.append(try IndexWriter.mapFile(r.path)) }
+        var termBlob: [UInt8] = []
+        var entries: [UInt8] = []
+        entries.reserveCapacity(order.count * IndexFormat.termEntrySize)
+        var docs: [UInt32] = []
+        var tfs: [UInt32] = []
+        var encoded: [UInt8] = []
+        var start = out.position
+        out.beginSection()
+        for t in order {
+            docs.removeAll(keepingCapacity: true)
+            tfs.removeAll(keepingCapacity: true)
+            for (r, run) in runs.enumerated() {
+                let (off, len) = run.chunks[t]
+                if len > 0 { IndexWriter.decodeChunk(UnsafeRawBufferPointer(rebasing: mappedRuns[r][Int(off)..<Int(off) + Int(len)]), &docs, &tfs) }
+            }
+            if !postings[t].isEmpty { postings[t].withUnsafeBytes { IndexWriter.decodeChunk($0, &docs, &tfs) } }
+            if docs.isEmpty { continue }
+            postings[t] = []
+            var maxTf: UInt32 = 0
+            var minNorm: UInt8 = 255
+            for i in docs.indices {
+                maxTf = max(maxTf, tfs[i])
+                minNorm = min(minNorm, norms[Int(docs[i])])
+            }
+            IndexWriter.encodeBlocks(docs, tfs, into: &encoded)
+            let postingsOffset = out.position - start
+            try out.write(encoded)
+            let key = terms.key(t)
+            entries.appendLE(UInt64(termBlob.count))
+            entries.appendLE(UInt32(key.count))
+            entries.appendLE(UInt32(docs.count))
+            entries.appendLE(postingsOffset)
+            entries.appendLE(UInt32(encoded.count))
+            entries.appendLE(maxTf)
+            entries.appendLE(Checksum.crc32c(encoded))
+            entries.append(minNorm)
+            entries.append(contentsOf: [0, 0, 0])
+            termBlob.append(contentsOf: key)
+        }
+        close(.postings, from: start)
+        let termCount = entries.count / IndexFormat.termEntrySize
+
+        func section(_ s: IndexFormat.Section, _ bytes: [UInt8]) throws {
+            start = out.position
+            out.beginSection()
+            try out.write(bytes)
+            close(s, from: start)
+        }
+        try section(.norms, norms)
+        var offsets: [UInt8] = []
+        offsets.reserveCapacity(docOffsets.count * 8)
+        for o in docOffsets { offsets.appendLE(o) }
+        try section(.docOffsets, offsets)
+        offsets = []
+        var idOrder: [UInt8] = []
+        idOrder.reserveCapacity(docCount * 4)
+        for d in sortedIDOrder() { idOrder.appendLE(UInt32(d)) }
+        try section(.idOrder, idOrder)
+        try section(.termBlob, termBlob)
+        try section(.termEntries, entries)
+        let meta = "{\"analyzer\":\"\(analyzer.name)\",\"source\":\(jsonQuote(options.source))}"
+        try section(.meta, Array(meta.utf8))
+
+        // Header last, then sync and rename: a reader sees either the old file or the whole new one.
+        var header = IndexFormat.magic
+        header.appendLE(IndexFormat.version)
+        header.appendLE(UInt32(IndexFormat.headerSize))
+        header.appendLE(UInt64(docCount))
+        header.appendLE(UInt64(fieldDocCount))
+        header.appendLE(totalTokens)
+        header.appendLE(UInt64(termCount))
+        header.appendLE(UInt32(sections.count))
+        header.appendLE(UInt32(0))
+        for s in sections {
+            header.appendLE(s.offset)
+            header.appendLE(s.length)
+            header.appendLE(s.crc)
+            header.appendLE(UInt32(0))
+        }
+        header.append(contentsOf: repeatElement(0, count: IndexFormat.headerCRCOffset - header.count))
+        header.appendLE(Checksum.crc32c(header))
+        try out.patch(at: 0, header)
+        try out.sync()
+        let size = Int(out.position)
+        if rename(tempPath, finalPath) != 0 {
+            throw IndexError.io("cannot move \(tempPath) to \(finalPath): \(String(cString: strerror(errno)))")
+        }
+        let dfd = open(directory, O_RDONLY)
+        if dfd >= 0 { fsync(dfd); Glibc.close(dfd) }
+        return IndexBuildReport(documents: docCount, documentsWithTerms: fieldDocCount, terms: termCount,
+                                tokens: totalTokens, runs: runs.count, bytes: size, path: finalPath)
+    }
+
+    /// Drops the partial file (after an error).
+    public func abandon() {
+        unlink(tempPath)
+        for r in runs { unlink(r.path) }
+    }
+
+    private func sortedTermOrder() -> [Int] {
+        terms.arena.withUnsafeBufferPointer { a in
+            let starts = terms.starts
+            return (0..<terms.count).sorted { x, y in
+                compareBytes(a, starts[x], starts[x + 1], starts[y], starts[y + 1]) < 0
+            }
+        }
+    }
+
+    private func sortedIDOrder() -> [Int] {
+        ids.arena.withUnsafeBufferPointer { a in
+            let starts = ids.starts
+            return (0..<ids.count).sorted { x, y in
+                compareBytes(a, starts[x], starts[x + 1], starts[y], starts[y + 1]) < 0
+            }
+        }
+    }
+
+    static func decodeChunk(_ chunk: UnsafeRawBufferPointer, _ docs: inout [UInt32], _ tfs: inout [UInt32]) {
+        guard let base = chunk.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        var i = 0
+        var doc: UInt32 = 0
+        while i < chunk.count {
+            doc &+= Varint.read(base, &i)
+            docs.append(doc)
+            tfs.append(Varint.read(base, &i))
+        }
+    }
+
+    /// Block layout: blockCount u32, then per block (lastDoc u32, data offset u32), then the blocks:
+    /// doc deltas (from the previous block's last doc, 0 for the first) and tfs, as varints.
+    static func encodeBlocks(_ docs: [UInt32], _ tfs: [UInt32], into out: inout [UInt8]) {
+        out.removeAll(keepingCapacity: true)
+        let bs = IndexFormat.blockSize
+        let blocks = (docs.count + bs - 1) / bs
+        out.appendLE(UInt32(blocks))
+        let skipStart = out.count
+        out.append(contentsOf: repeatElement(0, count: blocks * 8))
+        let dataStart = out.count
+        var prev: UInt32 = 0
+        for b in 0..<blocks {
+            let lo = b * bs, hi = min(lo + bs, docs.count)
+            let offset = UInt32(out.count - dataStart)
+            for i in lo..<hi {
+                Varint.append(docs[i] - prev, to: &out)
+                prev = docs[i]
+            }
+            for i in lo..<hi { Varint.append(tfs[i], to: &out) }
+            out.storeLE(docs[hi - 1], at: skipStart + b * 8)
+            out.storeLE(offset, at: skipStart + b * 8 + 4)
+        }
+    }
+
+    static func mapFile(_ path: String) throws -> UnsafeRawBufferPointer {
+        let fd = open(path, O_RDONLY)
+        if fd < 0 { throw IndexError.io("cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { Glibc.close(fd) }
+        var st = stat()
+        fstat(fd, &st)
+        let size = Int(st.st_size)
+        if size == 0 { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw IndexError.io("cannot map \(path): \(String(cString: strerror(errno)))")
+        }
+        return UnsafeRawBufferPointer(start: p, count: size)
+    }
+}
+
+@inline(__always)
+func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ x0: Int, _ x1: Int, _ y0: Int, _ y1: Int) -> Int {
+    let n = min(x1 - x0, y1 - y0)
+    if n > 0 {
+        let c = memcmp(a.baseAddress! + x0, a.baseAddress! + y0, n)
+        if c != 0 { return Int(c) }
+    }
+    return (x1 - x0) - (y1 - y0)
+}
+
+func jsonQuote(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += "\\u00" + String(u.value >> 4, radix: 16) + String(u.value & 15, radix: 16) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
+
+extension Array where Element == UInt8 {
+    @inline(__always)
+    mutating func appendLE<T: FixedWidthInteger>(_ v: T) {
+        Swift.withUnsafeBytes(of: v.littleEndian) { append(contentsOf: $0) }
+    }
+
+    @inline(__always)
+    mutating func storeLE<T: FixedWidthInteger>(_ v: T, at offset: Int) {
+        Swift.withUnsafeBytes(of: v.littleEndian) { src in
+            for i in 0..<src.count { self[offset + i] = src[i] }
+        }
+    }
+}

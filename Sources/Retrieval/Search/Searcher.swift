@@ -1,0 +1,177 @@
+/// A query term after analysis: duplicates fold into a boost, as Anserini's bag-of-words query does.
+public struct QueryTerm: Sendable, Equatable {
+    public var term: String
+    public var boost: Float
+}
+
+/// BM25 search over one index: exact top-k with MaxScore dynamic pruning.
+public final class Searcher {
+    public let index: IndexReader
+    public let analyzer: any Analyzer
+    public private(set) var bm25: BM25
+    private var normCache: [Float]
+    public let averageLength: Float
+
+    public init(index: IndexReader, bm25: BM25 = BM25()) throws {
+        self.index = index
+        analyzer = try index.makeAnalyzer()
+        self.bm25 = bm25
+        averageLength = BM25.averageLength(totalTokens: index.totalTokens, docCount: index.documentsWithTerms)
+        normCache = bm25.normCache(averageLength: averageLength)
+    }
+
+    public func setParameters(_ p: BM25) {
+        bm25 = p
+        normCache = p.normCache(averageLength: averageLength)
+    }
+
+    /// Analyzed, de-duplicated query terms in first-occurrence order, with their counts as boosts.
+    public func queryTerms(_ query: String) -> [QueryTerm] {
+        var order: [String] = []
+        var counts: [String: Int] = [:]
+        for t in analyzer.terms(query) {
+            if counts[t] == nil { order.append(t) }
+            counts[t, default: 0] += 1
+        }
+        return order.map { QueryTerm(term: $0, boost: Float(counts[$0]!)) }
+    }
+
+    private struct Clause {
+        var cursor: PostingsCursor
+        var weight: Float
+        var upperBound: Float
+    }
+
+    private func clauses(_ query: String) throws -> [Clause] {
+        var out: [Clause] = []
+        for q in queryTerms(query) {
+            guard let info = index.lookup(q.term) else { continue }
+            let weight = q.boost * BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
+            let ub = BM25.score(weight: weight, tf: info.maxTf, normInverse: normCache[Int(info.minNorm)])
+            out.append(Clause(cursor: try index.postings(info), weight: weight, upperBound: ub))
+        }
+        return out
+    }
+
+    /// The top `k` documents for `query`: identical to exhaustive scoring (see `searchExhaustive`).
+    public func search(_ query: String, k: Int) throws -> [Hit] {
+        var cl = try clauses(query)
+        guard k > 0, !cl.isEmpty else { return [] }
+        // MaxScore: clauses sorted by upper bound; the low ones whose bounds sum to at most the current
+        // threshold are "non-essential" — a document matching only them cannot enter the top k.
+        cl.sort { $0.upperBound < $1.upperBound }
+        let n = cl.count
+        var prefix = [Double](repeating: 0, count: n + 1)
+        for i in 0..<n { prefix[i + 1] = prefix[i] + Double(cl[i].upperBound) }
+        for i in 0..<n { cl[i].cursor.next() }
+        var top = TopK(k: k)
+        var firstEssential = 0
+        let norms = index.normsPointer
+        let cache = normCache
+
+        while true {
+            // Candidate: the smallest current document among essential clauses.
+            var doc = PostingsCursor.exhausted
+            for i in firstEssential..<n where cl[i].cursor.doc < doc { doc = cl[i].cursor.doc }
+            if doc == PostingsCursor.exhausted { break }
+            let normInverse = cache[Int(norms[Int(doc)])]
+            var score: Double = 0
+            for i in firstEssential..<n where cl[i].cursor.doc == doc {
+                score += Double(BM25.score(weight: cl[i].weight, tf: cl[i].cursor.tf, normInverse: normInverse))
+                cl[i].cursor.next()
+            }
+            // Non-essential clauses, highest bound first, while they can still lift the doc past the threshold.
+            var i = firstEssential - 1
+            while i >= 0 {
+                if top.isFull && Float(score + prefix[i + 1]) <= top.threshold { break }
+                cl[i].cursor.advance(to: doc)
+                if cl[i].cursor.doc == doc {
+                    score += Double(BM25.score(weight: cl[i].weight, tf: cl[i].cursor.tf, normInverse: normInverse))
+                }
+                i -= 1
+            }
+            if i < 0 || !top.isFull || Float(score) > top.threshold {
+                top.insert(Hit(doc: Int(doc), score: Float(score)))
+            }
+            if top.isFull {
+                while firstEssential < n && Float(prefix[firstEssential + 1]) <= top.threshold { firstEssential += 1 }
+                if firstEssential == n { break }
+            }
+        }
+        return top.sorted()
+    }
+
+    /// Scores every matching document (term at a time) and keeps the top k. The reference for tests.
+    public func searchExhaustive(_ query: String, k: Int) throws -> [Hit] {
+        let cl = try clauses(query)
+        var acc: [Int: Double] = [:]
+        let norms = index.normsPointer
+        for var c in cl {
+            c.cursor.next()
+            while c.cursor.doc != PostingsCursor.exhausted {
+                let d = Int(c.cursor.doc)
+                acc[d, default: 0] += Double(BM25.score(weight: c.weight, tf: c.cursor.tf, normInverse: normCache[Int(norms[d])]))
+                c.cursor.next()
+            }
+        }
+        var top = TopK(k: k)
+        for (d, s) in acc.sorted(by: { $0.key < $1.key }) { top.insert(Hit(doc: d, score: Float(s))) }
+        return top.sorted()
+    }
+
+    /// Why a document scored what it did, term by term.
+    public func explain(_ query: String, doc: Int) throws -> Explanation {
+        let dlByte = index.norm(doc)
+        var parts: [Explanation.TermPart] = []
+        for q in queryTerms(query) {
+            guard let info = index.lookup(q.term) else {
+                parts.append(.init(term: q.term, boost: q.boost, docFreq: 0, idf: 0, tf: 0, score: 0))
+                continue
+            }
+            var cur = try index.postings(info)
+            cur.advance(to: Int32(doc))
+            let tf: UInt32 = cur.doc == Int32(doc) ? cur.tf : 0
+            let idf = BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
+            let score = tf == 0 ? 0 : BM25.score(weight: q.boost * idf, tf: tf, normInverse: normCache[Int(dlByte)])
+            parts.append(.init(term: q.term, boost: q.boost, docFreq: info.docFreq, idf: idf, tf: tf, score: score))
+        }
+        let total = Float(parts.reduce(0.0) { $0 + Double($1.score) })
+        return Explanation(doc: doc, score: total, k1: bm25.k1, b: bm25.b, docLength: LengthNorm.decode(dlByte),
+                           averageLength: averageLength, docCount: index.documentsWithTerms, terms: parts)
+    }
+}
+
+/// A Lucene-style breakdown of one document's BM25 score.
+public struct Explanation: Sendable {
+    public struct TermPart: Sendable {
+        public var term: String
+        public var boost: Float
+        public var docFreq: Int
+        public var idf: Float
+        public var tf: UInt32
+        public var score: Float
+    }
+    public var doc: Int
+    public var score: Float
+    public var k1: Float
+    public var b: Float
+    /// The document length as BM25 sees it (Lucene's one-byte norm, decoded).
+    public var docLength: Int
+    public var averageLength: Float
+    public var docCount: Int
+    public var terms: [TermPart]
+
+    public func render(id: String) -> String {
+        var s = "\(score) = BM25 score of \(id) (sum of:)\n"
+        for t in terms {
+            if t.tf == 0 {
+                s += "  0 for \"\(t.term)\": not in this document\(t.docFreq == 0 ? " (nor in the index)" : "")\n"
+                continue
+            }
+            s += "  \(t.score) = weight(\"\(t.term)\") = boost \(t.boost) · idf · tf-part\n"
+            s += "    idf = \(t.idf) = ln(1 + (N − n + 0.5) / (n + 0.5)), n = \(t.docFreq), N = \(docCount)\n"
+            s += "    tf-part = tf / (tf + k1 · (1 − b + b · dl / avgdl)), tf = \(t.tf), k1 = \(k1), b = \(b), dl = \(docLength), avgdl = \(averageLength)\n"
+        }
+        return s
+    }
+}

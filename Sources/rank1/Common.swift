@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Retrieval
+
+/// Writes to stdout through one buffer; flush explicitly (the serve protocol needs it per query).
+final class Output {
+    nonisolated(unsafe) static let standard = Output()
+    private var buffer: [UInt8] = []
+
+    func write(_ s: String) {
+        buffer.append(contentsOf: s.utf8)
+        if buffer.count > 1 << 16 { flush() }
+    }
+
+    func flush() {
+        buffer.withUnsafeBytes { b in
+            var off = 0
+            while off < b.count {
+                let n = Glibc.write(1, b.baseAddress! + off, b.count - off)
+                if n <= 0 { break }
+                off += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Runs `body`, turning library errors into a clean message and exit status 1.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let e as IndexError {
+        printError("rank1: \(e.description)")
+        throw ExitCode.failure
+    } catch let e as CorpusError {
+        printError("rank1: \(e.description)")
+        throw ExitCode.failure
+    }
+}
+
+struct BM25Options: ParsableArguments {
+    @Option(help: "BM25 k1.") var k1: Float = 0.9
+    @Option(help: "BM25 b.") var b: Float = 0.4
+    var parameters: BM25 { BM25(k1: k1, b: b) }
+}
+
+/// Queries from `queries.jsonl` ({"_id", "text"}) or `qid<TAB>text` lines.
+func readQueries(_ path: String) throws -> [(id: String, text: String)] {
+    var out: [(String, String)] = []
+    var source: any DocumentSource
+    if path.hasSuffix(".jsonl") || path.hasSuffix(".json") {
+        source = try JSONLReader(path: path, fields: JSONLFields(id: "_id", title: nil, text: "text"))
+    } else {
+        source = try TSVReader(path: path)
+    }
+    while let q = try source.next() {
+        out.append((q.id, q.title.isEmpty ? q.text : q.title + " " + q.text))
+    }
+    return out
+}
+
+func trecLine(_ qid: String, _ docID: String, _ rank: Int, _ score: Float, _ tag: String) -> String {
+    "\(qid) Q0 \(docID) \(rank) \(score) \(tag)\n"
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import Retrieval
+
+struct Search: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "BM25 search: one query, or a query file to a TREC run.")
+
+    @Argument(help: "Index directory.") var index: String
+    @Option(help: "The query.") var query: String?
+    @Option(help: "Queries: queries.jsonl or qid<TAB>text lines.") var queries: String?
+    @Option(help: "Hits per query.") var k = 10
+    @Option(help: "Write a TREC run here (with --queries).") var trec: String?
+    @Option(help: "Write per-query qid<TAB>wall_us<TAB>cpu_us here.") var latencies: String?
+    @Option(help: "Run tag for TREC output.") var tag = "rank1"
+    @Flag(help: "JSON output.") var json = false
+    @OptionGroup var bm25: BM25Options
+
+    func validate() throws {
+        if (query == nil) == (queries == nil) { throw ValidationError("give exactly one of --query or --queries") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let reader = try IndexReader(directory: index)
+            let searcher = try Searcher(index: reader, bm25: bm25.parameters)
+            let out = Output.standard
+            if let q = query {
+                let hits = try searcher.search(q, k: k)
+                if json {
+                    var items: [String] = []
+                    for (i, h) in hits.enumerated() {
+                        let d = try reader.document(h.doc)
+                        items.append("{\"rank\":\(i + 1),\"id\":\(jsonString(d.id)),\"score\":\(h.score),\"title\":\(jsonString(d.title))}")
+                    }
+                    out.write("[" + items.joined(separator: ",") + "]\n")
+                } else {
+                    for (i, h) in hits.enumerated() {
+                        let d = try reader.document(h.doc)
+                        out.write("\(i + 1)\t\(String(format: "%.4f", h.score))\t\(d.id)\t\(d.title)\n")
+                    }
+                    if hits.isEmpty { printError("no matches") }
+                }
+                out.flush()
+                return
+            }
+            let qs = try readQueries(queries!)
+            var run = ""
+            var lat = ""
+            for (qid, text) in qs {
+                let t0 = monotonicSeconds(), c0 = cpuSeconds()
+                let hits = try searcher.search(text, k: k)
+                let t1 = monotonicSeconds(), c1 = cpuSeconds()
+                lat += "\(qid)\t\((t1 - t0) * 1e6)\t\((c1 - c0) * 1e6)\n"
+                for (i, h) in hits.enumerated() {
+                    run += trecLine(qid, try reader.documentID(h.doc), i + 1, h.score, tag)
+                }
+            }
+            if let path = trec { try run.write(toFile: path, atomically: true, encoding: .utf8) } else { out.write(run); out.flush() }
+            if let path = latencies { try lat.write(toFile: path, atomically: true, encoding: .utf8) }
+        }
+    }
+}
+
+func cpuSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Answer queries from stdin: prints READY, then for each `qid<TAB>text` line the TREC hits and an empty line.")
+
+    @Argument(help: "Index directory.") var index: String
+    @Option(help: "Hits per query.") var k = 100
+    @Option(help: "Run tag.") var tag = "rank1"
+    @OptionGroup var bm25: BM25Options
+
+    func run() throws {
+        try reportingErrors {
+            let reader = try IndexReader(directory: index)
+            let searcher = try Searcher(index: reader, bm25: bm25.parameters)
+            let out = Output.standard
+            out.write("READY\n")
+            out.flush()
+            while let line = readLine(strippingNewline: true) {
+                let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+                let (qid, text) = parts.count == 2 ? (String(parts[0]), String(parts[1])) : ("q", line)
+                let hits = try searcher.search(text, k: k)
+                for (i, h) in hits.enumerated() {
+                    out.write(trecLine(qid, try reader.documentID(h.doc), i + 1, h.score, tag))
+                }
+                out.write("\n")
+                out.flush()
+            }
+        }
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Break a document's BM25 score into idf, tf, k1, b, dl, avgdl per term.")
+    @Argument(help: "Index directory.") var index: String
+    @Option(help: "The query.") var query: String
+    @Option(help: "Document id.") var doc: String
+    @OptionGroup var bm25: BM25Options
+
+    func run() throws {
+        try reportingErrors {
+            let reader = try IndexReader(directory: index)
+            let searcher = try Searcher(index: reader, bm25: bm25.parameters)
+            guard let n = try reader.documentNumber(forID: doc) else {
+                throw IndexError.badInput("no document with id \"\(doc)\" in \(index)")
+            }
+            print(try searcher.explain(query, doc: n).render(id: doc), terminator: "")
+        }
+    }
+}
+
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "nDCG@10, Recall@100, MRR@10 and MAP of a TREC run (trec_eval semantics).")
+    @Option(help: "Qrels: BEIR TSV or TREC qrels.") var qrels: String
+    @Argument(help: "TREC run file.") var runFile: String
+    @Flag(help: "JSON output.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let e = Evaluation(run: try Run(trecPath: runFile), qrels: try Qrels(path: qrels))
+            if json {
+                print("{\"queries\":\(e.queries),\"ndcg@10\":\(e.ndcg10),\"recall@100\":\(e.recall100),\"mrr@10\":\(e.mrr10),\"map\":\(e.map)}")
+            } else {
+                print("queries     \(e.queries)")
+                print(String(format: "nDCG@10     %.4f\nRecall@100  %.4f\nMRR@10      %.4f\nMAP         %.4f", e.ndcg10, e.recall100, e.mrr10, e.map))
+            }
+        }
+    }
+}
