@@ -42,7 +42,7 @@ public struct Run: Sendable {
         while let raw = lines.nextLine() {
             let cols = String(decoding: raw, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" })
             if cols.isEmpty { continue }
-            guard cols.count >= 6, let score = Double(cols[4]) else {
+            guard cols.count >= 6, let score = Double(cols[cols.count - 2]) else {
                 throw CorpusError("\(path):\(lines.lineNumber)", "expected a TREC run line: qid Q0 docid rank score tag")
             }
             // A document id may contain spaces: it is everything between "Q0" and the last three fields.

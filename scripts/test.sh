@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# One command: set up what the tests need (idempotent), then run every test: the Swift test suite, and
+# the cross-checks against reference implementations (nltk's Porter, trec_eval).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash scripts/setup.sh
+export RANK1_SHARED=${RANK1_SHARED:-$(cd "$root/.." && pwd)/shared}
+export RANK1_BIN="$root/.build/release/rank1"
+export RANK1_PYTHON="$root/.runtime/venv/bin/python"
+echo "== swift test" >&2
+set +e
+swift test > .runtime/swift-test.log 2>&1
+swift_status=$?
+set -e
+# Compile progress lines are noise; everything else (failures, the runner's summary) is shown.
+grep -vE '^\[[0-9]+/[0-9]+\] ' .runtime/swift-test.log || true
+echo "== reference cross-checks" >&2
+status=0
+for t in Tests/reference/*.py; do
+  "$RANK1_PYTHON" "$t" || status=1
+done
+if [ "$swift_status" -ne 0 ] || [ "$status" -ne 0 ]; then
+  echo "TESTS FAILED (swift test: $swift_status, reference checks: $status)" >&2
+  exit 1
+fi
