@@ -9,6 +9,6 @@ struct Rank1: ParsableCommand {
         discussion: """
             With no subcommand, opens the explorer on the default corpus (built by scripts/setup.sh).
             """,
-        subcommands: [Explore.self, Index.self, Search.self, Serve.self, Eval.self, Explain.self, Check.self],
+        subcommands: [Explore.self, Index.self, Search.self, Serve.self, Eval.self, Explain.self, Analyze.self, Check.self],
         defaultSubcommand: Explore.self)
 }
