@@ -12,8 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        // Small C helpers: hardware CRC32C for index checksums.
-        .target(name: "CSupport", path: "Sources/CSupport"),
+        // Small C helpers: hardware CRC32C for index checksums, zlib blocks for the document store.
+        .target(name: "CSupport", path: "Sources/CSupport", linkerSettings: [.linkedLibrary("z")]),
         // Retrieval core: analysis, streaming index build, mmap'd index, BM25 search, evaluation. No terminal code.
         .target(name: "Retrieval", dependencies: ["CSupport"], path: "Sources/Retrieval"),
         .executableTarget(

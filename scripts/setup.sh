@@ -13,7 +13,7 @@ say() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
 
 # 1. Debian packages.
 need=()
-for p in libncurses-dev pkg-config python3 python3-venv python3-pip python3-dev g++ make git tmux ca-certificates debian-archive-keyring; do
+for p in libncurses-dev zlib1g-dev pkg-config python3 python3-venv python3-pip python3-dev g++ make git tmux ca-certificates debian-archive-keyring; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -110,7 +110,7 @@ import Testing
         let dir = try freshIndex()
         try patch(dir, at: 512 + 2) { $0 ^ 0x20 }  // inside the first stored record
         let r = try IndexReader(directory: dir)
-        #expect { try r.document(0) } throws: { e in "\(e)".contains("stored document 0") }
+        #expect { try r.document(0) } throws: { e in "\(e)".contains("stored block of document 0") }
     }
 
     @Test func truncatedFileIsRefused() throws {

@@ -6,4 +6,12 @@
 /// CRC-32C (Castagnoli). Uses SSE4.2 when the CPU has it, a table otherwise; both give the same value.
 uint32_t r1_crc32c(uint32_t crc, const void *data, size_t length);
 
+
+
+/// zlib compress2 at `level`; returns the compressed size, or 0 when dst is too small or on error.
+size_t r1_deflate(const void *src, size_t n, void *dst, size_t capacity, int level);
+/// Upper bound of the compressed size of n bytes.
+size_t r1_deflate_bound(size_t n);
+/// zlib uncompress; returns the decompressed size, or (size_t)-1 on damaged input or a small dst.
+size_t r1_inflate(const void *src, size_t n, void *dst, size_t capacity);
 #endif

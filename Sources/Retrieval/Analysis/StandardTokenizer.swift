@@ -6,6 +6,9 @@
 public struct StandardTokenizer: Sendable {
     public static let maxTokenLength = 255
 
+    /// The ASCII class table, held here so the hot loop does not go through a lazy global.
+    private let asciiClasses: [WordBreakClass] = WordBreak.ascii
+
     public init() {}
 
     @inline(__always)
@@ -31,14 +34,18 @@ public struct StandardTokenizer: Sendable {
     }
 
     @inline(__always)
-    static func classAt(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (WordBreakClass, Int, Int) {
+    static func classAt(_ p: UnsafeBufferPointer<UInt8>, _ i: Int, _ ascii: UnsafePointer<WordBreakClass>) -> (WordBreakClass, Int, Int) {
         let b0 = p[i]
-        if b0 < 0x80 { return (WordBreak.ascii[Int(b0)], 1, 1) }
+        if b0 < 0x80 { return (ascii[Int(b0)], 1, 1) }
         let (s, len) = decode(p, i)
         return (WordBreak.classify(s), len, s.value > 0xFFFF ? 2 : 1)
     }
 
     public func forEachToken(in p: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        asciiClasses.withUnsafeBufferPointer { table in scan(p, table.baseAddress!, body) }
+    }
+
+    private func scan(_ p: UnsafeBufferPointer<UInt8>, _ ascii: UnsafePointer<WordBreakClass>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         let n = p.count
         var i = 0
         var start = -1          // start of the open token, -1 when none
@@ -62,7 +69,7 @@ public struct StandardTokenizer: Sendable {
         }
 
         while i < n {
-            let (c, len, u) = StandardTokenizer.classAt(p, i)
+            let (c, len, u) = StandardTokenizer.classAt(p, i, ascii)
             if c == .extend {
                 if start >= 0, end == i, units + u <= StandardTokenizer.maxTokenLength {
                     end = i + len
@@ -85,13 +92,13 @@ public struct StandardTokenizer: Sendable {
                         var j = i + len
                         var midUnits = u
                         while j < n {
-                            let (cj, lj, uj) = StandardTokenizer.classAt(p, j)
+                            let (cj, lj, uj) = StandardTokenizer.classAt(p, j, ascii)
                             if cj != .extend { break }
                             j += lj
                             midUnits += uj
                         }
                         if j < n {
-                            let (next, _, nextUnits) = StandardTokenizer.classAt(p, j)
+                            let (next, _, nextUnits) = StandardTokenizer.classAt(p, j, ascii)
                             if next == last, units + midUnits + nextUnits <= StandardTokenizer.maxTokenLength {
                                 // The mid character and its marks belong to the token; the next letter or
                                 // digit joins on the next turn of the loop.

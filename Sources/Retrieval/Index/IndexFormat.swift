@@ -1,28 +1,40 @@
 /// The on-disk index: one file, `index.r1`, written whole to a temporary name and renamed into place.
 ///
 ///     header (512 bytes): magic, version, statistics, the section table, CRC-32C of the header
-///     sections: docStore | docOffsets | norms | idOrder | termBlob | termEntries | postings | meta
+///     sections (each with a CRC-32C in the header):
+///       docBlocks   titles and texts, in zlib blocks of about 32 KiB of records (varint length + bytes)
+///       blockIndex  per block: offset u64, compressed u32, raw u32, first doc u32, CRC-32C of the block u32
+///       idBlob, idOffsets (u32 × N+1), idOrder (doc numbers sorted by id, u32 × N), norms (u8 × N)
+///       termDict    terms in byte order, 32 to a block, prefix-compressed: prefix, suffix, df, postings
+///                   length, max tf (varints), min norm (u8)
+///       termIndex   per term block: dict offset u32, CRC-32C of the block's postings u32, postings offset u64
+///       postings    per term: ≤ 128 docs: doc deltas then tfs (varints); more: a skip table of
+///                   (last doc u32, data offset u32) per 128 docs, then the blocks
+///       meta        JSON: analyzer, source
 ///
-/// Every section has a CRC-32C in the header. Opening verifies the header and the small sections; the
-/// two big ones are verified piecewise where they are read: each posting list has its own CRC in its
-/// term entry (checked on first use), each stored document ends with the CRC of its record.
+/// Opening verifies the header and every section but the two big ones; those are verified piecewise
+/// where they are read (a term block's postings on first use, a document block on each read).
 public enum IndexFormat {
     public static let fileName = "index.r1"
     public static let magic: [UInt8] = Array("RANK1IDX".utf8)
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
     static let headerSize = 512
     static let headerCRCOffset = 508
     static let sectionTableOffset = 56
     static let sectionRecordSize = 24
-    static let termEntrySize = 40
+    static let blockIndexEntrySize = 24
+    static let termIndexEntrySize = 16
+    static let termsPerBlock = 32
     /// Postings are grouped in blocks of this many documents, with a skip entry per block.
     static let blockSize = 128
+    /// Raw bytes of document records per compressed block.
+    static let docBlockBytes = 32 << 10
 
     enum Section: Int, CaseIterable {
-        case docStore, docOffsets, norms, idOrder, termBlob, termEntries, postings, meta
+        case docBlocks, blockIndex, idBlob, idOffsets, idOrder, norms, termDict, termIndex, postings, meta
         var name: String { String(describing: self) }
         /// Sections verified in full when the index is opened.
-        var verifiedAtOpen: Bool { self != .docStore && self != .postings }
+        var verifiedAtOpen: Bool { self != .docBlocks && self != .postings }
     }
 }
 

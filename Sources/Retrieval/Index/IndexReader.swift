@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSupport
 
 /// A term's dictionary entry.
 public struct TermInfo: Sendable {
@@ -11,7 +12,6 @@ public struct TermInfo: Sendable {
     public var minNorm: UInt8
     var postingsOffset: Int
     var postingsLength: Int
-    var postingsCRC: UInt32
 }
 
 /// A stored document.
@@ -37,7 +37,7 @@ public final class IndexReader {
     private let base: UnsafeRawPointer
     private let size: Int
     private var sections: [(offset: Int, length: Int, crc: UInt32)] = []
-    private var verifiedTerms: [UInt64]
+    private var verifiedBlocks: [UInt64]
 
     public init(directory: String) throws {
         let file = directory.hasSuffix(IndexFormat.fileName) ? directory : directory + "/" + IndexFormat.fileName
@@ -87,9 +87,10 @@ public final class IndexReader {
                     throw IndexError.corrupt(path: file, detail: "checksum mismatch in section \(s.name)")
                 }
             }
+            let termBlocks = (termCount + IndexFormat.termsPerBlock - 1) / IndexFormat.termsPerBlock
             let expected: [(IndexFormat.Section, Int)] = [
-                (.norms, documentCount), (.docOffsets, (documentCount + 1) * 8), (.idOrder, documentCount * 4),
-                (.termEntries, termCount * IndexFormat.termEntrySize),
+                (.norms, documentCount), (.idOffsets, (documentCount + 1) * 4), (.idOrder, documentCount * 4),
+                (.termIndex, termBlocks * IndexFormat.termIndexEntrySize),
             ]
             for (s, len) in expected where sections[s.rawValue].length != len {
                 throw IndexError.corrupt(path: file, detail: "section \(s.name) has the wrong size")
@@ -101,7 +102,8 @@ public final class IndexReader {
         let m = sections[IndexFormat.Section.meta.rawValue]
         meta = String(decoding: UnsafeRawBufferPointer(start: base + m.offset, count: m.length), as: UTF8.self)
         analyzerName = IndexReader.jsonField(meta, "analyzer") ?? ""
-        verifiedTerms = [UInt64](repeating: 0, count: (termCount + 63) / 64)
+        let termBlocks = (termCount + IndexFormat.termsPerBlock - 1) / IndexFormat.termsPerBlock
+        verifiedBlocks = [UInt64](repeating: 0, count: (termBlocks + 63) / 64)
     }
 
     deinit { munmap(UnsafeMutableRawPointer(mutating: base), size) }
@@ -125,57 +127,118 @@ public final class IndexReader {
 
     // MARK: Terms
 
-    private func termBytes(_ ordinal: Int) -> UnsafeRawBufferPointer {
-        let e = section(.termEntries) + ordinal * IndexFormat.termEntrySize
-        let off = Int(UInt64(littleEndian: e.loadUnaligned(as: UInt64.self)))
-        let len = Int(UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
-        return UnsafeRawBufferPointer(start: section(.termBlob) + off, count: len)
+    private var termBlockCount: Int { (termCount + IndexFormat.termsPerBlock - 1) / IndexFormat.termsPerBlock }
+
+    private func termIndexEntry(_ block: Int) -> (dict: Int, crc: UInt32, postings: Int) {
+        let e = section(.termIndex) + block * IndexFormat.termIndexEntrySize
+        return (Int(UInt32(littleEndian: e.loadUnaligned(as: UInt32.self))),
+                UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 4, as: UInt32.self)),
+                Int(UInt64(littleEndian: e.loadUnaligned(fromByteOffset: 8, as: UInt64.self))))
     }
 
-    public func term(_ ordinal: Int) -> String { String(decoding: termBytes(ordinal), as: UTF8.self) }
-
-    /// Binary search over the sorted dictionary.
-    public func lookup(_ term: String) -> TermInfo? {
-        var t = term
-        return t.withUTF8 { key -> TermInfo? in
-            var lo = 0, hi = termCount
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                let k = termBytes(mid)
-                let n = min(k.count, key.count)
-                var c = n > 0 ? Int(memcmp(k.baseAddress!, key.baseAddress!, n)) : 0
-                if c == 0 { c = k.count - key.count }
-                if c == 0 { return info(mid) }
-                if c < 0 { lo = mid + 1 } else { hi = mid }
-            }
-            return nil
+    /// Decodes the terms of one dictionary block in order, calling `body` with each term's bytes and
+    /// info until it returns false.
+    private func scanBlock(_ block: Int, _ body: (UnsafeBufferPointer<UInt8>, TermInfo) -> Bool) {
+        let entry = termIndexEntry(block)
+        let dict = section(.termDict).assumingMemoryBound(to: UInt8.self)
+        var i = entry.dict
+        var postings = entry.postings
+        var term = [UInt8]()
+        term.reserveCapacity(64)
+        let first = block * IndexFormat.termsPerBlock
+        let n = min(IndexFormat.termsPerBlock, termCount - first)
+        for k in 0..<n {
+            let prefix = Int(Varint.read(dict, &i))
+            let suffix = Int(Varint.read(dict, &i))
+            term.removeSubrange(prefix...)
+            term.append(contentsOf: UnsafeBufferPointer(start: dict + i, count: suffix))
+            i += suffix
+            let df = Int(Varint.read(dict, &i))
+            let len = Int(Varint.read(dict, &i))
+            let maxTf = Varint.read(dict, &i)
+            let minNorm = dict[i]
+            i += 1
+            let info = TermInfo(ordinal: first + k, docFreq: df, maxTf: maxTf, minNorm: minNorm,
+                                postingsOffset: postings, postingsLength: len)
+            postings += len
+            let more = term.withUnsafeBufferPointer { body($0, info) }
+            if !more { return }
         }
+    }
+
+    /// The first term of a block (stored whole: prefixes restart at each block).
+    private func firstTerm(_ block: Int) -> UnsafeBufferPointer<UInt8> {
+        let dict = section(.termDict).assumingMemoryBound(to: UInt8.self)
+        var i = termIndexEntry(block).dict
+        _ = Varint.read(dict, &i)
+        let len = Int(Varint.read(dict, &i))
+        return UnsafeBufferPointer(start: dict + i, count: len)
+    }
+
+    public func term(_ ordinal: Int) -> String {
+        var out = ""
+        scanBlock(ordinal / IndexFormat.termsPerBlock) { bytes, info in
+            if info.ordinal == ordinal { out = String(decoding: bytes, as: UTF8.self); return false }
+            return true
+        }
+        return out
     }
 
     func info(_ ordinal: Int) -> TermInfo {
-        let e = section(.termEntries) + ordinal * IndexFormat.termEntrySize
-        func u32(_ o: Int) -> UInt32 { UInt32(littleEndian: e.loadUnaligned(fromByteOffset: o, as: UInt32.self)) }
-        return TermInfo(ordinal: ordinal, docFreq: Int(u32(12)), maxTf: u32(28),
-                        minNorm: e.load(fromByteOffset: 36, as: UInt8.self),
-                        postingsOffset: Int(UInt64(littleEndian: e.loadUnaligned(fromByteOffset: 16, as: UInt64.self))),
-                        postingsLength: Int(u32(24)), postingsCRC: u32(32))
+        var out: TermInfo?
+        scanBlock(ordinal / IndexFormat.termsPerBlock) { _, info in
+            if info.ordinal == ordinal { out = info; return false }
+            return true
+        }
+        return out!
     }
 
-    /// The posting list's bytes, verified against its checksum the first time it is used.
+    /// Binary search over the blocks' first terms, then a scan of one block.
+    public func lookup(_ term: String) -> TermInfo? {
+        var t = term
+        return t.withUTF8 { key -> TermInfo? in
+            func compare(_ a: UnsafeBufferPointer<UInt8>) -> Int {
+                let n = min(a.count, key.count)
+                let c = n > 0 ? Int(memcmp(a.baseAddress!, key.baseAddress!, n)) : 0
+                return c != 0 ? c : a.count - key.count
+            }
+            // The last block whose first term is ≤ key.
+            var lo = 0, hi = termBlockCount
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if compare(firstTerm(mid)) <= 0 { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo > 0 else { return nil }
+            var found: TermInfo?
+            scanBlock(lo - 1) { bytes, info in
+                let c = compare(bytes)
+                if c == 0 { found = info }
+                return c < 0
+            }
+            return found
+        }
+    }
+
+    /// The posting list's bytes; its dictionary block's postings are verified against their checksum
+    /// the first time any of them is used.
     func postingsBytes(_ t: TermInfo) throws -> UnsafeRawBufferPointer {
         let s = sections[IndexFormat.Section.postings.rawValue]
-        guard t.postingsOffset + t.postingsLength <= s.length, t.postingsLength >= 4 else {
+        guard t.postingsOffset + t.postingsLength <= s.length, t.postingsLength >= 2 else {
             throw IndexError.corrupt(path: path, detail: "posting list of term \(t.ordinal) out of bounds")
         }
-        let bytes = UnsafeRawBufferPointer(start: section(.postings) + t.postingsOffset, count: t.postingsLength)
-        let word = t.ordinal >> 6, bit = UInt64(1) << UInt64(t.ordinal & 63)
-        if verifiedTerms[word] & bit == 0 {
-            guard Checksum.crc32c(bytes) == t.postingsCRC else {
+        let block = t.ordinal / IndexFormat.termsPerBlock
+        let word = block >> 6, bit = UInt64(1) << UInt64(block & 63)
+        if verifiedBlocks[word] & bit == 0 {
+            let entry = termIndexEntry(block)
+            let end = block + 1 < termBlockCount ? termIndexEntry(block + 1).postings : s.length
+            guard entry.postings <= end, end <= s.length,
+                  Checksum.crc32c(UnsafeRawBufferPointer(start: section(.postings) + entry.postings, count: end - entry.postings)) == entry.crc
+            else {
                 throw IndexError.corrupt(path: path, detail: "checksum mismatch in the postings of \"\(term(t.ordinal))\"")
             }
-            verifiedTerms[word] |= bit
+            verifiedBlocks[word] |= bit
         }
-        return bytes
+        return UnsafeRawBufferPointer(start: section(.postings) + t.postingsOffset, count: t.postingsLength)
     }
 
     public func postings(_ t: TermInfo) throws -> PostingsCursor {
@@ -184,46 +247,76 @@ public final class IndexReader {
 
     // MARK: Documents
 
-    public func document(_ number: Int) throws -> StoredDocument {
+    /// The external id of a document.
+    public func documentID(_ number: Int) throws -> String {
         precondition(number >= 0 && number < documentCount, "document number out of range")
-        let offsets = section(.docOffsets)
-        let lo = Int(UInt64(littleEndian: offsets.loadUnaligned(fromByteOffset: number * 8, as: UInt64.self)))
-        let hi = Int(UInt64(littleEndian: offsets.loadUnaligned(fromByteOffset: number * 8 + 8, as: UInt64.self)))
-        let store = sections[IndexFormat.Section.docStore.rawValue]
-        guard lo + 4 <= hi, hi <= store.length else {
-            throw IndexError.corrupt(path: path, detail: "document \(number) out of bounds")
+        let offsets = section(.idOffsets)
+        let lo = Int(UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: number * 4, as: UInt32.self)))
+        let hi = Int(UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: number * 4 + 4, as: UInt32.self)))
+        guard lo <= hi, hi <= sections[IndexFormat.Section.idBlob.rawValue].length else {
+            throw IndexError.corrupt(path: path, detail: "id of document \(number) out of bounds")
         }
-        let rec = UnsafeRawBufferPointer(start: section(.docStore) + lo, count: hi - lo)
-        let body = UnsafeRawBufferPointer(rebasing: rec[0..<rec.count - 4])
-        let crc = UInt32(littleEndian: rec.loadUnaligned(fromByteOffset: rec.count - 4, as: UInt32.self))
-        guard Checksum.crc32c(body) == crc else {
-            throw IndexError.corrupt(path: path, detail: "checksum mismatch in stored document \(number)")
-        }
-        var i = 0
-        var fields: [String] = []
-        for _ in 0..<3 {
-            guard let len = Varint.readChecked(body, &i), i + Int(len) <= body.count else {
-                throw IndexError.corrupt(path: path, detail: "malformed stored document \(number)")
-            }
-            fields.append(String(decoding: UnsafeRawBufferPointer(rebasing: body[i..<i + Int(len)]), as: UTF8.self))
-            i += Int(len)
-        }
-        return StoredDocument(number: number, id: fields[0], title: fields[1], text: fields[2])
+        return String(decoding: UnsafeRawBufferPointer(start: section(.idBlob) + lo, count: hi - lo), as: UTF8.self)
     }
 
-    /// The external id of a document (reads only the id field).
-    public func documentID(_ number: Int) throws -> String { try document(number).id }
+    private var blockCount: Int { sections[IndexFormat.Section.blockIndex.rawValue].length / IndexFormat.blockIndexEntrySize }
+
+    private func blockEntry(_ b: Int) -> (offset: Int, packed: Int, raw: Int, firstDoc: Int, crc: UInt32) {
+        let e = section(.blockIndex) + b * IndexFormat.blockIndexEntrySize
+        func u32(_ o: Int) -> Int { Int(UInt32(littleEndian: e.loadUnaligned(fromByteOffset: o, as: UInt32.self))) }
+        return (Int(UInt64(littleEndian: e.loadUnaligned(as: UInt64.self))), u32(8), u32(12), u32(16),
+                UInt32(u32(20)))
+    }
+
+    /// A stored document (its block is verified and decompressed).
+    public func document(_ number: Int) throws -> StoredDocument {
+        let id = try documentID(number)
+        // The last block whose first document is ≤ number.
+        var lo = 0, hi = blockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if blockEntry(mid).firstDoc <= number { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { throw IndexError.corrupt(path: path, detail: "no stored block for document \(number)") }
+        let e = blockEntry(lo - 1)
+        let store = sections[IndexFormat.Section.docBlocks.rawValue]
+        guard e.offset + e.packed <= store.length else {
+            throw IndexError.corrupt(path: path, detail: "stored block of document \(number) out of bounds")
+        }
+        let packed = UnsafeRawBufferPointer(start: section(.docBlocks) + e.offset, count: e.packed)
+        guard Checksum.crc32c(packed) == e.crc else {
+            throw IndexError.corrupt(path: path, detail: "checksum mismatch in the stored block of document \(number)")
+        }
+        var raw = [UInt8](repeating: 0, count: e.raw)
+        let n = raw.withUnsafeMutableBytes { r1_inflate(packed.baseAddress, packed.count, $0.baseAddress, $0.count) }
+        guard n == e.raw else { throw IndexError.corrupt(path: path, detail: "stored block of document \(number) does not decompress") }
+        return try raw.withUnsafeBytes { body in
+            var i = 0
+            var fields: [String] = []
+            for k in 0..<(2 * (number - e.firstDoc + 1)) {
+                guard let len = Varint.readChecked(body, &i), i + Int(len) <= body.count else {
+                    throw IndexError.corrupt(path: path, detail: "malformed stored document \(number)")
+                }
+                if k >= 2 * (number - e.firstDoc) {
+                    fields.append(String(decoding: UnsafeRawBufferPointer(rebasing: body[i..<i + Int(len)]), as: UTF8.self))
+                }
+                i += Int(len)
+            }
+            return StoredDocument(number: number, id: id, title: fields[0], text: fields[1])
+        }
+    }
 
     /// Finds a document by its external id (binary search over the id order).
     public func documentNumber(forID id: String) throws -> Int? {
         let order = section(.idOrder)
+        let key = Array(id.utf8)
         var lo = 0, hi = documentCount
         while lo < hi {
             let mid = (lo + hi) / 2
             let doc = Int(UInt32(littleEndian: order.loadUnaligned(fromByteOffset: mid * 4, as: UInt32.self)))
-            let other = try documentID(doc)
-            if other == id { return doc }
-            if Array(other.utf8).lexicographicallyPrecedes(Array(id.utf8)) { lo = mid + 1 } else { hi = mid }
+            let other = Array(try documentID(doc).utf8)
+            if other == key { return doc }
+            if other.lexicographicallyPrecedes(key) { lo = mid + 1 } else { hi = mid }
         }
         return nil
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSupport
 
 public struct IndexBuildOptions: Sendable {
     /// Posting bytes held in memory before a run is spilled to a temporary file.
@@ -31,8 +32,10 @@ public final class IndexWriter {
     private let tempPath: String
     private let out: FileWriter
 
-    private var docOffsets: [UInt64] = [0]
     private var norms: [UInt8] = []
+    private var blockIndex: [UInt8] = []
+    private var blockRaw: [UInt8] = []
+    private var blockFirstDoc = 0
     private var ids = ByteStringTable(capacity: 1 << 14)
     private var docCount = 0
     private var fieldDocCount = 0
@@ -51,7 +54,6 @@ public final class IndexWriter {
     private var tfInDoc: [UInt32] = []
     private var memoryBytes = 0
     private var docTerms: [Int32] = []
-    private var record: [UInt8] = []
 
     // Spilled runs: file path and, per term id, the (offset, length) of its chunk.
     private var runs: [(path: String, chunks: [(UInt64, UInt32)])] = []
@@ -96,19 +98,15 @@ public final class IndexWriter {
         guard inserted else { throw CorpusError(doc.location, "duplicate document id \"\(doc.id)\"") }
         let docNumber = Int32(docCount)
 
-        // Document store record: id, title, text, CRC.
-        record.removeAll(keepingCapacity: true)
-        for field in [doc.id, doc.title, doc.text] {
+        // Document store: title and text go into the current compressed block.
+        if blockRaw.isEmpty { blockFirstDoc = docCount }
+        for field in [doc.title, doc.text] {
             var f = field
             f.withUTF8 { b in
-                Varint.append64(UInt64(b.count), to: &record)
-                record.append(contentsOf: b)
+                Varint.append64(UInt64(b.count), to: &blockRaw)
+                blockRaw.append(contentsOf: b)
             }
         }
-        let crc = Checksum.crc32c(record)
-        withUnsafeBytes(of: crc.littleEndian) { record.append(contentsOf: $0) }
-        try out.write(record)
-        docOffsets.append(out.position - UInt64(IndexFormat.headerSize))
 
         // Analysis and per-document term frequencies.
         var length = 0
@@ -141,7 +139,26 @@ public final class IndexWriter {
             memoryBytes += postings[t].count - before
         }
         docCount += 1
+        if blockRaw.count >= IndexFormat.docBlockBytes { try flushDocBlock() }
         if memoryBytes > options.memoryBudgetBytes { try spillRun() }
+    }
+
+    /// Compresses the pending document records into one block.
+    private func flushDocBlock() throws {
+        if blockRaw.isEmpty { return }
+        var packed = [UInt8](repeating: 0, count: r1_deflate_bound(blockRaw.count))
+        let n = blockRaw.withUnsafeBytes { src in
+            packed.withUnsafeMutableBytes { dst in r1_deflate(src.baseAddress, src.count, dst.baseAddress, dst.count, 1) }
+        }
+        guard n > 0 else { throw IndexError.io("compressing a document block failed") }
+        packed.removeSubrange(n...)
+        blockIndex.appendLE(out.position - UInt64(IndexFormat.headerSize))
+        blockIndex.appendLE(UInt32(n))
+        blockIndex.appendLE(UInt32(blockRaw.count))
+        blockIndex.appendLE(UInt32(blockFirstDoc))
+        blockIndex.appendLE(Checksum.crc32c(packed))
+        try out.write(packed)
+        blockRaw.removeAll(keepingCapacity: true)
     }
 
     @inline(__always)
@@ -188,14 +205,15 @@ public final class IndexWriter {
     /// Writes the remaining sections and the header, then moves the file into place.
     @discardableResult
     public func finish() throws -> IndexBuildReport {
+        try flushDocBlock()
         var sections = [(offset: UInt64, length: UInt64, crc: UInt32)](repeating: (0, 0, 0), count: IndexFormat.Section.allCases.count)
         func close(_ s: IndexFormat.Section, from start: UInt64) {
             sections[s.rawValue] = (start, out.position - start, out.sectionCRC)
         }
-        let base = UInt64(IndexFormat.headerSize)
-        close(.docStore, from: base)
+        close(.docBlocks, from: UInt64(IndexFormat.headerSize))
 
-        // Postings, merged over spilled runs and what is still in memory, in term byte order.
+        // Postings, merged over spilled runs and what is still in memory, in term byte order; the
+        // dictionary is built alongside, 32 terms to a block.
         let order = sortedTermOrder()
         var mappedRuns: [UnsafeRawBufferPointer] = []
         defer {
@@ -203,12 +221,14 @@ public final class IndexWriter {
             for r in runs { unlink(r.path) }
         }
         for r in runs { mappedRuns.append(try IndexWriter.mapFile(r.path)) }
-        var termBlob: [UInt8] = []
-        var entries: [UInt8] = []
-        entries.reserveCapacity(order.count * IndexFormat.termEntrySize)
+        var dict: [UInt8] = []
+        var termIndex: [UInt8] = []
         var docs: [UInt32] = []
         var tfs: [UInt32] = []
         var encoded: [UInt8] = []
+        var previous = ArraySlice<UInt8>()
+        var termCount = 0
+        var blockCRC: UInt32 = 0
         var start = out.position
         out.beginSection()
         for t in order {
@@ -227,23 +247,31 @@ public final class IndexWriter {
                 maxTf = max(maxTf, tfs[i])
                 minNorm = min(minNorm, norms[Int(docs[i])])
             }
-            IndexWriter.encodeBlocks(docs, tfs, into: &encoded)
-            let postingsOffset = out.position - start
-            try out.write(encoded)
+            IndexWriter.encodePostings(docs, tfs, into: &encoded)
             let key = terms.key(t)
-            entries.appendLE(UInt64(termBlob.count))
-            entries.appendLE(UInt32(key.count))
-            entries.appendLE(UInt32(docs.count))
-            entries.appendLE(postingsOffset)
-            entries.appendLE(UInt32(encoded.count))
-            entries.appendLE(maxTf)
-            entries.appendLE(Checksum.crc32c(encoded))
-            entries.append(minNorm)
-            entries.append(contentsOf: [0, 0, 0])
-            termBlob.append(contentsOf: key)
+            if termCount % IndexFormat.termsPerBlock == 0 {
+                if termCount > 0 { termIndex.storeLE(blockCRC, at: termIndex.count - 12) }
+                blockCRC = 0
+                termIndex.appendLE(UInt32(dict.count))
+                termIndex.appendLE(UInt32(0))  // CRC, filled in when the block is complete
+                termIndex.appendLE(out.position - start)
+                previous = []
+            }
+            let prefix = zip(previous, key).prefix(while: { $0 == $1 }).count
+            Varint.append(UInt32(prefix), to: &dict)
+            Varint.append(UInt32(key.count - prefix), to: &dict)
+            dict.append(contentsOf: key.dropFirst(prefix))
+            Varint.append(UInt32(docs.count), to: &dict)
+            Varint.append(UInt32(encoded.count), to: &dict)
+            Varint.append(maxTf, to: &dict)
+            dict.append(minNorm)
+            blockCRC = Checksum.crc32c(encoded, seed: blockCRC)
+            try out.write(encoded)
+            previous = key
+            termCount += 1
         }
+        if termCount > 0 { termIndex.storeLE(blockCRC, at: termIndex.count - 12) }
         close(.postings, from: start)
-        let termCount = entries.count / IndexFormat.termEntrySize
 
         func section(_ s: IndexFormat.Section, _ bytes: [UInt8]) throws {
             start = out.position
@@ -251,18 +279,19 @@ public final class IndexWriter {
             try out.write(bytes)
             close(s, from: start)
         }
+        try section(.blockIndex, blockIndex)
+        guard ids.arena.count < Int(UInt32.max) else { throw IndexError.badInput("document ids total more than 4 GiB") }
+        try section(.idBlob, ids.arena)
+        var u32s: [UInt8] = []
+        u32s.reserveCapacity((docCount + 1) * 4)
+        for o in ids.starts { u32s.appendLE(UInt32(o)) }
+        try section(.idOffsets, u32s)
+        u32s.removeAll(keepingCapacity: true)
+        for d in sortedIDOrder() { u32s.appendLE(UInt32(d)) }
+        try section(.idOrder, u32s)
         try section(.norms, norms)
-        var offsets: [UInt8] = []
-        offsets.reserveCapacity(docOffsets.count * 8)
-        for o in docOffsets { offsets.appendLE(o) }
-        try section(.docOffsets, offsets)
-        offsets = []
-        var idOrder: [UInt8] = []
-        idOrder.reserveCapacity(docCount * 4)
-        for d in sortedIDOrder() { idOrder.appendLE(UInt32(d)) }
-        try section(.idOrder, idOrder)
-        try section(.termBlob, termBlob)
-        try section(.termEntries, entries)
+        try section(.termDict, dict)
+        try section(.termIndex, termIndex)
         let meta = "{\"analyzer\":\"\(analyzer.name)\",\"source\":\(jsonQuote(options.source))}"
         try section(.meta, Array(meta.utf8))
 
@@ -331,15 +360,15 @@ public final class IndexWriter {
         }
     }
 
-    /// Block layout: blockCount u32, then per block (lastDoc u32, data offset u32), then the blocks:
-    /// doc deltas (from the previous block's last doc, 0 for the first) and tfs, as varints.
-    static func encodeBlocks(_ docs: [UInt32], _ tfs: [UInt32], into out: inout [UInt8]) {
+    /// A list of at most `blockSize` documents is just its doc deltas then its tfs (varints). A longer
+    /// one starts with a skip table of (last doc u32, data offset u32) per block of `blockSize`; each
+    /// block's deltas start from the previous block's last doc.
+    static func encodePostings(_ docs: [UInt32], _ tfs: [UInt32], into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         let bs = IndexFormat.blockSize
         let blocks = (docs.count + bs - 1) / bs
-        out.appendLE(UInt32(blocks))
         let skipStart = out.count
-        out.append(contentsOf: repeatElement(0, count: blocks * 8))
+        if blocks > 1 { out.append(contentsOf: repeatElement(0, count: blocks * 8)) }
         let dataStart = out.count
         var prev: UInt32 = 0
         for b in 0..<blocks {
@@ -350,8 +379,10 @@ public final class IndexWriter {
                 prev = docs[i]
             }
             for i in lo..<hi { Varint.append(tfs[i], to: &out) }
-            out.storeLE(docs[hi - 1], at: skipStart + b * 8)
-            out.storeLE(offset, at: skipStart + b * 8 + 4)
+            if blocks > 1 {
+                out.storeLE(docs[hi - 1], at: skipStart + b * 8)
+                out.storeLE(offset, at: skipStart + b * 8 + 4)
+            }
         }
     }
 

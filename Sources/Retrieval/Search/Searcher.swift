@@ -53,49 +53,77 @@ public final class Searcher {
         return out
     }
 
+    /// Documents scored together per window (Lucene's MaxScoreBulkScorer works the same way).
+    static let window: Int32 = 4096
+
     /// The top `k` documents for `query`: identical to exhaustive scoring (see `searchExhaustive`).
+    ///
+    /// MaxScore, by windows: clauses are sorted by their score upper bound; those whose bounds sum to at
+    /// most the current k-th score are non-essential (a document matching only them cannot enter the top
+    /// k). In each window of documents the essential clauses are accumulated term at a time into a score
+    /// array, then each candidate is completed with the non-essential clauses, highest bound first,
+    /// stopping as soon as the remaining bounds cannot lift it past the threshold.
     public func search(_ query: String, k: Int) throws -> [Hit] {
         var cl = try clauses(query)
         guard k > 0, !cl.isEmpty else { return [] }
-        // MaxScore: clauses sorted by upper bound; the low ones whose bounds sum to at most the current
-        // threshold are "non-essential" — a document matching only them cannot enter the top k.
         cl.sort { $0.upperBound < $1.upperBound }
         let n = cl.count
         var prefix = [Double](repeating: 0, count: n + 1)
         for i in 0..<n { prefix[i + 1] = prefix[i] + Double(cl[i].upperBound) }
-        for i in 0..<n { cl[i].cursor.next() }
+        for c in cl { c.cursor.next() }
         var top = TopK(k: k)
         var firstEssential = 0
         let norms = index.normsPointer
         let cache = normCache
+        let w = Int(Searcher.window)
+        var scores = [Double](repeating: 0, count: w)
+        // Which window slots have a score: a bitset, read back in document order.
+        var matched = [UInt64](repeating: 0, count: w / 64)
 
-        while true {
-            // Candidate: the smallest current document among essential clauses.
-            var doc = PostingsCursor.exhausted
-            for i in firstEssential..<n where cl[i].cursor.doc < doc { doc = cl[i].cursor.doc }
-            if doc == PostingsCursor.exhausted { break }
-            let normInverse = cache[Int(norms[Int(doc)])]
-            var score: Double = 0
-            for i in firstEssential..<n where cl[i].cursor.doc == doc {
-                score += Double(BM25.score(weight: cl[i].weight, tf: cl[i].cursor.tf, normInverse: normInverse))
-                cl[i].cursor.next()
-            }
-            // Non-essential clauses, highest bound first, while they can still lift the doc past the threshold.
-            var i = firstEssential - 1
-            while i >= 0 {
-                if top.isFull && Float(score + prefix[i + 1]) <= top.threshold { break }
-                cl[i].cursor.advance(to: doc)
-                if cl[i].cursor.doc == doc {
-                    score += Double(BM25.score(weight: cl[i].weight, tf: cl[i].cursor.tf, normInverse: normInverse))
+        while firstEssential < n {
+            var start = PostingsCursor.exhausted
+            for i in firstEssential..<n where cl[i].cursor.doc < start { start = cl[i].cursor.doc }
+            if start == PostingsCursor.exhausted { break }
+            let end = start &+ Searcher.window
+            // Essential clauses, term at a time over the window.
+            for i in firstEssential..<n {
+                let c = cl[i].cursor
+                let weight = cl[i].weight
+                while c.doc < end {
+                    let d = c.doc
+                    let slot = Int(d - start)
+                    let s = Double(BM25.score(weight: weight, tf: c.tf, normInverse: cache[Int(norms[Int(d)])]))
+                    let bit = UInt64(1) << UInt64(slot & 63)
+                    if matched[slot >> 6] & bit != 0 { scores[slot] += s } else {
+                        matched[slot >> 6] |= bit
+                        scores[slot] = s
+                    }
+                    c.next()
                 }
-                i -= 1
             }
-            if i < 0 || !top.isFull || Float(score) > top.threshold {
-                top.insert(Hit(doc: Int(doc), score: Float(score)))
+            for word in 0..<(w / 64) where matched[word] != 0 {
+              var bits = matched[word]
+              matched[word] = 0
+              while bits != 0 {
+                let slot = word * 64 + bits.trailingZeroBitCount
+                bits &= bits - 1
+                let d = start + Int32(slot)
+                var score = scores[slot]
+                var i = firstEssential - 1
+                while i >= 0 {
+                    if top.isFull && Float(score + prefix[i + 1]) <= top.threshold { break }
+                    let c = cl[i].cursor
+                    c.advance(to: d)
+                    if c.doc == d {
+                        score += Double(BM25.score(weight: cl[i].weight, tf: c.tf, normInverse: cache[Int(norms[Int(d)])]))
+                    }
+                    i -= 1
+                }
+                if i < 0 && (!top.isFull || Float(score) > top.threshold) { top.insert(Hit(doc: Int(d), score: Float(score))) }
+              }
             }
             if top.isFull {
                 while firstEssential < n && Float(prefix[firstEssential + 1]) <= top.threshold { firstEssential += 1 }
-                if firstEssential == n { break }
             }
         }
         return top.sorted()
@@ -106,7 +134,7 @@ public final class Searcher {
         let cl = try clauses(query)
         var acc: [Int: Double] = [:]
         let norms = index.normsPointer
-        for var c in cl {
+        for c in cl {
             c.cursor.next()
             while c.cursor.doc != PostingsCursor.exhausted {
                 let d = Int(c.cursor.doc)
@@ -128,7 +156,7 @@ public final class Searcher {
                 parts.append(.init(term: q.term, boost: q.boost, docFreq: 0, idf: 0, tf: 0, score: 0))
                 continue
             }
-            var cur = try index.postings(info)
+            let cur = try index.postings(info)
             cur.advance(to: Int32(doc))
             let tf: UInt32 = cur.doc == Int32(doc) ? cur.tf : 0
             let idf = BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
