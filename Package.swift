@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "rank1", targets: ["rank1"]),
         .library(name: "Retrieval", targets: ["Retrieval"]),
+        .library(name: "Rerank", targets: ["Rerank"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -16,11 +17,16 @@ let package = Package(
         .target(name: "CSupport", path: "Sources/CSupport", linkerSettings: [.linkedLibrary("z")]),
         // Retrieval core: analysis, streaming index build, mmap'd index, BM25 search, evaluation. No terminal code.
         .target(name: "Retrieval", dependencies: ["CSupport"], path: "Sources/Retrieval"),
+        // Our declarations of the llama.cpp API, loaded with dlopen at run time.
+        .target(name: "CLlama", path: "Sources/CLlama", linkerSettings: [.linkedLibrary("dl")]),
+        // Rank1 reranking: the protocol, the in-process llama.cpp engine, its event stream. No terminal code.
+        .target(name: "Rerank", dependencies: ["CLlama"], path: "Sources/Rerank"),
         .executableTarget(
             name: "rank1",
-            dependencies: ["Retrieval", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Retrieval", "Rerank", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/rank1"),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
+        .testTarget(name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests"),
     ],
     swiftLanguageModes: [.v6]
 )

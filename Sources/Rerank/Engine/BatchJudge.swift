@@ -1,0 +1,249 @@
+import Foundation
+
+/// Runs one job on a llama.cpp context: continuous batching of passages, greedy reasoning, the Rank1
+/// verdict. Everything here happens on the engine's thread.
+final class BatchJudge {
+    private let model: LlamaModel
+    private let context: LlamaContext
+    private let request: RerankRequest
+    private let emit: (RerankEvent) -> Void
+    private let isCancelled: () -> Bool
+    private let trueToken: Int32
+    private let falseToken: Int32
+    private let start = Date()
+
+    private enum Phase { case prompt, thinking, closing }
+
+    private final class Slot {
+        let passage: Int
+        let sequence: Int32
+        let promptText: String
+        let promptTokens: [Int32]
+        var feed: [Int32]          // tokens to evaluate in the next step
+        var position: Int32        // position of feed[0]
+        var phase = Phase.prompt
+        var reasoning = ""         // the text after `<think>` so far
+        var pieces = UTF8Pieces()
+        var thought = 0            // reasoning tokens in the current round
+        var totalThought = 0
+        var forced = false
+        var rethinksLeft: Int
+        var rethinks = 0
+        let truncated: Bool
+        let started = Date()
+
+        init(passage: Int, sequence: Int32, promptText: String, promptTokens: [Int32], feed: [Int32], position: Int32,
+             rethinks: Int, truncated: Bool) {
+            self.passage = passage
+            self.sequence = sequence
+            self.promptText = promptText
+            self.promptTokens = promptTokens
+            self.feed = feed
+            self.position = position
+            rethinksLeft = rethinks
+            self.truncated = truncated
+        }
+    }
+
+    private var stats: JobStats
+
+    init(model: LlamaModel, context: LlamaContext, request: RerankRequest,
+         emit: @escaping (RerankEvent) -> Void, isCancelled: @escaping () -> Bool) throws {
+        self.model = model
+        self.context = context
+        self.request = request
+        self.emit = emit
+        self.isCancelled = isCancelled
+        trueToken = try model.singleToken(" true")
+        falseToken = try model.singleToken(" false")
+        stats = JobStats(passages: request.passages.count, judged: 0, failed: 0, decodeTokens: 0, promptTokens: 0,
+                         seconds: 0, cancelled: false, firstTokenSeconds: nil)
+    }
+
+    /// The passage text, cut by tokens at a word boundary when it is too long for the context.
+    func fittedPassage(_ p: Passage) -> (text: String, truncated: Bool) {
+        let text = Rank1Prompt.passageText(title: p.title, text: p.text)
+        let tokens = model.tokenize(text, addSpecial: false)
+        if tokens.count <= request.maxPassageTokens { return (text, false) }
+        var pieces = UTF8Pieces()
+        var kept = ""
+        for t in tokens.prefix(request.maxPassageTokens) { kept += pieces.append(model.piece(t)) }
+        if let space = kept.lastIndex(where: { $0.isWhitespace }) { kept = String(kept[..<space]) }
+        return (kept + " […]", true)
+    }
+
+    /// Judges every passage; returns when done or cancelled.
+    func run() throws {
+        context.clearAll()
+        let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
+        let sharing = request.schedule == .batched
+        // The shared prefix stops before the space after "Passage:", which tokenizers fold into the
+        // passage's first word; a passage whose tokens do not start with it is evaluated on its own.
+        var prefixTokens: [Int32] = []
+        if sharing {
+            var prefixText = Rank1Prompt.prefix(filledQuery: filled)
+            prefixText.removeLast()
+            prefixTokens = model.tokenize(prefixText, addSpecial: true)
+            guard prefixTokens.count < context.batchCapacity else { throw RerankError("the query and instruction are too long for the context") }
+            context.clearBatch()
+            for (i, t) in prefixTokens.enumerated() {
+                context.add(t, position: Int32(i), sequence: 0, logits: i == prefixTokens.count - 1)
+            }
+            try context.decode()
+            stats.promptTokens += prefixTokens.count
+        }
+        let lanes = request.schedule == .single ? 1 : max(1, min(request.parallel, context.sequences - 1))
+        var queue = Array(request.passages.indices).makeIterator()
+        var slots: [Slot?] = Array(repeating: nil, count: lanes)
+        var finished = 0
+
+        while finished < request.passages.count {
+            if isCancelled() { stats.cancelled = true; break }
+            // Free lanes take the next passages, in BM25 order.
+            for lane in 0..<lanes where slots[lane] == nil {
+                guard let p = queue.next() else { break }
+                let sequence = Int32(lane + 1)
+                let (passageText, truncated) = fittedPassage(request.passages[p])
+                let promptText = Rank1Prompt.prompt(filledQuery: filled, passage: passageText)
+                let promptTokens = model.tokenize(promptText, addSpecial: true)
+                context.remove(sequence: sequence)
+                var feed = promptTokens
+                var position: Int32 = 0
+                if sharing, promptTokens.starts(with: prefixTokens) {
+                    context.copy(sequence: 0, to: sequence)
+                    feed = Array(promptTokens[prefixTokens.count...])
+                    position = Int32(prefixTokens.count)
+                }
+                if feed.count > context.batchCapacity {
+                    emit(.failed(passage: p, reason: "the prompt (\(feed.count) tokens) does not fit in one batch"))
+                    stats.failed += 1
+                    finished += 1
+                    continue
+                }
+                stats.promptTokens += feed.count
+                slots[lane] = Slot(passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
+                                   feed: feed, position: position, rethinks: request.rethink, truncated: truncated)
+                emit(.started(passage: p, truncated: truncated))
+            }
+            // One decode for every live lane: whole prompts of new passages, one token of the others.
+            context.clearBatch()
+            var rows: [Int: Int] = [:]
+            for lane in 0..<lanes {
+                guard let s = slots[lane] else { continue }
+                if context.batchCount + s.feed.count > context.batchCapacity { continue }  // next step
+                for (i, t) in s.feed.enumerated() {
+                    let row = context.add(t, position: s.position + Int32(i), sequence: s.sequence, logits: i == s.feed.count - 1)
+                    if i == s.feed.count - 1 { rows[lane] = row }
+                }
+            }
+            if rows.isEmpty { break }
+            try context.decode()
+            for (lane, row) in rows.sorted(by: { $0.key < $1.key }) {
+                guard let s = slots[lane] else { continue }
+                s.position += Int32(s.feed.count)
+                if s.phase != .prompt { stats.decodeTokens += s.feed.count }
+                s.feed = []
+                let logits = context.logits(row)
+                if s.phase == .closing {
+                    if finishOrRethink(s, logits) {
+                        context.remove(sequence: s.sequence)
+                        slots[lane] = nil
+                        finished += 1
+                    }
+                    continue
+                }
+                s.phase = .thinking
+                let token = argmax(logits)
+                if s.thought >= request.budget || model.isEndOfGeneration(token) {
+                    close(s, forced: true)
+                    continue
+                }
+                let text = s.pieces.append(model.piece(token))
+                s.thought += 1
+                s.totalThought += 1
+                if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
+                if !text.isEmpty { emit(.token(passage: s.passage, text: text)) }
+                s.reasoning += text
+                if let close = s.reasoning.range(of: Rank1Prompt.thinkClose) {
+                    if close.upperBound == s.reasoning.endIndex {
+                        s.feed = [token]
+                        s.phase = .closing
+                    } else {
+                        s.reasoning = String(s.reasoning[..<close.upperBound])
+                        reevaluate(s, suffix: s.reasoning)
+                    }
+                } else {
+                    s.feed = [token]
+                }
+            }
+        }
+        if stats.cancelled { context.clearAll(); return }
+        stats.seconds = Date().timeIntervalSince(start)
+        emit(.finished(stats))
+    }
+
+    /// Closes the chain by force: cut after the last sentence, append "\n</think>".
+    private func close(_ s: Slot, forced: Bool) {
+        s.forced = forced
+        reevaluate(s, suffix: Rank1Prompt.forcedCloseSuffix(reasoning: s.reasoning))
+    }
+
+    /// Rewinds the lane to the end of its prompt and queues `prompt + suffix` (tokenized whole, so the
+    /// tokens are those of the complete text) for evaluation; the next logits give the verdict.
+    private func reevaluate(_ s: Slot, suffix: String) {
+        let full = model.tokenize(s.promptText + suffix, addSpecial: true)
+        if full.starts(with: s.promptTokens) {
+            context.remove(sequence: s.sequence, from: Int32(s.promptTokens.count))
+            s.feed = Array(full[s.promptTokens.count...])
+            s.position = Int32(s.promptTokens.count)
+        } else {
+            context.remove(sequence: s.sequence)
+            s.feed = full
+            s.position = 0
+        }
+        s.phase = .closing
+    }
+
+    /// Reads the verdict at the position after `</think>`; reopens the chain for a rethink if asked.
+    /// Returns true when the passage is done.
+    private func finishOrRethink(_ s: Slot, _ logits: UnsafeMutablePointer<Float>) -> Bool {
+        let lt = Double(logits[Int(trueToken)]), lf = Double(logits[Int(falseToken)])
+        if s.rethinksLeft > 0 {
+            s.rethinksLeft -= 1
+            s.rethinks += 1
+            let before = s.reasoning.range(of: Rank1Prompt.thinkClose).map { String(s.reasoning[..<$0.lowerBound]) } ?? s.reasoning
+            s.reasoning = before + "\nWait"
+            emit(.token(passage: s.passage, text: "\nWait"))
+            let full = model.tokenize(s.promptText + s.reasoning, addSpecial: true)
+            let keep = full.starts(with: s.promptTokens) ? s.promptTokens.count : 0
+            context.remove(sequence: s.sequence, from: Int32(keep))
+            s.feed = Array(full[keep...])
+            s.position = Int32(keep)
+            s.phase = .prompt
+            s.thought = 0
+            s.forced = false
+            return false
+        }
+        var maxLogit = -Double.infinity
+        for i in 0..<model.vocabularySize { maxLogit = max(maxLogit, Double(logits[i])) }
+        var sum = 0.0
+        for i in 0..<model.vocabularySize { sum += exp(Double(logits[i]) - maxLogit) }
+        let v = Verdict(passage: s.passage, score: 1 / (1 + exp(lf - lt)), probabilityTrue: exp(lt - maxLogit) / sum,
+                        reasoning: s.reasoning + s.pieces.flush(), reasoningTokens: s.totalThought, forcedClose: s.forced,
+                        rethinks: s.rethinks, truncatedPassage: s.truncated, promptTokens: s.promptTokens.count,
+                        seconds: Date().timeIntervalSince(s.started))
+        stats.judged += 1
+        emit(.verdict(v))
+        return true
+    }
+
+    private func argmax(_ logits: UnsafeMutablePointer<Float>) -> Int32 {
+        var best = 0
+        var bestValue = logits[0]
+        for i in 1..<model.vocabularySize where logits[i] > bestValue {
+            best = i
+            bestValue = logits[i]
+        }
+        return Int32(best)
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Where the in-process engine finds its parts.
+public struct LlamaConfiguration: Sendable {
+    public var libraryPath: String
+    public var modelPath: String
+    public var threads: Int
+    public init(libraryPath: String, modelPath: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.libraryPath = libraryPath
+        self.modelPath = modelPath
+        self.threads = threads
+    }
+}
+
+/// The in-process Rank1 engine on llama.cpp. One dedicated thread owns the model and the context; jobs
+/// reach it through a one-slot mailbox. At most one job runs and one waits: a newer request replaces
+/// the waiting one and cancels the running one, which stops within one decode step and emits nothing
+/// more.
+public final class LlamaReranker: Reranker, @unchecked Sendable {
+    public let model: LlamaModel
+    private let configuration: LlamaConfiguration
+    private let condition = NSCondition()
+    private var pending: (RerankRequest, AsyncStream<RerankEvent>.Continuation, Int)?
+    private var runningGeneration = 0
+    private var latestGeneration = 0
+    private var context: LlamaContext?
+    private var thread: Thread?
+
+    public var modelName: String { model.name.isEmpty ? (model.path as NSString).lastPathComponent : model.name }
+    public var backendName: String { "llama.cpp in-process, \(configuration.threads) threads" }
+
+    public init(configuration: LlamaConfiguration) throws {
+        self.configuration = configuration
+        model = try LlamaModel(path: configuration.modelPath, libraryPath: configuration.libraryPath)
+        let t = Thread { [unowned self] in self.loop() }
+        t.name = "rank1-engine"
+        t.stackSize = 8 << 20
+        thread = t
+        t.start()
+    }
+
+    public func start(_ request: RerankRequest) -> AsyncStream<RerankEvent> {
+        let (stream, continuation) = AsyncStream<RerankEvent>.makeStream(bufferingPolicy: .unbounded)
+        condition.lock()
+        latestGeneration += 1
+        pending?.1.finish()  // a waiting job that never started: its stream just ends
+        pending = (request, continuation, latestGeneration)
+        condition.signal()
+        condition.unlock()
+        return stream
+    }
+
+    public func cancel() {
+        condition.lock()
+        latestGeneration += 1
+        pending?.1.finish()
+        pending = nil
+        condition.unlock()
+    }
+
+    private func isStale(_ generation: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return generation != latestGeneration
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while pending == nil { condition.wait() }
+            let (request, continuation, generation) = pending!
+            pending = nil
+            runningGeneration = generation
+            condition.unlock()
+            run(request, continuation, generation)
+            continuation.finish()
+        }
+    }
+
+    private func run(_ request: RerankRequest, _ out: AsyncStream<RerankEvent>.Continuation, _ generation: Int) {
+        do {
+            let lanes = request.schedule == .single ? 1 : max(1, request.parallel)
+            let perLane = request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160
+            let needed = 512 + lanes * perLane
+            if context == nil || context!.contextSize < needed || context!.sequences < lanes + 1 {
+                context = nil
+                let size = (needed + 255) / 256 * 256
+                context = try LlamaContext(model: model, contextSize: size, batchCapacity: max(2048, lanes * 600),
+                                           sequences: lanes + 1, threads: configuration.threads)
+            }
+            let judge = try BatchJudge(model: model, context: context!, request: request,
+                                       emit: { [unowned self] e in if !self.isStale(generation) { out.yield(e) } },
+                                       isCancelled: { [unowned self] in self.isStale(generation) })
+            try judge.run()
+        } catch {
+            if !isStale(generation) {
+                for p in request.passages.indices { out.yield(.failed(passage: p, reason: "\(error)")) }
+                out.yield(.finished(JobStats(passages: request.passages.count, judged: 0, failed: request.passages.count,
+                                             decodeTokens: 0, promptTokens: 0, seconds: 0, cancelled: false, firstTokenSeconds: nil)))
+            }
+        }
+    }
+}

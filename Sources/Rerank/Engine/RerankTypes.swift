@@ -1,0 +1,86 @@
+/// A passage to judge, in BM25 order.
+public struct Passage: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var text: String
+    public init(id: String, title: String = "", text: String) {
+        self.id = id
+        self.title = title
+        self.text = text
+    }
+}
+
+/// How passages are scheduled on the model.
+public enum Schedule: String, Sendable {
+    /// Shared prefix evaluated once, up to `parallel` passages advancing in one decode per step.
+    case batched
+    /// One passage at a time, its whole prompt evaluated in one decode, no prefix sharing: the fixed
+    /// schedule the parity reference reproduces.
+    case single
+}
+
+public struct RerankRequest: Sendable {
+    public var query: String
+    /// An instruction template containing `FILL_QUERY_HERE`, or nil for the bare query.
+    public var instruction: String?
+    public var passages: [Passage]
+    /// Reasoning tokens per passage before the chain is closed by force.
+    public var budget: Int = 256
+    public var parallel: Int = 8
+    /// How many times a closed chain is reopened with "\nWait".
+    public var rethink: Int = 0
+    /// Passage tokens kept; a longer passage is cut at a word boundary and marked.
+    public var maxPassageTokens: Int = 384
+    public var schedule: Schedule = .batched
+
+    public init(query: String, instruction: String? = nil, passages: [Passage]) {
+        self.query = query
+        self.instruction = instruction
+        self.passages = passages
+    }
+}
+
+public struct Verdict: Sendable, Equatable {
+    public var passage: Int
+    /// P(true) / (P(true) + P(false)) at the position after `</think>`.
+    public var score: Double
+    /// P(" true") over the whole vocabulary at that position.
+    public var probabilityTrue: Double
+    public var reasoning: String
+    public var reasoningTokens: Int
+    public var forcedClose: Bool
+    public var rethinks: Int
+    public var truncatedPassage: Bool
+    public var promptTokens: Int
+    public var seconds: Double
+}
+
+public struct JobStats: Sendable, Equatable {
+    public var passages: Int
+    public var judged: Int
+    public var failed: Int
+    public var decodeTokens: Int
+    public var promptTokens: Int
+    public var seconds: Double
+    public var cancelled: Bool
+    /// Seconds from the job's start to the first reasoning token (nil if none).
+    public var firstTokenSeconds: Double?
+    public var decodeTokensPerSecond: Double { seconds > 0 ? Double(decodeTokens) / seconds : 0 }
+}
+
+public enum RerankEvent: Sendable, Equatable {
+    case started(passage: Int, truncated: Bool)
+    case token(passage: Int, text: String)
+    case verdict(Verdict)
+    case failed(passage: Int, reason: String)
+    case finished(JobStats)
+}
+
+/// A reranking backend: the in-process llama.cpp engine or a remote server. A new job supersedes the
+/// running one; the superseded job's stream ends without further events.
+public protocol Reranker: Sendable {
+    var modelName: String { get }
+    var backendName: String { get }
+    func start(_ request: RerankRequest) -> AsyncStream<RerankEvent>
+    func cancel()
+}

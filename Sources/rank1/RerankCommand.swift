@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import Rerank
+import Retrieval
+
+/// Options shared by everything that runs the in-process reranker.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "GGUF model file, or an embedded model's name (smollm2). Default: $RANK1_MODEL or smollm2.")
+    var model: String?
+    @Option(name: .customLong("llama-lib"), help: "libllama.so to load. Default: $RANK1_LLAMA_LIB or the project's runtime.")
+    var llamaLib: String?
+    @Option(help: "Decoding threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    func makeReranker() throws -> LlamaReranker {
+        let config = LlamaConfiguration(libraryPath: RuntimeDiscovery.libraryPath(explicit: llamaLib),
+                                        modelPath: RuntimeDiscovery.modelPath(explicit: model), threads: threads)
+        return try LlamaReranker(configuration: config)
+    }
+}
+
+struct JudgeOptions: ParsableArguments {
+    @Option(help: "Instruction template containing FILL_QUERY_HERE.") var instruction: String?
+    @Option(help: "Instruction preset from Assets/presets.") var preset: String?
+    @Option(help: "Reasoning tokens per passage before a forced close.") var budget = 256
+    @Option(help: "Passages judged in parallel.") var parallel = 8
+    @Option(help: "Times a closed chain is reopened with \"Wait\".") var rethink = 0
+    @Option(help: "Passage tokens kept (longer passages are cut at a word boundary and marked).")
+    var maxPassageTokens = 384
+    @Option(help: "batched (shared prefix, continuous batching) or single (one passage at a time).")
+    var schedule = "batched"
+
+    func instructionTemplate() throws -> String? {
+        if instruction != nil && preset != nil { throw ValidationError("give --instruction or --preset, not both") }
+        if let p = preset { return try Presets.load(p) }
+        if let i = instruction, let problem = Rank1Prompt.validate(instruction: i) { throw ValidationError(problem) }
+        return instruction
+    }
+
+    func request(query: String, passages: [Passage]) throws -> RerankRequest {
+        var r = RerankRequest(query: query, instruction: try instructionTemplate(), passages: passages)
+        r.budget = budget
+        r.parallel = parallel
+        r.rethink = rethink
+        r.maxPassageTokens = maxPassageTokens
+        guard let s = Schedule(rawValue: schedule) else { throw ValidationError("--schedule is batched or single") }
+        r.schedule = s
+        return r
+    }
+}
+
+struct RerankCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rerank",
+        abstract: "BM25 top-k, re-judged by Rank1 with its reasoning shown live.")
+
+    @Argument(help: "Index directory.") var index: String
+    @Option(help: "The query.") var query: String
+    @Option(help: "BM25 candidates to rerank.") var k = 20
+    @Flag(help: "JSON Lines: one event per line (started, token, verdict, failed, finished), then the ranking.")
+    var jsonl = false
+    @Flag(help: "Print each passage's whole reasoning when its verdict arrives.") var showReasoning = false
+    @OptionGroup var judge: JudgeOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    func run() async throws {
+        let reader = try reportingErrors { try IndexReader(directory: index) }
+        let searcher = try reportingErrors { try Searcher(index: reader) }
+        let hits = try reportingErrors { try searcher.search(query, k: k) }
+        let docs = try reportingErrors { try hits.map { try reader.document($0.doc) } }
+        let passages = docs.map { Passage(id: $0.id, title: $0.title, text: $0.text) }
+        let request = try judge.request(query: query, passages: passages)
+        let engine: LlamaReranker
+        do { engine = try modelOptions.makeReranker() } catch {
+            printError("rank1: \(error)\n(BM25 works without it: rank1 search \(index) --query …)")
+            throw ExitCode.failure
+        }
+        let out = Output.standard
+        if !jsonl {
+            out.write("Rank1 reranking of the BM25 top \(passages.count) for \"\(query)\"\n")
+            out.write("model \(engine.modelName) (\(engine.backendName)), budget \(request.budget) tokens, \(request.parallel) in parallel\n\n")
+            out.flush()
+        }
+        var verdicts: [Int: Verdict] = [:]
+        var live = ""  // single-lane streaming to a terminal
+        let streamInline = !jsonl && request.parallel == 1 && isatty(1) != 0
+        for await event in engine.start(request) {
+            if jsonl {
+                out.write(EventJSON.encode(event, passages: passages) + "\n")
+                out.flush()
+            }
+            switch event {
+            case .started(let p, let truncated):
+                if streamInline { out.write("── [\(p + 1)] \(passages[p].id)\(truncated ? " (passage cut)" : "")\n"); out.flush() }
+            case .token(_, let text):
+                if streamInline { live += text; out.write(text); out.flush() }
+            case .verdict(let v):
+                verdicts[v.passage] = v
+                if !jsonl {
+                    if streamInline { out.write("\n") }
+                    let mark = v.score >= 0.5 ? "✓" : "✗"
+                    out.write(String(format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
+                                     passages[v.passage].id, v.reasoningTokens, v.forcedClose ? ", forced close" : "",
+                                     v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.seconds))
+                    if showReasoning && !streamInline {
+                        out.write(v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
+                    }
+                    out.flush()
+                }
+            case .failed(let p, let reason):
+                if !jsonl { out.write("[\(p + 1)] \(passages[p].id): failed: \(reason)\n"); out.flush() }
+            case .finished(let stats):
+                if !jsonl {
+                    out.write(String(format: "\n%d judged, %d failed in %.1f s; %d reasoning tokens, %.1f tokens/s\n\n", stats.judged, stats.failed,
+                                     stats.seconds, stats.decodeTokens, stats.decodeTokensPerSecond))
+                }
+            }
+        }
+        // Reranked: by Rank1 score, unjudged passages after the judged ones, BM25 order among equals.
+        let order = passages.indices.sorted { a, b in
+            let sa = verdicts[a]?.score ?? -1, sb = verdicts[b]?.score ?? -1
+            return sa != sb ? sa > sb : a < b
+        }
+        if jsonl {
+            out.write("{\"event\":\"ranking\",\"ids\":[" + order.map { jsonString(passages[$0].id) }.joined(separator: ",") + "]}\n")
+        } else {
+            out.write("rank  bm25  move  rank1   id  title\n")
+            for (r, p) in order.enumerated() {
+                let move = p - r
+                let mv = move > 0 ? "↑\(move)" : move < 0 ? "↓\(-move)" : "·"
+                let score = verdicts[p].map { String(format: "%.3f", $0.score) } ?? "  -  "
+                out.write(String(format: "%4d  %4d  %4@  %@  %@  %@\n", r + 1, p + 1, mv, score, passages[p].id, String(passages[p].title.prefix(60))))
+            }
+        }
+        out.flush()
+    }
+}
+
+/// JSON Lines for rerank events.
+enum EventJSON {
+    static func encode(_ e: RerankEvent, passages: [Passage]) -> String {
+        switch e {
+        case .started(let p, let t):
+            return "{\"event\":\"started\",\"passage\":\(p),\"id\":\(jsonString(passages[p].id)),\"truncated\":\(t)}"
+        case .token(let p, let text):
+            return "{\"event\":\"token\",\"passage\":\(p),\"text\":\(jsonString(text))}"
+        case .verdict(let v):
+            return "{\"event\":\"verdict\",\"passage\":\(v.passage),\"id\":\(jsonString(passages[v.passage].id)),\"score\":\(v.score),"
+                + "\"p_true\":\(v.probabilityTrue),\"tokens\":\(v.reasoningTokens),\"forced_close\":\(v.forcedClose),"
+                + "\"rethinks\":\(v.rethinks),\"truncated\":\(v.truncatedPassage),\"prompt_tokens\":\(v.promptTokens),"
+                + "\"seconds\":\(v.seconds),\"reasoning\":\(jsonString(v.reasoning))}"
+        case .failed(let p, let reason):
+            return "{\"event\":\"failed\",\"passage\":\(p),\"id\":\(jsonString(passages[p].id)),\"reason\":\(jsonString(reason))}"
+        case .finished(let s):
+            return "{\"event\":\"finished\",\"judged\":\(s.judged),\"failed\":\(s.failed),\"decode_tokens\":\(s.decodeTokens),"
+                + "\"prompt_tokens\":\(s.promptTokens),\"seconds\":\(s.seconds),\"tokens_per_second\":\(s.decodeTokensPerSecond),"
+                + "\"first_token_seconds\":\(s.firstTokenSeconds.map { "\($0)" } ?? "null"),\"cancelled\":\(s.cancelled)}"
+        }
+    }
+}
