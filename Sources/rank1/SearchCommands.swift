@@ -150,3 +150,25 @@ struct Eval: ParsableCommand {
         }
     }
 }
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a stored document.")
+    @Argument(help: "Index directory.") var index: String
+    @Option(help: "Document id.") var doc: String
+    @Flag(help: "JSON output.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let reader = try IndexReader(directory: index)
+            guard let n = try reader.documentNumber(forID: doc) else {
+                throw IndexError.badInput("no document with id \"\(doc)\" in \(index)")
+            }
+            let d = try reader.document(n)
+            if json {
+                print("{\"id\":\(jsonString(d.id)),\"title\":\(jsonString(d.title)),\"text\":\(jsonString(d.text))}")
+            } else {
+                print("\(d.id)\n\(d.title)\n\n\(d.text)")
+            }
+        }
+    }
+}

