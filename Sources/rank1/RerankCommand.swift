@@ -24,6 +24,7 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: "Reasoning tokens per passage before a forced close.") var budget = 256
     @Option(help: "Passages judged in parallel.") var parallel = 8
     @Option(help: "Times a closed chain is reopened with \"Wait\".") var rethink = 0
+    @Option(help: "End-of-generation is masked until a chain has this many tokens.") var minTokens = 0
     @Option(help: "Passage tokens kept (longer passages are cut at a word boundary and marked).")
     var maxPassageTokens = 384
     @Option(help: "batched (shared prefix, continuous batching) or single (one passage at a time).")
@@ -41,6 +42,7 @@ struct JudgeOptions: ParsableArguments {
         r.budget = budget
         r.parallel = parallel
         r.rethink = rethink
+        r.minReasoningTokens = minTokens
         r.maxPassageTokens = maxPassageTokens
         guard let s = Schedule(rawValue: schedule) else { throw ValidationError("--schedule is batched or single") }
         r.schedule = s

@@ -118,6 +118,7 @@ class Ref:
         ptoks = self.tok(prompt, True)
         L.llama_memory_seq_rm(self.mem, 1, -1, -1)
         logits = self.decode(ptoks, 0)
+        cached = list(ptoks)  # the tokens in the KV cache
         pos, reasoning, pend, thought = len(ptoks), "", b"", 0
         while True:
             token = max(range(self.n_vocab), key=lambda i: (logits[i], -i))
@@ -130,18 +131,24 @@ class Ref:
             if "</think>" in reasoning:
                 if reasoning.endswith("</think>"):
                     logits = self.decode([token], pos)
+                    cached.append(token)
                     suffix = None
                 else:
                     reasoning = reasoning[: reasoning.index("</think>") + len("</think>")]
                     suffix = reasoning
                 break
             logits = self.decode([token], pos)
+            cached.append(token)
             pos += 1
         if suffix is not None:
+            # Evaluate prompt + suffix (tokenized whole), keeping the cached tokens it starts with.
             full = self.tok(prompt + suffix, True)
-            assert full[: len(ptoks)] == ptoks
-            L.llama_memory_seq_rm(self.mem, 1, len(ptoks), -1)
-            logits = self.decode(full[len(ptoks):], len(ptoks))
+            common = 0
+            while common < min(len(full), len(cached)) and full[common] == cached[common]:
+                common += 1
+            common = min(common, len(full) - 1)
+            L.llama_memory_seq_rm(self.mem, 1, common, -1)
+            logits = self.decode(full[common:], common)
         lt, lf = logits[self.t_true[0]], logits[self.t_false[0]]
         return {"reasoning": reasoning + pend.decode("utf-8", errors="replace"), "score": 1 / (1 + math.exp(lf - lt))}
 

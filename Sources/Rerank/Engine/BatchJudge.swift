@@ -21,6 +21,7 @@ final class BatchJudge {
         let promptTokens: [Int32]
         var feed: [Int32]          // tokens to evaluate in the next step
         var position: Int32        // position of feed[0]
+        var cached: [Int32] = []   // tokens in the sequence's KV cache, in order
         var phase = Phase.prompt
         var reasoning = ""         // the text after `<think>` so far
         var pieces = UTF8Pieces()
@@ -46,6 +47,8 @@ final class BatchJudge {
     }
 
     private var stats: JobStats
+    /// Prompt tokens admitted per decode step while chains are streaming.
+    var prefillPerStep = 4096
 
     init(model: LlamaModel, context: LlamaContext, request: RerankRequest,
          emit: @escaping (RerankEvent) -> Void, isCancelled: @escaping () -> Bool) throws {
@@ -109,10 +112,12 @@ final class BatchJudge {
                 context.remove(sequence: sequence)
                 var feed = promptTokens
                 var position: Int32 = 0
+                var cached: [Int32] = []
                 if sharing, promptTokens.starts(with: prefixTokens) {
                     context.copy(sequence: 0, to: sequence)
                     feed = Array(promptTokens[prefixTokens.count...])
                     position = Int32(prefixTokens.count)
+                    cached = prefixTokens
                 }
                 if feed.count > context.batchCapacity {
                     emit(.failed(passage: p, reason: "the prompt (\(feed.count) tokens) does not fit in one batch"))
@@ -123,26 +128,58 @@ final class BatchJudge {
                 stats.promptTokens += feed.count
                 slots[lane] = Slot(passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
                                    feed: feed, position: position, rethinks: request.rethink, truncated: truncated)
+                slots[lane]!.cached = cached
                 emit(.started(passage: p, truncated: truncated))
             }
-            // One decode for every live lane: whole prompts of new passages, one token of the others.
+            // One decode for every live lane. Lanes that are thinking or closing go first (a token or a
+            // short closing text each); prompts fill the rest of the step in BM25 order, in chunks of at
+            // most `prefillPerStep` tokens, so running chains keep streaming while new passages load.
+            // Until the first reasoning token exists, a step holds only the first prompt: the first
+            // token then comes after one passage's prompt evaluation, not all of them.
             context.clearBatch()
-            var rows: [Int: Int] = [:]
+            var rows: [(lane: Int, row: Int)] = []
+            var fedCount = [Int](repeating: 0, count: lanes)
             for lane in 0..<lanes {
-                guard let s = slots[lane] else { continue }
-                if context.batchCount + s.feed.count > context.batchCapacity { continue }  // next step
+                guard let s = slots[lane], s.phase != .prompt, !s.feed.isEmpty else { continue }
+                if context.batchCount + s.feed.count > context.batchCapacity { continue }
                 for (i, t) in s.feed.enumerated() {
                     let row = context.add(t, position: s.position + Int32(i), sequence: s.sequence, logits: i == s.feed.count - 1)
-                    if i == s.feed.count - 1 { rows[lane] = row }
+                    if i == s.feed.count - 1 { rows.append((lane, row)) }
                 }
+                fedCount[lane] = s.feed.count
             }
-            if rows.isEmpty { break }
+            let firstTokenPending = stats.firstTokenSeconds == nil
+            var allowance = firstTokenPending ? context.batchCapacity : max(prefillPerStep - context.batchCount, 32)
+            let promptLanes = (0..<lanes).filter { slots[$0]?.phase == .prompt }.sorted { slots[$0]!.passage < slots[$1]!.passage }
+            for lane in promptLanes {
+                let s = slots[lane]!
+                let n = min(s.feed.count, allowance, context.batchCapacity - context.batchCount)
+                if n <= 0 { break }
+                for i in 0..<n {
+                    let last = i == n - 1 && n == s.feed.count
+                    let row = context.add(s.feed[i], position: s.position + Int32(i), sequence: s.sequence, logits: last)
+                    if last { rows.append((lane, row)) }
+                }
+                fedCount[lane] = n
+                allowance -= n
+                if firstTokenPending { break }
+            }
+            if context.batchCount == 0 { break }
+            let pure = rows.count == context.batchCount && (0..<lanes).allSatisfy { slots[$0] == nil || slots[$0]!.phase == .thinking || fedCount[$0] == 0 }
+            let stepStart = Date()
             try context.decode()
-            for (lane, row) in rows.sorted(by: { $0.key < $1.key }) {
+            if pure {
+                stats.pureDecodeTokens += context.batchCount
+                stats.pureDecodeSeconds += Date().timeIntervalSince(stepStart)
+            }
+            for lane in 0..<lanes where fedCount[lane] > 0 {
+                let s = slots[lane]!
+                s.cached += s.feed.prefix(fedCount[lane])
+                s.position += Int32(fedCount[lane])
+                s.feed.removeFirst(fedCount[lane])
+            }
+            for (lane, row) in rows {
                 guard let s = slots[lane] else { continue }
-                s.position += Int32(s.feed.count)
-                if s.phase != .prompt { stats.decodeTokens += s.feed.count }
-                s.feed = []
                 let logits = context.logits(row)
                 if s.phase == .closing {
                     if finishOrRethink(s, logits) {
@@ -153,7 +190,7 @@ final class BatchJudge {
                     continue
                 }
                 s.phase = .thinking
-                let token = argmax(logits)
+                let token = argmax(logits, maskEndOfGeneration: s.thought < request.minReasoningTokens)
                 if s.thought >= request.budget || model.isEndOfGeneration(token) {
                     close(s, forced: true)
                     continue
@@ -161,6 +198,7 @@ final class BatchJudge {
                 let text = s.pieces.append(model.piece(token))
                 s.thought += 1
                 s.totalThought += 1
+                stats.decodeTokens += 1
                 if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
                 if !text.isEmpty { emit(.token(passage: s.passage, text: text)) }
                 s.reasoning += text
@@ -188,20 +226,22 @@ final class BatchJudge {
         reevaluate(s, suffix: Rank1Prompt.forcedCloseSuffix(reasoning: s.reasoning))
     }
 
-    /// Rewinds the lane to the end of its prompt and queues `prompt + suffix` (tokenized whole, so the
-    /// tokens are those of the complete text) for evaluation; the next logits give the verdict.
+    /// Queues `prompt + suffix`, tokenized whole (so the tokens are those of the complete text), for
+    /// evaluation: the cached tokens it shares with the sequence stay, the rest of the cache is dropped
+    /// and the differing tail is fed. The next logits give the verdict.
     private func reevaluate(_ s: Slot, suffix: String) {
-        let full = model.tokenize(s.promptText + suffix, addSpecial: true)
-        if full.starts(with: s.promptTokens) {
-            context.remove(sequence: s.sequence, from: Int32(s.promptTokens.count))
-            s.feed = Array(full[s.promptTokens.count...])
-            s.position = Int32(s.promptTokens.count)
-        } else {
-            context.remove(sequence: s.sequence)
-            s.feed = full
-            s.position = 0
-        }
+        rewind(s, to: model.tokenize(s.promptText + suffix, addSpecial: true))
         s.phase = .closing
+    }
+
+    private func rewind(_ s: Slot, to full: [Int32]) {
+        var common = 0
+        while common < min(full.count, s.cached.count) && full[common] == s.cached[common] { common += 1 }
+        if common == full.count { common -= 1 }  // at least one token must be evaluated to get logits
+        context.remove(sequence: s.sequence, from: Int32(common))
+        s.cached.removeSubrange(common...)
+        s.feed = Array(full[common...])
+        s.position = Int32(common)
     }
 
     /// Reads the verdict at the position after `</think>`; reopens the chain for a rethink if asked.
@@ -214,11 +254,7 @@ final class BatchJudge {
             let before = s.reasoning.range(of: Rank1Prompt.thinkClose).map { String(s.reasoning[..<$0.lowerBound]) } ?? s.reasoning
             s.reasoning = before + "\nWait"
             emit(.token(passage: s.passage, text: "\nWait"))
-            let full = model.tokenize(s.promptText + s.reasoning, addSpecial: true)
-            let keep = full.starts(with: s.promptTokens) ? s.promptTokens.count : 0
-            context.remove(sequence: s.sequence, from: Int32(keep))
-            s.feed = Array(full[keep...])
-            s.position = Int32(keep)
+            rewind(s, to: model.tokenize(s.promptText + s.reasoning, addSpecial: true))
             s.phase = .prompt
             s.thought = 0
             s.forced = false
@@ -237,13 +273,18 @@ final class BatchJudge {
         return true
     }
 
-    private func argmax(_ logits: UnsafeMutablePointer<Float>) -> Int32 {
-        var best = 0
-        var bestValue = logits[0]
-        for i in 1..<model.vocabularySize where logits[i] > bestValue {
-            best = i
-            bestValue = logits[i]
+    /// Greedy choice; with `maskEndOfGeneration`, the best token that does not end generation.
+    private func argmax(_ logits: UnsafeMutablePointer<Float>, maskEndOfGeneration: Bool) -> Int32 {
+        var excluded: Set<Int> = []
+        while true {
+            var best = -1
+            var bestValue = -Float.infinity
+            for i in 0..<model.vocabularySize where logits[i] > bestValue && !excluded.contains(i) {
+                best = i
+                bestValue = logits[i]
+            }
+            if !maskEndOfGeneration || !model.isEndOfGeneration(Int32(best)) || excluded.count > 64 { return Int32(best) }
+            excluded.insert(best)
         }
-        return Int32(best)
     }
 }

@@ -80,11 +80,13 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
     private func run(_ request: RerankRequest, _ out: AsyncStream<RerankEvent>.Continuation, _ generation: Int) {
         do {
             let lanes = request.schedule == .single ? 1 : max(1, request.parallel)
-            let perLane = request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160
-            let needed = 512 + lanes * perLane
-            if context == nil || context!.contextSize < needed || context!.sequences < lanes + 1 {
+            // One KV stream per sequence (seq 0 holds the shared prefix): each must fit instruction, query,
+            // passage and reasoning. A unified cache would make every token attend over all streams.
+            let perStream = (512 + request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160 + 255) / 256 * 256
+            let needed = perStream * (lanes + 1)
+            if context == nil || context!.contextSize < needed || context!.sequences != lanes + 1 {
                 context = nil
-                let size = (needed + 255) / 256 * 256
+                let size = needed
                 context = try LlamaContext(model: model, contextSize: size, batchCapacity: max(2048, lanes * 600),
                                            sequences: lanes + 1, threads: configuration.threads)
             }

@@ -29,6 +29,8 @@ public struct RerankRequest: Sendable {
     public var parallel: Int = 8
     /// How many times a closed chain is reopened with "\nWait".
     public var rethink: Int = 0
+    /// End-of-generation tokens are masked until a chain has this many tokens.
+    public var minReasoningTokens: Int = 0
     /// Passage tokens kept; a longer passage is cut at a word boundary and marked.
     public var maxPassageTokens: Int = 384
     public var schedule: Schedule = .batched
@@ -65,6 +67,10 @@ public struct JobStats: Sendable, Equatable {
     public var cancelled: Bool
     /// Seconds from the job's start to the first reasoning token (nil if none).
     public var firstTokenSeconds: Double?
+    /// Decode steps that carried only reasoning tokens (no prompt or closing text): their tokens and time.
+    public var pureDecodeTokens = 0
+    public var pureDecodeSeconds = 0.0
+    public var pureDecodeTokensPerSecond: Double { pureDecodeSeconds > 0 ? Double(pureDecodeTokens) / pureDecodeSeconds : 0 }
     public var decodeTokensPerSecond: Double { seconds > 0 ? Double(decodeTokens) / seconds : 0 }
 }
 

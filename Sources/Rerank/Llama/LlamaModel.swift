@@ -145,7 +145,7 @@ final class LlamaContext {
         p.n_threads = Int32(threads)
         p.n_threads_batch = Int32(threads)
         p.no_perf = true
-        p.kv_unified = true
+        p.kv_unified = false
         guard let c = api.init_from_model(model.model, p) else {
             throw RerankError("llama.cpp could not create a context of \(contextSize) tokens for \(sequences) sequences")
         }
