@@ -47,6 +47,8 @@ final class BatchJudge {
     }
 
     private var stats: JobStats
+    /// RANK1_TRACE_STEPS=1 prints each decode step's size and time to stderr (for benchmarking).
+    static let traceSteps = ProcessInfo.processInfo.environment["RANK1_TRACE_STEPS"] == "1"
     /// Prompt tokens admitted per decode step while chains are streaming.
     var prefillPerStep = 4096
 
@@ -168,6 +170,10 @@ final class BatchJudge {
             let pure = rows.count == context.batchCount && (0..<lanes).allSatisfy { slots[$0] == nil || slots[$0]!.phase == .thinking || fedCount[$0] == 0 }
             let stepStart = Date()
             try context.decode()
+            if BatchJudge.traceSteps {
+                FileHandle.standardError.write(Data(String(format: "step tokens=%d rows=%d pure=%d %.1f ms\n", context.batchCount, rows.count,
+                                                           pure ? 1 : 0, Date().timeIntervalSince(stepStart) * 1000).utf8))
+            }
             if pure {
                 stats.pureDecodeTokens += context.batchCount
                 stats.pureDecodeSeconds += Date().timeIntervalSince(stepStart)
@@ -238,6 +244,9 @@ final class BatchJudge {
         var common = 0
         while common < min(full.count, s.cached.count) && full[common] == s.cached[common] { common += 1 }
         if common == full.count { common -= 1 }  // at least one token must be evaluated to get logits
+        if BatchJudge.traceSteps {
+            FileHandle.standardError.write(Data("rewind passage \(s.passage): keep \(common) of \(s.cached.count) cached, feed \(full.count - common)\n".utf8))
+        }
         context.remove(sequence: s.sequence, from: Int32(common))
         s.cached.removeSubrange(common...)
         s.feed = Array(full[common...])

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+@testable import Rerank
+
+/// The in-process engine with the embedded SmolLM2 model: events, supersede, cancel, memory.
+@Suite(.serialized) struct EngineTests {
+    static let engine: LlamaReranker = {
+        let config = LlamaConfiguration(libraryPath: RerankFixtures.libraryPath, modelPath: RerankFixtures.model("smollm2"), threads: 2)
+        return try! LlamaReranker(configuration: config)
+    }()
+
+    static let passages = [
+        Passage(id: "a", title: "Cats", text: "Cats are small domesticated carnivorous mammals."),
+        Passage(id: "b", title: "", text: "The stock market fell sharply on Tuesday."),
+        Passage(id: "c", title: "Kittens", text: "A kitten is a juvenile cat; kittens are born in litters."),
+        Passage(id: "d", title: "", text: "Photosynthesis converts light energy into chemical energy."),
+    ]
+
+    func request(budget: Int = 24, parallel: Int = 4) -> RerankRequest {
+        var r = RerankRequest(query: "what is a cat", passages: EngineTests.passages)
+        r.budget = budget
+        r.parallel = parallel
+        return r
+    }
+
+    @Test func everyPassageGetsStartedTokensAndOneVerdict() async throws {
+        let events = await RerankFixtures.events(EngineTests.engine, request())
+        var started = Set<Int>(), verdicts: [Int: Verdict] = [:], tokens: [Int: String] = [:]
+        var finished: JobStats?
+        for e in events {
+            switch e {
+            case .started(let p, _): started.insert(p)
+            case .token(let p, let t):
+                #expect(started.contains(p) && verdicts[p] == nil, "token outside its passage's life")
+                tokens[p, default: ""] += t
+            case .verdict(let v):
+                #expect(verdicts[v.passage] == nil)
+                verdicts[v.passage] = v
+            case .failed(let p, let r): Issue.record("passage \(p) failed: \(r)")
+            case .finished(let s): finished = s
+            }
+        }
+        #expect(started == [0, 1, 2, 3])
+        #expect(verdicts.count == 4)
+        for (p, v) in verdicts {
+            #expect(v.score > 0 && v.score < 1)
+            #expect(v.probabilityTrue >= 0 && v.probabilityTrue <= 1)
+            #expect(v.reasoningTokens <= 24)
+            #expect(v.reasoning == tokens[p, default: ""])  // the stream adds up to the stored reasoning
+        }
+        let stats = try #require(finished)
+        #expect(stats.judged == 4 && stats.failed == 0 && !stats.cancelled)
+        #expect(stats.decodeTokens == verdicts.values.reduce(0) { $0 + $1.reasoningTokens })
+        if case .finished = events.last {} else { Issue.record("the last event must be finished") }
+    }
+
+    @Test func batchedAndSingleScheduleJudgeTheSamePassages() async throws {
+        var single = request()
+        single.schedule = .single
+        let a = await RerankFixtures.events(EngineTests.engine, single)
+        let b = await RerankFixtures.events(EngineTests.engine, request())
+        func verdictIDs(_ es: [RerankEvent]) -> [Int] { es.compactMap { if case .verdict(let v) = $0 { v.passage } else { nil } }.sorted() }
+        #expect(verdictIDs(a) == [0, 1, 2, 3] && verdictIDs(b) == [0, 1, 2, 3])
+    }
+
+    @Test func supersededJobStopsWithinOneDecodeStep() async throws {
+        let engine = EngineTests.engine
+        var long = request(budget: 200, parallel: 4)
+        long.minReasoningTokens = 200
+        let first = engine.start(long)
+        var afterSupersede = 0
+        var superseded = false
+        var second: AsyncStream<RerankEvent>?
+        for await e in first {
+            if superseded {
+                afterSupersede += 1
+                if case .verdict = e { Issue.record("a superseded job produced a verdict") }
+                if case .finished = e { Issue.record("a superseded job reported finished") }
+            } else if case .token = e {
+                superseded = true
+                second = engine.start(request())
+            }
+        }
+        // At most the events of the decode step that was running: one token per lane.
+        #expect(afterSupersede <= 4)
+        var verdicts = 0
+        for await e in second! { if case .verdict = e { verdicts += 1 } }
+        #expect(verdicts == 4)
+    }
+
+    @Test func cancelEndsTheStream() async throws {
+        var r = request(budget: 200)
+        r.minReasoningTokens = 200
+        let stream = EngineTests.engine.start(r)
+        var sawFinished = false
+        var count = 0
+        for await e in stream {
+            count += 1
+            if count == 3 { EngineTests.engine.cancel() }
+            if case .finished = e { sawFinished = true }
+        }
+        #expect(!sawFinished)
+        #expect(count < 3 + 8)
+    }
+
+    @Test func memoryStaysFlatOver100SupersededJobs() async throws {
+        let engine = EngineTests.engine
+        func rssMB() -> Double {
+            let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0 0"
+            return Double(statm.split(separator: " ")[1])! * 4096 / 1_048_576
+        }
+        var r = request(budget: 64, parallel: 4)
+        r.minReasoningTokens = 64
+        var samples: [Double] = []
+        for i in 0..<100 {
+            let s = engine.start(r)
+            for await e in s { if case .token = e { break } }  // running: now supersede it
+            if i == 10 { samples.append(rssMB()) }
+        }
+        engine.cancel()
+        samples.append(rssMB())
+        print("RSS after 10 superseded jobs: \(samples[0]) MB, after 100: \(samples[1]) MB")
+        #expect(samples[1] - samples[0] < 16)
+    }
+}
