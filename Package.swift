@@ -20,7 +20,7 @@ let package = Package(
         // Our declarations of the llama.cpp API, loaded with dlopen at run time.
         .target(name: "CLlama", path: "Sources/CLlama", linkerSettings: [.linkedLibrary("dl")]),
         // Rank1 reranking: the protocol, the in-process llama.cpp engine, its event stream. No terminal code.
-        .target(name: "Rerank", dependencies: ["CLlama"], path: "Sources/Rerank"),
+        .target(name: "Rerank", dependencies: ["CLlama", "CSupport"], path: "Sources/Rerank"),
         .executableTarget(
             name: "rank1",
             dependencies: ["Retrieval", "Rerank", .product(name: "ArgumentParser", package: "swift-argument-parser")],

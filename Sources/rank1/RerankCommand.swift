@@ -10,10 +10,12 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .customLong("llama-lib"), help: "libllama.so to load. Default: $RANK1_LLAMA_LIB or the project's runtime.")
     var llamaLib: String?
     @Option(help: "Decoding threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Do not read or write the trace cache (~/.cache/rank1/traces).") var noCache = false
 
     func makeReranker() throws -> LlamaReranker {
         let config = LlamaConfiguration(libraryPath: RuntimeDiscovery.libraryPath(explicit: llamaLib),
-                                        modelPath: RuntimeDiscovery.modelPath(explicit: model), threads: threads)
+                                        modelPath: RuntimeDiscovery.modelPath(explicit: model), threads: threads,
+                                        cache: noCache ? nil : TraceCache())
         return try LlamaReranker(configuration: config)
     }
 }
@@ -100,9 +102,9 @@ struct RerankCommand: AsyncParsableCommand {
                 if !jsonl {
                     if streamInline { out.write("\n") }
                     let mark = v.score >= 0.5 ? "✓" : "✗"
-                    out.write(String(format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
+                    out.write(String(format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
                                      passages[v.passage].id, v.reasoningTokens, v.forcedClose ? ", forced close" : "",
-                                     v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.seconds))
+                                     v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.cached ? ", cached" : "", v.seconds))
                     if showReasoning && !streamInline {
                         out.write(v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
                     }
@@ -149,7 +151,7 @@ enum EventJSON {
             return "{\"event\":\"verdict\",\"passage\":\(v.passage),\"id\":\(jsonString(passages[v.passage].id)),\"score\":\(v.score),"
                 + "\"p_true\":\(v.probabilityTrue),\"tokens\":\(v.reasoningTokens),\"forced_close\":\(v.forcedClose),"
                 + "\"rethinks\":\(v.rethinks),\"truncated\":\(v.truncatedPassage),\"prompt_tokens\":\(v.promptTokens),"
-                + "\"seconds\":\(v.seconds),\"reasoning\":\(jsonString(v.reasoning))}"
+                + "\"seconds\":\(v.seconds),\"cached\":\(v.cached),\"reasoning\":\(jsonString(v.reasoning))}"
         case .failed(let p, let reason):
             return "{\"event\":\"failed\",\"passage\":\(p),\"id\":\(jsonString(passages[p].id)),\"reason\":\(jsonString(reason))}"
         case .finished(let s):

@@ -52,8 +52,15 @@ final class BatchJudge {
     /// Prompt tokens admitted per decode step while chains are streaming.
     var prefillPerStep = 4096
 
-    init(model: LlamaModel, context: LlamaContext, request: RerankRequest,
+    private let cache: TraceCache?
+    private let modelID: String
+
+    func cacheKey(_ p: Int) -> TraceCache.Key { TraceCache.key(model: modelID, request: request, passage: request.passages[p]) }
+
+    init(model: LlamaModel, context: LlamaContext, request: RerankRequest, cache: TraceCache? = nil,
          emit: @escaping (RerankEvent) -> Void, isCancelled: @escaping () -> Bool) throws {
+        self.cache = cache
+        modelID = cache == nil ? "" : model.fingerprint
         self.model = model
         self.context = context
         self.request = request
@@ -104,9 +111,23 @@ final class BatchJudge {
 
         while finished < request.passages.count {
             if isCancelled() { stats.cancelled = true; break }
-            // Free lanes take the next passages, in BM25 order.
-            for lane in 0..<lanes where slots[lane] == nil {
-                guard let p = queue.next() else { break }
+            // Free lanes take the next passages, in BM25 order; the trace cache answers what it knows.
+            laneLoop: for lane in 0..<lanes where slots[lane] == nil {
+                var next: Int?
+                while let candidate = queue.next() {
+                    if let cache, let v = cache.lookup(cacheKey(candidate), passage: candidate) {
+                        emit(.started(passage: candidate, truncated: v.truncatedPassage))
+                        if !v.reasoning.isEmpty { emit(.token(passage: candidate, text: v.reasoning)) }
+                        emit(.verdict(v))
+                        stats.judged += 1
+                        stats.cachedVerdicts += 1
+                        finished += 1
+                        continue
+                    }
+                    next = candidate
+                    break
+                }
+                guard let p = next else { break laneLoop }
                 let sequence = Int32(lane + 1)
                 let (passageText, truncated) = fittedPassage(request.passages[p])
                 let promptText = Rank1Prompt.prompt(filledQuery: filled, passage: passageText)
@@ -278,6 +299,7 @@ final class BatchJudge {
                         rethinks: s.rethinks, truncatedPassage: s.truncated, promptTokens: s.promptTokens.count,
                         seconds: Date().timeIntervalSince(s.started))
         stats.judged += 1
+        cache?.store(cacheKey(s.passage), v)
         emit(.verdict(v))
         return true
     }

@@ -5,10 +5,14 @@ public struct LlamaConfiguration: Sendable {
     public var libraryPath: String
     public var modelPath: String
     public var threads: Int
-    public init(libraryPath: String, modelPath: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    /// Where finished judgments are kept (nil: no cache).
+    public var cache: TraceCache?
+    public init(libraryPath: String, modelPath: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                cache: TraceCache? = nil) {
         self.libraryPath = libraryPath
         self.modelPath = modelPath
         self.threads = threads
+        self.cache = cache
     }
 }
 
@@ -90,7 +94,7 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
                 context = try LlamaContext(model: model, contextSize: size, batchCapacity: max(2048, lanes * 600),
                                            sequences: lanes + 1, threads: configuration.threads)
             }
-            let judge = try BatchJudge(model: model, context: context!, request: request,
+            let judge = try BatchJudge(model: model, context: context!, request: request, cache: configuration.cache,
                                        emit: { [unowned self] e in if !self.isStale(generation) { out.yield(e) } },
                                        isCancelled: { [unowned self] in self.isStale(generation) })
             try judge.run()

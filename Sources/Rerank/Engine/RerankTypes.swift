@@ -55,6 +55,8 @@ public struct Verdict: Sendable, Equatable {
     public var truncatedPassage: Bool
     public var promptTokens: Int
     public var seconds: Double
+    /// Read back from the trace cache rather than computed now.
+    public var cached: Bool = false
 }
 
 public struct JobStats: Sendable, Equatable {
@@ -67,6 +69,8 @@ public struct JobStats: Sendable, Equatable {
     public var cancelled: Bool
     /// Seconds from the job's start to the first reasoning token (nil if none).
     public var firstTokenSeconds: Double?
+    /// Verdicts answered by the trace cache.
+    public var cachedVerdicts = 0
     /// Decode steps that carried only reasoning tokens (no prompt or closing text): their tokens and time.
     public var pureDecodeTokens = 0
     public var pureDecodeSeconds = 0.0

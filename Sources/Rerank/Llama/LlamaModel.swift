@@ -1,4 +1,5 @@
 import CLlama
+import CSupport
 import Foundation
 
 /// A NUL-terminated C buffer as a String.
@@ -85,6 +86,19 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     deinit { lib.api.model_free(model) }
+
+    /// Identity of the model file for the trace cache: its size and CRC-32C (computed once).
+    public private(set) lazy var fingerprint: String = {
+        guard let h = FileHandle(forReadingAtPath: path) else { return path }
+        defer { try? h.close() }
+        var crc: UInt32 = 0
+        var size = 0
+        while let chunk = try? h.read(upToCount: 8 << 20), !chunk.isEmpty {
+            crc = chunk.withUnsafeBytes { r1_crc32c(crc, $0.baseAddress, $0.count) }
+            size += chunk.count
+        }
+        return String(format: "%@:%d:%08x", (path as NSString).lastPathComponent, size, crc)
+    }()
 
     /// Tokens of `text`; `addSpecial` adds BOS where the model wants it (the start of a prompt).
     public func tokenize(_ text: String, addSpecial: Bool) -> [Int32] {
