@@ -132,25 +132,6 @@ struct Explain: ParsableCommand {
     }
 }
 
-struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "nDCG@10, Recall@100, MRR@10 and MAP of a TREC run (trec_eval semantics).")
-    @Option(help: "Qrels: BEIR TSV or TREC qrels.") var qrels: String
-    @Argument(help: "TREC run file.") var runFile: String
-    @Flag(help: "JSON output.") var json = false
-
-    func run() throws {
-        try reportingErrors {
-            let e = Evaluation(run: try Run(trecPath: runFile), qrels: try Qrels(path: qrels))
-            if json {
-                print("{\"queries\":\(e.queries),\"ndcg@10\":\(e.ndcg10),\"recall@100\":\(e.recall100),\"mrr@10\":\(e.mrr10),\"map\":\(e.map)}")
-            } else {
-                print("queries     \(e.queries)")
-                print(String(format: "nDCG@10     %.4f\nRecall@100  %.4f\nMRR@10      %.4f\nMAP         %.4f", e.ndcg10, e.recall100, e.mrr10, e.map))
-            }
-        }
-    }
-}
-
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print a stored document.")
     @Argument(help: "Index directory.") var index: String

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Rerank
+import Retrieval
+
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "nDCG@10, Recall@100, MRR@10 and MAP of a TREC run (trec_eval semantics), or of BM25 before and after Rank1 reranking.",
+        discussion: """
+            rank1 eval --qrels QRELS RUN
+            rank1 eval --qrels QRELS --index DIR --queries QUERIES --rerank K [--max-queries N] [--out DIR]
+              reranks each judged query's BM25 top K, writes bm25.trec, reranked.trec and traces.jsonl to --out,
+              and reports both.
+            """)
+    @Option(help: "Qrels: BEIR TSV or TREC qrels.") var qrels: String
+    @Argument(help: "TREC run file (without --rerank).") var runFile: String?
+    @Flag(help: "JSON output.") var json = false
+    @Option(help: "Index directory (with --rerank).") var index: String?
+    @Option(help: "Queries: queries.jsonl or qid<TAB>text (with --rerank).") var queries: String?
+    @Option(help: "Rerank each query's BM25 top K with Rank1.") var rerank: Int?
+    @Option(help: "Judged queries to use, in file order (with --rerank).") var maxQueries: Int?
+    @Option(help: "Folder for the runs and traces (with --rerank).") var out = "rank1-eval"
+    @OptionGroup var judge: JudgeOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    func run() async throws {
+        let qr = try reportingErrors { try Qrels(path: qrels) }
+        guard let k = rerank else {
+            guard let path = runFile else { throw ValidationError("give a run file, or --index, --queries and --rerank K") }
+            report(try reportingErrors { Evaluation(run: try Run(trecPath: path), qrels: qr) }, label: nil)
+            return
+        }
+        guard let index, let queries else { throw ValidationError("--rerank needs --index and --queries") }
+        let reader = try reportingErrors { try IndexReader(directory: index) }
+        let searcher = try reportingErrors { try Searcher(index: reader) }
+        var qs = try reportingErrors { try readQueries(queries) }.filter { !qr.relevant($0.id).isEmpty }
+        if let n = maxQueries { qs = Array(qs.prefix(n)) }
+        let engine = try modelOptions.makeReranker()
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        var bm25Run = Run(), rerankedRun = Run()
+        var bm25Text = "", rerankedText = "", traces = ""
+        let started = monotonicSeconds()
+        for (n, q) in qs.enumerated() {
+            let hits = try reportingErrors { try searcher.search(q.text, k: 100) }
+            let ids = try hits.map { try reader.documentID($0.doc) }
+            for (i, h) in hits.enumerated() {
+                bm25Run.add(query: q.id, doc: ids[i], score: Double(h.score))
+                bm25Text += trecLine(q.id, ids[i], i + 1, h.score, "bm25")
+            }
+            let top = try hits.prefix(k).map { h -> Passage in
+                let d = try reader.document(h.doc)
+                return Passage(id: d.id, title: d.title, text: d.text)
+            }
+            var scores: [Int: Double] = [:]
+            for await e in engine.start(try judge.request(query: q.text, passages: top)) {
+                if case .verdict(let v) = e {
+                    scores[v.passage] = v.score
+                    traces += "{\"query\":\(jsonString(q.id)),\"doc\":\(jsonString(top[v.passage].id)),\"bm25_rank\":\(v.passage + 1),"
+                        + "\"score\":\(v.score),\"tokens\":\(v.reasoningTokens),\"forced_close\":\(v.forcedClose),"
+                        + "\"reasoning\":\(jsonString(v.reasoning))}\n"
+                }
+                if case .failed(let p, let reason) = e { printError("\(q.id) \(top[p].id): \(reason)") }
+            }
+            // Reranked top K (unjudged ones after the judged, BM25 order among equals), then the rest of BM25.
+            let order = top.indices.sorted { a, b in
+                let sa = scores[a] ?? -1, sb = scores[b] ?? -1
+                return sa != sb ? sa > sb : a < b
+            } + Array(top.count..<hits.count)
+            for (rank, i) in order.enumerated() {
+                let score = Double(order.count - rank)
+                rerankedRun.add(query: q.id, doc: ids[i], score: score)
+                rerankedText += "\(q.id) Q0 \(ids[i]) \(rank + 1) \(score) rank1\n"
+            }
+            let elapsed = monotonicSeconds() - started
+            printError(String(format: "[%d/%d] %@ (%.0f s, about %.0f s left)", n + 1, qs.count, q.id, elapsed,
+                              elapsed / Double(n + 1) * Double(qs.count - n - 1)))
+        }
+        try bm25Text.write(toFile: out + "/bm25.trec", atomically: true, encoding: .utf8)
+        try rerankedText.write(toFile: out + "/reranked.trec", atomically: true, encoding: .utf8)
+        try traces.write(toFile: out + "/traces.jsonl", atomically: true, encoding: .utf8)
+        let before = Evaluation(run: bm25Run, qrels: qr), after = Evaluation(run: rerankedRun, qrels: qr)
+        if json {
+            print("{\"queries\":\(before.queries),\"rerank\":\(k),\"bm25_ndcg@10\":\(before.ndcg10),\"reranked_ndcg@10\":\(after.ndcg10),"
+                + "\"bm25_mrr@10\":\(before.mrr10),\"reranked_mrr@10\":\(after.mrr10),\"model\":\(jsonString(engine.modelName))}")
+        } else {
+            print("model \(engine.modelName), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
+            report(before, label: "BM25")
+            report(after, label: "Rank1")
+        }
+    }
+
+    func report(_ e: Evaluation, label: String?) {
+        if json && label == nil {
+            print("{\"queries\":\(e.queries),\"ndcg@10\":\(e.ndcg10),\"recall@100\":\(e.recall100),\"mrr@10\":\(e.mrr10),\"map\":\(e.map)}")
+            return
+        }
+        if let l = label {
+            print(String(format: "%-6@ nDCG@10 %.4f  MRR@10 %.4f  Recall@100 %.4f  MAP %.4f", l, e.ndcg10, e.mrr10, e.recall100, e.map))
+        } else {
+            print("queries     \(e.queries)")
+            print(String(format: "nDCG@10     %.4f\nRecall@100  %.4f\nMRR@10      %.4f\nMAP         %.4f", e.ndcg10, e.recall100, e.mrr10, e.map))
+        }
+    }
+}
