@@ -21,9 +21,14 @@ let package = Package(
         .target(name: "CLlama", path: "Sources/CLlama", linkerSettings: [.linkedLibrary("dl")]),
         // Rank1 reranking: the protocol, the in-process llama.cpp engine, its event stream. No terminal code.
         .target(name: "Rerank", dependencies: ["CLlama", "CSupport"], path: "Sources/Rerank"),
+        // ncursesw from Debian (libncurses-dev); only the terminal adapter in rank1 uses it.
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses",
+                       providers: [.apt(["libncurses-dev"])]),
+        // The explorer as a pure state machine rendered to an in-memory screen. No curses here either.
+        .target(name: "Explorer", dependencies: ["Retrieval", "Rerank"], path: "Sources/Explorer"),
         .executableTarget(
             name: "rank1",
-            dependencies: ["Retrieval", "Rerank", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Retrieval", "Rerank", "Explorer", "CNcurses", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/rank1"),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
         .testTarget(name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests"),

@@ -1,0 +1,132 @@
+import Rerank
+
+/// What Rank1 has said about one passage so far.
+public enum Judgment: Equatable, Sendable {
+    case none, queued, judging, done(Verdict), failed(String)
+
+    var verdict: Verdict? { if case .done(let v) = self { v } else { nil } }
+}
+
+/// One row of the result list: a BM25 hit and its judgment.
+public struct ResultRow: Equatable, Sendable {
+    public var id: String
+    public var title: String
+    public var text: String
+    public var bm25Score: Float
+    /// 0-based BM25 rank.
+    public var bm25Rank: Int
+    public var judgment: Judgment = .none
+    public var reasoning = ""
+    public var truncated = false
+    public var relevant: Int? = nil
+
+    public init(id: String, title: String, text: String, bm25Score: Float, bm25Rank: Int) {
+        self.id = id
+        self.title = title
+        self.text = text
+        self.bm25Score = bm25Score
+        self.bm25Rank = bm25Rank
+    }
+}
+
+public enum Pane: Int, CaseIterable, Sendable { case results, passage, reasoning }
+
+public enum Mode: Equatable, Sendable {
+    case browse
+    case editingQuery
+    case editingInstruction
+    case help
+    case comparing
+}
+
+/// A rerank job as the screen tracks it.
+public struct JobProgress: Equatable, Sendable {
+    public var generation: Int
+    public var total: Int
+    public var judged = 0
+    public var tokens = 0
+    public var startedAt: Double
+    public var finished = false
+    public var cancelled = false
+    public var tokensPerSecond: Double = 0
+}
+
+/// Everything the explorer shows. Changed only by `Explorer.update`.
+public struct ExplorerState: Equatable, Sendable {
+    public var width: Int
+    public var height: Int
+    public var corpusName: String
+    public var corpusSize: Int
+    public var modelName: String
+    public var backend: String
+    public var rerankAvailable: Bool
+
+    public var mode: Mode = .browse
+    public var focus: Pane = .results
+    public var query = ""
+    public var queryCursor = 0
+    public var results: [ResultRow] = []
+    public var selected = 0
+    public var k = 10
+    public var bm25Milliseconds: Double = 0
+    public var searchedQuery = ""
+
+    public var instruction = ""
+    public var instructionDraft = ""
+    public var instructionCursor = 0
+    public var instructionHistory: [String] = []
+    public var presets: [(name: String, template: String)] = []
+    public var message: String? = nil
+    public var messageIsError = false
+
+    public var job: JobProgress? = nil
+    public var generation = 0
+    /// The ranking (ids, best first) under the previous instruction, for the diff.
+    public var previousRanking: [String] = []
+    public var previousInstruction: String? = nil
+    public var passageScroll = 0
+    public var reasoningStep = 0
+    public var followStream = true
+    public var spinner = 0
+    public var now: Double = 0
+    public var quit = false
+    /// A query was submitted with Enter: rerank as soon as its results arrive.
+    public var rerankAfterSearch = false
+
+    public init(width: Int, height: Int, corpusName: String, corpusSize: Int, modelName: String, backend: String,
+                rerankAvailable: Bool) {
+        self.width = width
+        self.height = height
+        self.corpusName = corpusName
+        self.corpusSize = corpusSize
+        self.modelName = modelName
+        self.backend = backend
+        self.rerankAvailable = rerankAvailable
+    }
+
+    public static func == (a: ExplorerState, b: ExplorerState) -> Bool {
+        // Presets are static for a session; compare the rest.
+        a.width == b.width && a.height == b.height && a.mode == b.mode && a.focus == b.focus && a.query == b.query
+            && a.queryCursor == b.queryCursor && a.results == b.results && a.selected == b.selected && a.k == b.k
+            && a.instruction == b.instruction && a.instructionDraft == b.instructionDraft && a.message == b.message
+            && a.job == b.job && a.previousRanking == b.previousRanking && a.passageScroll == b.passageScroll
+            && a.reasoningStep == b.reasoningStep && a.spinner == b.spinner && a.quit == b.quit
+            && a.instructionCursor == b.instructionCursor && a.searchedQuery == b.searchedQuery
+    }
+
+    /// Rows in display order: by Rank1 score once any verdict exists (unjudged after judged, BM25 order
+    /// among equals), else BM25 order.
+    public var ranking: [Int] {
+        let anyVerdict = results.contains { $0.judgment.verdict != nil }
+        guard anyVerdict else { return Array(results.indices) }
+        return results.indices.sorted { a, b in
+            let sa = results[a].judgment.verdict?.score ?? -1, sb = results[b].judgment.verdict?.score ?? -1
+            return sa != sb ? sa > sb : a < b
+        }
+    }
+
+    public var selectedRow: ResultRow? {
+        let order = ranking
+        return selected < order.count ? results[order[selected]] : nil
+    }
+}

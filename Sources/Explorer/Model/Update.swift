@@ -1,0 +1,391 @@
+import Rerank
+
+/// The explorer's only place where state changes: state + message → new state and effects.
+public enum Explorer {
+    public static func update(_ state: inout ExplorerState, _ message: Message) -> [Effect] {
+        switch message {
+        case .resize(let w, let h):
+            state.width = w
+            state.height = h
+            return []
+        case .tick(let now):
+            state.now = now
+            // The spinner turns ten times a second, whatever the loop's rate.
+            if let job = state.job, !job.finished, !job.cancelled { state.spinner = Int(now * 10) }
+            return []
+        case .searched(let query, let rows, let ms):
+            state.results = rows
+            state.searchedQuery = query
+            state.bm25Milliseconds = ms
+            state.selected = 0
+            state.passageScroll = 0
+            state.reasoningStep = 0
+            state.previousRanking = []
+            state.previousInstruction = nil
+            let wasRunning = state.job.map { !$0.finished && !$0.cancelled } ?? false
+            state.job = nil
+            var effects: [Effect] = wasRunning ? [.cancelRerank] : []
+            if state.rerankAfterSearch {
+                state.rerankAfterSearch = false
+                effects += startRerank(&state)
+            }
+            return effects
+        case .engine(let generation, let event):
+            guard generation == state.generation, state.job != nil else { return [] }  // a superseded job
+            keepSelection(&state) { applyEngine(&$0, event) }
+            return []
+        case .paste(let text):
+            switch state.mode {
+            case .editingQuery:
+                insert(&state.query, &state.queryCursor, text.replacingNewlines(with: " "))
+                return [.search(query: state.query, k: state.k)]
+            case .editingInstruction:
+                insert(&state.instructionDraft, &state.instructionCursor, text)
+            default: break
+            }
+            return []
+        case .wheel(let up):
+            return handleKey(&state, up ? .up : .down)
+        case .click(let x, let y):
+            return click(&state, x: x, y: y)
+        case .key(let key):
+            return handleKey(&state, key)
+        }
+    }
+
+    // MARK: keys
+
+    static func handleKey(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
+        if key == .ctrl("c") { s.quit = true; return [.quit] }
+        switch s.mode {
+        case .help:
+            s.mode = .browse
+            return []
+        case .comparing:
+            if key == .escape || key == .char("v") || key == .char("q") { s.mode = .browse }
+            return []
+        case .editingQuery:
+            return editQuery(&s, key)
+        case .editingInstruction:
+            return editInstruction(&s, key)
+        case .browse:
+            return browse(&s, key)
+        }
+    }
+
+    static func browse(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
+        s.message = nil
+        switch key {
+        case .char("q"):
+            s.quit = true
+            return [.quit]
+        case .char("?"), .function(1):
+            s.mode = .help
+        case .char("/"):
+            s.mode = .editingQuery
+            s.queryCursor = s.query.count
+        case .char("i"):
+            s.mode = .editingInstruction
+            s.instructionDraft = s.instruction
+            s.instructionCursor = s.instructionDraft.count
+        case .char("v"):
+            if s.previousRanking.isEmpty {
+                s.message = "A/B needs two instructions: rerank, edit the instruction (i), rerank again"
+            } else {
+                s.mode = .comparing
+            }
+        case .enter:
+            return startRerank(&s)
+        case .escape:
+            if let job = s.job, !job.finished, !job.cancelled {
+                s.job?.cancelled = true
+                for i in s.results.indices where s.results[i].judgment == .queued || s.results[i].judgment == .judging {
+                    s.results[i].judgment = .none
+                }
+                s.message = "reranking cancelled"
+                return [.cancelRerank]
+            }
+        case .tab:
+            s.focus = Pane(rawValue: (s.focus.rawValue + 1) % Pane.allCases.count)!
+        case .backTab:
+            s.focus = Pane(rawValue: (s.focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
+        case .up, .char("k"):
+            move(&s, -1)
+        case .down, .char("j"):
+            move(&s, 1)
+        case .pageUp:
+            move(&s, -10)
+        case .pageDown:
+            move(&s, 10)
+        case .home, .char("g"):
+            move(&s, -100_000)
+        case .end, .char("G"):
+            move(&s, 100_000)
+        case .char("n"):
+            s.followStream = false
+            s.reasoningStep += 1
+            clampStep(&s)
+        case .char("p"):
+            s.followStream = false
+            s.reasoningStep = max(0, s.reasoningStep - 1)
+        case .char("V"):
+            // Jump to the verdict: the last step, and follow the stream again.
+            s.followStream = true
+            s.reasoningStep = Int.max
+            clampStep(&s)
+        case .char("+"), .char("="):
+            s.k = min(s.k + 5, 100)
+            s.message = "rerank top \(s.k)"
+            if !s.searchedQuery.isEmpty { return [.search(query: s.searchedQuery, k: s.k)] }
+        case .char("-"):
+            s.k = max(s.k - 5, 5)
+            s.message = "rerank top \(s.k)"
+            if !s.searchedQuery.isEmpty { return [.search(query: s.searchedQuery, k: s.k)] }
+        default: break
+        }
+        return []
+    }
+
+    static func move(_ s: inout ExplorerState, _ delta: Int) {
+        switch s.focus {
+        case .results:
+            let n = s.results.count
+            guard n > 0 else { return }
+            s.selected = min(max(s.selected + delta, 0), n - 1)
+            s.passageScroll = 0
+            s.reasoningStep = 0
+            s.followStream = true
+        case .passage:
+            s.passageScroll = max(0, s.passageScroll + delta)
+        case .reasoning:
+            s.followStream = false
+            s.reasoningStep = max(0, s.reasoningStep + delta)
+            clampStep(&s)
+        }
+    }
+
+    static func clampStep(_ s: inout ExplorerState) {
+        let steps = Sentences.split(s.selectedRow?.reasoning ?? "").count
+        s.reasoningStep = min(s.reasoningStep, max(steps - 1, 0))
+    }
+
+    static func editQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
+        switch key {
+        case .escape:
+            s.mode = .browse
+            return []
+        case .enter:
+            s.mode = .browse
+            s.rerankAfterSearch = s.rerankAvailable
+            if !s.rerankAvailable { s.message = "reranking is off: \(s.backend)" }
+            return [.search(query: s.query, k: s.k)]
+        case .tab:
+            s.mode = .browse
+            return []
+        default:
+            if editLine(&s.query, &s.queryCursor, key, multiline: false) { return [.search(query: s.query, k: s.k)] }
+            return []
+        }
+    }
+
+    static func editInstruction(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
+        switch key {
+        case .escape:
+            s.mode = .browse
+            s.message = "instruction unchanged"
+        case .ctrl("s"), .function(2):
+            let draft = s.instructionDraft.trimmingWhitespace()
+            if !draft.isEmpty, let problem = Rank1Prompt.validate(instruction: draft) {
+                s.message = "invalid instruction: \(problem)"
+                s.messageIsError = true
+                return []
+            }
+            s.messageIsError = false
+            if s.results.contains(where: { $0.judgment.verdict != nil }) {
+                s.previousRanking = s.ranking.map { s.results[$0].id }
+                s.previousInstruction = s.instruction
+            }
+            if !s.instruction.isEmpty, s.instructionHistory.last != s.instruction { s.instructionHistory.append(s.instruction) }
+            s.instruction = draft
+            s.mode = .browse
+            return startRerank(&s)
+        case .ctrl("p"), .function(3):
+            guard !s.presets.isEmpty else { s.message = "no presets in Assets/presets"; return [] }
+            let names = s.presets.map(\.template)
+            let next = ((names.firstIndex(of: s.instructionDraft) ?? -1) + 1) % names.count
+            s.instructionDraft = s.presets[next].template
+            s.instructionCursor = s.instructionDraft.count
+            s.message = "preset \(s.presets[next].name)"
+        case .ctrl("r"):
+            guard !s.instructionHistory.isEmpty else { s.message = "no earlier instructions"; return [] }
+            let i = ((s.instructionHistory.lastIndex(of: s.instructionDraft) ?? s.instructionHistory.count) - 1 + s.instructionHistory.count)
+                % s.instructionHistory.count
+            s.instructionDraft = s.instructionHistory[i]
+            s.instructionCursor = s.instructionDraft.count
+        case .ctrl("u"):
+            s.instructionDraft = ""
+            s.instructionCursor = 0
+        default:
+            _ = editLine(&s.instructionDraft, &s.instructionCursor, key, multiline: true)
+        }
+        return []
+    }
+
+    /// Line editing; returns true when the text changed.
+    static func editLine(_ text: inout String, _ cursor: inout Int, _ key: Key, multiline: Bool) -> Bool {
+        cursor = min(max(cursor, 0), text.count)
+        switch key {
+        case .char(let c):
+            insert(&text, &cursor, String(c))
+            return true
+        case .enter where multiline:
+            insert(&text, &cursor, "\n")
+            return true
+        case .backspace:
+            guard cursor > 0 else { return false }
+            text.remove(at: text.index(text.startIndex, offsetBy: cursor - 1))
+            cursor -= 1
+            return true
+        case .delete:
+            guard cursor < text.count else { return false }
+            text.remove(at: text.index(text.startIndex, offsetBy: cursor))
+            return true
+        case .left: cursor = max(0, cursor - 1)
+        case .right: cursor = min(text.count, cursor + 1)
+        case .home, .ctrl("a"): cursor = 0
+        case .end, .ctrl("e"): cursor = text.count
+        case .ctrl("u"):
+            text.removeSubrange(text.startIndex..<text.index(text.startIndex, offsetBy: cursor))
+            cursor = 0
+            return true
+        case .ctrl("w"):
+            let before = text.prefix(cursor)
+            let trimmed = before.dropLast(before.reversed().prefix(while: { $0 == " " }).count)
+            let keep = trimmed.dropLast(trimmed.reversed().prefix(while: { $0 != " " }).count)
+            text = String(keep) + text.dropFirst(cursor)
+            cursor = keep.count
+            return true
+        default: break
+        }
+        return false
+    }
+
+    static func insert(_ text: inout String, _ cursor: inout Int, _ piece: String) {
+        cursor = min(max(cursor, 0), text.count)
+        text.insert(contentsOf: piece, at: text.index(text.startIndex, offsetBy: cursor))
+        cursor += piece.count
+    }
+
+    // MARK: reranking
+
+    static func startRerank(_ s: inout ExplorerState) -> [Effect] {
+        guard s.rerankAvailable else {
+            s.message = "reranking is off: \(s.backend)"
+            s.messageIsError = true
+            return []
+        }
+        guard !s.results.isEmpty else {
+            s.message = "nothing to rerank: type a query first (/)"
+            return []
+        }
+        s.generation += 1
+        let top = Array(s.results.indices.prefix(s.k))
+        for i in s.results.indices {
+            s.results[i].judgment = top.contains(i) ? .queued : .none
+            s.results[i].reasoning = ""
+        }
+        s.job = JobProgress(generation: s.generation, total: top.count, startedAt: s.now)
+        s.selected = 0
+        s.reasoningStep = 0
+        s.followStream = true
+        let passages = top.map { Passage(id: s.results[$0].id, title: s.results[$0].title, text: s.results[$0].text) }
+        return [.rerank(generation: s.generation, query: s.searchedQuery, instruction: s.instruction.isEmpty ? nil : s.instruction,
+                        passages: passages)]
+    }
+
+    static func applyEngine(_ s: inout ExplorerState, _ event: RerankEvent) {
+        switch event {
+        case .started(let p, let truncated):
+            guard p < s.results.count else { return }
+            s.results[p].judgment = .judging
+            s.results[p].truncated = truncated
+        case .token(let p, let text):
+            guard p < s.results.count else { return }
+            s.results[p].reasoning += text
+            s.job?.tokens += 1
+        case .verdict(let v):
+            guard v.passage < s.results.count else { return }
+            s.results[v.passage].judgment = .done(v)
+            s.results[v.passage].reasoning = v.reasoning
+            s.job?.judged += 1
+        case .failed(let p, let reason):
+            guard p < s.results.count else { return }
+            s.results[p].judgment = .failed(reason)
+            s.job?.judged += 1
+        case .finished(let stats):
+            s.job?.finished = true
+            s.job?.tokensPerSecond = stats.decodeTokensPerSecond
+            s.job?.tokens = stats.decodeTokens
+            if let tau = kendallTau(s) { s.message = String(format: "done; Kendall's τ vs the previous instruction %.2f", tau) }
+        }
+        if let job = s.job, job.startedAt > 0, s.now > job.startedAt, !job.finished {
+            s.job?.tokensPerSecond = Double(job.tokens) / (s.now - job.startedAt)
+        }
+    }
+
+    /// Keeps the selected passage selected while the ranking reorders.
+    static func keepSelection(_ s: inout ExplorerState, _ change: (inout ExplorerState) -> Void) {
+        let id = s.selectedRow?.id
+        change(&s)
+        if let id, let row = s.results.firstIndex(where: { $0.id == id }), let pos = s.ranking.firstIndex(of: row) {
+            s.selected = pos
+        }
+        if s.followStream { s.reasoningStep = Int.max; clampStep(&s) }
+    }
+
+    /// Kendall's τ between the previous instruction's ranking and the current one, over shared ids.
+    public static func kendallTau(_ s: ExplorerState) -> Double? {
+        guard !s.previousRanking.isEmpty else { return nil }
+        let current = s.ranking.map { s.results[$0].id }
+        let common = current.filter { s.previousRanking.contains($0) }
+        guard common.count >= 2 else { return nil }
+        let prev = Dictionary(uniqueKeysWithValues: s.previousRanking.enumerated().map { ($1, $0) })
+        var concordant = 0, discordant = 0
+        for i in 0..<common.count {
+            for j in (i + 1)..<common.count {
+                if prev[common[i]]! < prev[common[j]]! { concordant += 1 } else { discordant += 1 }
+            }
+        }
+        return Double(concordant - discordant) / Double(concordant + discordant)
+    }
+
+    static func click(_ s: inout ExplorerState, x: Int, y: Int) -> [Effect] {
+        let layout = Layout(width: s.width, height: s.height)
+        if layout.results.contains(x: x, y: y) {
+            s.focus = .results
+            let row = y - layout.results.y - 1 + layout.firstVisible(selected: s.selected, count: s.results.count)
+            if row >= 0 && row < s.results.count { s.selected = row; s.passageScroll = 0; s.reasoningStep = 0 }
+        } else if layout.passage.contains(x: x, y: y) {
+            s.focus = .passage
+        } else if layout.reasoning.contains(x: x, y: y) {
+            s.focus = .reasoning
+        } else if y == 0 {
+            s.mode = .editingQuery
+            s.queryCursor = s.query.count
+        }
+        return []
+    }
+}
+
+extension String {
+    func replacingNewlines(with r: String) -> String {
+        String(map { $0 == "\n" || $0 == "\r" ? Character(r) : $0 })
+    }
+
+    func trimmingWhitespace() -> String {
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(String.UnicodeScalarView(scalars[first...last]))
+    }
+}

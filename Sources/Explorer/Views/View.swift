@@ -1,0 +1,342 @@
+import Foundation
+import Rerank
+import Retrieval
+
+/// Pure rendering: state → screen (and where the terminal cursor goes).
+public enum View {
+    public static let spinnerFrames = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"]
+
+    public static func render(_ s: ExplorerState) -> (screen: Screen, cursor: (x: Int, y: Int)?) {
+        var screen = Screen(width: s.width, height: s.height)
+        guard s.width >= 20, s.height >= 6 else {
+            screen.put("terminal too small", x: 0, y: 0, role: .warning)
+            return (screen, nil)
+        }
+        let layout = Layout(width: s.width, height: s.height)
+        var cursor = queryBar(&screen, s, layout.query)
+        if s.mode == .comparing {
+            compare(&screen, s, Rect(x: 0, y: 1, width: s.width, height: s.height - 2))
+        } else {
+            results(&screen, s, layout.results)
+            passage(&screen, s, layout.passage)
+            reasoning(&screen, s, layout.reasoning)
+        }
+        statusBar(&screen, s, layout.status)
+        if s.mode == .help { help(&screen, s) }
+        if s.mode == .editingInstruction { cursor = instructionEditor(&screen, s) }
+        if s.mode != .editingQuery && s.mode != .editingInstruction { cursor = nil }
+        return (screen, cursor)
+    }
+
+    // MARK: query bar
+
+    static func queryBar(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) -> (x: Int, y: Int)? {
+        sc.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .input)
+        let label = s.mode == .editingQuery ? "query › " : "query ⁄ "
+        let lw = sc.put(label, x: 0, y: r.y, role: .title, bold: true)
+        let avail = r.width - lw - 1
+        // Scroll the query so the cursor stays visible.
+        let chars = Array(s.query)
+        var start = 0
+        while TextWidth.of(String(chars[start..<min(s.queryCursor, chars.count)])) > avail - 1 { start += 1 }
+        let shown = String(chars[start...])
+        sc.put(shown, x: lw, y: r.y, maxWidth: avail, role: .input)
+        if s.query.isEmpty && s.mode != .editingQuery {
+            sc.put("press / to type a query, ? for help", x: lw, y: r.y, maxWidth: avail, role: .dim)
+        }
+        let cx = lw + TextWidth.of(String(chars[start..<min(s.queryCursor, chars.count)]))
+        return (min(cx, r.width - 1), r.y)
+    }
+
+    // MARK: results
+
+    static func header(_ sc: inout Screen, _ title: String, _ r: Rect, focused: Bool, right: String = "") {
+        sc.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .border)
+        let w = sc.put((focused ? "▌" : " ") + title, x: r.x, y: r.y, maxWidth: r.width, role: focused ? .accent : .border, bold: focused)
+        // The right-hand note is shortened to what fits after the title.
+        let room = r.width - w - 2
+        guard !right.isEmpty, room > 3 else { return }
+        let shown = TextWidth.of(right) <= room ? right : TextWidth.prefix(right, columns: room - 1) + "…"
+        sc.put(shown, x: r.x + r.width - TextWidth.of(shown) - 1, y: r.y, role: .border)
+    }
+
+    static func movement(_ s: ExplorerState, row: Int, position: Int) -> (String, Role) {
+        let before: Int?
+        if !s.previousRanking.isEmpty {
+            before = s.previousRanking.firstIndex(of: s.results[row].id)
+        } else if s.results.contains(where: { $0.judgment.verdict != nil }) {
+            before = s.results[row].bm25Rank
+        } else {
+            before = nil
+        }
+        guard let b = before else { return ("", .dim) }
+        if b > position { return ("↑\(b - position)", .good) }
+        if b < position { return ("↓\(position - b)", .bad) }
+        return ("·", .dim)
+    }
+
+    static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        let basis = s.previousRanking.isEmpty ? "vs BM25" : "vs previous instruction"
+        let right = s.results.isEmpty ? "" : "\(s.results.count) hits · top \(s.k) rerank · moves \(basis)"
+        header(&sc, "Results", r, focused: s.focus == .results, right: right)
+        if s.results.isEmpty {
+            let msg = s.searchedQuery.isEmpty ? "no query yet" : "no passage matches \"\(s.searchedQuery)\""
+            sc.put(msg, x: r.x + 2, y: r.y + 1, maxWidth: r.width - 2, role: .dim)
+            return
+        }
+        let order = s.ranking
+        let layout = Layout(width: s.width, height: s.height)
+        let first = layout.firstVisible(selected: s.selected, count: order.count)
+        let wide = r.width >= 60
+        for line in 0..<(r.height - 1) {
+            let pos = first + line
+            guard pos < order.count else { break }
+            let row = order[pos]
+            let res = s.results[row]
+            let y = r.y + 1 + line
+            let isSel = pos == s.selected
+            if isSel { sc.fill(x: r.x, y: y, width: r.width, height: 1, role: .selected, reverse: true) }
+            var x = r.x
+            func put(_ t: String, _ role: Role, width w: Int? = nil, bold: Bool = false) {
+                let used = sc.put(t, x: x, y: y, maxWidth: min(w ?? r.width, r.x + r.width - x), role: isSel ? .selected : role,
+                                  bold: bold, reverse: isSel)
+                x += max(w ?? used, used)
+            }
+            put(String(format: "%3d ", pos + 1), .dim)
+            let (mv, mvRole) = movement(s, row: row, position: pos)
+            put(mv.padding(toLength: 4, withPad: " ", startingAt: 0), mvRole)
+            if wide { put(String(format: "%6.2f ", res.bm25Score), .dim) }
+            switch res.judgment {
+            case .none: put("  -  ", .dim, width: 6)
+            case .queued: put("  ·  ", .dim, width: 6)
+            case .judging: put("  " + spinnerFrames[s.spinner % spinnerFrames.count] + "  ", .accent, width: 6)
+            case .failed: put(" fail ", .bad, width: 6)
+            case .done(let v): put(String(format: "%.3f ", v.score), v.score >= 0.5 ? .good : .bad, width: 6)
+            }
+            if wide {
+                let meter = res.judgment.verdict.map { View.bar(for: $0.score) } ?? "    "
+                put(meter + " ", .accent)
+            }
+            if let rel = res.relevant, rel > 0 { put("★", .warning) }
+            put(res.title.isEmpty ? res.id : res.title, .normal, bold: isSel)
+        }
+    }
+
+    static func bar(for score: Double) -> String {
+        let blocks = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        let filled = score * 4
+        return (0..<4).map { i in
+            let v = filled - Double(i)
+            if v >= 1 { return "█" }
+            if v <= 0 { return " " }
+            return blocks[min(Int(v * 8), 7)]
+        }.joined()
+    }
+
+    // MARK: passage
+
+    static func passage(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        guard let row = s.selectedRow else {
+            header(&sc, "Passage", r, focused: s.focus == .passage)
+            return
+        }
+        header(&sc, "Passage · \(row.id)", r, focused: s.focus == .passage, right: row.truncated ? "cut for the model […]" : "")
+        let text = row.title.isEmpty ? row.text : row.title + "\n" + row.text
+        let roles = highlightRoles(text, query: s.searchedQuery, titleLength: row.title.isEmpty ? 0 : row.title.count)
+        let lines = TextWidth.wrap(text, columns: r.width - 2)
+        let scroll = min(s.passageScroll, max(0, lines.count - (r.height - 1)))
+        for (i, l) in lines.dropFirst(scroll).prefix(r.height - 1).enumerated() {
+            drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: r.y + 1 + i, width: r.width - 2)
+        }
+    }
+
+    /// Per-character roles: query terms highlighted (by analyzed term, so "cats" matches "cat").
+    static func highlightRoles(_ text: String, query: String, titleLength: Int) -> [(Role, Bool)] {
+        var roles = [(Role, Bool)](repeating: (.normal, false), count: text.count)
+        for i in 0..<min(titleLength, roles.count) { roles[i] = (.title, true) }
+        let analyzer = EnglishAnalyzer()
+        let wanted = Set(analyzer.terms(query))
+        guard !wanted.isEmpty else { return roles }
+        // Byte offsets → character offsets.
+        var charAtByte = [Int](repeating: 0, count: text.utf8.count + 1)
+        var b = 0
+        for (ci, ch) in text.enumerated() {
+            for _ in 0..<ch.utf8.count { charAtByte[b] = ci; b += 1 }
+        }
+        charAtByte[b] = text.count
+        for t in analyzer.rawTokens(text) where t.term.map(wanted.contains) == true {
+            for c in charAtByte[t.range.lowerBound]..<charAtByte[t.range.upperBound] where c < roles.count { roles[c] = (.highlight, true) }
+        }
+        return roles
+    }
+
+    static func drawStyled(_ sc: inout Screen, _ line: String, start: Int, roles: [(Role, Bool)], x: Int, y: Int, width: Int) {
+        var col = 0
+        for (i, ch) in line.enumerated() {
+            let (role, bold) = start + i < roles.count ? roles[start + i] : (.normal, false)
+            let w = sc.put(String(ch), x: x + col, y: y, maxWidth: width - col, role: role, bold: bold)
+            col += w
+            if col >= width { break }
+        }
+    }
+
+    // MARK: reasoning
+
+    static func reasoning(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        guard let row = s.selectedRow else {
+            header(&sc, "Reasoning", r, focused: s.focus == .reasoning)
+            return
+        }
+        let steps = Sentences.split(row.reasoning)
+        let step = min(s.reasoningStep, max(steps.count - 1, 0))
+        var right = ""
+        switch row.judgment {
+        case .done(let v):
+            right = String(format: "%@ %.3f · %d tok%@%@", v.score >= 0.5 ? "true" : "false", v.score, v.reasoningTokens,
+                           v.forcedClose ? " · forced close" : "", v.rethinks > 0 ? " · \(v.rethinks) rethink" : "")
+            if v.cached { right += " · cached" }
+        case .judging: right = "thinking " + spinnerFrames[s.spinner % spinnerFrames.count]
+        case .queued: right = "queued"
+        case .failed(let why): right = "failed: " + why
+        case .none: right = s.rerankAvailable ? "Enter reranks" : ""
+        }
+        if !steps.isEmpty { right = "step \(step + 1)/\(steps.count) · " + right }
+        header(&sc, "Reasoning", r, focused: s.focus == .reasoning, right: right)
+        var text = row.reasoning.trimmingWhitespace().isEmpty ? "" : row.reasoning
+        if case .failed(let why) = row.judgment { text = "failed: \(why)" }
+        var roles = [(Role, Bool)](repeating: (.normal, false), count: text.count)
+        if step < steps.count {
+            for c in steps[step] where c < roles.count { roles[c] = (.current, true) }
+        }
+        var lines = TextWidth.wrap(text, columns: r.width - 2)
+        if case .done(let v) = row.judgment {
+            lines.append((String(format: "→ %@ (score %.3f, P(true) %.2g)", v.score >= 0.5 ? "relevant" : "not relevant", v.score,
+                                 v.probabilityTrue), text.count + 10_000))
+        }
+        // Keep the current step in view (the end while following the stream).
+        let visible = r.height - 1
+        var top = 0
+        if step < steps.count, let idx = lines.lastIndex(where: { $0.start <= steps[step].lowerBound }) {
+            top = max(0, idx - visible / 2)
+        }
+        if s.followStream { top = max(0, lines.count - visible) }
+        for (i, l) in lines.dropFirst(top).prefix(visible).enumerated() {
+            if l.start >= text.count + 10_000 {
+                sc.put(l.line, x: r.x + 1, y: r.y + 1 + i, maxWidth: r.width - 2, role: .accent, bold: true)
+            } else {
+                drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: r.y + 1 + i, width: r.width - 2)
+            }
+        }
+    }
+
+    // MARK: status
+
+    static func statusBar(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        sc.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .border, reverse: true)
+        var parts = ["\(s.corpusName) \(s.corpusSize.formatted()) passages", "\(s.modelName)"]
+        if let job = s.job {
+            let state = job.cancelled ? "cancelled" : job.finished ? "done" : "judging"
+            parts.append("\(state) \(job.judged)/\(job.total)")
+            parts.append(String(format: "%.0f tok/s", job.tokensPerSecond))
+        }
+        parts.append(String(format: "BM25 %.1f ms", s.bm25Milliseconds))
+        parts.append("? help")
+        var text = parts.joined(separator: " │ ")
+        if let m = s.message { text = m + "  │ " + text }
+        sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.messageIsError && s.message != nil ? .bad : .border, reverse: true)
+    }
+
+    // MARK: overlays
+
+    static func box(_ sc: inout Screen, _ s: ExplorerState, title: String, width: Int, height: Int) -> Rect {
+        let w = min(width, s.width - 2), h = min(height, s.height - 2)
+        let r = Rect(x: (s.width - w) / 2, y: max(1, (s.height - h) / 2), width: w, height: h)
+        sc.fill(x: r.x, y: r.y, width: r.width, height: r.height, role: .overlay)
+        sc.put("┌" + String(repeating: "─", count: max(r.width - 2, 0)) + "┐", x: r.x, y: r.y, role: .overlay)
+        sc.put("└" + String(repeating: "─", count: max(r.width - 2, 0)) + "┘", x: r.x, y: r.y + r.height - 1, role: .overlay)
+        for y in (r.y + 1)..<(r.y + r.height - 1) {
+            sc.put("│", x: r.x, y: y, role: .overlay)
+            sc.put("│", x: r.x + r.width - 1, y: y, role: .overlay)
+        }
+        sc.put(" \(title) ", x: r.x + 2, y: r.y, maxWidth: r.width - 4, role: .overlay, bold: true)
+        return Rect(x: r.x + 2, y: r.y + 1, width: r.width - 4, height: r.height - 2)
+    }
+
+    public static let helpLines: [(String, String)] = [
+        ("/", "edit the query (results update as you type; Enter reranks)"),
+        ("Enter", "rerank the top K with Rank1"),
+        ("Esc", "cancel reranking / leave an editor"),
+        ("i", "edit the instruction (Ctrl-S apply, Ctrl-P presets, Ctrl-R history)"),
+        ("v", "A/B: previous vs current instruction"),
+        ("↑ ↓ j k", "move in the focused pane"),
+        ("PgUp PgDn g G", "page / top / bottom"),
+        ("Tab Shift-Tab", "next / previous pane"),
+        ("n p", "next / previous reasoning step"),
+        ("V", "jump to the verdict, follow the stream"),
+        ("+ -", "rerank more / fewer passages (K)"),
+        ("mouse", "wheel scrolls, click selects"),
+        ("?", "this help"),
+        ("q Ctrl-C", "quit"),
+    ]
+
+    static func help(_ sc: inout Screen, _ s: ExplorerState) {
+        let inner = box(&sc, s, title: "Keys (any key closes)", width: 72, height: helpLines.count + 2)
+        for (i, (k, what)) in helpLines.enumerated() where i < inner.height {
+            sc.put(k, x: inner.x, y: inner.y + i, maxWidth: 14, role: .accent, bold: true)
+            sc.put(what, x: inner.x + 15, y: inner.y + i, maxWidth: inner.width - 15, role: .overlay)
+        }
+    }
+
+    static func instructionEditor(_ sc: inout Screen, _ s: ExplorerState) -> (x: Int, y: Int)? {
+        let inner = box(&sc, s, title: "Instruction — FILL_QUERY_HERE marks the query; empty = bare query", width: 76,
+                        height: min(14, s.height - 2))
+        let hint = "Ctrl-S apply · Ctrl-P preset · Ctrl-R history · Ctrl-U clear · Esc cancel"
+        sc.put(hint, x: inner.x, y: inner.y + inner.height - 1, maxWidth: inner.width, role: .dim)
+        let draft = s.instructionDraft
+        var roles = [(Role, Bool)](repeating: (.overlay, false), count: draft.count)
+        var searchFrom = draft.startIndex
+        while let m = draft.range(of: Rank1Prompt.marker, range: searchFrom..<draft.endIndex) {
+            let a = draft.distance(from: draft.startIndex, to: m.lowerBound)
+            for c in a..<(a + Rank1Prompt.marker.count) { roles[c] = (.accent, true) }
+            searchFrom = m.upperBound
+        }
+        let lines = TextWidth.wrap(draft, columns: inner.width)
+        let rows = inner.height - 1
+        var cursorLine = lines.count - 1
+        for (i, l) in lines.enumerated() where l.start <= s.instructionCursor { cursorLine = i }
+        let top = max(0, cursorLine - rows + 1)
+        for (i, l) in lines.dropFirst(top).prefix(rows).enumerated() {
+            drawStyled(&sc, l.line, start: l.start, roles: roles, x: inner.x, y: inner.y + i, width: inner.width)
+        }
+        if draft.isEmpty { sc.put("(bare query)", x: inner.x, y: inner.y, role: .dim) }
+        guard cursorLine >= 0, cursorLine < lines.count else { return (inner.x, inner.y) }
+        let l = lines[cursorLine]
+        let col = TextWidth.of(String(l.line.prefix(max(0, s.instructionCursor - l.start))))
+        return (inner.x + min(col, inner.width - 1), inner.y + cursorLine - top)
+    }
+
+    static func compare(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        let half = r.width / 2
+        let left = Rect(x: r.x, y: r.y, width: half - 1, height: r.height)
+        let right = Rect(x: r.x + half, y: r.y, width: r.width - half, height: r.height)
+        header(&sc, "A: " + (s.previousInstruction.map { $0.isEmpty ? "bare query" : $0.replacingNewlines(with: " ") } ?? "-"), left, focused: false)
+        header(&sc, "B: " + (s.instruction.isEmpty ? "bare query" : s.instruction.replacingNewlines(with: " ")), right, focused: true)
+        let current = s.ranking.map { s.results[$0].id }
+        let titles = Dictionary(s.results.map { ($0.id, $0.title.isEmpty ? $0.id : $0.title) }, uniquingKeysWith: { a, _ in a })
+        for (i, id) in s.previousRanking.prefix(r.height - 1).enumerated() {
+            sc.put(String(format: "%3d ", i + 1) + (titles[id] ?? id), x: left.x, y: left.y + 1 + i, maxWidth: left.width)
+        }
+        for (i, id) in current.prefix(r.height - 1).enumerated() {
+            var x = right.x
+            x += sc.put(String(format: "%3d ", i + 1), x: x, y: right.y + 1 + i, role: .dim)
+            if let before = s.previousRanking.firstIndex(of: id) {
+                let (mv, role): (String, Role) = before > i ? ("↑\(before - i)", .good) : before < i ? ("↓\(i - before)", .bad) : ("·", .dim)
+                x += sc.put(mv.padding(toLength: 4, withPad: " ", startingAt: 0), x: x, y: right.y + 1 + i, role: role)
+            }
+            sc.put(titles[id] ?? id, x: x, y: right.y + 1 + i, maxWidth: right.x + right.width - x)
+        }
+        if let tau = Explorer.kendallTau(s) {
+            sc.put(String(format: "Kendall's τ %.2f · v or Esc closes", tau), x: r.x + 1, y: r.y + r.height - 1, role: .accent)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import Explorer
+import Foundation
+import Rerank
+import Retrieval
+
+/// Thread-safe mailbox from the engine's stream consumers to the UI thread, with a pipe that wakes
+/// the UI's poll().
+final class Inbox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Message] = []
+    let readFD: Int32
+    private let writeFD: Int32
+
+    init() {
+        var fds: [Int32] = [0, 0]
+        pipe(&fds)
+        readFD = fds[0]
+        writeFD = fds[1]
+        _ = fcntl(readFD, F_SETFL, O_NONBLOCK)
+        _ = fcntl(writeFD, F_SETFL, O_NONBLOCK)
+    }
+
+    func push(_ m: Message) {
+        lock.lock()
+        items.append(m)
+        lock.unlock()
+        var b: UInt8 = 1
+        _ = write(writeFD, &b, 1)
+    }
+
+    func drain() -> [Message] {
+        var buf = [UInt8](repeating: 0, count: 256)
+        while read(readFD, &buf, buf.count) > 0 {}
+        lock.lock()
+        defer { lock.unlock() }
+        let out = items
+        items.removeAll()
+        return out
+    }
+}
+
+/// Appends timestamped lines to a log file; the screen never shows logs.
+final class FileLog: @unchecked Sendable {
+    private let handle: FileHandle?
+    init(path: String) {
+        try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        handle = FileHandle(forWritingAtPath: path)
+        _ = try? handle?.seekToEnd()
+    }
+    func log(_ s: String) { handle?.write(Data("\(Date()) \(s)\n".utf8)) }
+}
+
+/// Runs the explorer: one thread owns curses and the state; keys are drained without blocking; engine
+/// events arrive through the inbox; redraws happen only when the state changed, at most 60 per second.
+/// Confined to the UI thread (handed to it once, at start).
+final class ExplorerApp: @unchecked Sendable {
+    let reader: IndexReader
+    let searcher: Searcher
+    let engine: (any Reranker)?
+    let inbox = Inbox()
+    let log: FileLog
+    var state: ExplorerState
+    let latencyTrace: String?
+    var keyLatencies: [Double] = []
+    var searchLatencies: [Double] = []
+
+    init(reader: IndexReader, corpusName: String, engine: (any Reranker)?, engineProblem: String?, k: Int, logPath: String,
+         latencyTrace: String?, presets: [(String, String)]) throws {
+        self.reader = reader
+        searcher = try Searcher(index: reader)
+        self.engine = engine
+        log = FileLog(path: logPath)
+        self.latencyTrace = latencyTrace
+        state = ExplorerState(width: 80, height: 24, corpusName: corpusName, corpusSize: reader.documentCount,
+                              modelName: engine?.modelName ?? "no model", backend: engine?.backendName ?? (engineProblem ?? "no reranker"),
+                              rerankAvailable: engine != nil)
+        state.k = k
+        state.presets = presets
+        if let p = engineProblem { state.message = "BM25 only: \(p)"; state.messageIsError = true }
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// The UI loop; returns when the user quits or a termination signal arrives.
+    func run() {
+        let term = Terminal()
+        defer { Terminal.restore() }
+        state.width = term.width
+        state.height = term.height
+        var lastDrawn: ExplorerState?
+        var lastDrawTime = 0.0
+        var pendingKeyTimes: [Double] = []
+        log.log("explorer started on \(reader.path)")
+        while !state.quit && !ExplorerApp.terminated {
+            let running = state.job.map { !$0.finished && !$0.cancelled } ?? false
+            var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: inbox.readFD, events: Int16(POLLIN), revents: 0)]
+            let sinceDraw = (ExplorerApp.now() - lastDrawTime) * 1000
+            let timeout: Int32 = lastDrawn != state ? Int32(max(0, 16 - sinceDraw)) : (running ? 100 : 1000)
+            _ = poll(&fds, 2, timeout)
+            var messages = term.readMessages()
+            let keyTime = ExplorerApp.now()
+            if messages.contains(where: { if case .key = $0 { true } else if case .paste = $0 { true } else { false } }) {
+                pendingKeyTimes.append(keyTime)
+            }
+            messages += inbox.drain()
+            messages.append(.tick(now: ExplorerApp.now()))
+            var effects: [Effect] = []
+            for m in messages { effects += Explorer.update(&state, m) }
+            perform(effects)
+            // Coalesced redraw: only when something changed, at most every 16 ms.
+            if lastDrawn != state && (ExplorerApp.now() - lastDrawTime) * 1000 >= 16 || !pendingKeyTimes.isEmpty {
+                let (screen, cursor) = View.render(state)
+                term.draw(screen, cursor: cursor)
+                lastDrawn = state
+                lastDrawTime = ExplorerApp.now()
+                for t in pendingKeyTimes { keyLatencies.append((lastDrawTime - t) * 1000) }
+                pendingKeyTimes.removeAll()
+            }
+        }
+        engine?.cancel()
+        log.log("explorer closed")
+    }
+
+    func perform(_ effects: [Effect]) {
+        // Only the last search of a burst matters (keys are drained together).
+        let lastSearch = effects.lastIndex { if case .search = $0 { true } else { false } }
+        for (i, e) in effects.enumerated() {
+            switch e {
+            case .search(let query, let k):
+                guard i == lastSearch else { continue }
+                let t0 = ExplorerApp.now()
+                var rows: [ResultRow] = []
+                do {
+                    let hits = try searcher.search(query, k: max(k, 30))
+                    for (rank, h) in hits.enumerated() {
+                        let d = try reader.document(h.doc)
+                        rows.append(ResultRow(id: d.id, title: d.title, text: d.text, bm25Score: h.score, bm25Rank: rank))
+                    }
+                } catch {
+                    log.log("search failed: \(error)")
+                    state.message = "search failed: \(error)"
+                }
+                let ms = (ExplorerApp.now() - t0) * 1000
+                searchLatencies.append(ms)
+                perform(Explorer.update(&state, .searched(query: query, rows: rows, milliseconds: ms)))
+            case .rerank(let generation, let query, let instruction, let passages):
+                guard let engine else { continue }
+                var request = RerankRequest(query: query, instruction: instruction, passages: passages)
+                request.budget = ExplorerApp.budget
+                request.parallel = ExplorerApp.parallel
+                let stream = engine.start(request)
+                let inbox = self.inbox
+                log.log("rerank job \(generation): \(passages.count) passages for \"\(query)\"")
+                let log = self.log
+                Task.detached {
+                    for await event in stream {
+                        if case .verdict(let v) = event { log.log("job \(generation): verdict for passage \(v.passage): \(v.score)") }
+                        if case .finished(let st) = event { log.log("job \(generation): finished, \(st.judged) judged in \(st.seconds) s") }
+                        inbox.push(.engine(generation: generation, event: event))
+                    }
+                }
+            case .cancelRerank:
+                engine?.cancel()
+            case .quit:
+                state.quit = true
+            }
+        }
+    }
+
+    nonisolated(unsafe) static var budget = 256
+    nonisolated(unsafe) static var parallel = 8
+    nonisolated(unsafe) static var terminated = false
+
+    /// Restores the terminal on SIGTERM/SIGINT/SIGHUP and on crashes.
+    static func installSignalHandlers() {
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig) { _ in
+                ExplorerApp.terminated = true
+                Terminal.restore()
+                _exit(130)
+            }
+        }
+        for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] {
+            signal(sig) { s in
+                Terminal.restore()
+                signal(s, SIG_DFL)
+                raise(s)
+            }
+        }
+    }
+
+    func writeLatencyReport() {
+        guard let path = latencyTrace else { return }
+        func pct(_ xs: [Double], _ p: Double) -> Double {
+            guard !xs.isEmpty else { return .nan }
+            let s = xs.sorted()
+            return s[min(s.count - 1, Int(Double(s.count) * p))]
+        }
+        let text = String(format: "keys %d p50 %.2f ms p99 %.2f ms max %.2f ms\nsearch %d p50 %.2f ms p99 %.2f ms\n",
+                          keyLatencies.count, pct(keyLatencies, 0.5), pct(keyLatencies, 0.99), keyLatencies.max() ?? .nan,
+                          searchLatencies.count, pct(searchLatencies, 0.5), pct(searchLatencies, 0.99))
+        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}
