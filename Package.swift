@@ -31,6 +31,8 @@ let package = Package(
             dependencies: ["Retrieval", "Rerank", "Explorer", "CNcurses", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/rank1"),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Rerank"], path: "Tests/ExplorerTests",
+                    exclude: ["Snapshots"]),
         .testTarget(name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -280,7 +280,8 @@ public enum View {
     ]
 
     static func help(_ sc: inout Screen, _ s: ExplorerState) {
-        let inner = box(&sc, s, title: "Keys (any key closes)", width: 72, height: helpLines.count + 2)
+        let widest = helpLines.map { TextWidth.of($0.1) }.max() ?? 40
+        let inner = box(&sc, s, title: "Keys (any key closes)", width: widest + 19, height: helpLines.count + 2)
         for (i, (k, what)) in helpLines.enumerated() where i < inner.height {
             sc.put(k, x: inner.x, y: inner.y + i, maxWidth: 14, role: .accent, bold: true)
             sc.put(what, x: inner.x + 15, y: inner.y + i, maxWidth: inner.width - 15, role: .overlay)

@@ -1,0 +1,140 @@
+import Foundation
+import Testing
+@testable import Explorer
+@testable import Rerank
+
+/// Builds states through `Explorer.update` only, as the app does.
+enum Fixture {
+    static let passages: [(String, String, String)] = [
+        ("ytree", "File manager for terminals", "A file manager that separates files from directories. Works on colour terminals."),
+        ("mc", "Midnight Commander - a powerful file manager", "GNU Midnight Commander is a text-mode full-screen file manager."),
+        ("ranger", "Console file manager with VI key bindings", "Ranger is a file manager with an ncurses interface."),
+        ("nnn", "Free, fast, friendly file manager", "nnn is a full-featured terminal file manager."),
+        ("vifm", "Flexible vi-like file manager using ncurses", "Vifm is an ncurses based file manager with vi like keybindings."),
+    ]
+
+    static func rows(_ list: [(String, String, String)] = passages) -> [ResultRow] {
+        list.enumerated().map { i, p in ResultRow(id: p.0, title: p.1, text: p.2, bm25Score: Float(9 - i) * 0.73, bm25Rank: i) }
+    }
+
+    static func start(width: Int = 80, height: Int = 24) -> ExplorerState {
+        var s = ExplorerState(width: width, height: height, corpusName: "debian", corpusSize: 63436, modelName: "SmolLM2-135M",
+                              backend: "llama.cpp", rerankAvailable: true)
+        s.k = 5
+        return s
+    }
+
+    static func searched(_ s: inout ExplorerState, _ query: String = "terminal file manager") {
+        for c in "/" + query { _ = Explorer.update(&s, .key(.char(c))) }
+        _ = Explorer.update(&s, .key(.escape))
+        _ = Explorer.update(&s, .searched(query: query, rows: rows(), milliseconds: 1.2))
+    }
+
+    static func verdict(_ p: Int, _ score: Double, _ reasoning: String) -> Verdict {
+        Verdict(passage: p, score: score, probabilityTrue: score / 3, reasoning: reasoning, reasoningTokens: 20, forcedClose: p % 2 == 0,
+                rethinks: 0, truncatedPassage: false, promptTokens: 90, seconds: 1.5)
+    }
+
+    /// Starts a rerank and feeds engine events for the job it started.
+    static func rerank(_ s: inout ExplorerState, scores: [Double], complete: Bool = true) {
+        let effects = Explorer.update(&s, .key(.enter))
+        guard case .rerank(let g, _, _, let ps)? = effects.first else { fatalError("Enter did not start a rerank: \(effects)") }
+        for p in ps.indices { _ = Explorer.update(&s, .engine(generation: g, event: .started(passage: p, truncated: false))) }
+        _ = Explorer.update(&s, .engine(generation: g, event: .token(passage: 0, text: "The passage describes a file manager.")))
+        _ = Explorer.update(&s, .engine(generation: g, event: .token(passage: 0, text: " It runs in a terminal.")))
+        let n = complete ? scores.count : 2
+        for (p, sc) in scores.prefix(n).enumerated() {
+            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(verdict(p, sc, "The passage describes a file manager. It runs in a terminal. So it is relevant."))))
+        }
+        if complete {
+            let stats = JobStats(passages: scores.count, judged: scores.count, failed: 0, decodeTokens: 100, promptTokens: 400, seconds: 2,
+                                 cancelled: false, firstTokenSeconds: 0.3)
+            _ = Explorer.update(&s, .engine(generation: g, event: .finished(stats)))
+        }
+    }
+}
+
+@Suite struct SnapshotTests {
+    static let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots").path
+
+    /// Compares the screen's text with Snapshots/<name>.txt. RANK1_RECORD_SNAPSHOTS=1 rewrites the file
+    /// (and fails, so a recording is never mistaken for a pass).
+    func check(_ s: ExplorerState, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let text = View.render(s).screen.text + "\n"
+        let path = SnapshotTests.dir + "/" + name + ".txt"
+        if ProcessInfo.processInfo.environment["RANK1_RECORD_SNAPSHOTS"] == "1" {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            Issue.record("recorded \(name); run again without RANK1_RECORD_SNAPSHOTS", sourceLocation: sourceLocation)
+            return
+        }
+        let expected = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text == expected, "snapshot \(name) differs:\n\(text)", sourceLocation: sourceLocation)
+    }
+
+    @Test func startScreen() throws { try check(Fixture.start(), "start") }
+
+    @Test func resultsAfterQuery() throws {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        try check(s, "results")
+    }
+
+    @Test func streamingInProgress() throws {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        Fixture.rerank(&s, scores: [0.2, 0.9, 0.5, 0.7, 0.1], complete: false)
+        s.spinner = 3
+        try check(s, "streaming")
+    }
+
+    @Test func instructionEditAndDiff() throws {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        Fixture.rerank(&s, scores: [0.2, 0.9, 0.5, 0.7, 0.1])
+        _ = Explorer.update(&s, .key(.char("i")))
+        for c in "FILL_QUERY_HERE\nA relevant passage must describe a file manager." { _ = Explorer.update(&s, c == "\n" ? .key(.enter) : .key(.char(c))) }
+        try check(s, "instruction-edit")
+        let effects = Explorer.update(&s, .key(.ctrl("s")))
+        guard case .rerank(let g, _, let instruction, _)? = effects.first else { Issue.record("Ctrl-S did not rerank"); return }
+        #expect(instruction == "FILL_QUERY_HERE\nA relevant passage must describe a file manager.")
+        for (p, sc) in [0.8, 0.3, 0.95, 0.1, 0.6].enumerated() {
+            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(Fixture.verdict(p, sc, "Reasoning \(p)."))))
+        }
+        _ = Explorer.update(&s, .engine(generation: g, event: .finished(JobStats(passages: 5, judged: 5, failed: 0, decodeTokens: 50,
+            promptTokens: 300, seconds: 1, cancelled: false, firstTokenSeconds: 0.2))))
+        try check(s, "instruction-diff")
+        _ = Explorer.update(&s, .key(.char("v")))
+        try check(s, "ab-view")
+    }
+
+    @Test func helpOverlay() throws {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.char("?")))
+        try check(s, "help")
+    }
+
+    @Test func smallTerminal() throws {
+        var s = Fixture.start(width: 40, height: 12)
+        Fixture.searched(&s)
+        Fixture.rerank(&s, scores: [0.2, 0.9, 0.5, 0.7, 0.1])
+        try check(s, "small-40x12")
+    }
+
+    @Test func wideCharacters() throws {
+        var s = Fixture.start(width: 100, height: 20)
+        let rows = Fixture.rows([("ja", "日本語のファイルマネージャー", "端末で動くファイルマネージャーです。🐱 emoji and café."),
+                                 ("zh", "终端文件管理器", "一个在终端中运行的文件管理器。")] + Fixture.passages)
+        for c in "/file" { _ = Explorer.update(&s, .key(.char(c))) }
+        _ = Explorer.update(&s, .key(.escape))
+        _ = Explorer.update(&s, .searched(query: "file", rows: rows, milliseconds: 0.8))
+        try check(s, "wide-characters")
+        // Every row of the screen is exactly as wide as the terminal.
+        let screen = View.render(s).screen
+        for y in 0..<screen.height {
+            var cols = 0
+            for x in 0..<screen.width where !screen[x, y].text.isEmpty { cols += TextWidth.of(screen[x, y].text) }
+            #expect(cols == 100)  // a wide character and its continuation cell cover two columns
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Testing
+@testable import Explorer
+@testable import Rerank
+
+@Suite struct UpdateTests {
+    @Test func typingSearchesAsYouTypeAndEnterReranksTheFreshResults() {
+        var s = Fixture.start()
+        #expect(Explorer.update(&s, .key(.char("/"))).isEmpty)
+        #expect(Explorer.update(&s, .key(.char("f"))) == [.search(query: "f", k: 5)])
+        #expect(Explorer.update(&s, .key(.char("m"))) == [.search(query: "fm", k: 5)])
+        #expect(Explorer.update(&s, .key(.backspace)) == [.search(query: "f", k: 5)])
+        #expect(Explorer.update(&s, .paste("ile\nmanager")) == [.search(query: "file manager", k: 5)])
+        #expect(Explorer.update(&s, .key(.enter)) == [.search(query: "file manager", k: 5)])
+        let effects = Explorer.update(&s, .searched(query: "file manager", rows: Fixture.rows(), milliseconds: 1))
+        guard case .rerank(_, let q, nil, let ps)? = effects.first else { Issue.record("no rerank after Enter: \(effects)"); return }
+        #expect(q == "file manager" && ps.count == 5)
+    }
+
+    @Test func eventsOfASupersededJobAreIgnored() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        guard case .rerank(let first, _, _, _)? = Explorer.update(&s, .key(.enter)).first,
+              case .rerank(let second, _, _, _)? = Explorer.update(&s, .key(.enter)).first else { Issue.record("no job"); return }
+        #expect(second == first + 1)
+        _ = Explorer.update(&s, .engine(generation: first, event: .verdict(Fixture.verdict(0, 0.9, "old"))))
+        #expect(s.results[0].judgment == .queued)
+        _ = Explorer.update(&s, .engine(generation: second, event: .verdict(Fixture.verdict(0, 0.4, "new"))))
+        #expect(s.results[0].judgment.verdict?.score == 0.4)
+    }
+
+    @Test func escapeCancelsTheRunningJob() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.enter))
+        #expect(Explorer.update(&s, .key(.escape)) == [.cancelRerank])
+        #expect(s.job?.cancelled == true)
+        #expect(s.results.allSatisfy { $0.judgment == .none })
+        #expect(Explorer.update(&s, .key(.escape)).isEmpty)  // nothing left to cancel
+    }
+
+    @Test func invalidInstructionIsRefusedWithAMessage() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.char("i")))
+        for c in "passages about cats" { _ = Explorer.update(&s, .key(.char(c))) }
+        #expect(Explorer.update(&s, .key(.ctrl("s"))).isEmpty)
+        #expect(s.mode == .editingInstruction)
+        #expect(s.message?.contains("FILL_QUERY_HERE") == true)
+        _ = Explorer.update(&s, .key(.ctrl("u")))
+        #expect(s.instructionDraft.isEmpty)
+    }
+
+    @Test func kendallTauOfReversedAndIdenticalRankings() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        Fixture.rerank(&s, scores: [0.9, 0.8, 0.7, 0.6, 0.5])
+        s.previousRanking = s.ranking.map { s.results[$0].id }
+        #expect(Explorer.kendallTau(s) == 1)
+        s.previousRanking.reverse()
+        #expect(Explorer.kendallTau(s) == -1)
+    }
+
+    @Test func selectionFollowsThePassageWhenTheRankingMoves() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.down))  // select "mc", BM25 #2
+        #expect(s.selectedRow?.id == "mc")
+        Fixture.rerank(&s, scores: [0.9, 0.1, 0.5, 0.6, 0.7])
+        #expect(s.selectedRow?.id == "ytree")  // Enter re-selects the top, then follows it
+        _ = Explorer.update(&s, .key(.end))
+        #expect(s.selectedRow?.id == "mc")
+    }
+
+    @Test func reasoningStepsWalkSentenceBySentence() {
+        #expect(Sentences.split("First step. Second step!\nThird line\n\n").count == 3)
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        Fixture.rerank(&s, scores: [0.9, 0.1, 0.5, 0.6, 0.7])
+        _ = Explorer.update(&s, .key(.char("g")))
+        _ = Explorer.update(&s, .key(.char("p")))
+        _ = Explorer.update(&s, .key(.char("p")))
+        #expect(s.reasoningStep == 0)
+        _ = Explorer.update(&s, .key(.char("n")))
+        #expect(s.reasoningStep == 1)
+        for _ in 0..<10 { _ = Explorer.update(&s, .key(.char("n"))) }
+        #expect(s.reasoningStep == 2)  // three sentences
+    }
+
+    @Test func withoutAModelBM25StillWorks() {
+        var s = ExplorerState(width: 80, height: 24, corpusName: "c", corpusSize: 1, modelName: "no model", backend: "libllama not found",
+                              rerankAvailable: false)
+        Fixture.searched(&s)
+        #expect(Explorer.update(&s, .key(.enter)).isEmpty)
+        #expect(s.message?.contains("libllama not found") == true)
+    }
+
+    @Test func wrapKeepsOffsetsAndWidths() {
+        let lines = TextWidth.wrap("日本語の文章 and some english words here", columns: 10)
+        for l in lines { #expect(TextWidth.of(l.line) <= 10) }
+        let text = Array("日本語の文章 and some english words here")
+        for l in lines where !l.line.isEmpty { #expect(String(text[l.start..<l.start + l.line.count]) == l.line) }
+        #expect(TextWidth.of("日本") == 4 && TextWidth.of("é") == 1 && TextWidth.of("🐱") == 2)
+    }
+}
