@@ -15,9 +15,9 @@ swift_status=$?
 set -e
 # Compile progress lines are noise; everything else (failures, the runner's summary) is shown.
 grep -vE '^\[[0-9]+/[0-9]+\] ' .runtime/swift-test.log || true
-echo "== reference cross-checks" >&2
+echo "== reference cross-checks and end-to-end tests" >&2
 status=0
-for t in Tests/reference/*.py; do
+for t in Tests/reference/*.py Tests/e2e/*.py; do
   "$RANK1_PYTHON" "$t" || status=1
 done
 if [ "$swift_status" -ne 0 ] || [ "$status" -ne 0 ]; then

@@ -201,8 +201,10 @@ public enum Explorer {
                 return []
             }
             s.messageIsError = false
-            if s.results.contains(where: { $0.judgment.verdict != nil }) {
-                s.previousRanking = s.ranking.map { s.results[$0].id }
+            // The judged passages' order under the current instruction becomes the diff's baseline.
+            let judged = s.ranking.filter { s.results[$0].judgment.verdict != nil }.map { s.results[$0].id }
+            if !judged.isEmpty {
+                s.previousRanking = judged
                 s.previousInstruction = s.instruction
             }
             if !s.instruction.isEmpty, s.instructionHistory.last != s.instruction { s.instructionHistory.append(s.instruction) }
@@ -346,7 +348,7 @@ public enum Explorer {
     /// Kendall's τ between the previous instruction's ranking and the current one, over shared ids.
     public static func kendallTau(_ s: ExplorerState) -> Double? {
         guard !s.previousRanking.isEmpty else { return nil }
-        let current = s.ranking.map { s.results[$0].id }
+        let current = s.ranking.filter { s.results[$0].judgment.verdict != nil }.map { s.results[$0].id }
         let common = current.filter { s.previousRanking.contains($0) }
         guard common.count >= 2 else { return nil }
         let prev = Dictionary(uniqueKeysWithValues: s.previousRanking.enumerated().map { ($1, $0) })

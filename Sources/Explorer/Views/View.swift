@@ -76,8 +76,8 @@ public enum View {
     }
 
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
-        let basis = s.previousRanking.isEmpty ? "vs BM25" : "vs previous instruction"
-        let right = s.results.isEmpty ? "" : "\(s.results.count) hits · top \(s.k) rerank · moves \(basis)"
+        let basis = s.previousRanking.isEmpty ? "BM25" : "prev. instruction"
+        let right = s.results.isEmpty ? "" : "moves vs \(basis) · top \(s.k) · \(s.results.count) hits"
         header(&sc, "Results", r, focused: s.focus == .results, right: right)
         if s.results.isEmpty {
             let msg = s.searchedQuery.isEmpty ? "no query yet" : "no passage matches \"\(s.searchedQuery)\""
@@ -233,16 +233,17 @@ public enum View {
 
     static func statusBar(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         sc.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .border, reverse: true)
-        var parts = ["\(s.corpusName) \(s.corpusSize.formatted()) passages", "\(s.modelName)"]
+        // Job progress first (it changes), then the message, then what stays the same.
+        var parts: [String] = []
         if let job = s.job {
             let state = job.cancelled ? "cancelled" : job.finished ? "done" : "judging"
             parts.append("\(state) \(job.judged)/\(job.total)")
             parts.append(String(format: "%.0f tok/s", job.tokensPerSecond))
         }
         parts.append(String(format: "BM25 %.1f ms", s.bm25Milliseconds))
-        parts.append("? help")
-        var text = parts.joined(separator: " │ ")
-        if let m = s.message { text = m + "  │ " + text }
+        if let m = s.message { parts.append(m) }
+        parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.modelName, "? help"]
+        let text = parts.joined(separator: " │ ")
         sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.messageIsError && s.message != nil ? .bad : .border, reverse: true)
     }
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""End to end: the real rank1 binary in tmux on the Debian corpus with the embedded model. Types a query,
+reranks, waits for the verdicts, edits the instruction, checks that the ranking and the shown diff
+changed, quits, and checks that the terminal was restored."""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+binary = os.environ["RANK1_BIN"]
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+index = os.path.join(root, ".index", "debian")
+session = f"rank1e2e{os.getpid()}"
+tmp = tempfile.mkdtemp()
+results = []
+
+
+def tmux(*args, check=True):
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=check).stdout
+
+
+def screen():
+    return tmux("capture-pane", "-t", session, "-p")
+
+
+def wait_for(pattern, timeout, what):
+    end = time.time() + timeout
+    while time.time() < end:
+        s = screen()
+        if re.search(pattern, s):
+            return s
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}; screen:\n{screen()}")
+
+
+def check(ok, what):
+    results.append(ok)
+    print(f"  {'ok  ' if ok else 'FAIL'} {what}")
+
+
+def ranking(s):
+    """(title, score) of result rows with a Rank1 score, in screen order."""
+    rows = []
+    for line in s.splitlines()[2:]:
+        m = re.match(r"\s*(\d+)\s+(?:↑\d+|↓\d+|·)?\s*(0\.\d{3})", line)
+        if m:
+            rows.append((int(m.group(1)), m.group(2), line[:46]))
+    return rows
+
+
+def main():
+    cmd = (f"{binary} --index {index} --budget 16 --parallel 4 --k 5 --no-cache --threads 2 "
+           f"--latency-trace {tmp}/latency.txt --log {tmp}/explorer.log; echo RANK1-EXITED $?; stty -a > {tmp}/stty.txt; sleep 120")
+    tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd)
+    try:
+        wait_for(r"press / to type a query", 30, "the start screen")
+        tmux("send-keys", "-t", session, "/")
+        tmux("send-keys", "-t", session, "-l", "terminal file manager")
+        s = wait_for(r"File manager for terminals", 10, "BM25 results while typing")
+        check("query › terminal file manager" in s, "the query bar shows the typed query")
+        tmux("send-keys", "-t", session, "Enter")
+        first = wait_for(r"done 5/5", 240, "the first rerank to finish")
+        r1 = ranking(first)
+        check(len(r1) == 5, f"five passages got a Rank1 score ({len(r1)})")
+        check("moves vs BM25" in first or "↑" in first or "↓" in first or "·" in first, "movement against BM25 is shown")
+        tmux("send-keys", "-t", session, "i")
+        wait_for(r"Instruction", 5, "the instruction editor")
+        tmux("send-keys", "-t", session, "-l", "FILL_QUERY_HERE")
+        tmux("send-keys", "-t", session, "Enter")
+        tmux("send-keys", "-t", session, "-l", "A relevant passage must describe a program that manages files.")
+        tmux("send-keys", "-t", session, "C-s")
+        wait_for(r"judging", 30, "the second rerank to start")
+        second = wait_for(r"done 5/5", 240, "the second rerank to finish")
+        r2 = ranking(second)
+        check(len(r2) == 5, "five passages judged under the new instruction")
+        check([x[1] for x in r1] != [x[1] for x in r2], "the scores changed with the instruction")
+        check("moves vs prev. instruction" in second, "moves are now shown against the previous instruction")
+        check("Kendall" in second, "Kendall's tau between the two rankings is shown")
+        tmux("send-keys", "-t", session, "v")
+        ab = wait_for(r"A: bare query", 5, "the A/B view")
+        check("B: FILL_QUERY_HERE" in ab, "the A/B view shows both instructions")
+        tmux("send-keys", "-t", session, "Escape")
+        tmux("send-keys", "-t", session, "q")
+        done = wait_for(r"RANK1-EXITED", 15, "rank1 to exit")
+        check("RANK1-EXITED 0" in done, "rank1 exited with status 0")
+        time.sleep(0.5)
+        stty = open(f"{tmp}/stty.txt").read()
+        check(re.search(r"(^|\s)icanon(\s|$)", stty) is not None and re.search(r"(^|\s)echo(\s|$)", stty) is not None,
+              "the terminal is back in canonical mode with echo")
+        check("Results" not in done.split("RANK1-EXITED")[-1], "nothing of the explorer is left on the screen after exit")
+        print(open(f"{tmp}/latency.txt").read().strip())
+    finally:
+        tmux("kill-session", "-t", session, check=False)
+    failed = results.count(False)
+    print(f"explorer end-to-end: {len(results) - failed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print(e)
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+        print(f"explorer end-to-end: {results.count(True)} passed, {results.count(False) + 1} failed")
+        sys.exit(1)
