@@ -1,4 +1,5 @@
 import ArgumentParser
+import Explorer
 import Foundation
 import Rerank
 import Retrieval
@@ -15,6 +16,11 @@ struct Explore: AsyncParsableCommand {
     @Option(help: "Log file.") var log: String?
     @Option(help: "Write keystroke-to-screen and BM25 latency percentiles to this file at exit.") var latencyTrace: String?
     @Flag(help: "BM25 only: do not load a model.") var noModel = false
+    @Option(help: "A BEIR collection folder (corpus.jsonl, queries.jsonl, qrels/): pick its judged queries, see relevant passages and live nDCG@10.")
+    var collection: String?
+    @Option(help: "Qrels split of --collection.") var split = "test"
+    @Option(help: "Key map (default Assets/keymap.json).") var keymap: String?
+    @Option(help: "Colour theme (default Assets/theme.json).") var theme: String?
     @OptionGroup var modelOptions: ModelOptions
 
     static func defaultIndex() -> String {
@@ -22,8 +28,34 @@ struct Explore: AsyncParsableCommand {
         return RuntimeDiscovery.projectRoot() + "/.index/debian"
     }
 
+    /// Indexes a BEIR collection once (under the cache folder) and reads its judged queries.
+    static func openCollection(_ path: String, split: String) throws -> (String, [CollectionQuery]) {
+        let name = (path as NSString).lastPathComponent
+        let dir = (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/collections/" + name
+        let corpus = path + "/corpus.jsonl"
+        guard FileSystem.exists(corpus) else { throw IndexError.badInput("\(path) is not a BEIR collection (no corpus.jsonl)") }
+        let indexFile = dir + "/" + IndexFormat.fileName
+        let stale = (try? FileManager.default.attributesOfItem(atPath: corpus)[.modificationDate] as? Date).map { c in
+            ((try? FileManager.default.attributesOfItem(atPath: indexFile)[.modificationDate] as? Date) ?? .distantPast) < c
+        } ?? true
+        if !FileSystem.exists(indexFile) || stale {
+            printError("indexing \(corpus) into \(dir) …")
+            var src = try openCorpus(path: path, format: .beir)
+            let w = try IndexWriter(directory: dir)
+            while let d = try src.next() { try w.add(d) }
+            try w.finish()
+        }
+        let qrels = try Qrels(path: path + "/qrels/\(split).tsv")
+        let qs = try readQueries(path + "/queries.jsonl").filter { !qrels.relevant($0.id).isEmpty }
+        return (dir, qs.map { CollectionQuery(id: $0.id, text: $0.text, relevant: qrels.relevant($0.id)) })
+    }
+
     func run() async throws {
-        let dir = index ?? Explore.defaultIndex()
+        var dir = index ?? Explore.defaultIndex()
+        var queries: [CollectionQuery] = []
+        if let c = collection {
+            (dir, queries) = try reportingErrors { try Explore.openCollection(c, split: split) }
+        }
         guard FileSystem.exists(dir + "/" + IndexFormat.fileName) else {
             printError("rank1: no index at \(dir); run scripts/setup.sh (builds the Debian corpus index) or pass --index DIR")
             throw ExitCode.failure
@@ -42,10 +74,29 @@ struct Explore: AsyncParsableCommand {
         }
         let presets = Presets.names().compactMap { n in (try? Presets.load(n)).map { (n, $0) } }
         let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
+        let root = RuntimeDiscovery.projectRoot()
+        var keys = KeyMap.standard
+        var colours: [Role: (Int16, Int16)] = [:]
+        do {
+            let kp = keymap ?? root + "/Assets/keymap.json"
+            if keymap != nil || FileManager.default.fileExists(atPath: kp) { keys = try KeyMap.load(path: kp) }
+            let tp = theme ?? root + "/Assets/theme.json"
+            if theme != nil || FileManager.default.fileExists(atPath: tp) { colours = try Terminal.loadTheme(path: tp) }
+        } catch {
+            printError("rank1: \(error)")
+            throw ExitCode.failure
+        }
         ExplorerApp.budget = budget
         ExplorerApp.parallel = parallel
         let app = try ExplorerApp(reader: reader, corpusName: (dir as NSString).lastPathComponent, engine: engine,
                                   engineProblem: problem, k: k, logPath: logPath, latencyTrace: latencyTrace, presets: presets)
+        app.state.keyMap = keys
+        app.theme = colours
+        if !queries.isEmpty {
+            app.state.collectionQueries = queries
+            app.state.mode = .pickingQuery
+            app.state.corpusName = (collection! as NSString).lastPathComponent
+        }
         ExplorerApp.installSignalHandlers()
         // curses lives on one dedicated thread, never on a Swift concurrency pool thread.
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in

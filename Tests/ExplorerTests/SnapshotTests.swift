@@ -138,3 +138,49 @@ enum Fixture {
         }
     }
 }
+
+@Suite struct CollectionAndKeyMapTests {
+    func collectionState() -> ExplorerState {
+        var s = Fixture.start()
+        s.collectionQueries = [CollectionQuery(id: "q1", text: "terminal file manager", relevant: ["mc": 2, "nnn": 1]),
+                               CollectionQuery(id: "q2", text: "image viewer", relevant: ["feh": 1])]
+        s.mode = .pickingQuery
+        return s
+    }
+
+    @Test func pickerOpensAQueryAndMarksRelevantPassages() throws {
+        var s = collectionState()
+        try SnapshotTests().check(s, "picker")
+        #expect(Explorer.update(&s, .key(.enter)) == [.search(query: "terminal file manager", k: 5)])
+        _ = Explorer.update(&s, .searched(query: "terminal file manager", rows: Fixture.rows(), milliseconds: 1))
+        #expect(s.results.filter { ($0.relevant ?? 0) > 0 }.map(\.id) == ["mc", "nnn"])
+        // BM25 puts mc (grade 2) 2nd and nnn (grade 1) 4th.
+        let ideal = 2 / log2(2.0) + 1 / log2(3.0)
+        #expect(abs(s.ndcg10(Array(s.results.indices))! - (2 / log2(3.0) + 1 / log2(5.0)) / ideal) < 1e-12)
+        Fixture.rerank(&s, scores: [0.1, 0.9, 0.2, 0.8, 0.3])
+        #expect(abs(s.ndcg10(s.ranking)! - 1) < 1e-12)
+        try SnapshotTests().check(s, "collection")
+        // Editing the query drops the judgments: they belong to the picked query only.
+        for c in "/ x" { _ = Explorer.update(&s, .key(.char(c))) }
+        _ = Explorer.update(&s, .searched(query: "terminal file manager x", rows: Fixture.rows(), milliseconds: 1))
+        #expect(s.currentQuery == nil && s.results.allSatisfy { $0.relevant == nil })
+    }
+
+    @Test func keyMapFromJSON() throws {
+        let dir = NSTemporaryDirectory() + "rank1-keys-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "{\"quit\": [\"x\", \"Ctrl-q\"], \"rerank\": [\"r\"]}".write(toFile: dir + "/k.json", atomically: true, encoding: .utf8)
+        let m = try KeyMap.load(path: dir + "/k.json")
+        #expect(m.action(for: .char("x")) == .quit && m.action(for: .ctrl("q")) == .quit)
+        #expect(m.action(for: .char("q")) == nil)
+        #expect(m.action(for: .char("r")) == .rerank && m.action(for: .char("/")) == .editQuery)
+        try "{\"explode\": [\"x\"]}".write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+        #expect { try KeyMap.load(path: dir + "/bad.json") } throws: { "\($0)".contains("unknown action \"explode\"") }
+        try "{\"quit\": [\"Hyper-x\"]}".write(toFile: dir + "/bad2.json", atomically: true, encoding: .utf8)
+        #expect { try KeyMap.load(path: dir + "/bad2.json") } throws: { "\($0)".contains("unknown key \"Hyper-x\"") }
+        // The shipped key map parses and the help lists what it binds.
+        let shipped = try KeyMap.load(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Assets/keymap.json").path)
+        #expect(View.helpLines(shipped).first?.0 == "/")
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import Rerank
 
 /// What Rank1 has said about one passage so far.
@@ -37,6 +38,19 @@ public enum Mode: Equatable, Sendable {
     case editingInstruction
     case help
     case comparing
+    case pickingQuery
+}
+
+/// A query of a test collection with its relevance judgments.
+public struct CollectionQuery: Equatable, Sendable {
+    public var id: String
+    public var text: String
+    public var relevant: [String: Int]
+    public init(id: String, text: String, relevant: [String: Int]) {
+        self.id = id
+        self.text = text
+        self.relevant = relevant
+    }
 }
 
 /// A rerank job as the screen tracks it.
@@ -92,6 +106,11 @@ public struct ExplorerState: Equatable, Sendable {
     public var quit = false
     /// A query was submitted with Enter: rerank as soon as its results arrive.
     public var rerankAfterSearch = false
+    public var keyMap = KeyMap.standard
+    /// Collection mode: the queries to pick from, the picked one (its judgments mark the results).
+    public var collectionQueries: [CollectionQuery] = []
+    public var pickerSelection = 0
+    public var currentQuery: CollectionQuery? = nil
 
     public init(width: Int, height: Int, corpusName: String, corpusSize: Int, modelName: String, backend: String,
                 rerankAvailable: Bool) {
@@ -112,6 +131,7 @@ public struct ExplorerState: Equatable, Sendable {
             && a.job == b.job && a.previousRanking == b.previousRanking && a.passageScroll == b.passageScroll
             && a.reasoningStep == b.reasoningStep && a.spinner == b.spinner && a.quit == b.quit
             && a.instructionCursor == b.instructionCursor && a.searchedQuery == b.searchedQuery
+            && a.pickerSelection == b.pickerSelection && a.currentQuery == b.currentQuery
     }
 
     /// Rows in display order: by Rank1 score once any verdict exists (unjudged after judged, BM25 order
@@ -123,6 +143,19 @@ public struct ExplorerState: Equatable, Sendable {
             let sa = results[a].judgment.verdict?.score ?? -1, sb = results[b].judgment.verdict?.score ?? -1
             return sa != sb ? sa > sb : a < b
         }
+    }
+
+    /// nDCG@10 of an order of result rows under the picked query's judgments (nil outside collection mode).
+    public func ndcg10(_ order: [Int]) -> Double? {
+        guard let q = currentQuery, !q.relevant.isEmpty else { return nil }
+        var dcg = 0.0
+        for (i, row) in order.prefix(10).enumerated() {
+            let g = q.relevant[results[row].id] ?? 0
+            if g > 0 { dcg += Double(g) / log2(Double(i + 2)) }
+        }
+        let ideal = q.relevant.values.filter { $0 > 0 }.sorted(by: >).prefix(10).enumerated()
+            .reduce(0.0) { $0 + Double($1.element) / log2(Double($1.offset + 2)) }
+        return ideal > 0 ? dcg / ideal : 0
     }
 
     public var selectedRow: ResultRow? {

@@ -15,6 +15,11 @@ public enum Explorer {
             return []
         case .searched(let query, let rows, let ms):
             state.results = rows
+            if let q = state.currentQuery, q.text == query {
+                for i in state.results.indices { state.results[i].relevant = q.relevant[state.results[i].id] }
+            } else {
+                state.currentQuery = nil
+            }
             state.searchedQuery = query
             state.bm25Milliseconds = ms
             state.selected = 0
@@ -64,6 +69,8 @@ public enum Explorer {
         case .comparing:
             if key == .escape || key == .char("v") || key == .char("q") { s.mode = .browse }
             return []
+        case .pickingQuery:
+            return pickQuery(&s, key)
         case .editingQuery:
             return editQuery(&s, key)
         case .editingInstruction:
@@ -75,28 +82,32 @@ public enum Explorer {
 
     static func browse(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
         s.message = nil
-        switch key {
-        case .char("q"):
+        s.messageIsError = false
+        guard let action = s.keyMap.action(for: key) else { return [] }
+        switch action {
+        case .quit:
             s.quit = true
             return [.quit]
-        case .char("?"), .function(1):
+        case .help:
             s.mode = .help
-        case .char("/"):
+        case .editQuery:
             s.mode = .editingQuery
             s.queryCursor = s.query.count
-        case .char("i"):
+        case .editInstruction:
             s.mode = .editingInstruction
             s.instructionDraft = s.instruction
             s.instructionCursor = s.instructionDraft.count
-        case .char("v"):
+        case .compare:
             if s.previousRanking.isEmpty {
                 s.message = "A/B needs two instructions: rerank, edit the instruction (i), rerank again"
             } else {
                 s.mode = .comparing
             }
-        case .enter:
+        case .pickQuery:
+            if s.collectionQueries.isEmpty { s.message = "no query list: open a collection with --collection DIR" } else { s.mode = .pickingQuery }
+        case .rerank:
             return startRerank(&s)
-        case .escape:
+        case .cancel:
             if let job = s.job, !job.finished, !job.cancelled {
                 s.job?.cancelled = true
                 for i in s.results.indices where s.results[i].judgment == .queued || s.results[i].judgment == .judging {
@@ -105,43 +116,32 @@ public enum Explorer {
                 s.message = "reranking cancelled"
                 return [.cancelRerank]
             }
-        case .tab:
+        case .nextPane:
             s.focus = Pane(rawValue: (s.focus.rawValue + 1) % Pane.allCases.count)!
-        case .backTab:
+        case .previousPane:
             s.focus = Pane(rawValue: (s.focus.rawValue + Pane.allCases.count - 1) % Pane.allCases.count)!
-        case .up, .char("k"):
-            move(&s, -1)
-        case .down, .char("j"):
-            move(&s, 1)
-        case .pageUp:
-            move(&s, -10)
-        case .pageDown:
-            move(&s, 10)
-        case .home, .char("g"):
-            move(&s, -100_000)
-        case .end, .char("G"):
-            move(&s, 100_000)
-        case .char("n"):
+        case .up: move(&s, -1)
+        case .down: move(&s, 1)
+        case .pageUp: move(&s, -10)
+        case .pageDown: move(&s, 10)
+        case .top: move(&s, -100_000)
+        case .bottom: move(&s, 100_000)
+        case .nextStep:
             s.followStream = false
             s.reasoningStep += 1
             clampStep(&s)
-        case .char("p"):
+        case .previousStep:
             s.followStream = false
             s.reasoningStep = max(0, s.reasoningStep - 1)
-        case .char("V"):
+        case .verdict:
             // Jump to the verdict: the last step, and follow the stream again.
             s.followStream = true
             s.reasoningStep = Int.max
             clampStep(&s)
-        case .char("+"), .char("="):
-            s.k = min(s.k + 5, 100)
+        case .more, .fewer:
+            s.k = action == .more ? min(s.k + 5, 100) : max(s.k - 5, 5)
             s.message = "rerank top \(s.k)"
             if !s.searchedQuery.isEmpty { return [.search(query: s.searchedQuery, k: s.k)] }
-        case .char("-"):
-            s.k = max(s.k - 5, 5)
-            s.message = "rerank top \(s.k)"
-            if !s.searchedQuery.isEmpty { return [.search(query: s.searchedQuery, k: s.k)] }
-        default: break
         }
         return []
     }
@@ -167,6 +167,27 @@ public enum Explorer {
     static func clampStep(_ s: inout ExplorerState) {
         let steps = Sentences.split(s.selectedRow?.reasoning ?? "").count
         s.reasoningStep = min(s.reasoningStep, max(steps - 1, 0))
+    }
+
+    static func pickQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
+        let n = s.collectionQueries.count
+        switch key {
+        case .escape, .char("q"): s.mode = .browse
+        case .up, .char("k"): s.pickerSelection = max(0, s.pickerSelection - 1)
+        case .down, .char("j"): s.pickerSelection = min(n - 1, s.pickerSelection + 1)
+        case .pageUp: s.pickerSelection = max(0, s.pickerSelection - 10)
+        case .pageDown: s.pickerSelection = min(n - 1, s.pickerSelection + 10)
+        case .enter:
+            guard n > 0 else { return [] }
+            let q = s.collectionQueries[s.pickerSelection]
+            s.currentQuery = q
+            s.query = q.text
+            s.queryCursor = q.text.count
+            s.mode = .browse
+            return [.search(query: q.text, k: s.k)]
+        default: break
+        }
+        return []
     }
 
     static func editQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {

@@ -23,6 +23,7 @@ public enum View {
         }
         statusBar(&screen, s, layout.status)
         if s.mode == .help { help(&screen, s) }
+        if s.mode == .pickingQuery { picker(&screen, s) }
         if s.mode == .editingInstruction { cursor = instructionEditor(&screen, s) }
         if s.mode != .editingQuery && s.mode != .editingInstruction { cursor = nil }
         return (screen, cursor)
@@ -77,7 +78,11 @@ public enum View {
 
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         let basis = s.previousRanking.isEmpty ? "BM25" : "prev. instruction"
-        let right = s.results.isEmpty ? "" : "moves vs \(basis) · top \(s.k) · \(s.results.count) hits"
+        var right = s.results.isEmpty ? "" : "moves vs \(basis) · top \(s.k) · \(s.results.count) hits"
+        if let bm25 = s.ndcg10(Array(s.results.indices)) {
+            let reranked = s.results.contains { $0.judgment.verdict != nil } ? s.ndcg10(s.ranking) : nil
+            right = String(format: "nDCG@10 BM25 %.3f", bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? "") + " · " + right
+        }
         header(&sc, "Results", r, focused: s.focus == .results, right: right)
         if s.results.isEmpty {
             let msg = s.searchedQuery.isEmpty ? "no query yet" : "no passage matches \"\(s.searchedQuery)\""
@@ -263,24 +268,42 @@ public enum View {
         return Rect(x: r.x + 2, y: r.y + 1, width: r.width - 4, height: r.height - 2)
     }
 
-    public static let helpLines: [(String, String)] = [
-        ("/", "edit the query (results update as you type; Enter reranks)"),
-        ("Enter", "rerank the top K with Rank1"),
-        ("Esc", "cancel reranking / leave an editor"),
-        ("i", "edit the instruction (Ctrl-S apply, Ctrl-P presets, Ctrl-R history)"),
-        ("v", "A/B: previous vs current instruction"),
-        ("↑ ↓ j k", "move in the focused pane"),
-        ("PgUp PgDn g G", "page / top / bottom"),
-        ("Tab Shift-Tab", "next / previous pane"),
-        ("n p", "next / previous reasoning step"),
-        ("V", "jump to the verdict, follow the stream"),
-        ("+ -", "rerank more / fewer passages (K)"),
-        ("mouse", "wheel scrolls, click selects"),
-        ("?", "this help"),
-        ("q Ctrl-C", "quit"),
-    ]
+    public static func helpLines(_ m: KeyMap) -> [(String, String)] {
+        [
+            (m.label(.editQuery), "edit the query (results update as you type; Enter reranks)"),
+            (m.label(.rerank), "rerank the top K with Rank1"),
+            (m.label(.cancel), "cancel reranking / leave an editor"),
+            (m.label(.editInstruction), "edit the instruction (Ctrl-S apply, Ctrl-P presets, Ctrl-R history)"),
+            (m.label(.compare), "A/B: previous vs current instruction"),
+            (m.label(.pickQuery), "pick a query of the collection (--collection)"),
+            (m.label(.up) + " " + m.label(.down), "move in the focused pane"),
+            (m.label(.pageUp) + " " + m.label(.pageDown), "page up / down"),
+            (m.label(.top) + " " + m.label(.bottom), "top / bottom"),
+            (m.label(.nextPane) + " " + m.label(.previousPane), "next / previous pane"),
+            (m.label(.nextStep) + " " + m.label(.previousStep), "next / previous reasoning step"),
+            (m.label(.verdict), "jump to the verdict, follow the stream"),
+            (m.label(.more) + " " + m.label(.fewer), "rerank more / fewer passages (K)"),
+            ("mouse", "wheel scrolls, click selects"),
+            (m.label(.help), "this help"),
+            (m.label(.quit) + " Ctrl-c", "quit"),
+        ]
+    }
+
+    static func picker(_ sc: inout Screen, _ s: ExplorerState) {
+        let inner = box(&sc, s, title: "Pick a query (\(s.collectionQueries.count) with judgments) — Enter opens, Esc closes",
+                        width: s.width - 4, height: s.height - 4)
+        let rows = inner.height
+        let first = max(0, min(s.pickerSelection - rows / 2, s.collectionQueries.count - rows))
+        for (i, q) in s.collectionQueries.dropFirst(first).prefix(rows).enumerated() {
+            let sel = first + i == s.pickerSelection
+            if sel { sc.fill(x: inner.x, y: inner.y + i, width: inner.width, height: 1, role: .selected, reverse: true) }
+            let line = "\(q.id)  \(q.text)  (\(q.relevant.values.filter { $0 > 0 }.count) relevant)"
+            sc.put(line, x: inner.x, y: inner.y + i, maxWidth: inner.width, role: sel ? .selected : .overlay, reverse: sel)
+        }
+    }
 
     static func help(_ sc: inout Screen, _ s: ExplorerState) {
+        let helpLines = View.helpLines(s.keyMap)
         let widest = helpLines.map { TextWidth.of($0.1) }.max() ?? 40
         let inner = box(&sc, s, title: "Keys (any key closes)", width: widest + 19, height: helpLines.count + 2)
         for (i, (k, what)) in helpLines.enumerated() where i < inner.height {

@@ -87,8 +87,10 @@ final class ExplorerApp: @unchecked Sendable {
     }
 
     /// The UI loop; returns when the user quits or a termination signal arrives.
+    var theme: [Role: (Int16, Int16)] = [:]
+
     func run() {
-        let term = Terminal()
+        let term = Terminal(theme: theme)
         defer { Terminal.restore() }
         state.width = term.width
         state.height = term.height

@@ -12,7 +12,11 @@ final class Terminal {
     private(set) var height = 24
     nonisolated(unsafe) static var active = false
 
-    init() {
+    /// 256-colour overrides per role (from Assets/theme.json).
+    private let theme: [Role: (Int16, Int16)]
+
+    init(theme: [Role: (Int16, Int16)] = [:]) {
+        self.theme = theme
         setlocale(LC_ALL, "")
         setenv("ESCDELAY", "25", 1)
         initscr()
@@ -63,6 +67,7 @@ final class Terminal {
         ]
         var palette: [Role: (Int16, Int16)] = [:]
         for (role, fg, bg) in (r1_colors() >= 256 ? rich : basic) { palette[role] = (fg, bg) }
+        if r1_colors() >= 256 { for (role, c) in theme { palette[role] = c } }
         for (i, role) in Role.allCases.enumerated() {
             let (fg, bg) = palette[role] ?? (-1, -1)
             init_pair(Int16(i + 1), fg, bg)
@@ -205,5 +210,25 @@ final class Terminal {
             if code >= KEY_F0 + 1 && code <= KEY_F0 + 12 { return .key(.function(Int(code - KEY_F0))) }
             return nil
         }
+    }
+}
+
+extension Terminal {
+    /// Reads Assets/theme.json: {"role": [fg, bg]}; unknown roles and bad entries are errors.
+    static func loadTheme(path: String) throws -> [Role: (Int16, Int16)] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw KeyMapError("\(path): expected a JSON object of role → [foreground, background]")
+        }
+        let roles = Dictionary(uniqueKeysWithValues: Role.allCases.map { (String(describing: $0), $0) })
+        var out: [Role: (Int16, Int16)] = [:]
+        for (name, value) in obj where name != "comment" {
+            guard let role = roles[name] else { throw KeyMapError("\(path): unknown role \"\(name)\"") }
+            guard let pair = value as? [Int], pair.count == 2, pair.allSatisfy({ (-1...255).contains($0) }) else {
+                throw KeyMapError("\(path): \"\(name)\" must be [foreground, background], each -1…255")
+            }
+            out[role] = (Int16(pair[0]), Int16(pair[1]))
+        }
+        return out
     }
 }
