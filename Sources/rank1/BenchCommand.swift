@@ -30,7 +30,9 @@ struct BenchRerank: AsyncParsableCommand {
             let d = try reader.document(h.doc)
             return Passage(id: d.id, title: d.title, text: d.text)
         }
-        let engine = try modelOptions.makeReranker()
+        var options = modelOptions
+        options.noCache = true  // every run must compute
+        let engine = try options.makeReranker()
         var bare: [DecodeBaseline.Result] = []
         var ours: [(tps: Double, perPassage: Double, first: Double, tokens: Int, pure: Double)] = []
         for r in 0..<repetitions {

@@ -97,13 +97,12 @@ final class BatchJudge {
             prefixText.removeLast()
             prefixTokens = model.tokenize(prefixText, addSpecial: true)
             guard prefixTokens.count < context.batchCapacity else { throw RerankError("the query and instruction are too long for the context") }
-            context.clearBatch()
-            for (i, t) in prefixTokens.enumerated() {
-                context.add(t, position: Int32(i), sequence: 0, logits: i == prefixTokens.count - 1)
-            }
-            try context.decode()
-            stats.promptTokens += prefixTokens.count
         }
+        // The prefix is not evaluated on its own: the first passage's whole prompt is (so its reasoning
+        // starts after one prompt evaluation), then its cache, cut back to the prefix, becomes sequence 0,
+        // which every later lane copies.
+        var prefixLane: Int?
+        var prefixReady = !sharing
         let lanes = request.schedule == .single ? 1 : max(1, min(request.parallel, context.sequences - 1))
         var queue = Array(request.passages.indices).makeIterator()
         var slots: [Slot?] = Array(repeating: nil, count: lanes)
@@ -113,6 +112,7 @@ final class BatchJudge {
             if isCancelled() { stats.cancelled = true; break }
             // Free lanes take the next passages, in BM25 order; the trace cache answers what it knows.
             laneLoop: for lane in 0..<lanes where slots[lane] == nil {
+                if !prefixReady && prefixLane != nil { break }  // the others wait for the shared prefix
                 var next: Int?
                 while let candidate = queue.next() {
                     if let cache, let v = cache.lookup(cacheKey(candidate), passage: candidate) {
@@ -136,7 +136,9 @@ final class BatchJudge {
                 var feed = promptTokens
                 var position: Int32 = 0
                 var cached: [Int32] = []
-                if sharing, promptTokens.starts(with: prefixTokens) {
+                if sharing && !prefixReady && prefixLane == nil && promptTokens.starts(with: prefixTokens) {
+                    prefixLane = lane
+                } else if sharing && prefixReady, promptTokens.starts(with: prefixTokens) {
                     context.copy(sequence: 0, to: sequence)
                     feed = Array(promptTokens[prefixTokens.count...])
                     position = Int32(prefixTokens.count)
@@ -204,6 +206,13 @@ final class BatchJudge {
                 s.cached += s.feed.prefix(fedCount[lane])
                 s.position += Int32(fedCount[lane])
                 s.feed.removeFirst(fedCount[lane])
+            }
+            if !prefixReady, let pl = prefixLane, let s = slots[pl], s.feed.isEmpty {
+                // Whole-stream copy (llama.cpp copies across KV streams only whole), then cut to the prefix.
+                context.remove(sequence: 0)
+                context.copy(sequence: s.sequence, to: 0)
+                context.remove(sequence: 0, from: Int32(prefixTokens.count))
+                prefixReady = true
             }
             for (lane, row) in rows {
                 guard let s = slots[lane] else { continue }
