@@ -161,7 +161,7 @@ def main():
             ref = Ref(path)
             for q in QUERIES:
                 out = subprocess.run([binary, "rerank", tmp + "/idx", "--query", q, "--k", str(PER_QUERY), "--jsonl",
-                                      "--schedule", "single", "--parallel", "1", "--budget", str(BUDGET),
+                                      "--schedule", "single", "--parallel", "1", "--budget", str(BUDGET), "--no-cache",
                                       "--max-passage-tokens", str(MAX_PASSAGE), "--threads", str(THREADS), "--model", name],
                                      capture_output=True, text=True, check=True).stdout
                 events = [json.loads(l) for l in out.splitlines()]
