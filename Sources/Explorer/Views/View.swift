@@ -197,7 +197,8 @@ public enum View {
         var right = ""
         switch row.judgment {
         case .done(let v):
-            right = String(format: "%@ %.3f · %d tok%@%@", v.score >= 0.5 ? "true" : "false", v.score, v.reasoningTokens,
+            right = String(format: "%@ %.3f · %d tok, %.0f tok/s%@%@", v.score >= 0.5 ? "true" : "false", v.score, v.reasoningTokens,
+                           v.seconds > 0 ? Double(v.reasoningTokens) / v.seconds : 0,
                            v.forcedClose ? " · forced close" : "", v.rethinks > 0 ? " · \(v.rethinks) rethink" : "")
             if v.cached { right += " · cached" }
         case .judging: right = "thinking " + spinnerFrames[s.spinner % spinnerFrames.count]
@@ -247,7 +248,7 @@ public enum View {
         }
         parts.append(String(format: "BM25 %.1f ms", s.bm25Milliseconds))
         if let m = s.message { parts.append(m) }
-        parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.modelName, "? help"]
+        parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", "\(s.modelName) (\(s.backend))", "? help"]
         let text = parts.joined(separator: " │ ")
         sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.messageIsError && s.message != nil ? .bad : .border, reverse: true)
     }
