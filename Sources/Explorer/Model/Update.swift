@@ -405,10 +405,4 @@ extension String {
         String(map { $0 == "\n" || $0 == "\r" ? Character(r) : $0 })
     }
 
-    func trimmingWhitespace() -> String {
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
-        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
-        return String(String.UnicodeScalarView(scalars[first...last]))
-    }
 }

@@ -315,7 +315,9 @@ final class BatchJudge {
 
     /// Greedy choice; with `maskEndOfGeneration`, the best token that does not end generation.
     private func argmax(_ logits: UnsafeMutablePointer<Float>, maskEndOfGeneration: Bool) -> Int32 {
-        var excluded: Set<Int> = []
+        let best = DecodeBaseline.argmax(logits, model.vocabularySize)
+        if !maskEndOfGeneration || !model.isEndOfGeneration(best) { return best }
+        var excluded: Set<Int> = [Int(best)]
         while true {
             var best = -1
             var bestValue = -Float.infinity

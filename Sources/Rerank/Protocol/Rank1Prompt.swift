@@ -50,7 +50,8 @@ public enum Rank1Prompt {
 }
 
 extension StringProtocol {
-    func trimmingWhitespace() -> String {
+    /// The text without leading and trailing Unicode whitespace.
+    public func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

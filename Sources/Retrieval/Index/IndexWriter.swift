@@ -411,7 +411,8 @@ func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ x0: Int, _ x1: Int, _ y0: I
     return (x1 - x0) - (y1 - y0)
 }
 
-func jsonQuote(_ s: String) -> String {
+/// A JSON string literal for `s` (quotes, backslashes and control characters escaped).
+public func jsonQuote(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {
