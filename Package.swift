@@ -33,7 +33,8 @@ let package = Package(
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Rerank"], path: "Tests/ExplorerTests",
                     exclude: ["Snapshots"]),
-        .testTarget(name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests"),
+        .testTarget(name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests",
+                    exclude: ["fault_server.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

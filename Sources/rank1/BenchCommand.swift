@@ -32,7 +32,7 @@ struct BenchRerank: AsyncParsableCommand {
         }
         var options = modelOptions
         options.noCache = true  // every run must compute
-        let engine = try options.makeReranker()
+        let engine = try options.makeLlama()
         var bare: [DecodeBaseline.Result] = []
         var ours: [(tps: Double, perPassage: Double, first: Double, tokens: Int, pure: Double)] = []
         for r in 0..<repetitions {

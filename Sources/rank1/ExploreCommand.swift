@@ -65,7 +65,7 @@ struct Explore: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let reader = try reportingErrors { try IndexReader(directory: dir) }
-        var engine: LlamaReranker?
+        var engine: (any Reranker)?
         var problem: String?
         if noModel {
             problem = "started with --no-model"

@@ -5,14 +5,31 @@ import Retrieval
 
 /// Options shared by everything that runs the in-process reranker.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "GGUF model file, or an embedded model's name (smollm2, gemma3). Default: $RANK1_MODEL or smollm2.")
+    @Option(help: "GGUF model file, or an embedded model's name (smollm2, gemma3). Default: $RANK1_MODEL or smollm2. With --endpoint: the server's model name.")
     var model: String?
+    @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, llama-cpp-python), e.g. http://127.0.0.1:8000/v1. API key: $RANK1_API_KEY or ~/.config/rank1/config.json.")
+    var endpoint: String?
+    @Option(help: "With --endpoint: seconds without data before a request counts as stalled.") var timeout: Double = 60
     @Option(name: .customLong("llama-lib"), help: "libllama.so to load. Default: $RANK1_LLAMA_LIB or the project's runtime.")
     var llamaLib: String?
     @Option(help: "Decoding threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not read or write the trace cache (~/.cache/rank1/traces).") var noCache = false
 
-    func makeReranker() throws -> LlamaReranker {
+    /// The remote backend with --endpoint, else the in-process engine.
+    func makeReranker() throws -> any Reranker {
+        if let endpoint {
+            guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https" else {
+                throw RerankError("--endpoint must be an http(s) URL, got \"\(endpoint)\"")
+            }
+            guard let model else { throw RerankError("--endpoint needs --model NAME (the model the server serves)") }
+            var config = RemoteConfiguration(baseURL: url, model: model)
+            config.idleTimeout = timeout
+            return RemoteReranker(configuration: config)
+        }
+        return try makeLlama()
+    }
+
+    func makeLlama() throws -> LlamaReranker {
         let config = LlamaConfiguration(libraryPath: RuntimeDiscovery.libraryPath(explicit: llamaLib),
                                         modelPath: RuntimeDiscovery.modelPath(explicit: model), threads: threads,
                                         cache: noCache ? nil : TraceCache())
@@ -73,7 +90,7 @@ struct RerankCommand: AsyncParsableCommand {
         let docs = try reportingErrors { try hits.map { try reader.document($0.doc) } }
         let passages = docs.map { Passage(id: $0.id, title: $0.title, text: $0.text) }
         let request = try judge.request(query: query, passages: passages)
-        let engine: LlamaReranker
+        let engine: any Reranker
         do { engine = try modelOptions.makeReranker() } catch {
             printError("rank1: \(error)\n(BM25 works without it: rank1 search \(index) --query …)")
             throw ExitCode.failure

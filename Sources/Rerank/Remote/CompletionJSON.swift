@@ -1,0 +1,83 @@
+import Foundation
+
+/// The parts of OpenAI-compatible /v1/completions responses that Rank1 needs, in both shapes servers send:
+/// OpenAI's legacy `logprobs` {tokens, token_logprobs, top_logprobs: [{token: logprob}]} (vLLM,
+/// llama-cpp-python) and llama.cpp server's `logprobs.content` [{token, logprob, top_logprobs: [{token, logprob}]}].
+public enum CompletionJSON {
+    public struct Chunk: Equatable, Sendable {
+        public var text: String
+        public var finishReason: String?
+    }
+
+    public enum ParseError: Error, CustomStringConvertible {
+        case malformed(String)
+        case server(String)
+        public var description: String {
+            switch self {
+            case .malformed(let m): return "malformed response: \(m)"
+            case .server(let m): return "server error: \(m)"
+            }
+        }
+    }
+
+    static func object(_ data: Data) throws -> [String: Any] {
+        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ParseError.malformed(String(decoding: data.prefix(200), as: UTF8.self))
+        }
+        if let err = obj["error"] {
+            if let e = err as? [String: Any], let m = e["message"] as? String { throw ParseError.server(m) }
+            throw ParseError.server("\(err)")
+        }
+        return obj
+    }
+
+    /// One streamed chunk (an SSE event's data), or nil for the end marker "[DONE]".
+    public static func chunk(_ event: String) throws -> Chunk? {
+        if event.trimmingCharacters(in: .whitespaces) == "[DONE]" { return nil }
+        let obj = try object(Data(event.utf8))
+        guard let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
+            throw ParseError.malformed("no choices in \(event.prefix(200))")
+        }
+        // /v1/completions puts the text in "text"; some servers stream "content".
+        let text = (first["text"] as? String) ?? (first["content"] as? String) ?? ""
+        return Chunk(text: text, finishReason: first["finish_reason"] as? String)
+    }
+
+    /// Top log-probabilities of the first generated token, as token text → logprob.
+    public static func firstTokenTopLogprobs(_ data: Data) throws -> [String: Double] {
+        let obj = try object(data)
+        guard let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
+            throw ParseError.malformed("no choices")
+        }
+        guard let lp = first["logprobs"] as? [String: Any] else { throw ParseError.malformed("no logprobs (does the server support them?)") }
+        var out: [String: Double] = [:]
+        if let top = lp["top_logprobs"] as? [Any], let firstTop = top.first as? [String: Any] {
+            // Legacy shape: [{"token": logprob, …}]
+            for (k, v) in firstTop { if let d = (v as? NSNumber)?.doubleValue { out[k] = d } }
+            return out
+        }
+        if let content = lp["content"] as? [[String: Any]], let c = content.first {
+            // llama.cpp shape: [{"token", "logprob", "top_logprobs": [{"token", "logprob"}]}]
+            if let top = c["top_logprobs"] as? [[String: Any]] {
+                for t in top {
+                    if let tok = t["token"] as? String, let d = (t["logprob"] as? NSNumber)?.doubleValue { out[tok] = d }
+                }
+            }
+            if let tok = c["token"] as? String, let d = (c["logprob"] as? NSNumber)?.doubleValue, out[tok] == nil { out[tok] = d }
+            return out
+        }
+        throw ParseError.malformed("logprobs in an unknown shape")
+    }
+
+    /// The Rank1 score from the top log-probabilities: sigmoid(lp(" true") − lp(" false")). A token missing
+    /// from the list is bounded by the smallest listed logprob (`exact` is false then); both missing is an error.
+    public static func score(_ top: [String: Double]) throws -> (score: Double, pTrue: Double, exact: Bool) {
+        let t = top[" true"], f = top[" false"]
+        guard t != nil || f != nil else {
+            throw ParseError.malformed("neither \" true\" nor \" false\" is among the top logprobs after </think>")
+        }
+        let floor = top.values.min() ?? -100
+        let lt = t ?? floor, lf = f ?? floor
+        return (1 / (1 + exp(lf - lt)), exp(lt), t != nil && f != nil)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Where a remote Rank1 server is and how to talk to it. The API key comes from the environment
+/// (RANK1_API_KEY, else OPENAI_API_KEY) or ~/.config/rank1/config.json {"api_key": …}; it is sent as a
+/// bearer token and never logged or shown.
+public struct RemoteConfiguration: Sendable {
+    public var baseURL: URL
+    public var model: String
+    public var apiKey: String?
+    /// No byte from the server for this long: the request fails as stalled.
+    public var idleTimeout: TimeInterval = 60
+    /// Retries after connection errors only (refused, reset, unreachable), with exponential backoff.
+    public var retries = 3
+    public var backoff: TimeInterval = 0.5
+    /// Requests in flight at once (the server batches them).
+    public var concurrency = 8
+
+    public init(baseURL: URL, model: String, apiKey: String? = RemoteConfiguration.apiKeyFromEnvironment()) {
+        self.baseURL = baseURL
+        self.model = model
+        self.apiKey = apiKey
+    }
+
+    public static func apiKeyFromEnvironment() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        if let k = env["RANK1_API_KEY"] ?? env["OPENAI_API_KEY"], !k.isEmpty { return k }
+        let path = NSHomeDirectory() + "/.config/rank1/config.json"
+        if let data = FileManager.default.contents(atPath: path),
+           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let k = obj["api_key"] as? String {
+            return k
+        }
+        return nil
+    }
+
+    /// `http://host:port` or `http://host:port/v1` → the completions endpoint.
+    var completionsURL: URL {
+        let s = baseURL.absoluteString.hasSuffix("/") ? String(baseURL.absoluteString.dropLast()) : baseURL.absoluteString
+        return URL(string: s.hasSuffix("/v1") ? s + "/completions" : s + "/v1/completions")!
+    }
+}

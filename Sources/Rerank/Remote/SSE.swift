@@ -1,0 +1,54 @@
+/// Server-sent events, incrementally: feed bytes as they arrive, take complete events out.
+/// Handles LF, CR and CRLF line ends, multi-line `data:`, comments and the other fields (ignored).
+public struct SSEParser: Sendable {
+    private var line: [UInt8] = []
+    private var data: [String] = []
+    private var hasData = false
+    private var lastWasCR = false
+    public private(set) var events: [String] = []
+
+    public init() {}
+
+    public mutating func feed(_ bytes: some Sequence<UInt8>) {
+        for b in bytes {
+            if b == 10 && lastWasCR { lastWasCR = false; continue }
+            lastWasCR = b == 13
+            if b == 10 || b == 13 { endLine() } else { line.append(b) }
+        }
+    }
+
+    /// The events completed so far (each event's data lines joined by "\n"), removed from the parser.
+    public mutating func take() -> [String] {
+        defer { events.removeAll() }
+        return events
+    }
+
+    /// True when bytes of an unfinished event are pending (a stream that ends here was cut short).
+    public var hasPartialEvent: Bool { !line.isEmpty || hasData }
+
+    private mutating func endLine() {
+        defer { line.removeAll(keepingCapacity: true) }
+        if line.isEmpty {
+            if hasData { events.append(data.joined(separator: "\n")) }
+            data.removeAll()
+            hasData = false
+            return
+        }
+        if line.first == UInt8(ascii: ":") { return }  // comment
+        let text = String(decoding: line, as: UTF8.self)
+        let field: Substring, value: Substring
+        if let colon = text.firstIndex(of: ":") {
+            field = text[..<colon]
+            var v = text[text.index(after: colon)...]
+            if v.first == " " { v = v.dropFirst() }
+            value = v
+        } else {
+            field = text[...]
+            value = ""
+        }
+        if field == "data" {
+            data.append(String(value))
+            hasData = true
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import Rerank
+
+/// The remote backend against a misbehaving loopback server: each failure marks only its passage, with
+/// the reason; the others go on; nothing hangs.
+@Suite(.serialized) struct RemoteFaultTests {
+    static func startServer() throws -> (Process, Int) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fault_server.py").path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var line = Data()
+        while let b = try out.fileHandleForReading.read(upToCount: 1), !b.isEmpty, b != Data([10]) { line.append(b) }
+        return (p, Int(String(decoding: line, as: UTF8.self))!)
+    }
+
+    @Test func eachFaultFailsItsPassageOnly() async throws {
+        let (server, port) = try RemoteFaultTests.startServer()
+        defer { kill(server.processIdentifier, SIGKILL) }
+        var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        config.idleTimeout = 2
+        config.retries = 0
+        let engine = RemoteReranker(configuration: config)
+        let modes = ["ok", "http500", "badjson", "truncated", "drop", "stall"]
+        var request = RerankRequest(query: "cats", passages: modes.map { Passage(id: $0, text: "\($0) passage text") })
+        request.parallel = 6
+        let t0 = Date()
+        var verdicts: [String: Verdict] = [:], failures: [String: String] = [:]
+        var finished = false
+        for await e in engine.start(request) {
+            switch e {
+            case .verdict(let v): verdicts[modes[v.passage]] = v
+            case .failed(let p, let reason): failures[modes[p]] = reason
+            case .finished: finished = true
+            default: break
+            }
+        }
+        #expect(finished)
+        #expect(Date().timeIntervalSince(t0) < 15)
+        let ok = try #require(verdicts["ok"])
+        #expect(ok.reasoning == "The passage is about cats. It matches.\n</think>")
+        #expect(!ok.forcedClose)
+        #expect(abs(ok.score - 1 / (1 + exp(-1.8 + 0.2))) < 1e-9)
+        #expect(failures["http500"] == "HTTP 500: CUDA out of memory")
+        #expect(failures["badjson"]?.contains("malformed") == true)
+        #expect(failures["truncated"]?.contains("truncated") == true)
+        #expect(failures["drop"] != nil)
+        #expect(failures["stall"]?.contains("stalled") == true)
+    }
+
+    @Test func serverDownFailsWithAClearReason() async throws {
+        // A port nothing listens on (bound, then closed).
+        let (server, port) = try RemoteFaultTests.startServer()
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+        var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        config.retries = 1
+        config.backoff = 0.05
+        let engine = RemoteReranker(configuration: config)
+        var reasons: [String] = []
+        for await e in engine.start(RerankRequest(query: "q", passages: [Passage(id: "a", text: "x")])) {
+            if case .failed(_, let r) = e { reasons.append(r) }
+        }
+        #expect(reasons.count == 1)
+        #expect(reasons.first?.contains("cannot connect") == true)
+    }
+
+    @Test func cancelClosesTheStreams() async throws {
+        let (server, port) = try RemoteFaultTests.startServer()
+        defer { kill(server.processIdentifier, SIGKILL) }
+        var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        config.idleTimeout = 20
+        let engine = RemoteReranker(configuration: config)
+        let stream = engine.start(RerankRequest(query: "q", passages: [Passage(id: "s", text: "stall here")]))
+        let t0 = Date()
+        var events = 0
+        for await e in stream {
+            events += 1
+            if case .token = e { engine.cancel() }
+        }
+        #expect(Date().timeIntervalSince(t0) < 5)  // not the 20 s idle timeout nor the server's 30 s stall
+        #expect(events <= 3)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Rerank
+
+/// Parsers of the remote backend on responses written from the servers' documented formats.
+@Suite struct RemoteParsingTests {
+    @Test func sseEventsAcrossChunksAndLineEnds() {
+        var p = SSEParser()
+        p.feed(Array("data: {\"a\":1}\n\nda".utf8))
+        #expect(p.take() == ["{\"a\":1}"])
+        p.feed(Array("ta: x\r\n: a comment\r\ndata: y\r\n\r\nevent: ping\ndata: [DONE]\n\n".utf8))
+        #expect(p.take() == ["x\ny", "[DONE]"])
+        p.feed(Array("data: cut".utf8))
+        #expect(p.take().isEmpty && p.hasPartialEvent)
+    }
+
+    @Test func streamedChunksInTheOpenAIShape() throws {
+        // vLLM / llama-cpp-python: {"choices":[{"text":…, "finish_reason":null|"length"|"stop"}]}
+        let c = try CompletionJSON.chunk(#"{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" The passage","logprobs":null,"finish_reason":null}]}"#)
+        #expect(c == CompletionJSON.Chunk(text: " The passage", finishReason: nil))
+        let end = try CompletionJSON.chunk(#"{"choices":[{"index":0,"text":"","finish_reason":"length","stop_reason":null}]}"#)
+        #expect(end?.finishReason == "length")
+        #expect(try CompletionJSON.chunk("[DONE]") == nil)
+        #expect { try CompletionJSON.chunk(#"{"choices":[{"text":"x""#) } throws: { "\($0)".contains("malformed") }
+        #expect { try CompletionJSON.chunk(#"{"error":{"message":"model not found","type":"invalid_request_error"}}"#) } throws: {
+            "\($0)" == "server error: model not found"
+        }
+    }
+
+    @Test func logprobsInTheLegacyOpenAIShape() throws {
+        // vLLM's /v1/completions with "logprobs": 20.
+        let body = #"{"choices":[{"index":0,"text":" true","logprobs":{"text_offset":[120],"token_logprobs":[-0.105],"tokens":[" true"],"top_logprobs":[{" true":-0.105," false":-2.303,"\n":-6.0}]},"finish_reason":"length"}]}"#
+        let top = try CompletionJSON.firstTokenTopLogprobs(Data(body.utf8))
+        let (score, pTrue, exact) = try CompletionJSON.score(top)
+        #expect(exact)
+        #expect(abs(score - 1 / (1 + exp(-2.303 + 0.105))) < 1e-12)
+        #expect(abs(pTrue - exp(-0.105)) < 1e-12)
+    }
+
+    @Test func logprobsInTheLlamaCppServerShape() throws {
+        // llama.cpp server: "logprobs": {"content": [{"id", "token", "logprob", "top_logprobs": [{"id", "token", "logprob"}]}]}
+        let body = #"{"choices":[{"text":" false","logprobs":{"content":[{"id":2416,"token":" false","logprob":-0.4,"bytes":[32,102],"top_logprobs":[{"id":2416,"token":" false","logprob":-0.4},{"id":1847,"token":" true","logprob":-1.2}]}]}}]}"#
+        let top = try CompletionJSON.firstTokenTopLogprobs(Data(body.utf8))
+        #expect(top == [" false": -0.4, " true": -1.2])
+        #expect(abs(try CompletionJSON.score(top).score - 1 / (1 + exp(-0.4 + 1.2))) < 1e-12)
+    }
+
+    @Test func missingTokensAreBoundedOrRefused() throws {
+        let onlyFalse = try CompletionJSON.score([" false": -0.1, "\n": -3])
+        #expect(!onlyFalse.exact && onlyFalse.score < 0.5)
+        #expect { try CompletionJSON.score(["\n": -0.1]) } throws: { "\($0)".contains("neither") }
+        #expect { try CompletionJSON.firstTokenTopLogprobs(Data(#"{"choices":[{"text":"x"}]}"#.utf8)) } throws: { "\($0)".contains("no logprobs") }
+    }
+
+    @Test func errorBodiesGiveTheServerMessage() {
+        #expect(HTTPStreamer.message(from: Data(#"{"error":{"message":"This model's maximum context length is 4096 tokens"}}"#.utf8))
+            == "This model's maximum context length is 4096 tokens")
+        #expect(HTTPStreamer.message(from: Data(#"{"detail":"Not Found"}"#.utf8)) == "Not Found")
+        #expect(HTTPStreamer.message(from: Data("upstream timeout".utf8)) == "upstream timeout")
+    }
+
+    @Test func endpointURLs() {
+        let a = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:8000/v1")!, model: "m", apiKey: nil)
+        let b = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:8000/")!, model: "m", apiKey: nil)
+        #expect(a.completionsURL.absoluteString == "http://127.0.0.1:8000/v1/completions")
+        #expect(b.completionsURL.absoluteString == "http://127.0.0.1:8000/v1/completions")
+    }
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""A misbehaving OpenAI-compatible server for the remote backend's fault tests (loopback only). The
+passage text in the prompt names the behaviour: ok, http500, badjson, truncated, drop, stall."""
+import json
+import signal
+import socket
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def sse(self, chunks, done=True, close_early=False, stall=False):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        for c in chunks:
+            self.wfile.write(b"data: " + c.encode() + b"\n\n")
+            self.wfile.flush()
+        if stall:
+            time.sleep(30)
+        if close_early:
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if done:
+            self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        prompt = body["prompt"]
+        mode = prompt.split("Passage: ", 1)[1].split()[0] if "Passage: " in prompt else "ok"
+        piece = lambda t, f=None: json.dumps({"choices": [{"index": 0, "text": t, "finish_reason": f}]})
+        if not body.get("stream"):
+            top = {" true": -0.2, " false": -1.8, "\n": -4.0}
+            out = {"choices": [{"text": " true", "logprobs": {"tokens": [" true"], "token_logprobs": [-0.2],
+                                                               "top_logprobs": [top], "text_offset": [len(prompt)]},
+                                "finish_reason": "length"}]}
+            data = json.dumps(out).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        if mode == "http500":
+            data = json.dumps({"error": {"message": "CUDA out of memory", "type": "server_error"}}).encode()
+            self.send_response(500)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif mode == "badjson":
+            self.sse([piece("Hmm"), '{"choices": [{"text": "broken'])
+        elif mode == "truncated":
+            self.sse([piece("The passage"), piece(" says")], done=False)
+        elif mode == "drop":
+            self.sse([piece("The passage")], close_early=True)
+        elif mode == "stall":
+            self.sse([piece("Thinking")], stall=True)
+        else:
+            self.sse([piece("The passage is about cats."), piece(" It matches.\n</think>", None), piece(" true", "stop")])
+
+
+# A parent may start us with signals blocked; SIGTERM must end the server.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
