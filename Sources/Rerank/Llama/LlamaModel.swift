@@ -177,8 +177,6 @@ final class LlamaContext {
         model.lib.api.free(ctx)
     }
 
-    func setThreads(_ n: Int) { model.lib.api.set_n_threads(ctx, Int32(n), Int32(n)) }
-
     // MARK: batch
 
     var batchCount: Int { Int(batch.n_tokens) }
