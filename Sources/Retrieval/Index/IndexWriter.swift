@@ -33,7 +33,7 @@ public final class IndexWriter {
     private let out: FileWriter
 
     private var norms: [UInt8] = []
-    private var blockIndex: [UInt8] = []
+    private let compressor: BlockCompressor
     private var blockRaw: [UInt8] = []
     private var blockFirstDoc = 0
     private var ids = ByteStringTable(capacity: 1 << 14)
@@ -69,6 +69,7 @@ public final class IndexWriter {
         out = try FileWriter(path: tempPath)
         try out.write([UInt8](repeating: 0, count: IndexFormat.headerSize))
         out.beginSection()
+        compressor = BlockCompressor(out: out)
     }
 
     /// Temporary files of builds whose process is gone (killed mid-build).
@@ -143,21 +144,10 @@ public final class IndexWriter {
         if memoryBytes > options.memoryBudgetBytes { try spillRun() }
     }
 
-    /// Compresses the pending document records into one block.
+    /// Hands the pending document records to the compressor as one block.
     private func flushDocBlock() throws {
         if blockRaw.isEmpty { return }
-        var packed = [UInt8](repeating: 0, count: r1_deflate_bound(blockRaw.count))
-        let n = blockRaw.withUnsafeBytes { src in
-            packed.withUnsafeMutableBytes { dst in r1_deflate(src.baseAddress, src.count, dst.baseAddress, dst.count, 1) }
-        }
-        guard n > 0 else { throw IndexError.io("compressing a document block failed") }
-        packed.removeSubrange(n...)
-        blockIndex.appendLE(out.position - UInt64(IndexFormat.headerSize))
-        blockIndex.appendLE(UInt32(n))
-        blockIndex.appendLE(UInt32(blockRaw.count))
-        blockIndex.appendLE(UInt32(blockFirstDoc))
-        blockIndex.appendLE(Checksum.crc32c(packed))
-        try out.write(packed)
+        try compressor.submit(blockRaw, firstDoc: blockFirstDoc)
         blockRaw.removeAll(keepingCapacity: true)
     }
 
@@ -206,6 +196,7 @@ public final class IndexWriter {
     @discardableResult
     public func finish() throws -> IndexBuildReport {
         try flushDocBlock()
+        let blockIndex = try compressor.finish()
         var sections = [(offset: UInt64, length: UInt64, crc: UInt32)](repeating: (0, 0, 0), count: IndexFormat.Section.allCases.count)
         func close(_ s: IndexFormat.Section, from start: UInt64) {
             sections[s.rawValue] = (start, out.position - start, out.sectionCRC)
@@ -327,6 +318,7 @@ public final class IndexWriter {
 
     /// Drops the partial file (after an error).
     public func abandon() {
+        _ = try? compressor.finish()
         unlink(tempPath)
         for r in runs { unlink(r.path) }
     }
