@@ -72,7 +72,7 @@ struct Explore: AsyncParsableCommand {
         } else {
             do { engine = try modelOptions.makeReranker() } catch { problem = "\(error)" }
         }
-        let presets = Presets.names().compactMap { n in (try? Presets.load(n)).map { (n, $0) } }
+        let presets = Presets.names().compactMap { n in (try? Presets.load(n)).map { Preset(name: n, template: $0) } }
         let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
         let root = RuntimeDiscovery.projectRoot()
         var keys = KeyMap.standard

@@ -9,7 +9,7 @@ public enum Action: String, CaseIterable, Codable, Sendable {
 }
 
 /// Keys → actions, loaded from Assets/keymap.json (names like "q", "Enter", "Esc", "Up", "Ctrl-c", "F1").
-public struct KeyMap: Sendable {
+public struct KeyMap: Equatable, Sendable {
     public private(set) var bindings: [Action: [Key]]
 
     public static let standard = KeyMap(bindings: [

@@ -89,7 +89,7 @@ public struct ExplorerState: Equatable, Sendable {
     public var instructionDraft = ""
     public var instructionCursor = 0
     public var instructionHistory: [String] = []
-    public var presets: [(name: String, template: String)] = []
+    public var presets: [Preset] = []
     public var message: String? = nil
     public var messageIsError = false
 
@@ -102,7 +102,13 @@ public struct ExplorerState: Equatable, Sendable {
     public var reasoningStep = 0
     public var followStream = true
     public var spinner = 0
-    public var now: Double = 0
+    /// The latest tick's time. Not part of what is drawn, so it does not count as a change (a tick alone
+    /// must not trigger a redraw).
+    public var now: Double {
+        get { clock.value }
+        set { clock.value = newValue }
+    }
+    private var clock = Unrendered(0.0)
     public var quit = false
     /// A query was submitted with Enter: rerank as soon as its results arrive.
     public var rerankAfterSearch = false
@@ -121,17 +127,6 @@ public struct ExplorerState: Equatable, Sendable {
         self.modelName = modelName
         self.backend = backend
         self.rerankAvailable = rerankAvailable
-    }
-
-    public static func == (a: ExplorerState, b: ExplorerState) -> Bool {
-        // Presets are static for a session; compare the rest.
-        a.width == b.width && a.height == b.height && a.mode == b.mode && a.focus == b.focus && a.query == b.query
-            && a.queryCursor == b.queryCursor && a.results == b.results && a.selected == b.selected && a.k == b.k
-            && a.instruction == b.instruction && a.instructionDraft == b.instructionDraft && a.message == b.message
-            && a.job == b.job && a.previousRanking == b.previousRanking && a.passageScroll == b.passageScroll
-            && a.reasoningStep == b.reasoningStep && a.spinner == b.spinner && a.quit == b.quit
-            && a.instructionCursor == b.instructionCursor && a.searchedQuery == b.searchedQuery
-            && a.pickerSelection == b.pickerSelection && a.currentQuery == b.currentQuery
     }
 
     /// Rows in display order: by Rank1 score once any verdict exists (unjudged after judged, BM25 order
@@ -162,4 +157,21 @@ public struct ExplorerState: Equatable, Sendable {
         let order = ranking
         return selected < order.count ? results[order[selected]] : nil
     }
+}
+
+/// An instruction preset from Assets/presets.
+public struct Preset: Equatable, Sendable {
+    public var name: String
+    public var template: String
+    public init(name: String, template: String) {
+        self.name = name
+        self.template = template
+    }
+}
+
+/// A value that never makes two states differ.
+struct Unrendered<T: Sendable>: Equatable, Sendable {
+    var value: T
+    init(_ v: T) { value = v }
+    static func == (a: Unrendered, b: Unrendered) -> Bool { true }
 }

@@ -351,8 +351,9 @@ public enum Explorer {
             s.job?.tokens = stats.decodeTokens
             if let tau = kendallTau(s) { s.message = String(format: "done; Kendall's τ vs the previous instruction %.2f", tau) }
         }
-        if let job = s.job, job.startedAt > 0, s.now > job.startedAt, !job.finished {
-            s.job?.tokensPerSecond = Double(job.tokens) / (s.now - job.startedAt)
+        let now = s.now
+        if let job = s.job, job.startedAt > 0, now > job.startedAt, !job.finished {
+            s.job?.tokensPerSecond = Double(job.tokens) / (now - job.startedAt)
         }
     }
 

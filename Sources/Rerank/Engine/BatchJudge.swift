@@ -72,14 +72,18 @@ final class BatchJudge {
                          seconds: 0, cancelled: false, firstTokenSeconds: nil)
     }
 
-    /// The passage text, cut by tokens at a word boundary when it is too long for the context.
     func fittedPassage(_ p: Passage) -> (text: String, truncated: Bool) {
+        BatchJudge.fit(p, model: model, maxTokens: request.maxPassageTokens)
+    }
+
+    /// The passage text, cut by tokens at a word boundary when it is too long for the context.
+    static func fit(_ p: Passage, model: LlamaModel, maxTokens: Int) -> (text: String, truncated: Bool) {
         let text = Rank1Prompt.passageText(title: p.title, text: p.text)
         let tokens = model.tokenize(text, addSpecial: false)
-        if tokens.count <= request.maxPassageTokens { return (text, false) }
+        if tokens.count <= maxTokens { return (text, false) }
         var pieces = UTF8Pieces()
         var kept = ""
-        for t in tokens.prefix(request.maxPassageTokens) { kept += pieces.append(model.piece(t)) }
+        for t in tokens.prefix(maxTokens) { kept += pieces.append(model.piece(t)) }
         if let space = kept.lastIndex(where: { $0.isWhitespace }) { kept = String(kept[..<space]) }
         return (kept + " […]", true)
     }

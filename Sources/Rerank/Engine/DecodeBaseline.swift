@@ -23,14 +23,11 @@ public enum DecodeBaseline {
         var prefixText = Rank1Prompt.prefix(filledQuery: filled)
         prefixText.removeLast()
         let prefix = model.tokenize(prefixText, addSpecial: true)
-        var request = RerankRequest(query: query, instruction: instruction, passages: passages)
-        request.maxPassageTokens = maxPassageTokens
         let perStream = (512 + maxPassageTokens + tokens + 8 + 160 + 255) / 256 * 256
         let ctx = try LlamaContext(model: model, contextSize: perStream * (parallel + 1), batchCapacity: max(2048, parallel * 600),
                                    sequences: parallel + 1, threads: threads)
-        let fitter = try BatchJudge(model: model, context: ctx, request: request, emit: { _ in }, isCancelled: { false })
         let suffixes: [[Int32]] = passages.map { p in
-            let full = model.tokenize(Rank1Prompt.prompt(filledQuery: filled, passage: fitter.fittedPassage(p).text), addSpecial: true)
+            let full = model.tokenize(Rank1Prompt.prompt(filledQuery: filled, passage: BatchJudge.fit(p, model: model, maxTokens: maxPassageTokens).text), addSpecial: true)
             return full.starts(with: prefix) ? Array(full[prefix.count...]) : full
         }
         // The first passage's prompt, alone.

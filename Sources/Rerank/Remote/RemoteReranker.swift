@@ -127,19 +127,15 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         let prompt = Rank1Prompt.prompt(filledQuery: filled, passage: passage)
         emit(.started(passage: p, truncated: truncated))
         var reasoning = ""
-        var closed = false
         var rounds = 0
         var totalTokens = 0
-        var forced = false
         while true {
             let (text, produced, natural) = try await streamReasoning(prompt + reasoning, budget: request.budget) { piece in
                 emit(.token(passage: p, text: piece))
             }
             reasoning += text
             totalTokens += produced
-            closed = natural
-            forced = !natural
-            let verdictPrompt = closed ? prompt + reasoning : prompt + Rank1Prompt.forcedCloseSuffix(reasoning: reasoning)
+            let verdictPrompt = natural ? prompt + reasoning : prompt + Rank1Prompt.forcedCloseSuffix(reasoning: reasoning)
             let (score, pTrue) = try await verdict(verdictPrompt)
             if rounds < request.rethink {
                 rounds += 1
@@ -149,7 +145,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 continue
             }
             return Verdict(passage: p, score: score, probabilityTrue: pTrue, reasoning: reasoning, reasoningTokens: totalTokens,
-                           forcedClose: forced, rethinks: rounds, truncatedPassage: truncated, promptTokens: 0,
+                           forcedClose: !natural, rethinks: rounds, truncatedPassage: truncated, promptTokens: 0,
                            seconds: Date().timeIntervalSince(started))
         }
     }

@@ -66,7 +66,7 @@ final class ExplorerApp: @unchecked Sendable {
     var searchLatencies: [Double] = []
 
     init(reader: IndexReader, corpusName: String, engine: (any Reranker)?, engineProblem: String?, k: Int, logPath: String,
-         latencyTrace: String?, presets: [(String, String)]) throws {
+         latencyTrace: String?, presets: [Preset]) throws {
         self.reader = reader
         searcher = try Searcher(index: reader)
         self.engine = engine
