@@ -58,11 +58,14 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
 
     private func run(_ request: RerankRequest, _ out: AsyncStream<RerankEvent>.Continuation, _ g: Int) async {
         let start = Date()
-        let emit: @Sendable (RerankEvent) -> Void = { [self] e in if self.isCurrent(g) && !Task.isCancelled { out.yield(e) } }
+        let firstToken = FirstMoment()
+        let emit: @Sendable (RerankEvent) -> Void = { [self] e in
+            if case .token = e { firstToken.mark(Date().timeIntervalSince(start)) }
+            if self.isCurrent(g) && !Task.isCancelled { out.yield(e) }
+        }
         let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
         let lanes = max(1, request.schedule == .single ? 1 : min(request.parallel, configuration.concurrency))
         var judged = 0, failed = 0, tokens = 0
-        var firstToken: Double?
         await withTaskGroup(of: (Int, Result<Verdict, Error>).self) { group in
             var next = 0
             func launch() {
@@ -85,14 +88,13 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                     failed += 1
                     emit(.failed(passage: p, reason: RemoteReranker.describe(e)))
                 }
-                if firstToken == nil { firstToken = Date().timeIntervalSince(start) }
                 launch()
             }
         }
         guard !Task.isCancelled, isCurrent(g) else { return }
         out.yield(.finished(JobStats(passages: request.passages.count, judged: judged, failed: failed, decodeTokens: tokens,
                                      promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false,
-                                     firstTokenSeconds: firstToken)))
+                                     firstTokenSeconds: firstToken.value)))
     }
 
     static func describe(_ e: Error) -> String {
@@ -234,5 +236,21 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
 extension Result where Failure == Error {
     init(catching body: () async throws -> Success) async {
         do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}
+
+/// The first time something happened, recorded from any thread.
+final class FirstMoment: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seconds: Double?
+    func mark(_ s: Double) {
+        lock.lock()
+        if seconds == nil { seconds = s }
+        lock.unlock()
+    }
+    var value: Double? {
+        lock.lock()
+        defer { lock.unlock() }
+        return seconds
     }
 }
