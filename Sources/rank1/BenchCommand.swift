@@ -39,7 +39,7 @@ struct BenchRerank: AsyncParsableCommand {
             // Alternate the order so drift on a shared machine hits both alike.
             let baselineFirst = r % 2 == 0
             func runBare() throws {
-                bare.append(try DecodeBaseline.run(model: engine.model, query: query, instruction: nil, passages: ps, parallel: parallel,
+                bare.append(try DecodeBaseline.run(model: engine.model, profile: engine.model.automaticProfile, query: query, instruction: nil, passages: ps, parallel: parallel,
                                                    tokens: budget, maxPassageTokens: 384, threads: modelOptions.threads))
             }
             if baselineFirst { try runBare() }

@@ -36,9 +36,12 @@ struct Eval: AsyncParsableCommand {
         var qs = try reportingErrors { try readQueries(queries) }.filter { !qr.relevant($0.id).isEmpty }
         if let n = maxQueries { qs = Array(qs.prefix(n)) }
         let engine = try modelOptions.makeReranker()
+        let profile = (try judge.request(query: "", passages: [])).profile ?? engine.automaticProfile
+        let fusion = try judge.fusion(profile: profile)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        var bm25Run = Run(), rerankedRun = Run()
-        var bm25Text = "", rerankedText = "", traces = ""
+        var bm25Run = Run(), rerankedRun = Run(), fusedRun = Run()
+        var bm25Text = "", rerankedText = "", fusedText = "", traces = ""
+        var chainTokens: [Int] = [], repetitive = 0, stopped = 0, judgedSeconds = 0.0, judgedPassages = 0
         let started = monotonicSeconds()
         for (n, q) in qs.enumerated() {
             let hits = try reportingErrors { try searcher.search(q.text, k: 100) }
@@ -55,21 +58,36 @@ struct Eval: AsyncParsableCommand {
             for await e in engine.start(try judge.request(query: q.text, passages: top)) {
                 if case .verdict(let v) = e {
                     scores[v.passage] = v.score
+                    chainTokens.append(v.reasoningTokens)
+                    if v.repetitive { repetitive += 1 }
+                    if v.stoppedRepeating { stopped += 1 }
                     traces += "{\"query\":\(jsonString(q.id)),\"doc\":\(jsonString(top[v.passage].id)),\"bm25_rank\":\(v.passage + 1),"
-                        + "\"score\":\(v.score),\"tokens\":\(v.reasoningTokens),\"forced_close\":\(v.forcedClose),"
+                        + "\"bm25\":\(hits[v.passage].score),\"score\":\(v.score),\"tokens\":\(v.reasoningTokens),"
+                        + "\"forced_close\":\(v.forcedClose),\"repetitive\":\(v.repetitive),\"stopped_repeating\":\(v.stoppedRepeating),"
                         + "\"reasoning\":\(jsonString(v.reasoning))}\n"
                 }
                 if case .failed(let p, let reason) = e { printError("\(q.id) \(top[p].id): \(reason)") }
+                if case .finished(let stats) = e, stats.cachedVerdicts == 0 {
+                    judgedSeconds += stats.seconds
+                    judgedPassages += stats.judged
+                }
             }
             // Reranked top K (unjudged ones after the judged, BM25 order among equals), then the rest of BM25.
-            let order = top.indices.sorted { a, b in
-                let sa = scores[a] ?? -1, sb = scores[b] ?? -1
-                return sa != sb ? sa > sb : a < b
-            } + Array(top.count..<hits.count)
-            for (rank, i) in order.enumerated() {
-                let score = Double(order.count - rank)
-                rerankedRun.add(query: q.id, doc: ids[i], score: score)
-                rerankedText += "\(q.id) Q0 \(ids[i]) \(rank + 1) \(score) rank1\n"
+            func write(_ key: (Int) -> Double, to run: inout Run, _ text: inout String, tag: String) {
+                let order = top.indices.sorted { a, b in
+                    let sa = key(a), sb = key(b)
+                    return sa != sb ? sa > sb : a < b
+                } + Array(top.count..<hits.count)
+                for (rank, i) in order.enumerated() {
+                    let score = Double(order.count - rank)
+                    run.add(query: q.id, doc: ids[i], score: score)
+                    text += "\(q.id) Q0 \(ids[i]) \(rank + 1) \(score) \(tag)\n"
+                }
+            }
+            write({ scores[$0] ?? -1 }, to: &rerankedRun, &rerankedText, tag: "rank1")
+            if let fusion {
+                let fused = fusion.fuse(bm25: top.indices.map { Double(hits[$0].score) }, rank1: top.indices.map { scores[$0] })
+                write({ fused[$0] }, to: &fusedRun, &fusedText, tag: "fused")
             }
             let elapsed = monotonicSeconds() - started
             printError(String(format: "[%d/%d] %@ (%.0f s, about %.0f s left)", n + 1, qs.count, q.id, elapsed,
@@ -78,14 +96,27 @@ struct Eval: AsyncParsableCommand {
         try bm25Text.write(toFile: out + "/bm25.trec", atomically: true, encoding: .utf8)
         try rerankedText.write(toFile: out + "/reranked.trec", atomically: true, encoding: .utf8)
         try traces.write(toFile: out + "/traces.jsonl", atomically: true, encoding: .utf8)
+        if fusion != nil { try fusedText.write(toFile: out + "/fused.trec", atomically: true, encoding: .utf8) }
         let before = Evaluation(run: bm25Run, qrels: qr), after = Evaluation(run: rerankedRun, qrels: qr)
+        let fused = fusion.map { _ in Evaluation(run: fusedRun, qrels: qr) }
+        let sorted = chainTokens.sorted()
+        let medianTokens = sorted.isEmpty ? 0 : Double(sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+        let repetitiveShare = chainTokens.isEmpty ? 0 : Double(repetitive) / Double(chainTokens.count)
+        let secondsPerPassage = judgedPassages == 0 ? 0 : judgedSeconds / Double(judgedPassages)
         if json {
             print("{\"queries\":\(before.queries),\"rerank\":\(k),\"bm25_ndcg@10\":\(before.ndcg10),\"reranked_ndcg@10\":\(after.ndcg10),"
-                + "\"bm25_mrr@10\":\(before.mrr10),\"reranked_mrr@10\":\(after.mrr10),\"model\":\(jsonString(engine.modelName))}")
+                + "\"bm25_mrr@10\":\(before.mrr10),\"reranked_mrr@10\":\(after.mrr10),"
+                + (fused.map { "\"fused_ndcg@10\":\($0.ndcg10),\"fused_mrr@10\":\($0.mrr10),\"fusion_weight\":\(fusion!.weight)," } ?? "")
+                + "\"profile\":\(jsonString(profile.name)),\"median_reasoning_tokens\":\(medianTokens),"
+                + "\"repetitive_share\":\(repetitiveShare),\"stopped_repeating\":\(stopped),\"seconds_per_passage\":\(secondsPerPassage),"
+                + "\"model\":\(jsonString(engine.modelName))}")
         } else {
-            print("model \(engine.modelName), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
+            print("model \(engine.modelName), profile \(profile.name), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
             report(before, label: "BM25")
             report(after, label: "Rank1")
+            if let fused, let fusion { report(fused, label: "Fused"); print("       (\(fusion.label))") }
+            print(String(format: "reasoning: median %.0f tokens, %.1f%% of chains repeat themselves (%d stopped by the guard); %.2f s per passage",
+                         medianTokens, repetitiveShare * 100, stopped, secondsPerPassage))
         }
     }
 

@@ -43,11 +43,26 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: "Reasoning tokens per passage before a forced close.") var budget = 256
     @Option(help: "Passages judged in parallel.") var parallel = 8
     @Option(help: "Times a closed chain is reopened with \"Wait\".") var rethink = 0
-    @Option(help: "End-of-generation is masked until a chain has this many tokens.") var minTokens = 0
+    @Option(help: "Minimum reasoning length: end-of-generation and </think> are masked until a chain has this many tokens.")
+    var minTokens = 0
+    @Option(help: "Prompt profile: auto (from the model's metadata), \(PromptProfile.all.map(\.name).joined(separator: ", ")).")
+    var profile = "auto"
+    @Flag(inversion: .prefixedNo, help: "Stop a chain that repeats itself and close it by force.") var repetitionGuard = true
+    @Option(help: "Tokens in a run that, seen twice in a chain, count as a repetition.") var repetitionWindow = 12
+    @Option(help: "Fuse with BM25: this share of Rank1 score, the rest min-max normalised BM25 (1 = off; never for the rank1 profile).")
+    var fuse: Double?
     @Option(help: "Passage tokens kept (longer passages are cut at a word boundary and marked).")
     var maxPassageTokens = 384
     @Option(help: "batched (shared prefix, continuous batching) or single (one passage at a time).")
     var schedule = "batched"
+
+    /// The fusion asked for, checked: a weight in [0, 1], not with the byte-exact rank1 profile.
+    func fusion(profile resolved: PromptProfile?) throws -> ScoreFusion? {
+        guard let w = fuse else { return nil }
+        guard (0...1).contains(w) else { throw ValidationError("--fuse is a weight between 0 and 1, got \(w)") }
+        if resolved?.isRank1 == true { throw ValidationError("--fuse is not used with the rank1 profile (Rank1 scores are used as they are)") }
+        return w == 1 ? nil : ScoreFusion(weight: w)
+    }
 
     func instructionTemplate() throws -> String? {
         if instruction != nil && preset != nil { throw ValidationError("give --instruction or --preset, not both") }
@@ -63,6 +78,14 @@ struct JudgeOptions: ParsableArguments {
         r.rethink = rethink
         r.minReasoningTokens = minTokens
         r.maxPassageTokens = maxPassageTokens
+        r.repetitionGuard = repetitionGuard
+        r.repetitionWindow = repetitionWindow
+        if profile != "auto" {
+            guard let p = PromptProfile.named(profile) else {
+                throw ValidationError("unknown --profile \(profile); one of auto, \(PromptProfile.all.map(\.name).joined(separator: ", "))")
+            }
+            r.profile = p
+        }
         guard let s = Schedule(rawValue: schedule) else { throw ValidationError("--schedule is batched or single") }
         r.schedule = s
         return r

@@ -16,7 +16,7 @@ import Testing
 
     @Test func storedJudgmentComesBackIdentical() {
         let cache = TraceCache(directory: RerankFixtures.tempDir())
-        let key = TraceCache.key(model: "m", request: request, passage: request.passages[0])
+        let key = TraceCache.key(model: "m", request: request, profile: .rank1, passage: request.passages[0])
         #expect(cache.lookup(key, passage: 0) == nil)
         cache.store(key, verdict(0.25))
         var expected = verdict(0.25)
@@ -25,16 +25,16 @@ import Testing
         // Any change of what the judgment depends on is another key.
         var other = request
         other.budget = 33
-        #expect(cache.lookup(TraceCache.key(model: "m", request: other, passage: other.passages[0]), passage: 0) == nil)
-        #expect(cache.lookup(TraceCache.key(model: "m2", request: request, passage: request.passages[0]), passage: 0) == nil)
+        #expect(cache.lookup(TraceCache.key(model: "m", request: other, profile: .rank1, passage: other.passages[0]), passage: 0) == nil)
+        #expect(cache.lookup(TraceCache.key(model: "m2", request: request, profile: .rank1, passage: request.passages[0]), passage: 0) == nil)
         let edited = Passage(id: "p", text: "text!")
-        #expect(cache.lookup(TraceCache.key(model: "m", request: request, passage: edited), passage: 0) == nil)
+        #expect(cache.lookup(TraceCache.key(model: "m", request: request, profile: .rank1, passage: edited), passage: 0) == nil)
     }
 
     @Test func damagedFileIsAMissAndIsRemoved() throws {
         let dir = RerankFixtures.tempDir()
         let cache = TraceCache(directory: dir)
-        let key = TraceCache.key(model: "m", request: request, passage: request.passages[0])
+        let key = TraceCache.key(model: "m", request: request, profile: .rank1, passage: request.passages[0])
         cache.store(key, verdict(0.5))
         let file = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first)
         try "{\"key\": garbage".write(toFile: dir + "/" + file, atomically: true, encoding: .utf8)
@@ -47,7 +47,7 @@ import Testing
         let cache = TraceCache(directory: dir, limitBytes: 20_000)
         for i in 0..<300 {
             let p = Passage(id: "p\(i)", text: "text \(i)")
-            cache.store(TraceCache.key(model: "m", request: request, passage: p), verdict(Double(i) / 300))
+            cache.store(TraceCache.key(model: "m", request: request, profile: .rank1, passage: p), verdict(Double(i) / 300))
         }
         cache.trim()
         let files = try FileManager.default.contentsOfDirectory(atPath: dir)

@@ -122,7 +122,7 @@ class Ref:
         pos, reasoning, pend, thought = len(ptoks), "", b"", 0
         while True:
             token = max(range(self.n_vocab), key=lambda i: (logits[i], -i))
-            if thought >= BUDGET or L.llama_vocab_is_eog(self.vocab, token):
+            if L.llama_vocab_is_eog(self.vocab, token):
                 suffix = "\n" + cut_reasoning(reasoning) + "\n</think>"
                 break
             s, pend = complete_utf8(pend + self.piece(token))
@@ -136,6 +136,9 @@ class Ref:
                 else:
                     reasoning = reasoning[: reasoning.index("</think>") + len("</think>")]
                     suffix = reasoning
+                break
+            if thought >= BUDGET:  # the budget's last token is not evaluated on its own (as a server's max_tokens)
+                suffix = "\n" + cut_reasoning(reasoning) + "\n</think>"
                 break
             logits = self.decode([token], pos)
             cached.append(token)
@@ -161,7 +164,8 @@ def main():
             ref = Ref(path)
             for q in QUERIES:
                 out = subprocess.run([binary, "rerank", tmp + "/idx", "--query", q, "--k", str(PER_QUERY), "--jsonl",
-                                      "--schedule", "single", "--parallel", "1", "--budget", str(BUDGET), "--no-cache",
+                                      "--schedule", "single", "--parallel", "1", "--budget", str(BUDGET), "--no-cache", "--profile", "rank1",
+                                      "--no-repetition-guard",
                                       "--max-passage-tokens", str(MAX_PASSAGE), "--threads", str(THREADS), "--model", name],
                                      capture_output=True, text=True, check=True).stdout
                 events = [json.loads(l) for l in out.splitlines()]

@@ -30,11 +30,16 @@ final class BatchJudge {
         var forced = false
         var rethinksLeft: Int
         var rethinks = 0
+        var detector: RepetitionDetector
+        var tokenEnds: [Int] = []  // reasoning.utf8.count after each token the detector saw
+        var roundStart = 0         // reasoning.utf8.count when the detector started
+        var repetitive = false
+        var stoppedRepeating = false
         let truncated: Bool
         let started = Date()
 
         init(passage: Int, sequence: Int32, promptText: String, promptTokens: [Int32], feed: [Int32], position: Int32,
-             rethinks: Int, truncated: Bool) {
+             rethinks: Int, truncated: Bool, repetitionWindow: Int) {
             self.passage = passage
             self.sequence = sequence
             self.promptText = promptText
@@ -43,6 +48,7 @@ final class BatchJudge {
             self.position = position
             rethinksLeft = rethinks
             self.truncated = truncated
+            detector = RepetitionDetector(window: repetitionWindow)
         }
     }
 
@@ -54,8 +60,10 @@ final class BatchJudge {
 
     private let cache: TraceCache?
     private let modelID: String
+    /// The prompt format: the request's, else the model's automatic one.
+    let profile: PromptProfile
 
-    func cacheKey(_ p: Int) -> TraceCache.Key { TraceCache.key(model: modelID, request: request, passage: request.passages[p]) }
+    func cacheKey(_ p: Int) -> TraceCache.Key { TraceCache.key(model: modelID, request: request, profile: profile, passage: request.passages[p]) }
 
     init(model: LlamaModel, context: LlamaContext, request: RerankRequest, cache: TraceCache? = nil,
          emit: @escaping (RerankEvent) -> Void, isCancelled: @escaping () -> Bool) throws {
@@ -66,6 +74,7 @@ final class BatchJudge {
         self.request = request
         self.emit = emit
         self.isCancelled = isCancelled
+        profile = request.profile ?? model.automaticProfile
         trueToken = try model.singleToken(" true")
         falseToken = try model.singleToken(" false")
         stats = JobStats(passages: request.passages.count, judged: 0, failed: 0, decodeTokens: 0, promptTokens: 0,
@@ -97,7 +106,7 @@ final class BatchJudge {
         // passage's first word; a passage whose tokens do not start with it is evaluated on its own.
         var prefixTokens: [Int32] = []
         if sharing {
-            var prefixText = Rank1Prompt.prefix(filledQuery: filled)
+            var prefixText = profile.prefix(filledQuery: filled)
             prefixText.removeLast()
             prefixTokens = model.tokenize(prefixText, addSpecial: true)
             guard prefixTokens.count < context.batchCapacity else { throw RerankError("the query and instruction are too long for the context") }
@@ -134,8 +143,8 @@ final class BatchJudge {
                 guard let p = next else { break laneLoop }
                 let sequence = Int32(lane + 1)
                 let (passageText, truncated) = fittedPassage(request.passages[p])
-                let promptText = Rank1Prompt.prompt(filledQuery: filled, passage: passageText)
-                let promptTokens = model.tokenize(promptText, addSpecial: true)
+                let promptText = profile.prompt(filledQuery: filled, passage: passageText)
+                let promptTokens = model.tokenize(promptText + profile.reasoningStart, addSpecial: true)
                 context.remove(sequence: sequence)
                 var feed = promptTokens
                 var position: Int32 = 0
@@ -156,9 +165,15 @@ final class BatchJudge {
                 }
                 stats.promptTokens += feed.count
                 slots[lane] = Slot(passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
-                                   feed: feed, position: position, rethinks: request.rethink, truncated: truncated)
+                                   feed: feed, position: position, rethinks: request.rethink, truncated: truncated,
+                                   repetitionWindow: request.repetitionWindow)
                 slots[lane]!.cached = cached
                 emit(.started(passage: p, truncated: truncated))
+                if !profile.reasoningStart.isEmpty {
+                    slots[lane]!.reasoning = profile.reasoningStart
+                    slots[lane]!.roundStart = profile.reasoningStart.utf8.count
+                    emit(.token(passage: p, text: profile.reasoningStart))
+                }
             }
             // One decode for every live lane. Lanes that are thinking or closing go first (a token or a
             // short closing text each); prompts fill the rest of the step in BM25 order, in chunks of at
@@ -230,8 +245,8 @@ final class BatchJudge {
                     continue
                 }
                 s.phase = .thinking
-                let token = argmax(logits, maskEndOfGeneration: s.thought < request.minReasoningTokens)
-                if s.thought >= request.budget || model.isEndOfGeneration(token) {
+                let token = argmax(logits, masking: s.thought < request.minReasoningTokens)
+                if model.isEndOfGeneration(token) {
                     close(s, forced: true)
                     continue
                 }
@@ -242,6 +257,19 @@ final class BatchJudge {
                 if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
                 if !text.isEmpty { emit(.token(passage: s.passage, text: text)) }
                 s.reasoning += text
+                if let start = s.detector.append(token) {
+                    s.repetitive = true
+                    if request.repetitionGuard {
+                        // Cut before the repeated run began, then close by force as at the budget.
+                        let keep = start == 0 ? s.roundStart : s.tokenEnds[start - 1]
+                        let before = String(decoding: s.reasoning.utf8.prefix(keep), as: UTF8.self)
+                        s.stoppedRepeating = true
+                        s.forced = true
+                        reevaluate(s, suffix: profile.forcedCloseSuffix(reasoning: before))
+                        continue
+                    }
+                }
+                s.tokenEnds.append(s.reasoning.utf8.count)
                 if let close = s.reasoning.range(of: Rank1Prompt.thinkClose) {
                     if close.upperBound == s.reasoning.endIndex {
                         s.feed = [token]
@@ -250,6 +278,10 @@ final class BatchJudge {
                         s.reasoning = String(s.reasoning[..<close.upperBound])
                         reevaluate(s, suffix: s.reasoning)
                     }
+                } else if s.thought >= request.budget {
+                    // The budget's last token is not evaluated on its own: the forced close evaluates it with
+                    // the closing text, as a server does after max_tokens (and one decode step is saved).
+                    close(s, forced: true)
                 } else {
                     s.feed = [token]
                 }
@@ -263,7 +295,7 @@ final class BatchJudge {
     /// Closes the chain by force: cut after the last sentence, append "\n</think>".
     private func close(_ s: Slot, forced: Bool) {
         s.forced = forced
-        reevaluate(s, suffix: Rank1Prompt.forcedCloseSuffix(reasoning: s.reasoning))
+        reevaluate(s, suffix: profile.forcedCloseSuffix(reasoning: s.reasoning))
     }
 
     /// Queues `prompt + suffix`, tokenized whole (so the tokens are those of the complete text), for
@@ -300,6 +332,9 @@ final class BatchJudge {
             rewind(s, to: model.tokenize(s.promptText + s.reasoning, addSpecial: true))
             s.phase = .prompt
             s.thought = 0
+            s.detector.reset()
+            s.tokenEnds.removeAll()
+            s.roundStart = s.reasoning.utf8.count
             s.forced = false
             return false
         }
@@ -310,27 +345,26 @@ final class BatchJudge {
         let v = Verdict(passage: s.passage, score: 1 / (1 + exp(lf - lt)), probabilityTrue: exp(lt - maxLogit) / sum,
                         reasoning: s.reasoning + s.pieces.flush(), reasoningTokens: s.totalThought, forcedClose: s.forced,
                         rethinks: s.rethinks, truncatedPassage: s.truncated, promptTokens: s.promptTokens.count,
-                        seconds: Date().timeIntervalSince(s.started))
+                        seconds: Date().timeIntervalSince(s.started), repetitive: s.repetitive,
+                        stoppedRepeating: s.stoppedRepeating)
         stats.judged += 1
         cache?.store(cacheKey(s.passage), v)
         emit(.verdict(v))
         return true
     }
 
-    /// Greedy choice; with `maskEndOfGeneration`, the best token that does not end generation.
-    private func argmax(_ logits: UnsafeMutablePointer<Float>, maskEndOfGeneration: Bool) -> Int32 {
+    /// Greedy choice; with `masking`, the best token that neither ends generation nor starts `</think>`.
+    private func argmax(_ logits: UnsafeMutablePointer<Float>, masking: Bool) -> Int32 {
         let best = DecodeBaseline.argmax(logits, model.vocabularySize)
-        if !maskEndOfGeneration || !model.isEndOfGeneration(best) { return best }
-        var excluded: Set<Int> = [Int(best)]
-        while true {
-            var best = -1
-            var bestValue = -Float.infinity
-            for i in 0..<model.vocabularySize where logits[i] > bestValue && !excluded.contains(i) {
-                best = i
-                bestValue = logits[i]
-            }
-            if !maskEndOfGeneration || !model.isEndOfGeneration(Int32(best)) || excluded.count > 64 { return Int32(best) }
-            excluded.insert(best)
+        guard masking else { return best }
+        let masked = model.maskedWhileShort
+        if !masked[Int(best)] { return best }
+        var choice = 0
+        var value = -Float.infinity
+        for i in 0..<model.vocabularySize where !masked[i] && logits[i] > value {
+            choice = i
+            value = logits[i]
         }
+        return Int32(choice)
     }
 }

@@ -17,17 +17,17 @@ public enum DecodeBaseline {
         public var decodeTokensPerSecond: Double { Double(generatedTokens) / decodeSeconds }
     }
 
-    public static func run(model: LlamaModel, query: String, instruction: String?, passages: [Passage], parallel: Int,
-                           tokens: Int, maxPassageTokens: Int, threads: Int) throws -> Result {
+    public static func run(model: LlamaModel, profile: PromptProfile, query: String, instruction: String?, passages: [Passage],
+                           parallel: Int, tokens: Int, maxPassageTokens: Int, threads: Int) throws -> Result {
         let filled = Rank1Prompt.filledQuery(query: query, instruction: instruction)
-        var prefixText = Rank1Prompt.prefix(filledQuery: filled)
+        var prefixText = profile.prefix(filledQuery: filled)
         prefixText.removeLast()
         let prefix = model.tokenize(prefixText, addSpecial: true)
-        let perStream = (512 + maxPassageTokens + tokens + 8 + 160 + 255) / 256 * 256
+        let perStream = (max(512, prefix.count + 128) + maxPassageTokens + tokens + 8 + 160 + 255) / 256 * 256
         let ctx = try LlamaContext(model: model, contextSize: perStream * (parallel + 1), batchCapacity: max(2048, parallel * 600),
                                    sequences: parallel + 1, threads: threads)
         let suffixes: [[Int32]] = passages.map { p in
-            let full = model.tokenize(Rank1Prompt.prompt(filledQuery: filled, passage: BatchJudge.fit(p, model: model, maxTokens: maxPassageTokens).text), addSpecial: true)
+            let full = model.tokenize(profile.prompt(filledQuery: filled, passage: BatchJudge.fit(p, model: model, maxTokens: maxPassageTokens).text), addSpecial: true)
             return full.starts(with: prefix) ? Array(full[prefix.count...]) : full
         }
         // The first passage's prompt, alone.

@@ -31,6 +31,7 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
     private var thread: Thread?
 
     public var modelName: String { model.name.isEmpty ? (model.path as NSString).lastPathComponent : model.name }
+    public var automaticProfile: PromptProfile { model.automaticProfile }
     public var backendName: String { "llama.cpp in-process, \(configuration.threads) threads" }
 
     public init(configuration: LlamaConfiguration) throws {
@@ -86,7 +87,10 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
             let lanes = request.schedule == .single ? 1 : max(1, request.parallel)
             // One KV stream per sequence (seq 0 holds the shared prefix): each must fit instruction, query,
             // passage and reasoning. A unified cache would make every token attend over all streams.
-            let perStream = (512 + request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160 + 255) / 256 * 256
+            let profile = request.profile ?? model.automaticProfile
+            let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
+            let head = max(512, model.tokenize(profile.prefix(filledQuery: filled), addSpecial: true).count + 128)
+            let perStream = (head + request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160 + 255) / 256 * 256
             let needed = perStream * (lanes + 1)
             if context == nil || context!.contextSize < needed || context!.sequences != lanes + 1 {
                 context = nil

@@ -29,8 +29,15 @@ public struct RerankRequest: Sendable {
     public var parallel: Int = 8
     /// How many times a closed chain is reopened with "\nWait".
     public var rethink: Int = 0
-    /// End-of-generation tokens are masked until a chain has this many tokens.
+    /// End-of-generation tokens and tokens that would start `</think>` are masked until a chain has this
+    /// many tokens.
     public var minReasoningTokens: Int = 0
+    /// How the question is put to the model; nil: the model's automatic profile (see PromptProfile).
+    public var profile: PromptProfile?
+    /// Stop a chain that repeats itself (its last `repetitionWindow` tokens already occurred in it) and close
+    /// it by force, cut before the repetition. Detection runs either way (Verdict.repetitive).
+    public var repetitionGuard = false
+    public var repetitionWindow = 12
     /// Passage tokens kept; a longer passage is cut at a word boundary and marked.
     public var maxPassageTokens: Int = 384
     public var schedule: Schedule = .batched
@@ -57,6 +64,10 @@ public struct Verdict: Sendable, Equatable {
     public var seconds: Double
     /// Read back from the trace cache rather than computed now.
     public var cached: Bool = false
+    /// The chain repeated itself (a run of `repetitionWindow` tokens occurred twice).
+    public var repetitive: Bool = false
+    /// The repetition guard stopped the chain and closed it by force.
+    public var stoppedRepeating: Bool = false
 }
 
 public struct JobStats: Sendable, Equatable {
@@ -91,6 +102,8 @@ public enum RerankEvent: Sendable, Equatable {
 public protocol Reranker: Sendable {
     var modelName: String { get }
     var backendName: String { get }
+    /// The prompt profile a request without one gets.
+    var automaticProfile: PromptProfile { get }
     func start(_ request: RerankRequest) -> AsyncStream<RerankEvent>
     func cancel()
 }

@@ -7,7 +7,7 @@ import Foundation
 /// is removed), never a wrong answer. Past `limitBytes` the least recently written files go.
 public final class TraceCache: @unchecked Sendable {
     /// Bump when anything that changes a judgment changes (prompt, decoding, scoring).
-    public static let protocolVersion = "rank1-protocol-1"
+    public static let protocolVersion = "rank1-protocol-2"
 
     public struct Key: Codable, Equatable, Sendable {
         var protocolVersion: String
@@ -21,6 +21,9 @@ public final class TraceCache: @unchecked Sendable {
         var maxPassageTokens: Int
         var minReasoningTokens: Int
         var schedule: String
+        var profile: String
+        var repetitionGuard: Bool
+        var repetitionWindow: Int
     }
 
     private struct Entry: Codable {
@@ -34,6 +37,8 @@ public final class TraceCache: @unchecked Sendable {
         var truncatedPassage: Bool
         var promptTokens: Int
         var seconds: Double
+        var repetitive: Bool?
+        var stoppedRepeating: Bool?
     }
 
     public let directory: String
@@ -61,11 +66,12 @@ public final class TraceCache: @unchecked Sendable {
         return String(format: "%08x%08x%x", a, b, s.utf8.count)
     }
 
-    public static func key(model: String, request: RerankRequest, passage: Passage) -> Key {
+    public static func key(model: String, request: RerankRequest, profile: PromptProfile, passage: Passage) -> Key {
         Key(protocolVersion: protocolVersion, model: model, query: request.query, instruction: request.instruction ?? "",
             passageID: passage.id, passageHash: hash(passage.title + "\u{1}" + passage.text), budget: request.budget,
             rethink: request.rethink, maxPassageTokens: request.maxPassageTokens, minReasoningTokens: request.minReasoningTokens,
-            schedule: request.schedule.rawValue)
+            schedule: request.schedule.rawValue, profile: profile.name, repetitionGuard: request.repetitionGuard,
+            repetitionWindow: request.repetitionWindow)
     }
 
     private func path(_ key: Key) -> String {
@@ -84,13 +90,15 @@ public final class TraceCache: @unchecked Sendable {
         }
         return Verdict(passage: passage, score: e.score, probabilityTrue: e.probabilityTrue, reasoning: e.reasoning,
                        reasoningTokens: e.reasoningTokens, forcedClose: e.forcedClose, rethinks: e.rethinks,
-                       truncatedPassage: e.truncatedPassage, promptTokens: e.promptTokens, seconds: e.seconds, cached: true)
+                       truncatedPassage: e.truncatedPassage, promptTokens: e.promptTokens, seconds: e.seconds, cached: true,
+                       repetitive: e.repetitive ?? false, stoppedRepeating: e.stoppedRepeating ?? false)
     }
 
     public func store(_ key: Key, _ v: Verdict) {
         let e = Entry(key: key, score: v.score, probabilityTrue: v.probabilityTrue, reasoning: v.reasoning,
                       reasoningTokens: v.reasoningTokens, forcedClose: v.forcedClose, rethinks: v.rethinks,
-                      truncatedPassage: v.truncatedPassage, promptTokens: v.promptTokens, seconds: v.seconds)
+                      truncatedPassage: v.truncatedPassage, promptTokens: v.promptTokens, seconds: v.seconds,
+                      repetitive: v.repetitive, stoppedRepeating: v.stoppedRepeating)
         guard let data = try? JSONEncoder().encode(e) else { return }
         let p = path(key)
         let tmp = p + ".tmp-\(getpid())"

@@ -87,6 +87,27 @@ public final class LlamaModel: @unchecked Sendable {
 
     deinit { lib.api.model_free(model) }
 
+    /// The GGUF's chat template (empty when it has none).
+    public private(set) lazy var chatTemplate: String = {
+        var buf = [CChar](repeating: 0, count: 1 << 16)
+        let n = lib.api.model_meta_val_str(model, "tokenizer.chat_template", &buf, buf.count)
+        return n < 0 ? "" : cString(buf)
+    }()
+
+    /// The prompt profile this model gets when none is asked for.
+    public var automaticProfile: PromptProfile { PromptProfile.automatic(modelName: name, chatTemplate: chatTemplate) }
+
+    /// Tokens masked while a chain is shorter than its minimum: end-of-generation tokens and any token whose
+    /// text contains "</" (the start of `</think>`, which is several tokens in most vocabularies).
+    private(set) lazy var maskedWhileShort: [Bool] = (0..<vocabularySize).map { i in
+        let t = Int32(i)
+        if isEndOfGeneration(t) { return true }
+        let p = piece(t)
+        guard p.count >= 2 else { return false }
+        for j in 0..<(p.count - 1) where p[j] == UInt8(ascii: "<") && p[j + 1] == UInt8(ascii: "/") { return true }
+        return false
+    }
+
     /// Identity of the model file for the trace cache: its size and CRC-32C (computed once).
     public private(set) lazy var fingerprint: String = {
         guard let h = FileHandle(forReadingAtPath: path) else { return path }
@@ -100,16 +121,18 @@ public final class LlamaModel: @unchecked Sendable {
         return String(format: "%@:%d:%08x", (path as NSString).lastPathComponent, size, crc)
     }()
 
-    /// Tokens of `text`; `addSpecial` adds BOS where the model wants it (the start of a prompt).
+    /// Tokens of `text`; `addSpecial` adds BOS where the model wants it (the start of a prompt). Control
+    /// markers in the text (`<|im_start|>` …) become their special tokens, as chat templates need and as
+    /// llama-cpp-python tokenizes completion prompts.
     public func tokenize(_ text: String, addSpecial: Bool) -> [Int32] {
         var t = text
         return t.withUTF8 { buf -> [Int32] in
             var out = [Int32](repeating: 0, count: buf.count + 8)
             let base = UnsafeRawPointer(buf.baseAddress)?.assumingMemoryBound(to: CChar.self)
-            var n = lib.api.tokenize(vocab, base, Int32(buf.count), &out, Int32(out.count), addSpecial, false)
+            var n = lib.api.tokenize(vocab, base, Int32(buf.count), &out, Int32(out.count), addSpecial, true)
             if n < 0 {
                 out = [Int32](repeating: 0, count: Int(-n))
-                n = lib.api.tokenize(vocab, base, Int32(buf.count), &out, Int32(out.count), addSpecial, false)
+                n = lib.api.tokenize(vocab, base, Int32(buf.count), &out, Int32(out.count), addSpecial, true)
             }
             return Array(out.prefix(Int(max(n, 0))))
         }
@@ -126,7 +149,17 @@ public final class LlamaModel: @unchecked Sendable {
         return buf.prefix(Int(max(n, 0))).map { UInt8(bitPattern: $0) }
     }
 
-    public func isEndOfGeneration(_ token: Int32) -> Bool { lib.api.vocab_is_eog(vocab, token) }
+    /// End of generation: the vocabulary's own end tokens, and chat turn ends that some GGUFs do not mark
+    /// as such (Qwen2.5-Coder's `<|im_end|>`), which would otherwise be written into a chain as text.
+    public func isEndOfGeneration(_ token: Int32) -> Bool {
+        if lib.api.vocab_is_eog(vocab, token) { return true }
+        return endOfTurnTokens.contains(token)
+    }
+
+    private lazy var endOfTurnTokens: Set<Int32> = Set(["<|im_end|>", "<end_of_turn>", "<|eot_id|>"].compactMap { marker in
+        let t = tokenize(marker, addSpecial: false)
+        return t.count == 1 && piece(t[0]) == Array(marker.utf8) ? t[0] : nil
+    })
 
     /// The id of a text that must be exactly one token (" true", " false").
     func singleToken(_ text: String) throws -> Int32 {

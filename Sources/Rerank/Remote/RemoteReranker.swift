@@ -13,16 +13,20 @@ import FoundationNetworking
 public final class RemoteReranker: Reranker, @unchecked Sendable {
     public let configuration: RemoteConfiguration
     private let http: HTTPStreamer
+    private let tokenizer: ServerTokenizer
     private let lock = NSLock()
     private var running: Task<Void, Never>?
     private var generation = 0
 
     public var modelName: String { configuration.model }
+    /// Servers are for Rank1 checkpoints: the raw protocol unless a profile is asked for.
+    public var automaticProfile: PromptProfile { .rank1 }
     public var backendName: String { "remote \(configuration.baseURL.host ?? configuration.baseURL.absoluteString)" }
 
     public init(configuration: RemoteConfiguration) {
         self.configuration = configuration
         http = HTTPStreamer(idleTimeout: configuration.idleTimeout)
+        tokenizer = ServerTokenizer(configuration: configuration, http: http)
     }
 
     deinit { http.invalidate() }
@@ -112,8 +116,19 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         return "\(e)"
     }
 
-    /// A passage cut to about `maxPassageTokens` (4 characters a token) at a word boundary; the server's
-    /// tokenizer is not known here.
+    /// The passage cut as in-process: its first `maxPassageTokens` tokens (by the server's tokenizer), cut back
+    /// to a word boundary and marked. A server without a tokenizer endpoint gets the estimate below.
+    private func fit(_ p: Passage, maxTokens: Int) async -> (String, Bool) {
+        let text = Rank1Prompt.passageText(title: p.title, text: p.text)
+        guard let tokens = await tokenizer.tokens(text) else { return RemoteReranker.fitted(p, maxTokens: maxTokens) }
+        if tokens.count <= maxTokens { return (text, false) }
+        guard var kept = await tokenizer.text(Array(tokens.prefix(maxTokens))) else { return RemoteReranker.fitted(p, maxTokens: maxTokens) }
+        if let space = kept.lastIndex(where: { $0.isWhitespace }) { kept = String(kept[..<space]) }
+        return (kept + " […]", true)
+    }
+
+    /// A passage cut to about `maxPassageTokens` (4 characters a token) at a word boundary, for servers
+    /// that do not expose their tokenizer.
     static func fitted(_ p: Passage, maxTokens: Int) -> (String, Bool) {
         let text = Rank1Prompt.passageText(title: p.title, text: p.text)
         let limit = maxTokens * 4
@@ -125,8 +140,8 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
 
     private func judge(_ p: Int, _ request: RerankRequest, _ filled: String, _ emit: @Sendable (RerankEvent) -> Void) async throws -> Verdict {
         let started = Date()
-        let (passage, truncated) = RemoteReranker.fitted(request.passages[p], maxTokens: request.maxPassageTokens)
-        let prompt = Rank1Prompt.prompt(filledQuery: filled, passage: passage)
+        let (passage, truncated) = await fit(request.passages[p], maxTokens: request.maxPassageTokens)
+        let prompt = (request.profile ?? .rank1).prompt(filledQuery: filled, passage: passage)
         emit(.started(passage: p, truncated: truncated))
         var reasoning = ""
         var rounds = 0
