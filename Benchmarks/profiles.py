@@ -13,7 +13,7 @@ each configuration: the weight is tuned on the train split, then applied unchang
 import argparse, json, os, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".build/release/rank1")
+BIN = os.environ.get("RANK1_BIN", os.path.join(ROOT, ".build/release/rank1"))
 CORPUS = os.path.join(ROOT, "../shared/corpora/scifact")
 WEIGHTS = [1.0, 0.7, 0.5, 0.3, 0.2, 0.1, 0.05, 0.0]
 

@@ -36,7 +36,7 @@ struct Eval: AsyncParsableCommand {
         var qs = try reportingErrors { try readQueries(queries) }.filter { !qr.relevant($0.id).isEmpty }
         if let n = maxQueries { qs = Array(qs.prefix(n)) }
         let engine = try modelOptions.makeReranker()
-        let profile = (try judge.request(query: "", passages: [])).profile ?? engine.automaticProfile
+        let profile = try judge.resolvedProfile(automatic: engine.automaticProfile)
         let fusion = try judge.fusion(profile: profile)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var bm25Run = Run(), rerankedRun = Run(), fusedRun = Run()
@@ -55,7 +55,7 @@ struct Eval: AsyncParsableCommand {
                 return Passage(id: d.id, title: d.title, text: d.text)
             }
             var scores: [Int: Double] = [:]
-            for await e in engine.start(try judge.request(query: q.text, passages: top)) {
+            for await e in engine.start(try judge.request(query: q.text, passages: top, automatic: engine.automaticProfile)) {
                 if case .verdict(let v) = e {
                     scores[v.passage] = v.score
                     chainTokens.append(v.reasoningTokens)

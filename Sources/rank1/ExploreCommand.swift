@@ -11,8 +11,6 @@ struct Explore: AsyncParsableCommand {
 
     @Option(help: "Index directory (default: the Debian corpus index built by setup).") var index: String?
     @Option(help: "Passages to rerank.") var k = 10
-    @Option(help: "Reasoning tokens per passage.") var budget = 256
-    @Option(help: "Passages judged in parallel.") var parallel = 8
     @Option(help: "Log file.") var log: String?
     @Option(help: "Write keystroke-to-screen and BM25 latency percentiles to this file at exit.") var latencyTrace: String?
     @Flag(help: "BM25 only: do not load a model.") var noModel = false
@@ -21,6 +19,7 @@ struct Explore: AsyncParsableCommand {
     @Option(help: "Qrels split of --collection.") var split = "test"
     @Option(help: "Key map (default Assets/keymap.json).") var keymap: String?
     @Option(help: "Colour theme (default Assets/theme.json).") var theme: String?
+    @OptionGroup var judge: JudgeOptions
     @OptionGroup var modelOptions: ModelOptions
 
     static func defaultIndex() -> String {
@@ -86,10 +85,16 @@ struct Explore: AsyncParsableCommand {
             printError("rank1: \(error)")
             throw ExitCode.failure
         }
-        ExplorerApp.budget = budget
-        ExplorerApp.parallel = parallel
+        // Judging settings and the starting instruction (--instruction / --preset), checked before the screen opens.
+        let automatic = engine?.automaticProfile ?? .rank1
+        let settings = try judge.request(query: "", passages: [], automatic: automatic)
+        let fusion = try judge.fusion(profile: settings.profile ?? automatic)
         let app = try ExplorerApp(reader: reader, corpusName: (dir as NSString).lastPathComponent, engine: engine,
                                   engineProblem: problem, k: k, logPath: logPath, latencyTrace: latencyTrace, presets: presets)
+        app.settings = settings
+        app.state.instruction = settings.instruction ?? ""
+        app.state.fusion = engine == nil ? nil : fusion
+        app.state.profileName = engine == nil ? "" : (settings.profile ?? automatic).name
         app.state.keyMap = keys
         app.theme = colours
         if !queries.isEmpty {

@@ -43,24 +43,35 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: "Reasoning tokens per passage before a forced close.") var budget = 256
     @Option(help: "Passages judged in parallel.") var parallel = 8
     @Option(help: "Times a closed chain is reopened with \"Wait\".") var rethink = 0
-    @Option(help: "Minimum reasoning length: end-of-generation and </think> are masked until a chain has this many tokens.")
-    var minTokens = 0
+    @Option(help: "Minimum reasoning length: end-of-generation and </think> are masked until a chain has this many tokens. Default: 0 for the rank1 profile, 40 for chat profiles.")
+    var minTokens: Int?
     @Option(help: "Prompt profile: auto (from the model's metadata), \(PromptProfile.all.map(\.name).joined(separator: ", ")).")
     var profile = "auto"
-    @Flag(inversion: .prefixedNo, help: "Stop a chain that repeats itself and close it by force.") var repetitionGuard = true
+    @Flag(inversion: .prefixedNo, help: "Stop a chain that repeats itself and close it by force. Default: off for the rank1 profile, on for chat profiles.")
+    var repetitionGuard: Bool?
     @Option(help: "Tokens in a run that, seen twice in a chain, count as a repetition.") var repetitionWindow = 12
-    @Option(help: "Fuse with BM25: this share of Rank1 score, the rest min-max normalised BM25 (1 = off; never for the rank1 profile).")
+    @Option(help: "Fuse with BM25: this share of the Rank1 score, the rest min-max normalised BM25 (1 = off; never for the rank1 profile). Default: 0.3 for chat profiles.")
     var fuse: Double?
     @Option(help: "Passage tokens kept (longer passages are cut at a word boundary and marked).")
     var maxPassageTokens = 384
     @Option(help: "batched (shared prefix, continuous batching) or single (one passage at a time).")
     var schedule = "batched"
 
-    /// The fusion asked for, checked: a weight in [0, 1], not with the byte-exact rank1 profile.
-    func fusion(profile resolved: PromptProfile?) throws -> ScoreFusion? {
-        guard let w = fuse else { return nil }
+    /// The profile asked for, else the backend's automatic one.
+    func resolvedProfile(automatic: PromptProfile) throws -> PromptProfile {
+        if profile == "auto" { return automatic }
+        guard let p = PromptProfile.named(profile) else {
+            throw ValidationError("unknown --profile \(profile); one of auto, \(PromptProfile.all.map(\.name).joined(separator: ", "))")
+        }
+        return p
+    }
+
+    /// The fusion asked for (or the profile's default), checked: a weight in [0, 1], never with the
+    /// byte-exact rank1 profile.
+    func fusion(profile resolved: PromptProfile) throws -> ScoreFusion? {
+        guard let w = fuse else { return resolved.defaultFusion }
         guard (0...1).contains(w) else { throw ValidationError("--fuse is a weight between 0 and 1, got \(w)") }
-        if resolved?.isRank1 == true { throw ValidationError("--fuse is not used with the rank1 profile (Rank1 scores are used as they are)") }
+        if resolved.isRank1 && w != 1 { throw ValidationError("--fuse is not used with the rank1 profile (Rank1 scores are used as they are)") }
         return w == 1 ? nil : ScoreFusion(weight: w)
     }
 
@@ -71,21 +82,17 @@ struct JudgeOptions: ParsableArguments {
         return instruction
     }
 
-    func request(query: String, passages: [Passage]) throws -> RerankRequest {
+    func request(query: String, passages: [Passage], automatic: PromptProfile) throws -> RerankRequest {
+        let resolved = try resolvedProfile(automatic: automatic)
         var r = RerankRequest(query: query, instruction: try instructionTemplate(), passages: passages)
         r.budget = budget
         r.parallel = parallel
         r.rethink = rethink
-        r.minReasoningTokens = minTokens
+        r.minReasoningTokens = minTokens ?? resolved.defaultMinReasoningTokens
         r.maxPassageTokens = maxPassageTokens
-        r.repetitionGuard = repetitionGuard
+        r.repetitionGuard = repetitionGuard ?? resolved.defaultRepetitionGuard
         r.repetitionWindow = repetitionWindow
-        if profile != "auto" {
-            guard let p = PromptProfile.named(profile) else {
-                throw ValidationError("unknown --profile \(profile); one of auto, \(PromptProfile.all.map(\.name).joined(separator: ", "))")
-            }
-            r.profile = p
-        }
+        r.profile = resolved
         guard let s = Schedule(rawValue: schedule) else { throw ValidationError("--schedule is batched or single") }
         r.schedule = s
         return r
@@ -112,16 +119,21 @@ struct RerankCommand: AsyncParsableCommand {
         let hits = try reportingErrors { try searcher.search(query, k: k) }
         let docs = try reportingErrors { try hits.map { try reader.document($0.doc) } }
         let passages = docs.map { Passage(id: $0.id, title: $0.title, text: $0.text) }
-        let request = try judge.request(query: query, passages: passages)
         let engine: any Reranker
         do { engine = try modelOptions.makeReranker() } catch {
             printError("rank1: \(error)\n(BM25 works without it: rank1 search \(index) --query …)")
             throw ExitCode.failure
         }
+        let request = try judge.request(query: query, passages: passages, automatic: engine.automaticProfile)
+        let profile = request.profile ?? engine.automaticProfile
+        let fusion = try judge.fusion(profile: profile)
         let out = Output.standard
         if !jsonl {
             out.write("Rank1 reranking of the BM25 top \(passages.count) for \"\(query)\"\n")
-            out.write("model \(engine.modelName) (\(engine.backendName)), budget \(request.budget) tokens, \(request.parallel) in parallel\n\n")
+            out.write("model \(engine.modelName) (\(engine.backendName)), profile \(profile.name), budget \(request.budget) tokens, "
+                      + "\(request.parallel) in parallel\n")
+            out.write("thinking: minimum \(request.minReasoningTokens) tokens, repetition guard \(request.repetitionGuard ? "on" : "off"), "
+                      + "\(request.rethink) rethinks; ranking: \(fusion?.label ?? "Rank1 score")\n\n")
             out.flush()
         }
         var verdicts: [Int: Verdict] = [:]
@@ -142,8 +154,9 @@ struct RerankCommand: AsyncParsableCommand {
                 if !jsonl {
                     if streamInline { out.write("\n") }
                     let mark = v.score >= 0.5 ? "✓" : "✗"
-                    out.write(String(format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
+                    out.write(String(format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
                                      passages[v.passage].id, v.reasoningTokens, v.forcedClose ? ", forced close" : "",
+                                     v.stoppedRepeating ? ", loop stopped" : v.repetitive ? ", repeats" : "",
                                      v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.cached ? ", cached" : "", v.seconds))
                     if showReasoning && !streamInline {
                         out.write(v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
@@ -159,20 +172,29 @@ struct RerankCommand: AsyncParsableCommand {
                 }
             }
         }
-        // Reranked: by Rank1 score, unjudged passages after the judged ones, BM25 order among equals.
+        // Reranked: by Rank1 score (or the fused score), unjudged passages after the judged ones, BM25 order among equals.
+        let fused = fusion.map { f in f.fuse(bm25: hits.map { Double($0.score) }, rank1: passages.indices.map { verdicts[$0]?.score }) }
+        let key: (Int) -> Double = { p in verdicts[p] == nil ? -1 : fused?[p] ?? verdicts[p]!.score }
         let order = passages.indices.sorted { a, b in
-            let sa = verdicts[a]?.score ?? -1, sb = verdicts[b]?.score ?? -1
+            let sa = key(a), sb = key(b)
             return sa != sb ? sa > sb : a < b
         }
         if jsonl {
-            out.write("{\"event\":\"ranking\",\"ids\":[" + order.map { jsonString(passages[$0].id) }.joined(separator: ",") + "]}\n")
+            var line = "{\"event\":\"ranking\",\"ids\":[" + order.map { jsonString(passages[$0].id) }.joined(separator: ",") + "]"
+            if let fusion, let fused {
+                line += ",\"fusion\":\(jsonString(fusion.label)),\"fused_scores\":[" + order.map { "\(fused[$0])" }.joined(separator: ",") + "]"
+            }
+            out.write(line + "}\n")
         } else {
-            out.write("rank  bm25  move  rank1   id  title\n")
+            if let fusion { out.write("ranked by \(fusion.label) (BM25 min-max normalised over these \(passages.count))\n") }
+            out.write("rank  bm25  move  rank1\(fused != nil ? "  fused" : "")   id  title\n")
             for (r, p) in order.enumerated() {
                 let move = p - r
                 let mv = move > 0 ? "↑\(move)" : move < 0 ? "↓\(-move)" : "·"
                 let score = verdicts[p].map { String(format: "%.3f", $0.score) } ?? "  -  "
-                out.write(String(format: "%4d  %4d  %4@  %@  %@  %@\n", r + 1, p + 1, mv, score, passages[p].id, String(passages[p].title.prefix(60))))
+                let f = fused.map { fs in verdicts[p] == nil ? "    -  " : String(format: "  %.3f", fs[p]) } ?? ""
+                out.write(String(format: "%4d  %4d  %4@  %@%@  %@  %@\n", r + 1, p + 1, mv, score, f, passages[p].id,
+                                 String(passages[p].title.prefix(60))))
             }
         }
         out.flush()

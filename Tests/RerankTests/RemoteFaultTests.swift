@@ -69,6 +69,25 @@ import Testing
         #expect(reasons.first?.contains("cannot connect") == true)
     }
 
+    @Test func longPassagesAreCutWithTheServersTokenizer() async throws {
+        let (server, port) = try RemoteFaultTests.startServer()
+        defer { kill(server.processIdentifier, SIGKILL) }
+        let config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        let engine = RemoteReranker(configuration: config)
+        let words = ["echo"] + (1...60).map { "word\($0)" }
+        var request = RerankRequest(query: "q", passages: [Passage(id: "long", text: words.joined(separator: " "))])
+        request.maxPassageTokens = 10
+        var truncated: Bool?
+        var reasoning = ""
+        for await e in engine.start(request) {
+            if case .started(_, let t) = e { truncated = t }
+            if case .verdict(let v) = e { reasoning = v.reasoning }
+        }
+        // The first 10 tokens by the server's tokenizer, cut back to the last word boundary, then marked.
+        #expect(truncated == true)
+        #expect(reasoning == words.prefix(9).joined(separator: " ") + " […]\n</think>")
+    }
+
     @Test func cancelClosesTheStreams() async throws {
         let (server, port) = try RemoteFaultTests.startServer()
         defer { kill(server.processIdentifier, SIGKILL) }

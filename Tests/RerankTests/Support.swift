@@ -35,4 +35,21 @@ enum RerankFixtures {
         for await e in engine.start(request) { out.append(e) }
         return out
     }
+
+    /// The verdicts among a job's events, by passage.
+    static func verdicts(_ events: [RerankEvent]) -> [Verdict] {
+        events.compactMap { if case .verdict(let v) = $0 { v } else { nil } }.sorted { $0.passage < $1.passage }
+    }
+
+    /// A scifact passage from ../shared/corpora (title, text).
+    static func scifact(_ id: String) throws -> Passage {
+        let path = packageRoot + "/../shared/corpora/scifact/corpus.jsonl"
+        guard let data = FileManager.default.contents(atPath: path) else { throw RerankError("\(path) is missing") }
+        for line in data.split(separator: UInt8(ascii: "\n")) where line.contains(Array("\"\(id)\"".utf8)) {
+            if let o = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], o["_id"] as? String == id {
+                return Passage(id: id, title: o["title"] as? String ?? "", text: o["text"] as? String ?? "")
+            }
+        }
+        throw RerankError("no passage \(id) in \(path)")
+    }
 }

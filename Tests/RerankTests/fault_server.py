@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """A misbehaving OpenAI-compatible server for the remote backend's fault tests (loopback only). The
-passage text in the prompt names the behaviour: ok, http500, badjson, truncated, drop, stall."""
+passage text in the prompt names the behaviour: ok, http500, badjson, truncated, drop, stall, echo (the reasoning
+repeats the passage as the server received it). /tokenize and /detokenize answer in vLLM's shape with a toy
+tokenizer: one token per space-separated word."""
 import json
 import signal
 import socket
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+VOCAB = []  # the toy tokenizer's words, by token id
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -32,8 +37,25 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 
+    def json_answer(self, obj):
+        data = json.dumps(obj).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path == "/tokenize":
+            ids = []
+            for w in body["prompt"].split():
+                if w not in VOCAB:
+                    VOCAB.append(w)
+                ids.append(VOCAB.index(w))
+            return self.json_answer({"tokens": ids, "count": len(ids)})
+        if self.path == "/detokenize":
+            return self.json_answer({"prompt": " ".join(VOCAB[i] for i in body["tokens"])})
         prompt = body["prompt"]
         mode = prompt.split("Passage: ", 1)[1].split()[0] if "Passage: " in prompt else "ok"
         piece = lambda t, f=None: json.dumps({"choices": [{"index": 0, "text": t, "finish_reason": f}]})
@@ -62,6 +84,9 @@ class Handler(BaseHTTPRequestHandler):
             self.sse([piece("The passage"), piece(" says")], done=False)
         elif mode == "drop":
             self.sse([piece("The passage")], close_early=True)
+        elif mode == "echo":
+            passage = prompt.split("Passage: ", 1)[1].rsplit("\n<think>", 1)[0]
+            self.sse([piece(passage), piece("\n</think>"), piece(" true", "stop")])
         elif mode == "stall":
             self.sse([piece("Thinking")], stall=True)
         else:

@@ -115,6 +115,9 @@ public struct ExplorerState: Equatable, Sendable {
     public var keyMap = KeyMap.standard
     /// Collection mode: the queries to pick from, the picked one (its judgments mark the results).
     public var collectionQueries: [CollectionQuery] = []
+    /// How the model is asked (shown in the status bar) and the fusion with BM25, if on.
+    public var profileName = ""
+    public var fusion: ScoreFusion? = nil
     public var pickerSelection = 0
     public var currentQuery: CollectionQuery? = nil
 
@@ -129,15 +132,30 @@ public struct ExplorerState: Equatable, Sendable {
         self.rerankAvailable = rerankAvailable
     }
 
-    /// Rows in display order: by Rank1 score once any verdict exists (unjudged after judged, BM25 order
-    /// among equals), else BM25 order.
+    /// Rows in display order: by Rank1 score (or the fused score, with fusion on) once any verdict exists
+    /// (unjudged after judged, BM25 order among equals), else BM25 order.
     public var ranking: [Int] {
         let anyVerdict = results.contains { $0.judgment.verdict != nil }
         guard anyVerdict else { return Array(results.indices) }
+        let scores = rankScores
         return results.indices.sorted { a, b in
-            let sa = results[a].judgment.verdict?.score ?? -1, sb = results[b].judgment.verdict?.score ?? -1
+            let sa = scores[a] ?? -1, sb = scores[b] ?? -1
             return sa != sb ? sa > sb : a < b
         }
+    }
+
+    /// The score each judged row ranks by: its Rank1 score, or with fusion on, the Rank1 score interpolated
+    /// with BM25 min-max normalised over the rows in the rerank job.
+    public var rankScores: [Int: Double] {
+        var out: [Int: Double] = [:]
+        guard let fusion else {
+            for (i, r) in results.enumerated() { if let v = r.judgment.verdict { out[i] = v.score } }
+            return out
+        }
+        let rows = results.indices.filter { results[$0].judgment != .none }
+        let fused = fusion.fuse(bm25: rows.map { Double(results[$0].bm25Score) }, rank1: rows.map { results[$0].judgment.verdict?.score })
+        for (i, row) in rows.enumerated() where results[row].judgment.verdict != nil { out[row] = fused[i] }
+        return out
     }
 
     /// nDCG@10 of an order of result rows under the picked query's judgments (nil outside collection mode).

@@ -200,6 +200,7 @@ public enum View {
             right = String(format: "%@ %.3f · %d tok, %.0f tok/s%@%@", v.score >= 0.5 ? "true" : "false", v.score, v.reasoningTokens,
                            v.seconds > 0 ? Double(v.reasoningTokens) / v.seconds : 0,
                            v.forcedClose ? " · forced close" : "", v.rethinks > 0 ? " · \(v.rethinks) rethink" : "")
+            if v.stoppedRepeating { right += " · loop stopped" } else if v.repetitive { right += " · repeats" }
             if v.cached { right += " · cached" }
         case .judging: right = "thinking " + spinnerFrames[s.spinner % spinnerFrames.count]
         case .queued: right = "queued"
@@ -216,8 +217,12 @@ public enum View {
         }
         var lines = TextWidth.wrap(text, columns: r.width - 2)
         if case .done(let v) = row.judgment {
-            lines.append((String(format: "→ %@ (score %.3f, P(true) %.2g)", v.score >= 0.5 ? "relevant" : "not relevant", v.score,
-                                 v.probabilityTrue), text.count + 10_000))
+            var verdict = String(format: "→ %@ (score %.3f, P(true) %.2g)", v.score >= 0.5 ? "relevant" : "not relevant", v.score,
+                                 v.probabilityTrue)
+            if s.fusion != nil, let rowIndex = s.results.firstIndex(where: { $0.id == row.id }), let f = s.rankScores[rowIndex] {
+                verdict += String(format: "; fused with BM25: %.3f", f)
+            }
+            lines.append((verdict, text.count + 10_000))
         }
         // Keep the current step in view (the end while following the stream).
         let visible = r.height - 1
@@ -248,7 +253,10 @@ public enum View {
         }
         parts.append(String(format: "BM25 %.1f ms", s.bm25Milliseconds))
         if let m = s.message { parts.append(m) }
-        parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", "\(s.modelName) (\(s.backend))", "? help"]
+        parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", "\(s.modelName) (\(s.backend))"]
+        if !s.profileName.isEmpty { parts.append("profile \(s.profileName)") }
+        if let f = s.fusion { parts.append("ranked by \(f.label)") }
+        parts.append("? help")
         let text = parts.joined(separator: " │ ")
         sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.messageIsError && s.message != nil ? .bad : .border, reverse: true)
     }

@@ -29,6 +29,12 @@ public struct PromptProfile: Sendable, Equatable, Hashable {
     /// Whether this is the byte-exact Rank1 protocol (no fusion, no chat wrapping).
     public var isRank1: Bool { format == .raw }
 
+    // Thinking settings a profile gets unless asked otherwise. The Rank1 protocol runs untouched; chat
+    // profiles (small generic models) get the settings measured best on scifact train (README "Model profiles").
+    public var defaultMinReasoningTokens: Int { isRank1 ? 0 : 40 }
+    public var defaultRepetitionGuard: Bool { !isRank1 }
+    public var defaultFusion: ScoreFusion? { isRank1 ? nil : ScoreFusion(weight: 0.3) }
+
     /// The profile a model gets when none is asked for: `rank1` for Rank1 checkpoints (and for models with no
     /// chat template: base models know no other format), else the chat format its template uses, with
     /// no demonstrations (small models copy a demonstration instead of arguing; see README "Model profiles").

@@ -120,6 +120,8 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     /// to a word boundary and marked. A server without a tokenizer endpoint gets the estimate below.
     private func fit(_ p: Passage, maxTokens: Int) async -> (String, Bool) {
         let text = Rank1Prompt.passageText(title: p.title, text: p.text)
+        // Every token stands for at least one byte: a passage this short fits without asking the server.
+        if text.utf8.count <= maxTokens { return (text, false) }
         guard let tokens = await tokenizer.tokens(text) else { return RemoteReranker.fitted(p, maxTokens: maxTokens) }
         if tokens.count <= maxTokens { return (text, false) }
         guard var kept = await tokenizer.text(Array(tokens.prefix(maxTokens))) else { return RemoteReranker.fitted(p, maxTokens: maxTokens) }

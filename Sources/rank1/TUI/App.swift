@@ -152,9 +152,10 @@ final class ExplorerApp: @unchecked Sendable {
                 perform(Explorer.update(&state, .searched(query: query, rows: rows, milliseconds: ms)))
             case .rerank(let generation, let query, let instruction, let passages):
                 guard let engine else { continue }
-                var request = RerankRequest(query: query, instruction: instruction, passages: passages)
-                request.budget = ExplorerApp.budget
-                request.parallel = ExplorerApp.parallel
+                var request = settings
+                request.query = query
+                request.instruction = instruction
+                request.passages = passages
                 let stream = engine.start(request)
                 let inbox = self.inbox
                 log.log("rerank job \(generation): \(passages.count) passages for \"\(query)\"")
@@ -174,8 +175,8 @@ final class ExplorerApp: @unchecked Sendable {
         }
     }
 
-    nonisolated(unsafe) static var budget = 256
-    nonisolated(unsafe) static var parallel = 8
+    /// The judging settings every rerank job starts from (budget, profile, thinking control).
+    var settings = RerankRequest(query: "", passages: [])
     nonisolated(unsafe) static var terminated = false
 
     /// Restores the terminal on SIGTERM/SIGINT/SIGHUP and on crashes.
