@@ -1,5 +1,7 @@
 /// Server-sent events, incrementally: feed bytes as they arrive, take complete events out.
 /// Handles LF, CR and CRLF line ends, multi-line `data:`, comments and the other fields (ignored).
+/// Our own because mattt/EventSource 1.1.1 (the mirror's SSE package) does not compile on Linux: it calls
+/// URLSession.bytes, which swift-corelibs-foundation lacks.
 public struct SSEParser: Sendable {
     private var line: [UInt8] = []
     private var data: [String] = []
