@@ -33,7 +33,7 @@ def wait(pattern, timeout):
 
 
 tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "40",
-     f"{args.binary} --index {root}/.index/debian --parallel 8 --budget 256 --k 16 --no-cache --threads 2 "
+     f"{args.binary} --index {root}/.index/debian --parallel 8 --budget 256 --k 16 --no-cache --threads 2 --model smollm2 --profile rank1 "
      f"--latency-trace {tmp}/lat.txt --log {tmp}/log.txt")
 wait("press / to type", 30)
 # As-you-type BM25: one character at a time.

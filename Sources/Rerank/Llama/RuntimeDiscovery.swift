@@ -36,7 +36,8 @@ public enum RuntimeDiscovery {
         "gemma3": "gemma-3-270m-q4_k_m.gguf",  // assembled from its wheels by setup into .runtime/models
         "qwen": "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",  // likewise
     ]
-    public static let defaultModel = "smollm2"
+    /// The shipped default: the embedded model that reasons best under its profile (README "Model profiles").
+    public static let defaultModel = "qwen"
 
     public static func modelPath(explicit: String? = nil, root: String = projectRoot()) -> String {
         if let p = explicit {
