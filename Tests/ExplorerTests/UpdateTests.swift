@@ -103,3 +103,27 @@ import Testing
         #expect(TextWidth.of("日本") == 4 && TextWidth.of("é") == 1 && TextWidth.of("🐱") == 2)
     }
 }
+
+/// Fusion with BM25 in the explorer: the order follows the fused score and the screen says so.
+@Suite struct FusionDisplayTests {
+    @Test func fusedRankingIsUsedAndLabelled() {
+        var plain = Fixture.start(width: 160, height: 24)
+        Fixture.searched(&plain)
+        var fused = plain
+        fused.fusion = ScoreFusion(weight: 0.3)
+        fused.profileName = "chatml"
+        // Rank1 alone puts the last BM25 hit first; with 0.3·Rank1 + 0.7·BM25 the first BM25 hit stays first.
+        let scores = [0.2, 0.3, 0.4, 0.5, 0.9]
+        Fixture.rerank(&plain, scores: scores)
+        Fixture.rerank(&fused, scores: scores)
+        #expect(plain.ranking.first == 4)
+        #expect(fused.ranking.first == 0)
+        // bm25 9,8,7,6,5 (×0.73) → normalised 1, .75, .5, .25, 0; fused = 0.3·r + 0.7·b
+        #expect(abs(fused.rankScores[0]! - (0.3 * 0.2 + 0.7)) < 1e-9)
+        #expect(abs(fused.rankScores[4]! - 0.3 * 0.9) < 1e-9)
+        let screen = View.render(fused).screen.text
+        #expect(screen.contains("ranked by fused 0.30·Rank1 + 0.70·BM25"))
+        #expect(screen.contains("profile chatml"))
+        #expect(!View.render(plain).screen.text.contains("fused"))
+    }
+}

@@ -64,13 +64,7 @@ class Handler(BaseHTTPRequestHandler):
             out = {"choices": [{"text": " true", "logprobs": {"tokens": [" true"], "token_logprobs": [-0.2],
                                                                "top_logprobs": [top], "text_offset": [len(prompt)]},
                                 "finish_reason": "length"}]}
-            data = json.dumps(out).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            return
+            return self.json_answer(out)
         if mode == "http500":
             data = json.dumps({"error": {"message": "CUDA out of memory", "type": "server_error"}}).encode()
             self.send_response(500)

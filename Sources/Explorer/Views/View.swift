@@ -251,11 +251,13 @@ public enum View {
             parts.append("\(state) \(job.judged)/\(job.total)")
             parts.append(String(format: "%.0f tok/s", job.tokensPerSecond))
         }
+        // A fused ranking is said next to the progress, so that a narrow screen still shows it.
+        if let f = s.fusion, s.job != nil { parts.append("ranked by \(f.label)") }
         parts.append(String(format: "BM25 %.1f ms", s.bm25Milliseconds))
         if let m = s.message { parts.append(m) }
         parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", "\(s.modelName) (\(s.backend))"]
         if !s.profileName.isEmpty { parts.append("profile \(s.profileName)") }
-        if let f = s.fusion { parts.append("ranked by \(f.label)") }
+        if let f = s.fusion, s.job == nil { parts.append("ranks by \(f.label)") }
         parts.append("? help")
         let text = parts.joined(separator: " │ ")
         sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.messageIsError && s.message != nil ? .bad : .border, reverse: true)
