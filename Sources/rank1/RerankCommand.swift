@@ -40,7 +40,8 @@ struct ModelOptions: ParsableArguments {
 struct JudgeOptions: ParsableArguments {
     @Option(help: "Instruction template containing FILL_QUERY_HERE.") var instruction: String?
     @Option(help: "Instruction preset from Assets/presets.") var preset: String?
-    @Option(help: "Reasoning tokens per passage before a forced close.") var budget = 256
+    @Option(help: "Reasoning tokens per passage before a forced close. Default: 256 for the rank1 profile, 96 for chat profiles.")
+    var budget: Int?
     @Option(help: "Passages judged in parallel.") var parallel = 8
     @Option(help: "Times a closed chain is reopened with \"Wait\".") var rethink = 0
     @Option(help: "Minimum reasoning length: end-of-generation and </think> are masked until a chain has this many tokens. Default: 0 for the rank1 profile, 40 for chat profiles.")
@@ -49,11 +50,12 @@ struct JudgeOptions: ParsableArguments {
     var profile = "auto"
     @Flag(inversion: .prefixedNo, help: "Stop a chain that repeats itself and close it by force. Default: off for the rank1 profile, on for chat profiles.")
     var repetitionGuard: Bool?
-    @Option(help: "Tokens in a run that, seen twice in a chain, count as a repetition.") var repetitionWindow = 12
+    @Option(help: "A short cycle counts as a loop once it has run this many tokens (a longer block written twice in a row always does).")
+    var repetitionWindow = 12
     @Option(help: "Fuse with BM25: this share of the Rank1 score, the rest min-max normalised BM25 (1 = off; never for the rank1 profile). Default: 0.3 for chat profiles.")
     var fuse: Double?
-    @Option(help: "Passage tokens kept (longer passages are cut at a word boundary and marked).")
-    var maxPassageTokens = 384
+    @Option(help: "Passage tokens kept (longer passages are cut at a word boundary and marked). Default: 384 for the rank1 profile, 256 for chat profiles.")
+    var maxPassageTokens: Int?
     @Option(help: "batched (shared prefix, continuous batching) or single (one passage at a time).")
     var schedule = "batched"
 
@@ -85,11 +87,11 @@ struct JudgeOptions: ParsableArguments {
     func request(query: String, passages: [Passage], automatic: PromptProfile) throws -> RerankRequest {
         let resolved = try resolvedProfile(automatic: automatic)
         var r = RerankRequest(query: query, instruction: try instructionTemplate(), passages: passages)
-        r.budget = budget
+        r.budget = budget ?? resolved.defaultBudget
         r.parallel = parallel
         r.rethink = rethink
         r.minReasoningTokens = minTokens ?? resolved.defaultMinReasoningTokens
-        r.maxPassageTokens = maxPassageTokens
+        r.maxPassageTokens = maxPassageTokens ?? resolved.defaultMaxPassageTokens
         r.repetitionGuard = repetitionGuard ?? resolved.defaultRepetitionGuard
         r.repetitionWindow = repetitionWindow
         r.profile = resolved

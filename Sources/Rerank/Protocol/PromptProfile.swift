@@ -32,6 +32,8 @@ public struct PromptProfile: Sendable, Equatable, Hashable {
     // Thinking settings a profile gets unless asked otherwise. The Rank1 protocol runs untouched; chat
     // profiles (small generic models) get the settings measured best on scifact train (README "Model profiles").
     public var defaultMinReasoningTokens: Int { isRank1 ? 0 : 40 }
+    public var defaultBudget: Int { isRank1 ? 256 : 96 }
+    public var defaultMaxPassageTokens: Int { isRank1 ? 384 : 256 }
     public var defaultRepetitionGuard: Bool { !isRank1 }
     public var defaultFusion: ScoreFusion? { isRank1 ? nil : ScoreFusion(weight: 0.3) }
 
