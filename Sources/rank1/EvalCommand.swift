@@ -73,18 +73,15 @@ struct Eval: AsyncParsableCommand {
                 }
             }
             // Reranked top K (unjudged ones after the judged, BM25 order among equals), then the rest of BM25.
-            func write(_ key: (Int) -> Double, to run: inout Run, _ text: inout String, tag: String) {
-                let order = top.indices.sorted { a, b in
-                    let sa = key(a), sb = key(b)
-                    return sa != sb ? sa > sb : a < b
-                } + Array(top.count..<hits.count)
+            func write(_ key: (Int) -> Double?, to run: inout Run, _ text: inout String, tag: String) {
+                let order = RerankedOrder.of(top.count, score: key) + Array(top.count..<hits.count)
                 for (rank, i) in order.enumerated() {
                     let score = Double(order.count - rank)
                     run.add(query: q.id, doc: ids[i], score: score)
                     text += "\(q.id) Q0 \(ids[i]) \(rank + 1) \(score) \(tag)\n"
                 }
             }
-            write({ scores[$0] ?? -1 }, to: &rerankedRun, &rerankedText, tag: "rank1")
+            write({ scores[$0] }, to: &rerankedRun, &rerankedText, tag: "rank1")
             if let fusion {
                 let fused = fusion.fuse(bm25: top.indices.map { Double(hits[$0].score) }, rank1: top.indices.map { scores[$0] })
                 write({ fused[$0] }, to: &fusedRun, &fusedText, tag: "fused")

@@ -176,11 +176,7 @@ struct RerankCommand: AsyncParsableCommand {
         }
         // Reranked: by Rank1 score (or the fused score), unjudged passages after the judged ones, BM25 order among equals.
         let fused = fusion.map { f in f.fuse(bm25: hits.map { Double($0.score) }, rank1: passages.indices.map { verdicts[$0]?.score }) }
-        let key: (Int) -> Double = { p in verdicts[p] == nil ? -1 : fused?[p] ?? verdicts[p]!.score }
-        let order = passages.indices.sorted { a, b in
-            let sa = key(a), sb = key(b)
-            return sa != sb ? sa > sb : a < b
-        }
+        let order = RerankedOrder.of(passages.count) { p in verdicts[p].map { fused?[p] ?? $0.score } }
         if jsonl {
             var line = "{\"event\":\"ranking\",\"ids\":[" + order.map { jsonString(passages[$0].id) }.joined(separator: ",") + "]"
             if let fusion, let fused {

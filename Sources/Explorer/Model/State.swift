@@ -138,10 +138,7 @@ public struct ExplorerState: Equatable, Sendable {
         let anyVerdict = results.contains { $0.judgment.verdict != nil }
         guard anyVerdict else { return Array(results.indices) }
         let scores = rankScores
-        return results.indices.sorted { a, b in
-            let sa = scores[a] ?? -1, sb = scores[b] ?? -1
-            return sa != sb ? sa > sb : a < b
-        }
+        return RerankedOrder.of(results.count) { scores[$0] }
     }
 
     /// The score each judged row ranks by: its Rank1 score, or with fusion on, the Rank1 score interpolated
@@ -171,10 +168,13 @@ public struct ExplorerState: Equatable, Sendable {
         return ideal > 0 ? dcg / ideal : 0
     }
 
-    public var selectedRow: ResultRow? {
+    /// The selected row's index in `results`.
+    public var selectedIndex: Int? {
         let order = ranking
-        return selected < order.count ? results[order[selected]] : nil
+        return selected < order.count ? order[selected] : nil
     }
+
+    public var selectedRow: ResultRow? { selectedIndex.map { results[$0] } }
 }
 
 /// An instruction preset from Assets/presets.

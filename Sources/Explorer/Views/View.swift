@@ -219,7 +219,7 @@ public enum View {
         if case .done(let v) = row.judgment {
             var verdict = String(format: "→ %@ (score %.3f, P(true) %.2g)", v.score >= 0.5 ? "relevant" : "not relevant", v.score,
                                  v.probabilityTrue)
-            if s.fusion != nil, let rowIndex = s.results.firstIndex(where: { $0.id == row.id }), let f = s.rankScores[rowIndex] {
+            if s.fusion != nil, let index = s.selectedIndex, let f = s.rankScores[index] {
                 verdict += String(format: "; fused with BM25: %.3f", f)
             }
             lines.append((verdict, text.count + 10_000))

@@ -22,3 +22,12 @@ public struct ScoreFusion: Sendable, Equatable {
         }
     }
 }
+
+/// The order of reranked candidates, shared by every place that shows or writes one: highest score first,
+/// candidates without a score after those with one, BM25 order (the index) among equals.
+public enum RerankedOrder {
+    public static func of(_ count: Int, score: (Int) -> Double?) -> [Int] {
+        let key = (0..<count).map { score($0) ?? -.infinity }
+        return (0..<count).sorted { a, b in key[a] != key[b] ? key[a] > key[b] : a < b }
+    }
+}

@@ -63,7 +63,11 @@ actor ServerTokenizer {
                     break
                 }
             }
-            if dialect == nil { dialect = Dialect.none }
+            // A probe cut short by cancellation says nothing about the server: ask again next time.
+            if dialect == nil {
+                if Task.isCancelled { return nil }
+                dialect = Dialect.none
+            }
         }
         guard let d = dialect, d != .none, let t = try? await rawTokens(text, d) else { return nil }
         return Array(t.dropFirst(leadingSpecials))
