@@ -70,7 +70,8 @@ def main():
     a = ap.parse_args()
     if a.summary:
         return summary(a.summary)
-    if not os.path.exists(os.path.join(a.index, "index.r1")):
+    # (Re)built when missing or unreadable by this binary (an older index format).
+    if subprocess.run([BIN, "check", a.index], capture_output=True).returncode != 0:
         run([BIN, "index", CORPUS, "--out", a.index, "--quiet"])
     qrels = os.path.join(CORPUS, "qrels", a.split + ".tsv")
     for config in a.configs.split(","):

@@ -75,7 +75,9 @@ if [ ! -s "$corpus" ]; then
   say "building the default corpus (Debian 12 package descriptions)"
   bash Corpora/debian/build.sh .index/debian-corpus
 fi
-if [ ! -f .index/debian/index.r1 ] || [ "$corpus" -nt .index/debian/index.r1 ]; then
+# Rebuilt when missing, older than the corpus, or unreadable by this binary (e.g. an older index format).
+if [ ! -f .index/debian/index.r1 ] || [ "$corpus" -nt .index/debian/index.r1 ] \
+   || ! .build/release/rank1 check .index/debian >/dev/null 2>&1; then
   say "indexing the default corpus"
   .build/release/rank1 index "$corpus" --out .index/debian
 fi

@@ -63,7 +63,12 @@ struct Explore: AsyncParsableCommand {
             printError("rank1: the explorer needs a terminal; for scripts use rank1 search / rank1 rerank")
             throw ExitCode.failure
         }
-        let reader = try reportingErrors { try IndexReader(directory: dir) }
+        let reader = try reportingErrors { () throws -> IndexReader in
+            let r = try IndexReader(directory: dir)
+            // The explorer shows and reranks passages: refuse an index without text before the screen opens.
+            guard r.storesText else { throw IndexError.textNotStored(r.path) }
+            return r
+        }
         var engine: (any Reranker)?
         var problem: String?
         if noModel {

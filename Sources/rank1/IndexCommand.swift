@@ -23,6 +23,9 @@ struct Index: ParsableCommand {
 
     @Option(help: "Posting memory before spilling to disk, in MiB.") var memoryMb = 256
 
+    @Option(help: ArgumentHelp("What to keep of each document: text (ids, titles and texts: needed to show and rerank) or none (ids only, as a Lucene docs-and-freqs index: search only, smaller).", valueName: "text|none"))
+    var store = "text"
+
     @Flag(help: "Print nothing but errors.") var quiet = false
 
     func run() throws {
@@ -36,12 +39,16 @@ struct Index: ParsableCommand {
             } else {
                 fmt = CorpusFormat.detect(path: corpus)
             }
+            guard store == "text" || store == "none" else {
+                throw IndexError.badInput("--store must be text or none, not \"\(store)\"")
+            }
             guard FileSystem.exists(corpus) else { throw IndexError.badInput("\(corpus): no such file or directory") }
             let fields = JSONLFields(id: idField, title: titleField.isEmpty ? nil : titleField, text: textField)
             var source = try openCorpus(path: corpus, format: fmt, fields: fields)
             var options = IndexBuildOptions()
             options.memoryBudgetBytes = memoryMb << 20
             options.source = "\(fmt.rawValue):\(corpus)"
+            options.storeText = store == "text"
             let writer = try IndexWriter(directory: out, options: options)
             var skipped: [CorpusError] = []
             let start = monotonicSeconds()

@@ -29,14 +29,15 @@ struct Search: ParsableCommand {
                 if json {
                     var items: [String] = []
                     for (i, h) in hits.enumerated() {
-                        let d = try reader.document(h.doc)
-                        items.append("{\"rank\":\(i + 1),\"id\":\(jsonString(d.id)),\"score\":\(h.score),\"title\":\(jsonString(d.title))}")
+                        let title = reader.storesText ? try reader.document(h.doc).title : ""
+                        items.append("{\"rank\":\(i + 1),\"id\":\(jsonString(try reader.documentID(h.doc))),\"score\":\(h.score),\"title\":\(jsonString(title))}")
                     }
                     out.write("[" + items.joined(separator: ",") + "]\n")
                 } else {
                     for (i, h) in hits.enumerated() {
-                        let d = try reader.document(h.doc)
-                        out.write("\(i + 1)\t\(String(format: "%.4f", h.score))\t\(d.id)\t\(d.title)\n")
+                        // An index without stored text (--store none) shows ids only.
+                        let title = reader.storesText ? try reader.document(h.doc).title : ""
+                        out.write("\(i + 1)\t\(String(format: "%.4f", h.score))\t\(try reader.documentID(h.doc))\t\(title)\n")
                     }
                     if hits.isEmpty { printError("no matches") }
                 }
@@ -44,18 +45,16 @@ struct Search: ParsableCommand {
                 return
             }
             let qs = try readQueries(queries!)
-            var run = ""
+            var run: [UInt8] = []
             var lat = ""
             for (qid, text) in qs {
                 let t0 = monotonicSeconds(), c0 = cpuSeconds()
                 let hits = try searcher.search(text, k: k)
                 let t1 = monotonicSeconds(), c1 = cpuSeconds()
                 lat += "\(qid)\t\((t1 - t0) * 1e6)\t\((c1 - c0) * 1e6)\n"
-                for (i, h) in hits.enumerated() {
-                    run += trecLine(qid, try reader.documentID(h.doc), i + 1, h.score, tag)
-                }
+                try appendTRECLines(hits, qid: qid, tag: tag, reader: reader, to: &run)
             }
-            if let path = trec { try run.write(toFile: path, atomically: true, encoding: .utf8) } else { out.write(run); out.flush() }
+            if let path = trec { try Data(run).write(to: URL(fileURLWithPath: path), options: .atomic) } else { out.write(run); out.flush() }
             if let path = latencies { try lat.write(toFile: path, atomically: true, encoding: .utf8) }
         }
     }
@@ -85,14 +84,15 @@ struct Serve: ParsableCommand {
             let out = Output.standard
             out.write("READY\n")
             out.flush()
+            var lines: [UInt8] = []
             while let line = readLine(strippingNewline: true) {
                 let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
                 let (qid, text) = parts.count == 2 ? (String(parts[0]), String(parts[1])) : ("q", line)
                 let hits = try searcher.search(text, k: k)
-                for (i, h) in hits.enumerated() {
-                    out.write(trecLine(qid, try reader.documentID(h.doc), i + 1, h.score, tag))
-                }
-                out.write("\n")
+                lines.removeAll(keepingCapacity: true)
+                try appendTRECLines(hits, qid: qid, tag: tag, reader: reader, to: &lines)
+                lines.append(0x0A)
+                out.write(lines)
                 out.flush()
             }
         }

@@ -79,6 +79,31 @@ import Testing
         #expect(lines[6] == "")  // no hits: just the empty line
     }
 
+    /// `--store none` keeps ids and postings only: the same rankings, a smaller file, and a clear refusal
+    /// where text is needed.
+    @Test func storeNoneSearchesTheSameAndRefusesToShowText() throws {
+        let dir = Fixtures.tempDir("store")
+        var corpus = ""
+        for i in 0..<300 { corpus += "{\"_id\":\"d\(i)\",\"title\":\"Doc \(i)\",\"text\":\"apples \(i % 7 == 0 ? "pears" : "plums") number \(i) with a long enough body of words to store\"}\n" }
+        Fixtures.write(corpus, to: dir + "/c.jsonl")
+        #expect(try Fixtures.run([bin, "index", dir + "/c.jsonl", "--out", dir + "/text", "--quiet"]).status == 0)
+        #expect(try Fixtures.run([bin, "index", dir + "/c.jsonl", "--out", dir + "/none", "--store", "none", "--quiet"]).status == 0)
+        let queries = "q1\tapples pears\nq2\tplums number 42\n"
+        let a = try Fixtures.run([bin, "serve", dir + "/text", "--k", "20"], stdin: queries)
+        let b = try Fixtures.run([bin, "serve", dir + "/none", "--k", "20"], stdin: queries)
+        #expect(a.status == 0 && b.status == 0)
+        #expect(a.out == b.out && a.out.contains("q2 Q0 d42 1 "))
+        let withText = try IndexReader(directory: dir + "/text"), without = try IndexReader(directory: dir + "/none")
+        #expect(withText.storesText && !without.storesText)
+        #expect(without.fileSize < withText.fileSize)
+        let show = try Fixtures.run([bin, "show", dir + "/none", "--doc", "d1"])
+        #expect(show.status != 0 && show.err.contains("--store none"))
+        let list = try Fixtures.run([bin, "search", dir + "/none", "--query", "pears", "--k", "2"])
+        #expect(list.status == 0 && list.out.hasPrefix("1\t") && list.out.contains("\td0\t"))
+        let bad = try Fixtures.run([bin, "index", dir + "/c.jsonl", "--out", dir + "/x", "--store", "some"])
+        #expect(bad.status != 0 && bad.err.contains("--store must be text or none"))
+    }
+
     @Test func killDuringRebuildKeepsThePreviousIndex() throws {
         let dir = Fixtures.tempDir("kill")
         let small = dir + "/small.jsonl"

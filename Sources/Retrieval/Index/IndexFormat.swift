@@ -8,8 +8,9 @@
 ///       termDict    terms in byte order, 32 to a block, prefix-compressed: prefix, suffix, df, postings
 ///                   length, max tf (varints), min norm (u8)
 ///       termIndex   per term block: dict offset u32, CRC-32C of the block's postings u32, postings offset u64
-///       postings    per term: ≤ 128 docs: doc deltas then tfs (varints); more: a skip table of
-///                   (last doc u32, data offset u32) per 128 docs, then the blocks
+///       postings    per term: blocks of 128 docs, bit-packed gaps and tfs; the last, partial block as
+///                   varints (see IndexWriter.encodePostings); more than one block: a skip table of
+///                   (last doc u32, data offset u32) per block first
 ///       meta        JSON: analyzer, source
 ///
 /// Opening verifies the header and every section but the two big ones; those are verified piecewise
@@ -17,7 +18,7 @@
 public enum IndexFormat {
     public static let fileName = "index.r1"
     public static let magic: [UInt8] = Array("RANK1IDX".utf8)
-    public static let version: UInt32 = 2
+    public static let version: UInt32 = 3
     static let headerSize = 512
     static let headerCRCOffset = 508
     static let sectionTableOffset = 56
@@ -44,6 +45,7 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
     case unsupportedVersion(path: String, found: UInt32)
     case corrupt(path: String, detail: String)
     case badInput(String)
+    case textNotStored(String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,8 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
             return "\(p): index format version \(v) is not supported (this rank1 reads version \(IndexFormat.version)); rebuild it with `rank1 index`"
         case .corrupt(let p, let d): return "\(p): index is damaged (\(d)); rebuild it with `rank1 index`"
         case .badInput(let m): return m
+        case .textNotStored(let p):
+            return "\(p) was built with --store none: it keeps no document text to show or rerank; rebuild it with `rank1 index` (text is stored by default)"
         }
     }
 }

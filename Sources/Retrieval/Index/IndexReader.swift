@@ -33,6 +33,8 @@ public final class IndexReader {
     public let termCount: Int
     public let analyzerName: String
     public let meta: String
+    /// False for an index built with `--store none` (ids and postings only).
+    public let storesText: Bool
 
     private let base: UnsafeRawPointer
     private let size: Int
@@ -102,6 +104,7 @@ public final class IndexReader {
         let m = sections[IndexFormat.Section.meta.rawValue]
         meta = String(decoding: UnsafeRawBufferPointer(start: base + m.offset, count: m.length), as: UTF8.self)
         analyzerName = IndexReader.jsonField(meta, "analyzer") ?? ""
+        storesText = IndexReader.jsonField(meta, "store") != "none"
         let termBlocks = (termCount + IndexFormat.termsPerBlock - 1) / IndexFormat.termsPerBlock
         verifiedBlocks = [UInt64](repeating: 0, count: (termBlocks + 63) / 64)
     }
@@ -223,7 +226,7 @@ public final class IndexReader {
     /// the first time any of them is used.
     func postingsBytes(_ t: TermInfo) throws -> UnsafeRawBufferPointer {
         let s = sections[IndexFormat.Section.postings.rawValue]
-        guard t.postingsOffset + t.postingsLength <= s.length, t.postingsLength >= 2 else {
+        guard t.postingsOffset + t.postingsLength <= s.length, t.postingsLength >= 1 else {
             throw IndexError.corrupt(path: path, detail: "posting list of term \(t.ordinal) out of bounds")
         }
         let block = t.ordinal / IndexFormat.termsPerBlock
@@ -249,6 +252,11 @@ public final class IndexReader {
 
     /// The external id of a document.
     public func documentID(_ number: Int) throws -> String {
+        try withDocumentID(number) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The external id's UTF-8 bytes, in place.
+    public func withDocumentID<T>(_ number: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
         precondition(number >= 0 && number < documentCount, "document number out of range")
         let offsets = section(.idOffsets)
         let lo = Int(UInt32(littleEndian: offsets.loadUnaligned(fromByteOffset: number * 4, as: UInt32.self)))
@@ -256,7 +264,7 @@ public final class IndexReader {
         guard lo <= hi, hi <= sections[IndexFormat.Section.idBlob.rawValue].length else {
             throw IndexError.corrupt(path: path, detail: "id of document \(number) out of bounds")
         }
-        return String(decoding: UnsafeRawBufferPointer(start: section(.idBlob) + lo, count: hi - lo), as: UTF8.self)
+        return try body(UnsafeRawBufferPointer(start: section(.idBlob) + lo, count: hi - lo))
     }
 
     private var blockCount: Int { sections[IndexFormat.Section.blockIndex.rawValue].length / IndexFormat.blockIndexEntrySize }
@@ -271,6 +279,7 @@ public final class IndexReader {
     /// A stored document (its block is verified and decompressed).
     public func document(_ number: Int) throws -> StoredDocument {
         let id = try documentID(number)
+        guard storesText else { throw IndexError.textNotStored(path) }
         // The last block whose first document is ≤ number.
         var lo = 0, hi = blockCount
         while lo < hi {

@@ -8,6 +8,9 @@ public struct IndexBuildOptions: Sendable {
     public var memoryBudgetBytes: Int = 256 << 20
     /// Free-form provenance stored in the index (e.g. the corpus path and format).
     public var source: String = ""
+    /// Whether titles and texts are stored for display and reranking. Without them the index holds what
+    /// Lucene's docs-and-freqs index holds (ids, norms, terms, postings): smaller, search only.
+    public var storeText: Bool = true
     public init() {}
 }
 
@@ -101,7 +104,7 @@ public final class IndexWriter {
 
         // Document store: title and text go into the current compressed block.
         if blockRaw.isEmpty { blockFirstDoc = docCount }
-        for field in [doc.title, doc.text] {
+        for field in options.storeText ? [doc.title, doc.text] : [] {
             var f = field
             f.withUTF8 { b in
                 Varint.append64(UInt64(b.count), to: &blockRaw)
@@ -283,7 +286,7 @@ public final class IndexWriter {
         try section(.norms, norms)
         try section(.termDict, dict)
         try section(.termIndex, termIndex)
-        let meta = "{\"analyzer\":\"\(analyzer.name)\",\"source\":\(jsonQuote(options.source))}"
+        let meta = "{\"analyzer\":\"\(analyzer.name)\",\"store\":\"\(options.storeText ? "text" : "none")\",\"source\":\(jsonQuote(options.source))}"
         try section(.meta, Array(meta.utf8))
 
         // Header last, then sync and rename: a reader sees either the old file or the whole new one.
@@ -352,9 +355,11 @@ public final class IndexWriter {
         }
     }
 
-    /// A list of at most `blockSize` documents is just its doc deltas then its tfs (varints). A longer
-    /// one starts with a skip table of (last doc u32, data offset u32) per block of `blockSize`; each
-    /// block's deltas start from the previous block's last doc.
+    /// Documents go in blocks of `blockSize`; a list of more than one block starts with a skip table of
+    /// (last doc u32, data offset u32) per block. Gaps count from the previous document (from -1 for the
+    /// first), so they are ≥ 1. A full block is bit-packed: a width byte and 128 (gap − 1) values, a width
+    /// byte and 128 (tf − 1) values. The last, partial block (most lists are only that) is varints of
+    /// (gap − 1) << 1 | (tf == 1), each followed by the tf when it is not 1.
     static func encodePostings(_ docs: [UInt32], _ tfs: [UInt32], into out: inout [UInt8]) {
         out.removeAll(keepingCapacity: true)
         let bs = IndexFormat.blockSize
@@ -362,15 +367,33 @@ public final class IndexWriter {
         let skipStart = out.count
         if blocks > 1 { out.append(contentsOf: repeatElement(0, count: blocks * 8)) }
         let dataStart = out.count
-        var prev: UInt32 = 0
+        var prev: Int64 = -1
+        var gaps: [UInt32] = []
+        gaps.reserveCapacity(bs)
         for b in 0..<blocks {
             let lo = b * bs, hi = min(lo + bs, docs.count)
             let offset = UInt32(out.count - dataStart)
-            for i in lo..<hi {
-                Varint.append(docs[i] - prev, to: &out)
-                prev = docs[i]
+            if hi - lo == bs {
+                gaps.removeAll(keepingCapacity: true)
+                for i in lo..<hi {
+                    gaps.append(UInt32(Int64(docs[i]) - prev - 1))
+                    prev = Int64(docs[i])
+                }
+                let gapWidth = BitPacking.width(gaps)
+                out.append(UInt8(gapWidth))
+                BitPacking.append(gaps, width: gapWidth, to: &out)
+                let tfsLessOne = tfs[lo..<hi].lazy.map { $0 - 1 }
+                let tfWidth = BitPacking.width(tfsLessOne)
+                out.append(UInt8(tfWidth))
+                BitPacking.append(tfsLessOne, width: tfWidth, to: &out)
+            } else {
+                for i in lo..<hi {
+                    let gap = UInt32(Int64(docs[i]) - prev - 1)
+                    prev = Int64(docs[i])
+                    Varint.append(gap << 1 | (tfs[i] == 1 ? 1 : 0), to: &out)
+                    if tfs[i] != 1 { Varint.append(tfs[i], to: &out) }
+                }
             }
-            for i in lo..<hi { Varint.append(tfs[i], to: &out) }
             if blocks > 1 {
                 out.storeLE(docs[hi - 1], at: skipStart + b * 8)
                 out.storeLE(offset, at: skipStart + b * 8 + 4)

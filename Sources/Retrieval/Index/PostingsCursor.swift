@@ -39,12 +39,30 @@ public final class PostingsCursor {
         guard b < blockCount else { doc = PostingsCursor.exhausted; return }
         var i = blockCount > 1 ? Int(UInt32(littleEndian: skips.loadUnaligned(fromByteOffset: b * 8 + 4, as: UInt32.self))) : 0
         count = b == blockCount - 1 ? docFreq - b * IndexFormat.blockSize : IndexFormat.blockSize
-        var prev: Int32 = b == 0 ? 0 : lastDoc(ofBlock: b - 1)
-        for k in 0..<count {
-            prev &+= Int32(bitPattern: Varint.read(data, &i))
-            docs[k] = prev
+        var prev: Int32 = b == 0 ? -1 : lastDoc(ofBlock: b - 1)
+        if count == IndexFormat.blockSize {
+            // Bit-packed (gap − 1) values, then (tf − 1) values (see IndexWriter.encodePostings).
+            let gapWidth = Int(data[i])
+            i += 1
+            docs.withMemoryRebound(to: UInt32.self, capacity: count) {
+                BitPacking.read(data, &i, count: count, width: gapWidth, into: $0)
+            }
+            let tfWidth = Int(data[i])
+            i += 1
+            BitPacking.read(data, &i, count: count, width: tfWidth, into: tfs)
+            for k in 0..<count {
+                prev &+= docs[k] &+ 1
+                docs[k] = prev
+                tfs[k] &+= 1
+            }
+        } else {
+            for k in 0..<count {
+                let v = Varint.read(data, &i)
+                prev &+= Int32(bitPattern: v >> 1) &+ 1
+                docs[k] = prev
+                tfs[k] = v & 1 != 0 ? 1 : Varint.read(data, &i)
+            }
         }
-        for k in 0..<count { tfs[k] = Varint.read(data, &i) }
         pos = 0
         doc = docs[0]
     }
