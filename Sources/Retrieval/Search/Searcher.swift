@@ -119,7 +119,7 @@ public final class Searcher {
                     }
                     i -= 1
                 }
-                if i < 0 && (!top.isFull || Float(score) > top.threshold) { top.insert(Hit(doc: Int(d), score: Float(score))) }
+                if i < 0 && (!top.isFull || Float(score) > top.threshold) { top.insert(score: Float(score), doc: Int(d)) }
               }
             }
             if top.isFull {
