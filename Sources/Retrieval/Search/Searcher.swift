@@ -10,6 +10,8 @@ public final class Searcher {
     public let analyzer: any Analyzer
     public private(set) var bm25: BM25
     private var normCache: [Float]
+    /// The same 256 values in a buffer the scoring loop reads without bounds checks.
+    private let normInverse = UnsafeMutablePointer<Float>.allocate(capacity: 256)
     public let averageLength: Float
 
     public init(index: IndexReader, bm25: BM25 = BM25()) throws {
@@ -18,11 +20,15 @@ public final class Searcher {
         self.bm25 = bm25
         averageLength = BM25.averageLength(totalTokens: index.totalTokens, docCount: index.documentsWithTerms)
         normCache = bm25.normCache(averageLength: averageLength)
+        normInverse.initialize(from: normCache, count: 256)
     }
+
+    deinit { normInverse.deallocate() }
 
     public func setParameters(_ p: BM25) {
         bm25 = p
         normCache = p.normCache(averageLength: averageLength)
+        normInverse.update(from: normCache, count: 256)
     }
 
     /// Analyzed, de-duplicated query terms in first-occurrence order, with their counts as boosts.
@@ -40,6 +46,18 @@ public final class Searcher {
         var cursor: PostingsCursor
         var weight: Float
         var upperBound: Float
+        /// Scores for tf 1 and 2 by norm byte (512 floats), for long lists: most postings have a small tf,
+        /// and a table read replaces the division. Nil for short lists (filling it would cost more).
+        var table: UnsafeMutablePointer<Float>?
+    }
+
+    /// Lists at least this long get a score table.
+    static let tableMinDocFreq = 2048
+
+    @inline(__always)
+    private static func termScore(_ c: Clause, tf: UInt32, norm: UInt8, cache: UnsafePointer<Float>) -> Float {
+        if let t = c.table, tf <= 2 { return t[Int(tf - 1) << 8 | Int(norm)] }
+        return BM25.score(weight: c.weight, tf: tf, normInverse: cache[Int(norm)])
     }
 
     private func clauses(_ query: String) throws -> [Clause] {
@@ -48,7 +66,17 @@ public final class Searcher {
             guard let info = index.lookup(q.term) else { continue }
             let weight = q.boost * BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
             let ub = BM25.score(weight: weight, tf: info.maxTf, normInverse: normCache[Int(info.minNorm)])
-            out.append(Clause(cursor: try index.postings(info), weight: weight, upperBound: ub))
+            var table: UnsafeMutablePointer<Float>?
+            if info.docFreq >= Searcher.tableMinDocFreq {
+                let t = UnsafeMutablePointer<Float>.allocate(capacity: 512)
+                for tf in 1...2 {
+                    for norm in 0..<256 {
+                        t[(tf - 1) << 8 | norm] = BM25.score(weight: weight, tf: UInt32(tf), normInverse: normCache[norm])
+                    }
+                }
+                table = t
+            }
+            out.append(Clause(cursor: try index.postings(info), weight: weight, upperBound: ub, table: table))
         }
         return out
     }
@@ -65,6 +93,7 @@ public final class Searcher {
     /// stopping as soon as the remaining bounds cannot lift it past the threshold.
     public func search(_ query: String, k: Int) throws -> [Hit] {
         var cl = try clauses(query)
+        defer { for c in cl { c.table?.deallocate() } }
         guard k > 0, !cl.isEmpty else { return [] }
         cl.sort { $0.upperBound < $1.upperBound }
         let n = cl.count
@@ -74,7 +103,7 @@ public final class Searcher {
         var top = TopK(k: k)
         var firstEssential = 0
         let norms = index.normsPointer
-        let cache = normCache
+        let cache = UnsafePointer(normInverse)
         let w = Int(Searcher.window)
         var scores = [Double](repeating: 0, count: w)
         // Which window slots have a score: a bitset, read back in document order.
@@ -87,12 +116,12 @@ public final class Searcher {
             let end = start &+ Searcher.window
             // Essential clauses, term at a time over the window.
             for i in firstEssential..<n {
-                let c = cl[i].cursor
-                let weight = cl[i].weight
+                let clause = cl[i]
+                let c = clause.cursor
                 while c.doc < end {
                     let d = c.doc
                     let slot = Int(d - start)
-                    let s = Double(BM25.score(weight: weight, tf: c.tf, normInverse: cache[Int(norms[Int(d)])]))
+                    let s = Double(Searcher.termScore(clause, tf: c.tf, norm: norms[Int(d)], cache: cache))
                     let bit = UInt64(1) << UInt64(slot & 63)
                     if matched[slot >> 6] & bit != 0 { scores[slot] += s } else {
                         matched[slot >> 6] |= bit
@@ -115,7 +144,7 @@ public final class Searcher {
                     let c = cl[i].cursor
                     c.advance(to: d)
                     if c.doc == d {
-                        score += Double(BM25.score(weight: cl[i].weight, tf: c.tf, normInverse: cache[Int(norms[Int(d)])]))
+                        score += Double(Searcher.termScore(cl[i], tf: c.tf, norm: norms[Int(d)], cache: cache))
                     }
                     i -= 1
                 }
@@ -132,6 +161,7 @@ public final class Searcher {
     /// Scores every matching document (term at a time) and keeps the top k. The reference for tests.
     public func searchExhaustive(_ query: String, k: Int) throws -> [Hit] {
         let cl = try clauses(query)
+        defer { for c in cl { c.table?.deallocate() } }
         var acc: [Int: Double] = [:]
         let norms = index.normsPointer
         for c in cl {
