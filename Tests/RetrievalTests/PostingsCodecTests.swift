@@ -14,10 +14,16 @@ import Testing
         #expect(bytes.count == BitPacking.byteCount(values.count, width: width))
         let out = UnsafeMutablePointer<UInt32>.allocate(capacity: values.count)
         defer { out.deallocate() }
-        var i = 0
-        bytes.withUnsafeBufferPointer { BitPacking.read($0.baseAddress!, &i, count: values.count, width: width, into: out) }
-        #expect(i == bytes.count)
-        #expect(Array(UnsafeBufferPointer(start: out, count: values.count)) == values)
+        // Both paths: byte by byte (no spare bytes after the block) and word loads (8 spare bytes).
+        for spare in [0, 8] {
+            var i = 0
+            let padded = bytes + [UInt8](repeating: 0xFF, count: spare)
+            padded.withUnsafeBufferPointer {
+                BitPacking.read($0.baseAddress!, &i, count: values.count, width: width, into: out, available: padded.count)
+            }
+            #expect(i == bytes.count)
+            #expect(Array(UnsafeBufferPointer(start: out, count: values.count)) == values)
+        }
     }
 
     /// Lists of every shape (one doc, just under/over a block, many blocks; dense and sparse gaps; tf 1

@@ -6,6 +6,8 @@ public final class PostingsCursor {
     private let data: UnsafePointer<UInt8>
     private let skips: UnsafeRawPointer
     private let blockCount: Int
+    /// Bytes of `data` (the blocks after the skip table).
+    private let dataCount: Int
     public let docFreq: Int
     private var block = -1
     private let docs = UnsafeMutablePointer<Int32>.allocate(capacity: IndexFormat.blockSize)
@@ -20,6 +22,7 @@ public final class PostingsCursor {
         blockCount = (docFreq + IndexFormat.blockSize - 1) / IndexFormat.blockSize
         skips = b
         data = (b + (blockCount > 1 ? blockCount * 8 : 0)).assumingMemoryBound(to: UInt8.self)
+        dataCount = bytes.count - (blockCount > 1 ? blockCount * 8 : 0)
         self.docFreq = docFreq
     }
 
@@ -45,11 +48,11 @@ public final class PostingsCursor {
             let gapWidth = Int(data[i])
             i += 1
             docs.withMemoryRebound(to: UInt32.self, capacity: count) {
-                BitPacking.read(data, &i, count: count, width: gapWidth, into: $0)
+                BitPacking.read(data, &i, count: count, width: gapWidth, into: $0, available: dataCount)
             }
             let tfWidth = Int(data[i])
             i += 1
-            BitPacking.read(data, &i, count: count, width: tfWidth, into: tfs)
+            BitPacking.read(data, &i, count: count, width: tfWidth, into: tfs, available: dataCount)
             for k in 0..<count {
                 prev &+= docs[k] &+ 1
                 docs[k] = prev
