@@ -47,6 +47,17 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
+struct SearchThreadsOption: ParsableArguments {
+    @Option(help: "Threads per query, 1 or 2: with 2, a query with many postings is split over two document ranges searched at once (same results). Default: 2 on a machine with 2+ cores.")
+    var threads: Int?
+
+    func validate() throws {
+        if let t = threads, !(1...2).contains(t) { throw ValidationError("--threads must be 1 or 2") }
+    }
+
+    var parallelism: Int { threads ?? min(2, ProcessInfo.processInfo.activeProcessorCount) }
+}
+
 struct BM25Options: ParsableArguments {
     @Option(help: "BM25 k1.") var k1: Float = 0.9
     @Option(help: "BM25 b.") var b: Float = 0.4

@@ -14,6 +14,7 @@ struct Search: ParsableCommand {
     @Option(help: "Run tag for TREC output.") var tag = "rank1"
     @Flag(help: "JSON output.") var json = false
     @OptionGroup var bm25: BM25Options
+    @OptionGroup var threads: SearchThreadsOption
 
     func validate() throws {
         if (query == nil) == (queries == nil) { throw ValidationError("give exactly one of --query or --queries") }
@@ -23,6 +24,7 @@ struct Search: ParsableCommand {
         try reportingErrors {
             let reader = try IndexReader(directory: index)
             let searcher = try Searcher(index: reader, bm25: bm25.parameters)
+            searcher.parallelism = threads.parallelism
             let out = Output.standard
             if let q = query {
                 let hits = try searcher.search(q, k: k)
@@ -76,11 +78,13 @@ struct Serve: ParsableCommand {
     @Option(help: "Hits per query.") var k = 100
     @Option(help: "Run tag.") var tag = "rank1"
     @OptionGroup var bm25: BM25Options
+    @OptionGroup var threads: SearchThreadsOption
 
     func run() throws {
         try reportingErrors {
             let reader = try IndexReader(directory: index)
             let searcher = try Searcher(index: reader, bm25: bm25.parameters)
+            searcher.parallelism = threads.parallelism
             let out = Output.standard
             out.write("READY\n")
             out.flush()

@@ -23,6 +23,10 @@ actor SciFact {
     @Test func prunedTopKEqualsExhaustiveOnRandomQueries() async throws {
         let r = try IndexReader(directory: try await SciFact.shared.index())
         let s = try Searcher(index: r)
+        // The same searches split over two threads (queries with enough postings are split).
+        let split = try Searcher(index: r)
+        split.parallelism = 2
+        split.splitMinPostings = 0
         // Random queries drawn from the index's own vocabulary, weighted toward frequent terms so that
         // posting lists are long and pruning actually skips.
         var rng = SplitMix(seed: 42)
@@ -45,10 +49,12 @@ actor SciFact {
                 let pruned = try s.search(q, k: k)
                 let full = try s.searchExhaustive(q, k: k)
                 #expect(pruned == full, "query \(q) k=\(k)")
+                #expect(try split.search(q, k: k) == full, "two threads: query \(q) k=\(k)")
                 checked += 1
             }
         }
         #expect(checked == 1200)
+        #expect(split.splitQueries > 1100)  // all but queries with no indexed term
     }
 
     @Test func goldenEffectivenessOnSciFact() async throws {

@@ -79,9 +79,15 @@ struct TopK: ~Copyable {
     }
 
     /// Best first.
-    func sorted() -> [Hit] {
-        var keys = Array(UnsafeBufferPointer(start: heap, count: count))
-        keys.sort()
-        return keys.reversed().map(TopK.hit)
+    func sorted() -> [Hit] { TopK.hits(keys()) }
+
+    /// The kept hits' keys, in heap order.
+    func keys() -> [UInt64] { Array(UnsafeBufferPointer(start: heap, count: count)) }
+
+    /// Hits for keys, best first.
+    static func hits(_ keys: [UInt64]) -> [Hit] {
+        var sorted = keys
+        sorted.sort()
+        return sorted.reversed().map(TopK.hit)
     }
 }

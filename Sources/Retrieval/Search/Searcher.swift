@@ -9,6 +9,13 @@ public final class Searcher {
     public let index: IndexReader
     public let analyzer: any Analyzer
     public private(set) var bm25: BM25
+    /// Threads one query may use (1 or 2): with 2, large queries are split over two document ranges.
+    public var parallelism = 1
+    private var worker: SearchWorker?
+    /// Below this many postings a query is searched on one thread (waking the helper costs more).
+    public var splitMinPostings = 4096
+    /// How many queries were split over two threads (for tests and diagnostics).
+    public private(set) var splitQueries = 0
     private var normCache: [Float]
     /// The same 256 values in a buffer the scoring loop reads without bounds checks.
     private let normInverse = UnsafeMutablePointer<Float>.allocate(capacity: 256)
@@ -23,7 +30,10 @@ public final class Searcher {
         normInverse.initialize(from: normCache, count: 256)
     }
 
-    deinit { normInverse.deallocate() }
+    deinit {
+        normInverse.deallocate()
+        worker?.stop()
+    }
 
     public func setParameters(_ p: BM25) {
         bm25 = p
@@ -89,20 +99,56 @@ public final class Searcher {
 
     /// The top `k` documents for `query`: identical to exhaustive scoring (see `searchExhaustive`).
     ///
+    /// With `parallelism` 2 and enough postings to be worth it, the documents are split in two halves
+    /// searched at once (this thread and a helper), each with its own cursors and top k; the merged top k
+    /// is the same, ties included (both order by score, then document number).
+    public func search(_ query: String, k: Int) throws -> [Hit] {
+        guard k > 0 else { return [] }
+        let cl = try clauses(query)
+        defer { for c in cl { c.table?.deallocate() } }
+        guard !cl.isEmpty else { return [] }
+        let postings = cl.reduce(0) { $0 + $1.cursor.docFreq }
+        let mid = Int32(index.documentCount / 2)
+        guard parallelism > 1, postings >= splitMinPostings, mid > 0 else {
+            return TopK.hits(searchRange(cl, k: k, from: 0, to: PostingsCursor.exhausted))
+        }
+        let upper = RangeTask(clauses: try clauses(query))
+        defer { for c in upper.clauses { c.table?.deallocate() } }
+        let helper = worker ?? SearchWorker()
+        worker = helper
+        splitQueries += 1
+        helper.run { [self] in upper.keys = searchRange(upper.clauses, k: k, from: mid, to: PostingsCursor.exhausted) }
+        let lower = searchRange(cl, k: k, from: 0, to: mid)
+        helper.wait()
+        var merged = lower + upper.keys
+        merged.sort(by: >)
+        return TopK.hits(Array(merged.prefix(k)))
+    }
+
+
+    /// The second half of a split query: its cursors and, once searched, its top k as keys.
+    private final class RangeTask: @unchecked Sendable {
+        let clauses: [Clause]
+        var keys: [UInt64] = []
+        init(clauses: [Clause]) { self.clauses = clauses }
+    }
+
+    /// The top k among documents in [lo, hi), as TopK keys (unsorted).
+    ///
     /// MaxScore, by windows: clauses are sorted by their score upper bound; those whose bounds sum to at
     /// most the current k-th score are non-essential (a document matching only them cannot enter the top
     /// k). In each window of documents the essential clauses are accumulated term at a time into a score
     /// array, then each candidate is completed with the non-essential clauses, highest bound first,
     /// stopping as soon as the remaining bounds cannot lift it past the threshold.
-    public func search(_ query: String, k: Int) throws -> [Hit] {
-        var cl = try clauses(query)
-        defer { for c in cl { c.table?.deallocate() } }
-        guard k > 0, !cl.isEmpty else { return [] }
-        cl.sort { $0.upperBound < $1.upperBound }
+    private func searchRange(_ unsorted: [Clause], k: Int, from lo: Int32, to hi: Int32) -> [UInt64] {
+        let cl = unsorted.sorted { $0.upperBound < $1.upperBound }
         let n = cl.count
         var prefix = [Double](repeating: 0, count: n + 1)
         for i in 0..<n { prefix[i + 1] = prefix[i] + Double(cl[i].upperBound) }
-        for c in cl { c.cursor.next() }
+        for c in cl {
+            c.cursor.next()
+            if lo > 0 { c.cursor.advance(to: lo) }
+        }
         var top = TopK(k: k)
         var firstEssential = 0
         let norms = index.normsPointer
@@ -115,8 +161,8 @@ public final class Searcher {
         while firstEssential < n {
             var start = PostingsCursor.exhausted
             for i in firstEssential..<n where cl[i].cursor.doc < start { start = cl[i].cursor.doc }
-            if start == PostingsCursor.exhausted { break }
-            let end = start &+ Searcher.window
+            if start >= hi { break }  // exhausted included
+            let end = min(start &+ Searcher.window, hi)
             // Essential clauses, term at a time over the window.
             for i in firstEssential..<n {
                 let clause = cl[i]
@@ -158,7 +204,7 @@ public final class Searcher {
                 while firstEssential < n && Float(prefix[firstEssential + 1]) <= top.threshold { firstEssential += 1 }
             }
         }
-        return top.sorted()
+        return top.keys()
     }
 
     /// Scores every matching document (term at a time) and keeps the top k. The reference for tests.
