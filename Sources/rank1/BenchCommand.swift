@@ -21,6 +21,8 @@ struct BenchRerank: AsyncParsableCommand {
     @Option(help: "Parallel sequences.") var parallel = 8
     @Option(help: "Reasoning tokens per passage.") var budget = 128
     @Option(name: .customLong("repeat"), help: "Repetitions (medians are reported).") var repetitions = 3
+    @Option(help: "Prompt profile: auto (from the model's metadata) or rank1, chatml, chatml-demo, gemma, gemma-demo.")
+    var profile = "auto"
     @OptionGroup var modelOptions: ModelOptions
 
     func run() async throws {
@@ -33,13 +35,20 @@ struct BenchRerank: AsyncParsableCommand {
         var options = modelOptions
         options.noCache = true  // every run must compute
         let engine = try options.makeLlama()
+        let chosen: PromptProfile
+        if profile == "auto" { chosen = engine.model.automaticProfile } else {
+            guard let p = PromptProfile.named(profile) else {
+                throw ValidationError("unknown profile \"\(profile)\"; use auto or one of: \(PromptProfile.all.map(\.name).joined(separator: ", "))")
+            }
+            chosen = p
+        }
         var bare: [DecodeBaseline.Result] = []
         var ours: [(tps: Double, perPassage: Double, first: Double, tokens: Int, pure: Double)] = []
         for r in 0..<repetitions {
             // Alternate the order so drift on a shared machine hits both alike.
             let baselineFirst = r % 2 == 0
             func runBare() throws {
-                bare.append(try DecodeBaseline.run(model: engine.model, profile: engine.model.automaticProfile, query: query, instruction: nil, passages: ps, parallel: parallel,
+                bare.append(try DecodeBaseline.run(model: engine.model, profile: chosen, query: query, instruction: nil, passages: ps, parallel: parallel,
                                                    tokens: budget, maxPassageTokens: 384, threads: modelOptions.threads))
             }
             if baselineFirst { try runBare() }
@@ -47,6 +56,7 @@ struct BenchRerank: AsyncParsableCommand {
             req.budget = budget
             req.parallel = parallel
             req.minReasoningTokens = budget  // every chain runs its whole budget, like the bare loop
+            req.profile = chosen
             var stats: JobStats?
             for await e in engine.start(req) { if case .finished(let s) = e { stats = s } }
             if let s = stats {
@@ -57,7 +67,7 @@ struct BenchRerank: AsyncParsableCommand {
         }
         func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
         let bTps = median(bare.map(\.decodeTokensPerSecond)), eTps = median(ours.map(\.pure))
-        print("model \(engine.modelName), \(ps.count) passages, parallel \(parallel), budget \(budget), \(modelOptions.threads) threads, \(repetitions) runs (medians)")
+        print("model \(engine.modelName), profile \(chosen.name), \(ps.count) passages, parallel \(parallel), budget \(budget), \(modelOptions.threads) threads, \(repetitions) runs (medians)")
         print("aggregate decode tokens/s = tokens of decode steps / their time (prompt evaluation excluded)")
         print(String(format: "bare decode loop: %.1f decode tokens/s, %.2f s per passage (%d tokens)", bTps,
                      median(bare.map { $0.seconds / Double(ps.count) }), bare.first?.generatedTokens ?? 0))
