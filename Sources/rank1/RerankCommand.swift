@@ -211,7 +211,9 @@ enum EventJSON {
             return "{\"event\":\"verdict\",\"passage\":\(v.passage),\"id\":\(jsonString(passages[v.passage].id)),\"score\":\(v.score),"
                 + "\"p_true\":\(v.probabilityTrue),\"tokens\":\(v.reasoningTokens),\"forced_close\":\(v.forcedClose),"
                 + "\"rethinks\":\(v.rethinks),\"truncated\":\(v.truncatedPassage),\"prompt_tokens\":\(v.promptTokens),"
-                + "\"seconds\":\(v.seconds),\"cached\":\(v.cached),\"reasoning\":\(jsonString(v.reasoning))}"
+                + "\"seconds\":\(v.seconds),\"cached\":\(v.cached),"
+                + (v.serverFinish.map { "\"server_finish\":\(jsonString($0))," } ?? "")
+                + "\"reasoning\":\(jsonString(v.reasoning))}"
         case .failed(let p, let reason):
             return "{\"event\":\"failed\",\"passage\":\(p),\"id\":\(jsonString(passages[p].id)),\"reason\":\(jsonString(reason))}"
         case .finished(let s):

@@ -10,7 +10,7 @@ struct Search: ParsableCommand {
     @Option(help: "Queries: queries.jsonl or qid<TAB>text lines.") var queries: String?
     @Option(help: "Hits per query.") var k = 10
     @Option(help: "Write a TREC run here (with --queries).") var trec: String?
-    @Option(help: "Write per-query qid<TAB>wall_us<TAB>cpu_us here.") var latencies: String?
+    @Option(help: "Write per-query qid<TAB>wall_us<TAB>cpu_us here (cpu_us: this thread only; with --threads 2 the helper thread's share is not in it).") var latencies: String?
     @Option(help: "Run tag for TREC output.") var tag = "rank1"
     @Flag(help: "JSON output.") var json = false
     @OptionGroup var bm25: BM25Options

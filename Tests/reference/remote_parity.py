@@ -107,7 +107,8 @@ def main():
             c = concurrent.get(doc)
             if c and c["reasoning"] != v["reasoning"]:
                 common = os.path.commonprefix([c["reasoning"], v["reasoning"]])
-                print(f"  4 in flight: {doc} diverges after {len(common)} of {len(v['reasoning'])} characters")
+                print(f"  4 in flight: {doc} diverges after {len(common)} of {len(v['reasoning'])} characters; "
+                      f"server chain {c['tokens']} tokens, ended by {c.get('server_finish') or '</think>'}")
         whole = sum(1 for v in concurrent.values() if not v["forced_close"] or v["tokens"] == BUDGET)
         print(f"  4 in flight: {len(concurrent)} of {len(local)} judged, {whole} whole chains, {same} with the same text as in-process")
     print(f"remote (llama-cpp-python server) vs in-process: {passed} passed, {failed} failed")

@@ -68,6 +68,9 @@ public struct Verdict: Sendable, Equatable {
     public var repetitive: Bool = false
     /// The repetition guard stopped the chain and closed it by force.
     public var stoppedRepeating: Bool = false
+    /// Remote servers: the finish_reason of the last reasoning stream ("length": the budget; "stop": the
+    /// model's end of generation or a stop string; nil: `</think>` was seen, or in-process).
+    public var serverFinish: String? = nil
 }
 
 public struct JobStats: Sendable, Equatable {

@@ -149,7 +149,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         var rounds = 0
         var totalTokens = 0
         while true {
-            let (text, produced, natural) = try await streamReasoning(prompt + reasoning, budget: request.budget) { piece in
+            let (text, produced, natural, finish) = try await streamReasoning(prompt + reasoning, budget: request.budget) { piece in
                 emit(.token(passage: p, text: piece))
             }
             reasoning += text
@@ -165,7 +165,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             }
             return Verdict(passage: p, score: score, probabilityTrue: pTrue, reasoning: reasoning, reasoningTokens: totalTokens,
                            forcedClose: !natural, rethinks: rounds, truncatedPassage: truncated, promptTokens: 0,
-                           seconds: Date().timeIntervalSince(started))
+                           seconds: Date().timeIntervalSince(started), serverFinish: finish)
         }
     }
 
@@ -196,8 +196,9 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     }
 
     /// Streams greedy reasoning after `prompt`; returns the text up to and including `</think>` when the
-    /// model closed it (natural), else the whole text (budget or end of generation).
-    private func streamReasoning(_ prompt: String, budget: Int, onPiece: (String) -> Void) async throws -> (String, Int, Bool) {
+    /// model closed it (natural), else the whole text (budget or end of generation), and the server's
+    /// finish_reason when it ended the stream itself.
+    private func streamReasoning(_ prompt: String, budget: Int, onPiece: (String) -> Void) async throws -> (String, Int, Bool, String?) {
         // Greedy means no penalties: llama.cpp-based servers default repeat_penalty to 1.1.
         let body: [String: Any] = ["model": configuration.model, "prompt": prompt, "max_tokens": budget, "temperature": 0,
                                    "stream": true]
@@ -206,6 +207,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             var text = ""
             var pieces = 0
             var finished = false
+            var reason: String?
             stream: for try await chunk in http.stream(try makeRequest(body)) {
                 try Task.checkCancellation()
                 sse.feed(chunk)
@@ -219,16 +221,19 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                             text = String(text[..<close.upperBound])
                             let added = String(text.dropFirst(before.count))
                             if !added.isEmpty { onPiece(added) }
-                            return (text, pieces, true)  // leaving the loop cancels the stream
+                            return (text, pieces, true, nil)  // leaving the loop cancels the stream
                         }
                         onPiece(c.text)
                     }
-                    if c.finishReason != nil { finished = true }
+                    if let r = c.finishReason {
+                        finished = true
+                        reason = r
+                    }
                 }
             }
             try Task.checkCancellation()
             if !finished { throw CompletionJSON.ParseError.malformed("the stream ended before the server finished it (truncated)") }
-            return (text, pieces, false)
+            return (text, pieces, false, reason)
         }
     }
 
