@@ -77,6 +77,27 @@ public final class PostingsCursor {
         if pos < count { doc = docs[pos] } else if block < 0 { load(0) } else if doc != PostingsCursor.exhausted { load(block + 1) }
     }
 
+    /// How many of the current block's documents, from the cursor on, are below `end` (0 when the cursor
+    /// is at or past it). With `runDocs`/`runTfs` and `consume`, a caller scores a block's run in bulk.
+    @inline(__always)
+    func run(below end: Int32) -> Int {
+        if doc >= end { return 0 }  // exhausted included
+        if docs[count - 1] < end { return count - pos }
+        var m = pos + 1
+        while docs[m] < end { m += 1 }
+        return m - pos
+    }
+
+    @inline(__always) var runDocs: UnsafePointer<Int32> { UnsafePointer(docs + pos) }
+    @inline(__always) var runTfs: UnsafePointer<UInt32> { UnsafePointer(tfs + pos) }
+
+    /// Moves past `n` documents of the current block (n from `run`), to the next block when it is used up.
+    @inline(__always)
+    func consume(_ n: Int) {
+        pos += n
+        if pos < count { doc = docs[pos] } else { load(block + 1) }
+    }
+
     /// Moves to the first document ≥ target.
     public func advance(to target: Int32) {
         if doc >= target { return }

@@ -157,26 +157,35 @@ public final class Searcher {
         var scores = [Double](repeating: 0, count: w)
         // Which window slots have a score: a bitset, read back in document order.
         var matched = [UInt64](repeating: 0, count: w / 64)
+        let runScores = UnsafeMutablePointer<Float>.allocate(capacity: IndexFormat.blockSize)
+        defer { runScores.deallocate() }
 
         while firstEssential < n {
             var start = PostingsCursor.exhausted
             for i in firstEssential..<n where cl[i].cursor.doc < start { start = cl[i].cursor.doc }
             if start >= hi { break }  // exhausted included
             let end = min(start &+ Searcher.window, hi)
-            // Essential clauses, term at a time over the window.
+            // Essential clauses, term at a time over the window, a block's run at a time: gather the
+            // norms, score the run in one loop (the divisions vectorise), then accumulate.
             for i in firstEssential..<n {
-                let clause = cl[i]
-                let c = clause.cursor
-                while c.doc < end {
-                    let d = c.doc
-                    let slot = Int(d - start)
-                    let s = Double(Searcher.termScore(clause, tf: c.tf, norm: norms[Int(d)], cache: cache))
-                    let bit = UInt64(1) << UInt64(slot & 63)
-                    if matched[slot >> 6] & bit != 0 { scores[slot] += s } else {
-                        matched[slot >> 6] |= bit
-                        scores[slot] = s
+                let c = cl[i].cursor
+                let weight = cl[i].weight
+                while true {
+                    let m = c.run(below: end)
+                    if m == 0 { break }
+                    let ds = c.runDocs, ts = c.runTfs
+                    for j in 0..<m { runScores[j] = cache[Int(norms[Int(ds[j])])] }
+                    for j in 0..<m { runScores[j] = BM25.score(weight: weight, tf: ts[j], normInverse: runScores[j]) }
+                    for j in 0..<m {
+                        let slot = Int(ds[j] - start)
+                        let s = Double(runScores[j])
+                        let bit = UInt64(1) << UInt64(slot & 63)
+                        if matched[slot >> 6] & bit != 0 { scores[slot] += s } else {
+                            matched[slot >> 6] |= bit
+                            scores[slot] = s
+                        }
                     }
-                    c.next()
+                    c.consume(m)
                 }
             }
             for word in 0..<(w / 64) where matched[word] != 0 {
