@@ -6,6 +6,7 @@
 #   ext:rank1       --store none: ids + postings, what the Lucene and tantivy indexes here hold (like for like)
 #   ext:rank1text   the default: also titles and texts (zlib blocks), which the explorer and reranker need
 # Both serve with --threads 2 (the default on 2+ cores: a query with many postings is split over two halves).
+#   ext:floor       Benchmarks/pipe_floor.c: answers with 100 canned lines, no search — the pipe's own cost
 # Results: /tmp/rank1-bench/peers-<corpus>.json, and the harness's summary table on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,10 +23,12 @@ if [ "$name" = syn-1m ]; then
 else
   data=../shared/corpora/$name
 fi
+floor=/tmp/rank1-bench/pipe-floor
+${CC:-clang} -O2 -o "$floor" Benchmarks/pipe_floor.c
 spec() {  # $1: extra index flags
   echo "index=$B index {corpus} --out {index} --quiet $1;search=$B search {index} --queries {queries} --k {k} --trec {run} --latencies {latencies};serve=$B serve {index} --k {k}"
 }
-$P ../shared/bench/bench_bm25.py "$data" --peers tantivy,lucene,ext:rank1,ext:rank1text \
-  --ext "rank1=$(spec '--store none')" --ext "rank1text=$(spec '')" \
+$P ../shared/bench/bench_bm25.py "$data" --peers tantivy,lucene,ext:rank1,ext:rank1text,ext:floor \
+  --ext "rank1=$(spec '--store none')" --ext "rank1text=$(spec '')" --ext "floor=index=true;search=true;serve=$floor" \
   --out "/tmp/rank1-bench/peers-$name.json" "$@"
 $P ../shared/bench/summarize.py "/tmp/rank1-bench/peers-$name.json"
