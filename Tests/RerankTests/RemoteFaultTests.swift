@@ -25,9 +25,9 @@ import Testing
         config.idleTimeout = 2
         config.retries = 0
         let engine = RemoteReranker(configuration: config)
-        let modes = ["ok", "http500", "badjson", "truncated", "drop", "stall"]
+        let modes = ["ok", "http500", "badjson", "truncated", "drop", "stall", "budget"]
         var request = RerankRequest(query: "cats", passages: modes.map { Passage(id: $0, text: "\($0) passage text") })
-        request.parallel = 6
+        request.parallel = 7
         let t0 = Date()
         var verdicts: [String: Verdict] = [:], failures: [String: String] = [:]
         var finished = false
@@ -44,7 +44,11 @@ import Testing
         let ok = try #require(verdicts["ok"])
         #expect(ok.reasoning == "The passage is about cats. It matches.\n</think>")
         #expect(!ok.forcedClose)
+        #expect(ok.serverFinish == nil)  // the chain closed itself: no finish_reason to report
         #expect(abs(ok.score - 1 / (1 + exp(-1.8 + 0.2))) < 1e-9)
+        // A chain the server ends at the budget is closed by force and says why it ended.
+        let budget = try #require(verdicts["budget"])
+        #expect(budget.forcedClose && budget.serverFinish == "length")
         #expect(failures["http500"] == "HTTP 500: CUDA out of memory")
         #expect(failures["badjson"]?.contains("malformed") == true)
         #expect(failures["truncated"]?.contains("truncated") == true)

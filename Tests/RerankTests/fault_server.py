@@ -81,6 +81,8 @@ class Handler(BaseHTTPRequestHandler):
         elif mode == "echo":
             passage = prompt.split("Passage: ", 1)[1].rsplit("\n<think>", 1)[0]
             self.sse([piece(passage), piece("\n</think>"), piece(" true", "stop")])
+        elif mode == "budget":  # the budget runs out before </think>: the server ends the stream with "length"
+            self.sse([piece("The passage is long."), piece(" And so on", "length")])
         elif mode == "stall":
             self.sse([piece("Thinking")], stall=True)
         else:
