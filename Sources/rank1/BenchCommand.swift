@@ -35,13 +35,7 @@ struct BenchRerank: AsyncParsableCommand {
         var options = modelOptions
         options.noCache = true  // every run must compute
         let engine = try options.makeLlama()
-        let chosen: PromptProfile
-        if profile == "auto" { chosen = engine.model.automaticProfile } else {
-            guard let p = PromptProfile.named(profile) else {
-                throw ValidationError("unknown profile \"\(profile)\"; use auto or one of: \(PromptProfile.all.map(\.name).joined(separator: ", "))")
-            }
-            chosen = p
-        }
+        let chosen = try resolveProfile(profile, automatic: engine.model.automaticProfile)
         var bare: [DecodeBaseline.Result] = []
         var ours: [(tps: Double, perPassage: Double, first: Double, tokens: Int, pure: Double)] = []
         for r in 0..<repetitions {

@@ -79,12 +79,8 @@ func readQueries(_ path: String) throws -> [(id: String, text: String)] {
     return out
 }
 
-func trecLine(_ qid: String, _ docID: String, _ rank: Int, _ score: Float, _ tag: String) -> String {
-    "\(qid) Q0 \(docID) \(rank) \(score) \(tag)\n"
-}
-
-/// Appends a query's hits as TREC lines, byte for byte as `trecLine` writes them, without building a String
-/// per line (the serve loop's per-query cost is mostly this formatting).
+/// Appends a query's hits as TREC lines (`qid Q0 docid rank score tag`), without building a String per line
+/// (the serve loop's per-query cost is mostly this formatting).
 func appendTRECLines(_ hits: [Hit], qid: String, tag: String, reader: IndexReader, to out: inout [UInt8]) throws {
     let head = Array((qid + " Q0 ").utf8)
     let tail = Array((" " + tag + "\n").utf8)
@@ -106,8 +102,3 @@ func appendTRECLines(_ hits: [Hit], qid: String, tag: String, reader: IndexReade
     }
 }
 
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}

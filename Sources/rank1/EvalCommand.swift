@@ -40,16 +40,15 @@ struct Eval: AsyncParsableCommand {
         let fusion = try judge.fusion(profile: profile)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var bm25Run = Run(), rerankedRun = Run(), fusedRun = Run()
-        var bm25Text = "", rerankedText = "", fusedText = "", traces = ""
+        var bm25Lines: [UInt8] = []
+        var rerankedText = "", fusedText = "", traces = ""
         var chainTokens: [Int] = [], repetitive = 0, stopped = 0, judgedSeconds = 0.0, judgedPassages = 0
         let started = monotonicSeconds()
         for (n, q) in qs.enumerated() {
             let hits = try reportingErrors { try searcher.search(q.text, k: 100) }
             let ids = try hits.map { try reader.documentID($0.doc) }
-            for (i, h) in hits.enumerated() {
-                bm25Run.add(query: q.id, doc: ids[i], score: Double(h.score))
-                bm25Text += trecLine(q.id, ids[i], i + 1, h.score, "bm25")
-            }
+            for (i, h) in hits.enumerated() { bm25Run.add(query: q.id, doc: ids[i], score: Double(h.score)) }
+            try appendTRECLines(hits, qid: q.id, tag: "bm25", reader: reader, to: &bm25Lines)
             let top = try hits.prefix(k).map { h -> Passage in
                 let d = try reader.document(h.doc)
                 return Passage(id: d.id, title: d.title, text: d.text)
@@ -90,7 +89,7 @@ struct Eval: AsyncParsableCommand {
             printError(String(format: "[%d/%d] %@ (%.0f s, about %.0f s left)", n + 1, qs.count, q.id, elapsed,
                               elapsed / Double(n + 1) * Double(qs.count - n - 1)))
         }
-        try bm25Text.write(toFile: out + "/bm25.trec", atomically: true, encoding: .utf8)
+        try Data(bm25Lines).write(to: URL(fileURLWithPath: out + "/bm25.trec"), options: .atomic)
         try rerankedText.write(toFile: out + "/reranked.trec", atomically: true, encoding: .utf8)
         try traces.write(toFile: out + "/traces.jsonl", atomically: true, encoding: .utf8)
         if fusion != nil { try fusedText.write(toFile: out + "/fused.trec", atomically: true, encoding: .utf8) }

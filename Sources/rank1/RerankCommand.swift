@@ -61,11 +61,7 @@ struct JudgeOptions: ParsableArguments {
 
     /// The profile asked for, else the backend's automatic one.
     func resolvedProfile(automatic: PromptProfile) throws -> PromptProfile {
-        if profile == "auto" { return automatic }
-        guard let p = PromptProfile.named(profile) else {
-            throw ValidationError("unknown --profile \(profile); one of auto, \(PromptProfile.all.map(\.name).joined(separator: ", "))")
-        }
-        return p
+        try resolveProfile(profile, automatic: automatic)
     }
 
     /// The fusion asked for (or the profile's default), checked: a weight in [0, 1], never with the
@@ -99,6 +95,15 @@ struct JudgeOptions: ParsableArguments {
         r.schedule = s
         return r
     }
+}
+
+/// A `--profile` value: "auto" (the backend's automatic profile) or a profile's name.
+func resolveProfile(_ name: String, automatic: PromptProfile) throws -> PromptProfile {
+    if name == "auto" { return automatic }
+    guard let p = PromptProfile.named(name) else {
+        throw ValidationError("unknown --profile \(name); one of auto, \(PromptProfile.all.map(\.name).joined(separator: ", "))")
+    }
+    return p
 }
 
 struct RerankCommand: AsyncParsableCommand {

@@ -28,18 +28,18 @@ struct Search: ParsableCommand {
             let out = Output.standard
             if let q = query {
                 let hits = try searcher.search(q, k: k)
+                // An index without stored text (--store none) shows ids only.
+                let rows = try hits.map { h in
+                    (id: try reader.documentID(h.doc), score: h.score, title: reader.storesText ? try reader.document(h.doc).title : "")
+                }
                 if json {
-                    var items: [String] = []
-                    for (i, h) in hits.enumerated() {
-                        let title = reader.storesText ? try reader.document(h.doc).title : ""
-                        items.append("{\"rank\":\(i + 1),\"id\":\(jsonString(try reader.documentID(h.doc))),\"score\":\(h.score),\"title\":\(jsonString(title))}")
+                    let items = rows.enumerated().map { i, r in
+                        "{\"rank\":\(i + 1),\"id\":\(jsonString(r.id)),\"score\":\(r.score),\"title\":\(jsonString(r.title))}"
                     }
                     out.write("[" + items.joined(separator: ",") + "]\n")
                 } else {
-                    for (i, h) in hits.enumerated() {
-                        // An index without stored text (--store none) shows ids only.
-                        let title = reader.storesText ? try reader.document(h.doc).title : ""
-                        out.write("\(i + 1)\t\(String(format: "%.4f", h.score))\t\(try reader.documentID(h.doc))\t\(title)\n")
+                    for (i, r) in rows.enumerated() {
+                        out.write("\(i + 1)\t\(String(format: "%.4f", r.score))\t\(r.id)\t\(r.title)\n")
                     }
                     if hits.isEmpty { printError("no matches") }
                 }

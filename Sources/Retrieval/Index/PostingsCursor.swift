@@ -21,8 +21,9 @@ public final class PostingsCursor {
         let b = bytes.baseAddress!
         blockCount = (docFreq + IndexFormat.blockSize - 1) / IndexFormat.blockSize
         skips = b
-        data = (b + (blockCount > 1 ? blockCount * 8 : 0)).assumingMemoryBound(to: UInt8.self)
-        dataCount = bytes.count - (blockCount > 1 ? blockCount * 8 : 0)
+        let skipBytes = blockCount > 1 ? blockCount * 8 : 0
+        data = (b + skipBytes).assumingMemoryBound(to: UInt8.self)
+        dataCount = bytes.count - skipBytes
         self.docFreq = docFreq
     }
 

@@ -36,12 +36,12 @@ final class SearchWorker: @unchecked Sendable {
                 continue
             }
             // Poll for a while, then sleep until `run` or `stop` signals.
-            let deadline = SearchWorker.now() + spin
+            let deadline = monotonicSeconds() + spin
             var found = false
             repeat {
                 if requested.load(ordering: .acquiring) > done || stopping.load(ordering: .acquiring) { found = true; break }
                 sched_yield()  // a runnable process on this core (the client) goes first
-            } while SearchWorker.now() < deadline
+            } while monotonicSeconds() < deadline
             if found { continue }
             sleeping.store(true, ordering: .sequentiallyConsistent)
             if requested.load(ordering: .sequentiallyConsistent) > done || stopping.load(ordering: .sequentiallyConsistent) {
@@ -68,11 +68,5 @@ final class SearchWorker: @unchecked Sendable {
     func stop() {
         stopping.store(true, ordering: .sequentiallyConsistent)
         if sleeping.exchange(false, ordering: .sequentiallyConsistent) { wake.signal() }
-    }
-
-    private static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

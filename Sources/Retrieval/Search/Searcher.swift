@@ -16,8 +16,8 @@ public final class Searcher {
     public var splitMinPostings = 4096
     /// How many queries were split over two threads (for tests and diagnostics).
     public private(set) var splitQueries = 0
-    private var normCache: [Float]
-    /// The same 256 values in a buffer the scoring loop reads without bounds checks.
+    /// BM25's length factor for each of the 256 norm bytes, in a buffer the scoring loop reads without
+    /// bounds checks.
     private let normInverse = UnsafeMutablePointer<Float>.allocate(capacity: 256)
     public let averageLength: Float
 
@@ -26,8 +26,7 @@ public final class Searcher {
         analyzer = try index.makeAnalyzer()
         self.bm25 = bm25
         averageLength = BM25.averageLength(totalTokens: index.totalTokens, docCount: index.documentsWithTerms)
-        normCache = bm25.normCache(averageLength: averageLength)
-        normInverse.initialize(from: normCache, count: 256)
+        normInverse.initialize(from: bm25.normCache(averageLength: averageLength), count: 256)
     }
 
     deinit {
@@ -37,8 +36,7 @@ public final class Searcher {
 
     public func setParameters(_ p: BM25) {
         bm25 = p
-        normCache = p.normCache(averageLength: averageLength)
-        normInverse.update(from: normCache, count: 256)
+        normInverse.update(from: p.normCache(averageLength: averageLength), count: 256)
     }
 
     /// Analyzed, de-duplicated query terms in first-occurrence order, with their counts as boosts.
@@ -52,46 +50,32 @@ public final class Searcher {
         return order.map { QueryTerm(term: $0, boost: Float(counts[$0]!)) }
     }
 
+    /// A query term found in the index, with its BM25 weight and its best possible score.
+    private struct WeightedTerm {
+        var info: TermInfo
+        var weight: Float
+        var upperBound: Float
+    }
+
     private struct Clause {
         var cursor: PostingsCursor
         var weight: Float
         var upperBound: Float
-        /// Scores for tf 1 and 2 by norm byte (512 floats), filled as they are first needed (NaN: not yet):
-        /// most postings have a small tf, and a table read replaces the division.
-        var table: UnsafeMutablePointer<Float>?
     }
 
-    /// Lists at least this long get a score table (for shorter ones, setting it up costs more than the
-    /// divisions it saves: measured on scifact and the 1M synthetic corpus).
-    static let tableMinDocFreq = 1024
-
-    @inline(__always)
-    private static func termScore(_ c: Clause, tf: UInt32, norm: UInt8, cache: UnsafePointer<Float>) -> Float {
-        if let t = c.table, tf <= 2 {
-            let slot = Int(tf - 1) << 8 | Int(norm)
-            let known = t[slot]
-            if !known.isNaN { return known }
-            let s = BM25.score(weight: c.weight, tf: tf, normInverse: cache[Int(norm)])
-            t[slot] = s
-            return s
-        }
-        return BM25.score(weight: c.weight, tf: tf, normInverse: cache[Int(norm)])
-    }
-
-    private func clauses(_ query: String) throws -> [Clause] {
-        var out: [Clause] = []
-        for q in queryTerms(query) {
-            guard let info = index.lookup(q.term) else { continue }
+    /// The query's terms that are in the index, weighted (analysis and dictionary lookups, once per query).
+    private func weightedTerms(_ query: String) -> [WeightedTerm] {
+        queryTerms(query).compactMap { q in
+            guard let info = index.lookup(q.term) else { return nil }
             let weight = q.boost * BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
-            let ub = BM25.score(weight: weight, tf: info.maxTf, normInverse: normCache[Int(info.minNorm)])
-            var table: UnsafeMutablePointer<Float>?
-            if info.docFreq >= Searcher.tableMinDocFreq {
-                table = UnsafeMutablePointer<Float>.allocate(capacity: 512)
-                table!.initialize(repeating: .nan, count: 512)
-            }
-            out.append(Clause(cursor: try index.postings(info), weight: weight, upperBound: ub, table: table))
+            return WeightedTerm(info: info, weight: weight,
+                                upperBound: BM25.score(weight: weight, tf: info.maxTf, normInverse: normInverse[Int(info.minNorm)]))
         }
-        return out
+    }
+
+    /// Fresh cursors over the terms' posting lists.
+    private func clauses(_ terms: [WeightedTerm]) throws -> [Clause] {
+        try terms.map { Clause(cursor: try index.postings($0.info), weight: $0.weight, upperBound: $0.upperBound) }
     }
 
     /// Documents scored together per window (Lucene's MaxScoreBulkScorer works the same way).
@@ -104,27 +88,23 @@ public final class Searcher {
     /// is the same, ties included (both order by score, then document number).
     public func search(_ query: String, k: Int) throws -> [Hit] {
         guard k > 0 else { return [] }
-        let cl = try clauses(query)
-        defer { for c in cl { c.table?.deallocate() } }
-        guard !cl.isEmpty else { return [] }
-        let postings = cl.reduce(0) { $0 + $1.cursor.docFreq }
+        let terms = weightedTerms(query)
+        guard !terms.isEmpty else { return [] }
+        let cl = try clauses(terms)
+        let postings = terms.reduce(0) { $0 + $1.info.docFreq }
         let mid = Int32(index.documentCount / 2)
         guard parallelism > 1, postings >= splitMinPostings, mid > 0 else {
             return TopK.hits(searchRange(cl, k: k, from: 0, to: PostingsCursor.exhausted))
         }
-        let upper = RangeTask(clauses: try clauses(query))
-        defer { for c in upper.clauses { c.table?.deallocate() } }
+        let upper = RangeTask(clauses: try clauses(terms))
         let helper = worker ?? SearchWorker()
         worker = helper
         splitQueries += 1
         helper.run { [self] in upper.keys = searchRange(upper.clauses, k: k, from: mid, to: PostingsCursor.exhausted) }
         let lower = searchRange(cl, k: k, from: 0, to: mid)
         helper.wait()
-        var merged = lower + upper.keys
-        merged.sort(by: >)
-        return TopK.hits(Array(merged.prefix(k)))
+        return Array(TopK.hits(lower + upper.keys).prefix(k))
     }
-
 
     /// The second half of a split query: its cursors and, once searched, its top k as keys.
     private final class RangeTask: @unchecked Sendable {
@@ -202,7 +182,7 @@ public final class Searcher {
                     let c = cl[i].cursor
                     c.advance(to: d)
                     if c.doc == d {
-                        score += Double(Searcher.termScore(cl[i], tf: c.tf, norm: norms[Int(d)], cache: cache))
+                        score += Double(BM25.score(weight: cl[i].weight, tf: c.tf, normInverse: cache[Int(norms[Int(d)])]))
                     }
                     i -= 1
                 }
@@ -218,15 +198,14 @@ public final class Searcher {
 
     /// Scores every matching document (term at a time) and keeps the top k. The reference for tests.
     public func searchExhaustive(_ query: String, k: Int) throws -> [Hit] {
-        let cl = try clauses(query)
-        defer { for c in cl { c.table?.deallocate() } }
+        let cl = try clauses(weightedTerms(query))
         var acc: [Int: Double] = [:]
         let norms = index.normsPointer
         for c in cl {
             c.cursor.next()
             while c.cursor.doc != PostingsCursor.exhausted {
                 let d = Int(c.cursor.doc)
-                acc[d, default: 0] += Double(BM25.score(weight: c.weight, tf: c.cursor.tf, normInverse: normCache[Int(norms[d])]))
+                acc[d, default: 0] += Double(BM25.score(weight: c.weight, tf: c.cursor.tf, normInverse: normInverse[Int(norms[d])]))
                 c.cursor.next()
             }
         }
@@ -248,7 +227,7 @@ public final class Searcher {
             cur.advance(to: Int32(doc))
             let tf: UInt32 = cur.doc == Int32(doc) ? cur.tf : 0
             let idf = BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
-            let score = tf == 0 ? 0 : BM25.score(weight: q.boost * idf, tf: tf, normInverse: normCache[Int(dlByte)])
+            let score = tf == 0 ? 0 : BM25.score(weight: q.boost * idf, tf: tf, normInverse: normInverse[Int(dlByte)])
             parts.append(.init(term: q.term, boost: q.boost, docFreq: info.docFreq, idf: idf, tf: tf, score: score))
         }
         let total = Float(parts.reduce(0.0) { $0 + Double($1.score) })

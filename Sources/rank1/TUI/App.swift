@@ -80,11 +80,7 @@ final class ExplorerApp: @unchecked Sendable {
         if let p = engineProblem { state.message = "BM25 only: \(p)"; state.messageIsError = true }
     }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    static func now() -> Double { monotonicSeconds() }
 
     /// The UI loop; returns when the user quits or a termination signal arrives.
     var theme: [Role: (Int16, Int16)] = [:]
