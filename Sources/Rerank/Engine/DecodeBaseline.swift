@@ -7,7 +7,9 @@ import Foundation
 public enum DecodeBaseline {
     public struct Result: Sendable {
         public var generatedTokens: Int
+        /// Prompt tokens evaluated: the shared prefix once, then each passage's own part.
         public var promptTokens: Int
+        public var prefixTokens: Int
         public var seconds: Double
         /// Time to evaluate the first passage's whole prompt alone (prefix + passage), in a fresh context.
         public var firstPromptSeconds: Double
@@ -15,6 +17,7 @@ public enum DecodeBaseline {
         /// Tokens and time of the decode steps alone (prompt evaluation excluded).
         public var decodeSeconds: Double
         public var decodeTokensPerSecond: Double { Double(generatedTokens) / decodeSeconds }
+        public var promptTokensPerSecond: Double { Double(promptTokens) / (seconds - decodeSeconds) }
     }
 
     public static func run(model: LlamaModel, profile: PromptProfile, query: String, instruction: String?, passages: [Passage],
@@ -81,7 +84,7 @@ public enum DecodeBaseline {
                 generated += wave.count
             }
         }
-        return Result(generatedTokens: generated, promptTokens: promptTokens, seconds: Date().timeIntervalSince(t0),
+        return Result(generatedTokens: generated, promptTokens: promptTokens, prefixTokens: prefix.count, seconds: Date().timeIntervalSince(t0),
                       firstPromptSeconds: firstPrompt, decodeSeconds: decodeTime)
     }
 

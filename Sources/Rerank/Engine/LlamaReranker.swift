@@ -29,6 +29,7 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
     private var latestGeneration = 0
     private var context: LlamaContext?
     private var thread: Thread?
+    private var chores: [() -> Void] = []
 
     public var modelName: String { model.name.isEmpty ? (model.path as NSString).lastPathComponent : model.name }
     public var automaticProfile: PromptProfile { model.automaticProfile }
@@ -69,10 +70,27 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
         return generation != latestGeneration
     }
 
+    /// Runs `work` on the engine's thread, between jobs (benchmarks use it so that one OpenMP thread team
+    /// serves both the engine and what it is compared with).
+    public func perform<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, Error>) in
+            condition.lock()
+            chores.append { c.resume(with: Result { try work() }) }
+            condition.signal()
+            condition.unlock()
+        }
+    }
+
     private func loop() {
         while true {
             condition.lock()
-            while pending == nil { condition.wait() }
+            while pending == nil && chores.isEmpty { condition.wait() }
+            if !chores.isEmpty {
+                let chore = chores.removeFirst()
+                condition.unlock()
+                chore()
+                continue
+            }
             let (request, continuation, generation) = pending!
             pending = nil
             runningGeneration = generation
