@@ -57,6 +57,41 @@ actor SciFact {
         #expect(split.splitQueries > 1100)  // all but queries with no indexed term
     }
 
+    /// The window selection skips documents below the bucket of the window's k-th best score: it must keep
+    /// exactly what offering every document to the top k keeps, with ties, a heap already holding earlier
+    /// windows' hits, a bound equal to the best score (the last bucket) or far above it.
+    @Test func windowSelectionEqualsOfferingEveryDocument() {
+        var rng = SplitMix(seed: 7)
+        for round in 0..<400 {
+            let k = [1, 5, 10, 100][round % 4]
+            let window = WindowScores(size: Int(Searcher.window))
+            var expected = TopK(k: k)
+            var top = TopK(k: k)
+            for _ in 0..<Int(rng.next() % 150) {  // hits of earlier windows (documents below 5000)
+                let s = Float(rng.next() % 40) * 0.25, d = Int(rng.next() % 5000)
+                expected.insert(score: s, doc: d)
+                top.insert(score: s, doc: d)
+            }
+            let levels = 1 + rng.next() % 30  // few distinct term scores: many ties, crowded buckets
+            var slots = Set<Int>()
+            for _ in 0..<Int(rng.next() % 4000) {
+                let slot = Int(rng.next() % UInt64(window.size))
+                window.add(slot, Double(Float(rng.next() % levels) * 0.37 + 0.01))
+                slots.insert(slot)
+            }
+            var best: Float = 0
+            for slot in slots.sorted() {
+                let f = Float(window.scores[slot])
+                best = max(best, f)
+                expected.insert(score: f, doc: 5000 + slot)
+            }
+            window.selectTop(into: &top, start: 5000, maxScore: round % 3 == 0 ? best * 3 : best)
+            #expect(top.sorted() == expected.sorted(), "round \(round) k=\(k)")
+            #expect(window.candidateCount == 0)
+            #expect((0..<window.size).allSatisfy { window.scores[$0] == 0 })
+        }
+    }
+
     @Test func goldenEffectivenessOnSciFact() async throws {
         // Lucene 9.9.1 (Anserini, BM25 k1=0.9 b=0.4) gives nDCG@10 0.6789 and R@100 0.9253 on scifact test.
         let r = try IndexReader(directory: try await SciFact.shared.index())

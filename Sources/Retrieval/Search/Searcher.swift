@@ -19,6 +19,9 @@ public final class Searcher {
     /// BM25's length factor for each of the 256 norm bytes, in a buffer the scoring loop reads without
     /// bounds checks.
     private let normInverse = UnsafeMutablePointer<Float>.allocate(capacity: 256)
+    /// Per-window score buffers: this thread's, and the search helper's for the upper half of a split query.
+    private let window = WindowScores(size: Int(Searcher.window))
+    private let helperWindow = WindowScores(size: Int(Searcher.window))
     public let averageLength: Float
 
     public init(index: IndexReader, bm25: BM25 = BM25()) throws {
@@ -94,14 +97,14 @@ public final class Searcher {
         let postings = terms.reduce(0) { $0 + $1.info.docFreq }
         let mid = Int32(index.documentCount / 2)
         guard parallelism > 1, postings >= splitMinPostings, mid > 0 else {
-            return TopK.hits(searchRange(cl, k: k, from: 0, to: PostingsCursor.exhausted))
+            return TopK.hits(searchRange(cl, k: k, from: 0, to: PostingsCursor.exhausted, window: window))
         }
         let upper = RangeTask(clauses: try clauses(terms))
         let helper = worker ?? SearchWorker()
         worker = helper
         splitQueries += 1
-        helper.run { [self] in upper.keys = searchRange(upper.clauses, k: k, from: mid, to: PostingsCursor.exhausted) }
-        let lower = searchRange(cl, k: k, from: 0, to: mid)
+        helper.run { [self] in upper.keys = searchRange(upper.clauses, k: k, from: mid, to: PostingsCursor.exhausted, window: helperWindow) }
+        let lower = searchRange(cl, k: k, from: 0, to: mid, window: window)
         helper.wait()
         return Array(TopK.hits(lower + upper.keys).prefix(k))
     }
@@ -120,7 +123,7 @@ public final class Searcher {
     /// k). In each window of documents the essential clauses are accumulated term at a time into a score
     /// array, then each candidate is completed with the non-essential clauses, highest bound first,
     /// stopping as soon as the remaining bounds cannot lift it past the threshold.
-    private func searchRange(_ unsorted: [Clause], k: Int, from lo: Int32, to hi: Int32) -> [UInt64] {
+    private func searchRange(_ unsorted: [Clause], k: Int, from lo: Int32, to hi: Int32, window: WindowScores) -> [UInt64] {
         let cl = unsorted.sorted { $0.upperBound < $1.upperBound }
         let n = cl.count
         var prefix = [Double](repeating: 0, count: n + 1)
@@ -133,12 +136,9 @@ public final class Searcher {
         var firstEssential = 0
         let norms = index.normsPointer
         let cache = UnsafePointer(normInverse)
-        let w = Int(Searcher.window)
-        var scores = [Double](repeating: 0, count: w)
-        // Which window slots have a score: a bitset, read back in document order.
-        var matched = [UInt64](repeating: 0, count: w / 64)
         let runScores = UnsafeMutablePointer<Float>.allocate(capacity: IndexFormat.blockSize)
         defer { runScores.deallocate() }
+        let maxScore = Float(prefix[n])
 
         while firstEssential < n {
             var start = PostingsCursor.exhausted
@@ -156,38 +156,29 @@ public final class Searcher {
                     let ds = c.runDocs, ts = c.runTfs
                     for j in 0..<m { runScores[j] = cache[Int(norms[Int(ds[j])])] }
                     for j in 0..<m { runScores[j] = BM25.score(weight: weight, tf: ts[j], normInverse: runScores[j]) }
-                    for j in 0..<m {
-                        let slot = Int(ds[j] - start)
-                        let s = Double(runScores[j])
-                        let bit = UInt64(1) << UInt64(slot & 63)
-                        if matched[slot >> 6] & bit != 0 { scores[slot] += s } else {
-                            matched[slot >> 6] |= bit
-                            scores[slot] = s
-                        }
-                    }
+                    for j in 0..<m { window.add(Int(ds[j] - start), Double(runScores[j])) }
                     c.consume(m)
                 }
             }
-            for word in 0..<(w / 64) where matched[word] != 0 {
-              var bits = matched[word]
-              matched[word] = 0
-              while bits != 0 {
-                let slot = word * 64 + bits.trailingZeroBitCount
-                bits &= bits - 1
-                let d = start + Int32(slot)
-                var score = scores[slot]
-                var i = firstEssential - 1
-                while i >= 0 {
-                    if top.isFull && Float(score + prefix[i + 1]) <= top.threshold { break }
-                    let c = cl[i].cursor
-                    c.advance(to: d)
-                    if c.doc == d {
-                        score += Double(BM25.score(weight: cl[i].weight, tf: c.tf, normInverse: cache[Int(norms[Int(d)])]))
+            if firstEssential == 0 && maxScore > 0 && maxScore.isFinite && window.candidateCount > 4 * k {
+                // Every clause is in the scores: no completion, only selection.
+                window.selectTop(into: &top, start: start, maxScore: maxScore)
+            } else {
+                window.drain { slot, partial in
+                    let d = start + Int32(slot)
+                    var score = partial
+                    var i = firstEssential - 1
+                    while i >= 0 {
+                        if top.isFull && Float(score + prefix[i + 1]) <= top.threshold { break }
+                        let c = cl[i].cursor
+                        c.advance(to: d)
+                        if c.doc == d {
+                            score += Double(BM25.score(weight: cl[i].weight, tf: c.tf, normInverse: cache[Int(norms[Int(d)])]))
+                        }
+                        i -= 1
                     }
-                    i -= 1
+                    if i < 0 && (!top.isFull || Float(score) > top.threshold) { top.insert(score: Float(score), doc: Int(d)) }
                 }
-                if i < 0 && (!top.isFull || Float(score) > top.threshold) { top.insert(score: Float(score), doc: Int(d)) }
-              }
             }
             if top.isFull {
                 while firstEssential < n && Float(prefix[firstEssential + 1]) <= top.threshold { firstEssential += 1 }
