@@ -11,6 +11,7 @@ public struct EnglishAnalyzer: Analyzer {
         "will", "with",
     ]
     private static let stopwordBytes: Set<[UInt8]> = Set(stopwords.map { Array($0.utf8) })
+    private static let longestStopword = stopwords.map(\.utf8.count).max()!
 
     private let tokenizer = StandardTokenizer()
     private let stemmer = PorterStemmer()
@@ -40,7 +41,8 @@ public struct EnglishAnalyzer: Analyzer {
         if ascii {
             var lower = [UInt8](token)
             for i in lower.indices where lower[i] >= UInt8(ascii: "A") && lower[i] <= UInt8(ascii: "Z") { lower[i] |= 0x20 }
-            if EnglishAnalyzer.stopwordBytes.contains(lower) { return nil }
+            // Tokens longer than every stopword skip the hash.
+            if lower.count <= EnglishAnalyzer.longestStopword && EnglishAnalyzer.stopwordBytes.contains(lower) { return nil }
             if lower.count <= 2 { return lower }
             var units = lower.map { UInt16($0) }
             stemmer.stem(&units)

@@ -199,7 +199,12 @@ public final class IndexReader {
     /// Binary search over the blocks' first terms, then a scan of one block.
     public func lookup(_ term: String) -> TermInfo? {
         var t = term
-        return t.withUTF8 { key -> TermInfo? in
+        return t.withUTF8 { lookup(bytes: $0) }
+    }
+
+    /// `lookup` for a term given as UTF-8 bytes (the search path: no String is made).
+    public func lookup(bytes key: UnsafeBufferPointer<UInt8>) -> TermInfo? {
+        do {
             func compare(_ a: UnsafeBufferPointer<UInt8>) -> Int {
                 let n = min(a.count, key.count)
                 let c = n > 0 ? Int(memcmp(a.baseAddress!, key.baseAddress!, n)) : 0

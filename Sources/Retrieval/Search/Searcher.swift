@@ -67,13 +67,30 @@ public final class Searcher {
     }
 
     /// The query's terms that are in the index, weighted (analysis and dictionary lookups, once per query).
+    /// The same terms and boosts as `queryTerms`, kept as bytes (a query has a handful of terms: a linear
+    /// scan de-duplicates them faster than hashing Strings).
     private func weightedTerms(_ query: String) -> [WeightedTerm] {
-        queryTerms(query).compactMap { q in
-            guard let info = index.lookup(q.term) else { return nil }
-            let weight = q.boost * BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
-            return WeightedTerm(info: info, weight: weight,
-                                upperBound: BM25.score(weight: weight, tf: info.maxTf, normInverse: normInverse[Int(info.minNorm)]))
+        var terms: [[UInt8]] = []
+        var counts: [Int] = []
+        var text = query
+        text.withUTF8 { buf in
+            analyzer.forEachRawToken(in: buf) { raw in
+                guard let t = analyzer.normalize(raw) else { return }
+                if let i = terms.firstIndex(of: t) { counts[i] += 1 } else {
+                    terms.append(t)
+                    counts.append(1)
+                }
+            }
         }
+        var out: [WeightedTerm] = []
+        out.reserveCapacity(terms.count)
+        for (t, count) in zip(terms, counts) {
+            guard let info = t.withUnsafeBufferPointer({ index.lookup(bytes: $0) }) else { continue }
+            let weight = Float(count) * BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
+            out.append(WeightedTerm(info: info, weight: weight,
+                                    upperBound: BM25.score(weight: weight, tf: info.maxTf, normInverse: normInverse[Int(info.minNorm)])))
+        }
+        return out
     }
 
     /// Fresh cursors over the terms' posting lists.
