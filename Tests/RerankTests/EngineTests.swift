@@ -88,6 +88,18 @@ import Testing
         #expect(verdicts == 4)
     }
 
+    /// Chores (the benchmark's bare loop) run on the engine's one thread, so llama.cpp's OpenMP team is the
+    /// engine's; results and errors come back; jobs still run afterwards.
+    @Test func performRunsOnTheEngineThread() async throws {
+        let caller = pthread_self()
+        let a = try await EngineTests.engine.perform { pthread_self() }
+        let b = try await EngineTests.engine.perform { pthread_self() }
+        #expect(pthread_equal(a, b) != 0)
+        #expect(pthread_equal(a, caller) == 0)
+        await #expect(throws: RerankError.self) { try await EngineTests.engine.perform { throw RerankError("chore failed") } }
+        #expect(RerankFixtures.verdicts(await RerankFixtures.events(EngineTests.engine, request())).count == 4)
+    }
+
     @Test func cancelEndsTheStream() async throws {
         var r = request(budget: 200)
         r.minReasoningTokens = 200
