@@ -28,7 +28,7 @@ ${CC:-clang} -O2 -o "$floor" Benchmarks/pipe_floor.c
 spec() {  # $1: extra index flags
   echo "index=$B index {corpus} --out {index} --quiet $1;search=$B search {index} --queries {queries} --k {k} --trec {run} --latencies {latencies};serve=$B serve {index} --k {k}"
 }
-$P ../shared/bench/bench_bm25.py "$data" --peers tantivy,lucene,ext:rank1,ext:rank1text,ext:floor \
+$P ../shared/bench/bench_bm25.py "$data" --peers tantivy,lucene,ext:floor,ext:rank1,ext:rank1text \
   --ext "rank1=$(spec '--store none')" --ext "rank1text=$(spec '')" --ext "floor=index=true;search=true;serve=$floor" \
   --out "/tmp/rank1-bench/peers-$name.json" "$@"
 $P ../shared/bench/summarize.py "/tmp/rank1-bench/peers-$name.json"

@@ -35,14 +35,11 @@ public final class IndexWriter {
     private let tempPath: String
     private let out: FileWriter
 
-    private var norms: [UInt8] = []
     private let compressor: BlockCompressor
     private var blockRaw: [UInt8] = []
     private var blockFirstDoc = 0
     private var ids = ByteStringTable(capacity: 1 << 14)
     private var docCount = 0
-    private var fieldDocCount = 0
-    private var totalTokens: UInt64 = 0
 
     // Term dictionary and the cache of raw token → term id (-1: dropped by analysis).
     private var terms = ByteStringTable(capacity: 1 << 16)
@@ -50,16 +47,10 @@ public final class IndexWriter {
     private var rawToTerm: [Int32] = []
     private static let rawCacheLimit = 1 << 22
 
-    // In-memory postings of the current run, per term id.
-    private var postings: [[UInt8]] = []
-    private var lastDoc: [Int32] = []
-    private var seenInDoc: [Int32] = []
-    private var tfInDoc: [UInt32] = []
-    private var memoryBytes = 0
-    private var docTerms: [Int32] = []
-
-    // Spilled runs: file path and, per term id, the (offset, length) of its chunk.
-    private var runs: [(path: String, chunks: [(UInt64, UInt32)])] = []
+    // Postings are built on a second thread from batches of analysed documents.
+    private let accumulator: PostingsAccumulator
+    private var batch = PostingsAccumulator.Batch()
+    private static let batchDocuments = 256
 
     public init(directory: String, analyzer: any Analyzer = EnglishAnalyzer(), options: IndexBuildOptions = .init()) throws {
         self.directory = directory
@@ -73,7 +64,10 @@ public final class IndexWriter {
         try out.write([UInt8](repeating: 0, count: IndexFormat.headerSize))
         out.beginSection()
         compressor = BlockCompressor(out: out)
+        accumulator = PostingsAccumulator(directory: directory, memoryBudget: options.memoryBudgetBytes)
     }
+
+    deinit { accumulator.close() }  // a writer dropped without finish() or abandon() still ends the thread
 
     /// Temporary files of builds whose process is gone (killed mid-build).
     static func removeStaleTemporaries(in directory: String) {
@@ -100,7 +94,6 @@ public final class IndexWriter {
         var idText = doc.id
         let (_, inserted) = idText.withUTF8 { ids.id(for: $0) }
         guard inserted else { throw CorpusError(doc.location, "duplicate document id \"\(doc.id)\"") }
-        let docNumber = Int32(docCount)
 
         // Document store: title and text go into the current compressed block.
         if blockRaw.isEmpty { blockFirstDoc = docCount }
@@ -112,39 +105,27 @@ public final class IndexWriter {
             }
         }
 
-        // Analysis and per-document term frequencies.
-        var length = 0
-        docTerms.removeAll(keepingCapacity: true)
+        // Analysis here; term frequencies and postings on the accumulator's thread.
         var text = doc.scoringText
         text.withUTF8 { buf in
             analyzer.forEachRawToken(in: buf) { raw in
                 let term = termID(raw)
-                if term < 0 { return }
-                length += 1
-                let t = Int(term)
-                if seenInDoc[t] != docNumber {
-                    seenInDoc[t] = docNumber
-                    tfInDoc[t] = 1
-                    docTerms.append(term)
-                } else {
-                    tfInDoc[t] += 1
-                }
+                if term >= 0 { batch.termIDs.append(term) }
             }
         }
-        norms.append(LengthNorm.encode(length))
-        totalTokens += UInt64(length)
-        if length > 0 { fieldDocCount += 1 }
-        for term in docTerms {
-            let t = Int(term)
-            let before = postings[t].count
-            Varint.append(UInt32(docNumber - lastDoc[t]), to: &postings[t])
-            Varint.append(tfInDoc[t], to: &postings[t])
-            lastDoc[t] = docNumber
-            memoryBytes += postings[t].count - before
-        }
+        batch.ends.append(batch.termIDs.count)
         docCount += 1
         if blockRaw.count >= IndexFormat.docBlockBytes { try flushDocBlock() }
-        if memoryBytes > options.memoryBudgetBytes { try spillRun() }
+        if batch.ends.count >= IndexWriter.batchDocuments { try sendBatch() }
+    }
+
+    private func sendBatch() throws {
+        batch.termCount = terms.count
+        let full = batch
+        batch = PostingsAccumulator.Batch()
+        batch.termIDs.reserveCapacity(full.termIDs.count)
+        batch.ends.reserveCapacity(IndexWriter.batchDocuments)
+        try accumulator.submit(full)
     }
 
     /// Hands the pending document records to the compressor as one block.
@@ -160,14 +141,7 @@ public final class IndexWriter {
         let term: Int32
         if let normalized = analyzer.normalize(raw) {
             term = normalized.withUnsafeBufferPointer { b in
-                let (id, inserted) = terms.id(for: b)
-                if inserted {
-                    postings.append([])
-                    lastDoc.append(0)
-                    seenInDoc.append(-1)
-                    tfInDoc.append(0)
-                }
-                return Int32(id)
+                Int32(terms.id(for: b).id)
             }
         } else {
             term = -1
@@ -179,27 +153,17 @@ public final class IndexWriter {
         return term
     }
 
-    /// Writes the in-memory postings to a run file, in term-id order, and clears them.
-    private func spillRun() throws {
-        let path = directory + "/.r1run-\(getpid())-\(runs.count)"
-        let w = try FileWriter(path: path)
-        var chunks = [(UInt64, UInt32)](repeating: (0, 0), count: postings.count)
-        for t in 0..<postings.count where !postings[t].isEmpty {
-            chunks[t] = (w.position, UInt32(postings[t].count))
-            try w.write(postings[t])
-            postings[t] = []
-            lastDoc[t] = 0
-        }
-        try w.flush()
-        runs.append((path, chunks))
-        memoryBytes = 0
-    }
-
     /// Writes the remaining sections and the header, then moves the file into place.
     @discardableResult
     public func finish() throws -> IndexBuildReport {
         try flushDocBlock()
+        if !batch.ends.isEmpty { try sendBatch() }
+        try accumulator.finish()
         let blockIndex = try compressor.finish()
+        var postings = accumulator.takePostings()
+        let norms = accumulator.norms, runs = accumulator.runs
+        let totalTokens = accumulator.totalTokens, fieldDocCount = accumulator.fieldDocCount
+        guard accumulator.docCount == docCount else { throw IndexError.io("postings for \(accumulator.docCount) of \(docCount) documents") }
         var sections = [(offset: UInt64, length: UInt64, crc: UInt32)](repeating: (0, 0, 0), count: IndexFormat.Section.allCases.count)
         func close(_ s: IndexFormat.Section, from start: UInt64) {
             sections[s.rawValue] = (start, out.position - start, out.sectionCRC)
@@ -321,9 +285,10 @@ public final class IndexWriter {
 
     /// Drops the partial file (after an error).
     public func abandon() {
+        _ = try? accumulator.finish()
         _ = try? compressor.finish()
         unlink(tempPath)
-        for r in runs { unlink(r.path) }
+        for r in accumulator.runs { unlink(r.path) }
     }
 
     private func sortedTermOrder() -> [Int] {
