@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The second stage of an index build, on a thread of its own: per-document term frequencies, the
 /// in-memory postings (spilled to run files past the memory budget), length norms and token counts. The
@@ -31,80 +33,28 @@ final class PostingsAccumulator: @unchecked Sendable {
     private let directory: String
     private let memoryBudget: Int
 
-    private let condition = NSCondition()
-    private var queue: [Batch] = []
-    private var closed = false
-    private var done = false
-    private var failure: Error?
-    private static let maxPending = 4
+    private var worker: SerialWorker<Batch>!
 
     init(directory: String, memoryBudget: Int) {
         self.directory = directory
         self.memoryBudget = memoryBudget
-        let t = Thread { [self] in self.loop() }
-        t.name = "rank1-index-postings"
-        t.start()
+        worker = SerialWorker(name: "rank1-index-postings", maxPending: 4) { [self] in try self.process($0) }
     }
 
-    /// Queues a batch; waits while too many are pending (bounded memory). Throws the stage's failure.
-    func submit(_ batch: Batch) throws {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.count >= PostingsAccumulator.maxPending && failure == nil { condition.wait() }
-        if let failure { throw failure }
-        queue.append(batch)
-        condition.broadcast()
-    }
+    /// Queues a batch (waits while 4 are pending). Throws the stage's failure.
+    func submit(_ batch: Batch) throws { try worker.submit(batch) }
 
     /// Waits until every batch is processed and the thread has ended.
-    func finish() throws {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        while !done { condition.wait() }
-        condition.unlock()
-        if let failure { throw failure }
-    }
+    func finish() throws { try worker.finish() }
 
     /// Lets the thread end once the queue is empty, without waiting.
-    func close() {
-        condition.lock()
-        closed = true
-        condition.broadcast()
-        condition.unlock()
-    }
+    func close() { worker.close() }
 
     /// Hands the in-memory postings over (after `finish()`), leaving none here.
     func takePostings() -> [[UInt8]] {
         let p = postings
         postings = []
         return p
-    }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !closed { condition.wait() }
-            if queue.isEmpty && closed {
-                done = true
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let batch = queue.removeFirst()
-            condition.broadcast()
-            condition.unlock()
-            do {
-                try process(batch)
-            } catch {
-                condition.lock()
-                failure = error
-                queue.removeAll()
-                closed = true
-                condition.broadcast()
-                condition.unlock()
-            }
-        }
     }
 
     private func process(_ batch: Batch) throws {

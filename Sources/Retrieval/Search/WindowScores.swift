@@ -42,18 +42,24 @@ final class WindowScores {
         return n
     }
 
-    /// Calls `body(slot, partialScore)` for each matched slot in order, clearing it.
-    @inline(__always) func drain(_ body: (Int, Double) -> Void) {
+    /// Calls `body(slot)` for each matched slot in order; with `clearing`, the matched bits are reset.
+    @inline(__always) private func forEachMatched(clearing: Bool, _ body: (Int) -> Void) {
         for word in 0..<(size / 64) where matched[word] != 0 {
             var bits = matched[word]
-            matched[word] = 0
+            if clearing { matched[word] = 0 }
             while bits != 0 {
-                let slot = word * 64 + bits.trailingZeroBitCount
+                body(word * 64 + bits.trailingZeroBitCount)
                 bits &= bits - 1
-                let s = scores[slot]
-                scores[slot] = 0
-                body(slot, s)
             }
+        }
+    }
+
+    /// Calls `body(slot, partialScore)` for each matched slot in order, clearing it.
+    @inline(__always) func drain(_ body: (Int, Double) -> Void) {
+        forEachMatched(clearing: true) { slot in
+            let s = scores[slot]
+            scores[slot] = 0
+            body(slot, s)
         }
     }
 
@@ -66,15 +72,10 @@ final class WindowScores {
         let nb = WindowScores.buckets
         let scale = Float(nb) / maxScore
         @inline(__always) func bucket(_ f: Float) -> Int { min(Int(f * scale), nb - 1) }
-        for word in 0..<(size / 64) where matched[word] != 0 {
-            var bits = matched[word]
-            while bits != 0 {
-                let slot = word * 64 + bits.trailingZeroBitCount
-                bits &= bits - 1
-                let f = Float(scores[slot])
-                finals[slot] = f
-                histogram[bucket(f)] += 1
-            }
+        forEachMatched(clearing: false) { slot in
+            let f = Float(scores[slot])
+            finals[slot] = f
+            histogram[bucket(f)] += 1
         }
         var above = 0
         var lowest = nb - 1
@@ -84,16 +85,10 @@ final class WindowScores {
             lowest -= 1
         }
         histogram.update(repeating: 0, count: nb)
-        for word in 0..<(size / 64) where matched[word] != 0 {
-            var bits = matched[word]
-            matched[word] = 0
-            while bits != 0 {
-                let slot = word * 64 + bits.trailingZeroBitCount
-                bits &= bits - 1
-                scores[slot] = 0
-                let f = finals[slot]
-                if bucket(f) >= lowest && (!top.isFull || f > top.threshold) { top.insert(score: f, doc: Int(start) + slot) }
-            }
+        forEachMatched(clearing: true) { slot in
+            scores[slot] = 0
+            let f = finals[slot]
+            if bucket(f) >= lowest && (!top.isFull || f > top.threshold) { top.insert(score: f, doc: Int(start) + slot) }
         }
     }
 }
