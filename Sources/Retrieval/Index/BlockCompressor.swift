@@ -16,6 +16,9 @@ final class BlockCompressor: @unchecked Sendable {
     /// Queues a block; waits while too many are pending (bounded memory).
     func submit(_ raw: [UInt8], firstDoc: Int) throws { try worker.submit((raw, firstDoc)) }
 
+    /// Lets the thread end once the queue is empty, without waiting.
+    func close() { worker.close() }
+
     /// Waits until every block is written; returns the block index section.
     func finish() throws -> [UInt8] {
         try worker.finish()

@@ -204,27 +204,25 @@ public final class IndexReader {
 
     /// `lookup` for a term given as UTF-8 bytes (the search path: no String is made).
     public func lookup(bytes key: UnsafeBufferPointer<UInt8>) -> TermInfo? {
-        do {
-            func compare(_ a: UnsafeBufferPointer<UInt8>) -> Int {
-                let n = min(a.count, key.count)
-                let c = n > 0 ? Int(memcmp(a.baseAddress!, key.baseAddress!, n)) : 0
-                return c != 0 ? c : a.count - key.count
-            }
-            // The last block whose first term is ≤ key.
-            var lo = 0, hi = termBlockCount
-            while lo < hi {
-                let mid = (lo + hi) / 2
-                if compare(firstTerm(mid)) <= 0 { lo = mid + 1 } else { hi = mid }
-            }
-            guard lo > 0 else { return nil }
-            var found: TermInfo?
-            scanBlock(lo - 1) { bytes, info in
-                let c = compare(bytes)
-                if c == 0 { found = info }
-                return c < 0
-            }
-            return found
+        func compare(_ a: UnsafeBufferPointer<UInt8>) -> Int {
+            let n = min(a.count, key.count)
+            let c = n > 0 ? Int(memcmp(a.baseAddress!, key.baseAddress!, n)) : 0
+            return c != 0 ? c : a.count - key.count
         }
+        // The last block whose first term is ≤ key.
+        var lo = 0, hi = termBlockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if compare(firstTerm(mid)) <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo > 0 else { return nil }
+        var found: TermInfo?
+        scanBlock(lo - 1) { bytes, info in
+            let c = compare(bytes)
+            if c == 0 { found = info }
+            return c < 0
+        }
+        return found
     }
 
     /// The posting list's bytes; its dictionary block's postings are verified against their checksum

@@ -67,7 +67,10 @@ public final class IndexWriter {
         accumulator = PostingsAccumulator(directory: directory, memoryBudget: options.memoryBudgetBytes)
     }
 
-    deinit { accumulator.close() }  // a writer dropped without finish() or abandon() still ends the thread
+    deinit {  // a writer dropped without finish() or abandon() still ends its threads
+        accumulator.close()
+        compressor.close()
+    }
 
     /// Temporary files of builds whose process is gone (killed mid-build).
     static func removeStaleTemporaries(in directory: String) {
@@ -163,7 +166,6 @@ public final class IndexWriter {
         var postings = accumulator.takePostings()
         let norms = accumulator.norms, runs = accumulator.runs
         let totalTokens = accumulator.totalTokens, fieldDocCount = accumulator.fieldDocCount
-        guard accumulator.docCount == docCount else { throw IndexError.io("postings for \(accumulator.docCount) of \(docCount) documents") }
         var sections = [(offset: UInt64, length: UInt64, crc: UInt32)](repeating: (0, 0, 0), count: IndexFormat.Section.allCases.count)
         func close(_ s: IndexFormat.Section, from start: UInt64) {
             sections[s.rawValue] = (start, out.position - start, out.sectionCRC)

@@ -23,7 +23,6 @@ final class PostingsAccumulator: @unchecked Sendable {
     private(set) var runs: [(path: String, chunks: [(UInt64, UInt32)])] = []
     private(set) var totalTokens: UInt64 = 0
     private(set) var fieldDocCount = 0
-    private(set) var docCount = 0
 
     private var lastDoc: [Int32] = []
     private var seenInDoc: [Int32] = []
@@ -67,7 +66,7 @@ final class PostingsAccumulator: @unchecked Sendable {
         }
         var from = 0
         for end in batch.ends {
-            let docNumber = Int32(docCount)
+            let docNumber = Int32(norms.count)  // one norm per document processed so far
             docTerms.removeAll(keepingCapacity: true)
             for i in from..<end {
                 let term = batch.termIDs[i]
@@ -92,7 +91,6 @@ final class PostingsAccumulator: @unchecked Sendable {
                 lastDoc[t] = docNumber
                 memoryBytes += postings[t].count - before
             }
-            docCount += 1
             if memoryBytes > memoryBudget { try spillRun() }
             from = end
         }

@@ -44,13 +44,21 @@ public final class Searcher {
 
     /// Analyzed, de-duplicated query terms in first-occurrence order, with their counts as boosts.
     public func queryTerms(_ query: String) -> [QueryTerm] {
-        var order: [String] = []
-        var counts: [String: Int] = [:]
-        for t in analyzer.terms(query) {
-            if counts[t] == nil { order.append(t) }
-            counts[t, default: 0] += 1
+        analyzedTerms(query).map { QueryTerm(term: String(decoding: $0.bytes, as: UTF8.self), boost: Float($0.count)) }
+    }
+
+    /// `queryTerms` as UTF-8 bytes (the search path makes no Strings; a query has a handful of terms, so a
+    /// linear scan de-duplicates them faster than hashing).
+    private func analyzedTerms(_ query: String) -> [(bytes: [UInt8], count: Int)] {
+        var out: [(bytes: [UInt8], count: Int)] = []
+        var text = query
+        text.withUTF8 { buf in
+            analyzer.forEachRawToken(in: buf) { raw in
+                guard let t = analyzer.normalize(raw) else { return }
+                if let i = out.firstIndex(where: { $0.bytes == t }) { out[i].count += 1 } else { out.append((t, 1)) }
+            }
         }
-        return order.map { QueryTerm(term: $0, boost: Float(counts[$0]!)) }
+        return out
     }
 
     /// A query term found in the index, with its BM25 weight and its best possible score.
@@ -67,30 +75,13 @@ public final class Searcher {
     }
 
     /// The query's terms that are in the index, weighted (analysis and dictionary lookups, once per query).
-    /// The same terms and boosts as `queryTerms`, kept as bytes (a query has a handful of terms: a linear
-    /// scan de-duplicates them faster than hashing Strings).
     private func weightedTerms(_ query: String) -> [WeightedTerm] {
-        var terms: [[UInt8]] = []
-        var counts: [Int] = []
-        var text = query
-        text.withUTF8 { buf in
-            analyzer.forEachRawToken(in: buf) { raw in
-                guard let t = analyzer.normalize(raw) else { return }
-                if let i = terms.firstIndex(of: t) { counts[i] += 1 } else {
-                    terms.append(t)
-                    counts.append(1)
-                }
-            }
+        analyzedTerms(query).compactMap { t in
+            guard let info = t.bytes.withUnsafeBufferPointer({ index.lookup(bytes: $0) }) else { return nil }
+            let weight = Float(t.count) * BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
+            return WeightedTerm(info: info, weight: weight,
+                                upperBound: BM25.score(weight: weight, tf: info.maxTf, normInverse: normInverse[Int(info.minNorm)]))
         }
-        var out: [WeightedTerm] = []
-        out.reserveCapacity(terms.count)
-        for (t, count) in zip(terms, counts) {
-            guard let info = t.withUnsafeBufferPointer({ index.lookup(bytes: $0) }) else { continue }
-            let weight = Float(count) * BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
-            out.append(WeightedTerm(info: info, weight: weight,
-                                    upperBound: BM25.score(weight: weight, tf: info.maxTf, normInverse: normInverse[Int(info.minNorm)])))
-        }
-        return out
     }
 
     /// Fresh cursors over the terms' posting lists.
@@ -155,7 +146,9 @@ public final class Searcher {
         let cache = UnsafePointer(normInverse)
         let runScores = UnsafeMutablePointer<Float>.allocate(capacity: IndexFormat.blockSize)
         defer { runScores.deallocate() }
+        // Window selection needs a finite positive bound on every document's score.
         let maxScore = Float(prefix[n])
+        let selectable = maxScore > 0 && maxScore.isFinite
 
         while firstEssential < n {
             var start = PostingsCursor.exhausted
@@ -177,7 +170,7 @@ public final class Searcher {
                     c.consume(m)
                 }
             }
-            if firstEssential == 0 && maxScore > 0 && maxScore.isFinite && window.candidateCount > 4 * k {
+            if firstEssential == 0 && selectable && window.candidateCount > 4 * k {
                 // Every clause is in the scores: no completion, only selection.
                 window.selectTop(into: &top, start: start, maxScore: maxScore)
             } else {
