@@ -13,74 +13,113 @@ struct Bench: AsyncParsableCommand {
 struct BenchRerank: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerank",
-        abstract: "Engine vs a bare batched decode loop: aggregate decode tokens/s, seconds per passage, time to first token.")
+        abstract: "Engine vs a bare batched decode loop: aggregate decode tokens/s, seconds per passage, time to first token.",
+        discussion: """
+            Each query's BM25 top passages are judged by the engine (every chain runs its whole budget) and by a bare \
+            llama.cpp batched decode loop (same model, prompts, parallelism and threads; no verdict), alternating \
+            which goes first. Without --query, five typical queries of the default (Debian) corpus are used.
+            """)
+
+    /// Typical queries of the default corpus: seconds per passage depend mostly on prompt length, so the
+    /// default is a spread of them rather than one.
+    static let defaultQueries = ["terminal file manager", "pdf viewer", "python web framework", "network traffic monitor", "image editor"]
 
     @Argument(help: "Index directory.") var index: String
-    @Option(help: "Query.") var query = "0-dimensional biomaterials show inductive properties."
-    @Option(help: "Passages (BM25 top).") var passages = 16
+    @Option(help: "Query (repeat for several; default: five typical queries of the Debian corpus).") var query: [String] = []
+    @Option(help: "Passages (BM25 top) per query.") var passages = 16
     @Option(help: "Parallel sequences.") var parallel = 8
     @Option(help: "Reasoning tokens per passage.") var budget = 128
-    @Option(name: .customLong("repeat"), help: "Repetitions (medians are reported).") var repetitions = 3
+    @Option(help: "Passages longer than this many tokens are cut (at a word boundary).") var maxPassageTokens = 384
+    @Option(name: .customLong("repeat"), help: "Repetitions per query (medians are reported).") var repetitions = 3
     @Option(help: "Prompt profile: auto (from the model's metadata) or rank1, chatml, chatml-demo, gemma, gemma-demo.")
     var profile = "auto"
     @OptionGroup var modelOptions: ModelOptions
 
+    private struct EngineRun {
+        var decodeTokensPerSecond: Double
+        var perPassage: Double
+        var firstToken: Double
+        var tokens: Int
+        var reevaluatedPerPassage: Double
+    }
+
     func run() async throws {
+        guard repetitions > 0, passages > 0, parallel > 0, budget > 0 else { throw ValidationError("--repeat, --passages, --parallel and --budget must be positive") }
         let reader = try IndexReader(directory: index)
-        let hits = try Searcher(index: reader).search(query, k: passages)
-        let ps = try hits.map { h -> Passage in
-            let d = try reader.document(h.doc)
-            return Passage(id: d.id, title: d.title, text: d.text)
-        }
+        let searcher = try Searcher(index: reader)
         var options = modelOptions
         options.noCache = true  // every run must compute
         let engine = try options.makeLlama()
         let chosen = try resolveProfile(profile, automatic: engine.model.automaticProfile)
-        var bare: [DecodeBaseline.Result] = []
-        var ours: [(tps: Double, perPassage: Double, first: Double, tokens: Int, pure: Double)] = []
-        for r in 0..<repetitions {
-            // Alternate the order so drift on a shared machine hits both alike.
-            let baselineFirst = r % 2 == 0
-            // On the engine's own thread: llama.cpp's OpenMP thread team belongs to the calling thread, and a
-            // second team left idle by another thread made the engine's decode steps ~40% slower.
-            func runBare() async throws {
-                let (model, threads) = (engine.model, modelOptions.threads)
-                bare.append(try await engine.perform {
-                    try DecodeBaseline.run(model: model, profile: chosen, query: query, instruction: nil, passages: ps, parallel: parallel,
-                                           tokens: budget, maxPassageTokens: 384, threads: threads)
-                })
+        let queries = query.isEmpty ? BenchRerank.defaultQueries : query
+        print("model \(engine.modelName), profile \(chosen.name), \(passages) passages per query, parallel \(parallel), budget \(budget), "
+              + "\(modelOptions.threads) threads, \(repetitions) runs per query (medians)")
+        print("decode tokens/s = tokens of pure decode steps / their time; s/passage = job time / passages (prompts, reasoning, verdicts)")
+        print("query                          | prompt tok | bare dec tok/s | bare prompt tok/s | bare s/psg | engine dec tok/s | engine s/psg | re-eval tok/psg | first token ms (prompt alone)")
+        var allBare: [Double] = [], allOurs: [Double] = [], bareTps: [Double] = [], oursTps: [Double] = []
+        var ratios: [Double] = [], firstExcess: [Double] = []
+        for q in queries {
+            let hits = try searcher.search(q, k: passages)
+            guard !hits.isEmpty else { print("\(q): no BM25 hits, skipped"); continue }
+            let ps = try hits.map { h -> Passage in
+                let d = try reader.document(h.doc)
+                return Passage(id: d.id, title: d.title, text: d.text)
             }
-            if baselineFirst { try await runBare() }
-            var req = RerankRequest(query: query, passages: ps)
-            req.budget = budget
-            req.parallel = parallel
-            req.minReasoningTokens = budget  // every chain runs its whole budget, like the bare loop
-            req.profile = chosen
-            var stats: JobStats?
-            for await e in engine.start(req) { if case .finished(let s) = e { stats = s } }
-            if let s = stats {
-                ours.append((s.decodeTokensPerSecond, s.seconds / Double(ps.count), s.firstTokenSeconds ?? .nan, s.decodeTokens,
-                             s.pureDecodeTokensPerSecond))
+            var bare: [DecodeBaseline.Result] = []
+            var ours: [EngineRun] = []
+            for r in 0..<repetitions {
+                // Alternate the order so drift on a shared machine hits both alike.
+                let baselineFirst = r % 2 == 0
+                // On the engine's own thread: llama.cpp's OpenMP thread team belongs to the calling thread, and a
+                // second team left idle by another thread made the engine's decode steps ~40% slower.
+                func runBare() async throws {
+                    let (model, threads, parallel, budget, cut) = (engine.model, modelOptions.threads, parallel, budget, maxPassageTokens)
+                    bare.append(try await engine.perform {
+                        try DecodeBaseline.run(model: model, profile: chosen, query: q, instruction: nil, passages: ps, parallel: parallel,
+                                               tokens: budget, maxPassageTokens: cut, threads: threads)
+                    })
+                }
+                if baselineFirst { try await runBare() }
+                var req = RerankRequest(query: q, passages: ps)
+                req.budget = budget
+                req.parallel = parallel
+                req.maxPassageTokens = maxPassageTokens
+                req.minReasoningTokens = budget  // every chain runs its whole budget, like the bare loop
+                req.profile = chosen
+                var stats: JobStats?
+                for await e in engine.start(req) { if case .finished(let s) = e { stats = s } }
+                guard let s = stats else { throw ValidationError("the engine's job for \"\(q)\" ended without finishing") }
+                let n = Double(ps.count)
+                ours.append(EngineRun(decodeTokensPerSecond: s.pureDecodeTokensPerSecond, perPassage: s.seconds / n,
+                                      firstToken: s.firstTokenSeconds ?? .nan, tokens: s.decodeTokens,
+                                      reevaluatedPerPassage: Double(s.reevaluatedTokens) / n))
+                if !baselineFirst { try await runBare() }
             }
-            if !baselineFirst { try await runBare() }
+            let n = Double(ps.count)
+            let b0 = bare[0]
+            let bTps = median(bare.map(\.decodeTokensPerSecond)), eTps = median(ours.map(\.decodeTokensPerSecond))
+            let bSec = median(bare.map { $0.seconds / n }), eSec = median(ours.map(\.perPassage))
+            let first = median(ours.map(\.firstToken)), alone = median(bare.map(\.firstPromptSeconds))
+            allBare += bare.map { $0.seconds / n }
+            allOurs += ours.map(\.perPassage)
+            bareTps += bare.map(\.decodeTokensPerSecond)
+            oursTps += ours.map(\.decodeTokensPerSecond)
+            ratios.append(eTps / bTps)
+            firstExcess.append(first - alone)
+            let promptPer = Double(b0.promptTokens - b0.prefixTokens) / n
+            let label = q.count > 30 ? String(q.prefix(29)) + "…" : q.padding(toLength: 30, withPad: " ", startingAt: 0)
+            print(String(format: "%@ | %3d + %3.0f  | %14.1f | %17.1f | %10.2f | %16.1f | %12.2f | %15.0f | %.0f (%.0f)", label, b0.prefixTokens, promptPer,
+                         bTps, median(bare.map(\.promptTokensPerSecond)), bSec, eTps, eSec, median(ours.map(\.reevaluatedPerPassage)),
+                         first * 1000, alone * 1000))
         }
-        func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
-        let bTps = median(bare.map(\.decodeTokensPerSecond)), eTps = median(ours.map(\.pure))
-        print("model \(engine.modelName), profile \(chosen.name), \(ps.count) passages, parallel \(parallel), budget \(budget), \(modelOptions.threads) threads, \(repetitions) runs (medians)")
-        print("aggregate decode tokens/s = tokens of decode steps / their time (prompt evaluation excluded)")
-        // Per-passage time depends mostly on passage length: prompt evaluation is about as costly per token
-        // as decoding here, so the prompt size is printed beside it.
-        let b0 = bare[0]
-        print(String(format: "prompts: %d tokens shared prefix + %.0f tokens per passage on average (%d passages)",
-                     b0.prefixTokens, Double(b0.promptTokens - b0.prefixTokens) / Double(ps.count), ps.count))
-        print(String(format: "bare decode loop: %.1f decode tokens/s, %.1f prompt tokens/s, %.2f s per passage (%d tokens)", bTps,
-                     median(bare.map(\.promptTokensPerSecond)), median(bare.map { $0.seconds / Double(ps.count) }), b0.generatedTokens))
-        print(String(format: "rank1 engine:     %.1f decode tokens/s, %.2f s per passage (%d reasoning tokens; chains that end early leave lanes idle)",
-                     eTps, median(ours.map(\.perPassage)), ours.first?.tokens ?? 0))
-        print(String(format: "ratio engine/bare: decode tokens/s %.3f, s per passage %.3f", eTps / bTps,
-                     median(bare.map { $0.seconds / Double(ps.count) }) / median(ours.map(\.perPassage))))
-        print(String(format: "first reasoning token after %.0f ms; first passage's prompt alone takes %.0f ms (+%.0f ms)",
-                     median(ours.map(\.first)) * 1000, median(bare.map(\.firstPromptSeconds)) * 1000,
-                     (median(ours.map(\.first)) - median(bare.map(\.firstPromptSeconds))) * 1000))
+        guard !ratios.isEmpty else { return }
+        print(String(format: "all queries (medians of every run): s per passage bare %.2f, engine %.2f; decode tokens/s bare %.1f, engine %.1f, "
+                     + "ratio %.3f (per query %.3f–%.3f); first token %+.0f to %+.0f ms against the first prompt alone",
+                     median(allBare), median(allOurs), median(bareTps), median(oursTps), median(oursTps) / median(bareTps),
+                     ratios.min()!, ratios.max()!, firstExcess.min()! * 1000, firstExcess.max()! * 1000))
+        print("prompt tok: shared prefix (evaluated once) + each passage's own tokens; re-eval tok/psg: tokens evaluated again for the verdict "
+              + "(the forced close re-tokenizes prompt + cut reasoning + \"\\n</think>\"; the tail that differs from the cache is fed anew)")
     }
+
+    private func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 }

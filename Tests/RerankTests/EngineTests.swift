@@ -51,6 +51,8 @@ import Testing
         let stats = try #require(finished)
         #expect(stats.judged == 4 && stats.failed == 0 && !stats.cancelled)
         #expect(stats.decodeTokens == verdicts.values.reduce(0) { $0 + $1.reasoningTokens })
+        // A forced close feeds at least "</think>" anew: the model never wrote it there.
+        #expect(stats.reevaluatedTokens >= verdicts.values.filter(\.forcedClose).count)
         if case .finished = events.last {} else { Issue.record("the last event must be finished") }
     }
 

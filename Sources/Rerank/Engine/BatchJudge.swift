@@ -314,6 +314,7 @@ final class BatchJudge {
             FileHandle.standardError.write(Data("rewind passage \(s.passage): keep \(common) of \(s.cached.count) cached, feed \(full.count - common)\n".utf8))
         }
         context.remove(sequence: s.sequence, from: Int32(common))
+        stats.reevaluatedTokens += full.count - common
         s.cached.removeSubrange(common...)
         s.feed = Array(full[common...])
         s.position = Int32(common)
