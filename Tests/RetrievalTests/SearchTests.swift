@@ -27,6 +27,12 @@ actor SciFact {
         let split = try Searcher(index: r)
         split.parallelism = 2
         split.splitMinPostings = 0
+        // Small windows: scifact (5,183 documents) then spans many, so the pruning across windows (clauses
+        // turning non-essential, completion of candidates) is exercised too.
+        let windowed = try Searcher(index: r, windowSize: 256)
+        let windowedSplit = try Searcher(index: r, windowSize: 512)
+        windowedSplit.parallelism = 2
+        windowedSplit.splitMinPostings = 0
         // Random queries drawn from the index's own vocabulary, weighted toward frequent terms so that
         // posting lists are long and pruning actually skips.
         var rng = SplitMix(seed: 42)
@@ -50,6 +56,8 @@ actor SciFact {
                 let full = try s.searchExhaustive(q, k: k)
                 #expect(pruned == full, "query \(q) k=\(k)")
                 #expect(try split.search(q, k: k) == full, "two threads: query \(q) k=\(k)")
+                #expect(try windowed.search(q, k: k) == full, "windows of 256: query \(q) k=\(k)")
+                #expect(try windowedSplit.search(q, k: k) == full, "windows of 512, two threads: query \(q) k=\(k)")
                 checked += 1
             }
         }
@@ -64,7 +72,7 @@ actor SciFact {
         var rng = SplitMix(seed: 7)
         for round in 0..<400 {
             let k = [1, 5, 10, 100][round % 4]
-            let window = WindowScores(size: Int(Searcher.window))
+            let window = WindowScores(size: Int(Searcher.defaultWindow))
             var expected = TopK(k: k)
             var top = TopK(k: k)
             for _ in 0..<Int(rng.next() % 150) {  // hits of earlier windows (documents below 5000)

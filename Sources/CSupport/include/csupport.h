@@ -14,4 +14,11 @@ size_t r1_deflate(const void *src, size_t n, void *dst, size_t capacity, int lev
 size_t r1_deflate_bound(size_t n);
 /// zlib uncompress; returns the decompressed size, or (size_t)-1 on damaged input or a small dst.
 size_t r1_inflate(const void *src, size_t n, void *dst, size_t capacity);
+
+/// Window selection's first pass (Retrieval's WindowScores.selectTop): for each slot whose bit is set in
+/// `matched` (`words` 64-bit words), stores (float)scores[slot] in finals[slot] and counts it in bucket
+/// min((int)(f * scale), buckets - 1) of one of four interleaved histograms (`histograms`: 4 × buckets,
+/// zeroed by the caller). Scores must be in [0, buckets / scale].
+void r1_window_histogram(const double *scores, const uint64_t *matched, size_t words, float scale, int32_t buckets,
+                         float *finals, int32_t *histograms);
 #endif

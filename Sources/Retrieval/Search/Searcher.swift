@@ -20,12 +20,18 @@ public final class Searcher {
     /// bounds checks.
     private let normInverse = UnsafeMutablePointer<Float>.allocate(capacity: 256)
     /// Per-window score buffers: this thread's, and the search helper's for the upper half of a split query.
-    private let window = WindowScores(size: Int(Searcher.window))
-    private let helperWindow = WindowScores(size: Int(Searcher.window))
+    private let window: WindowScores
+    private let helperWindow: WindowScores
+    /// Documents scored together per window (a multiple of 64).
+    public let windowSize: Int32
     public let averageLength: Float
 
-    public init(index: IndexReader, bm25: BM25 = BM25()) throws {
+    public init(index: IndexReader, bm25: BM25 = BM25(), windowSize: Int32 = Searcher.defaultWindow) throws {
+        precondition(windowSize > 0 && windowSize % 64 == 0, "the window size must be a positive multiple of 64")
         self.index = index
+        self.windowSize = windowSize
+        window = WindowScores(size: Int(windowSize))
+        helperWindow = WindowScores(size: Int(windowSize))
         analyzer = try index.makeAnalyzer()
         self.bm25 = bm25
         averageLength = BM25.averageLength(totalTokens: index.totalTokens, docCount: index.documentsWithTerms)
@@ -89,8 +95,10 @@ public final class Searcher {
         try terms.map { Clause(cursor: try index.postings($0.info), weight: $0.weight, upperBound: $0.upperBound) }
     }
 
-    /// Documents scored together per window (Lucene's MaxScoreBulkScorer works the same way).
-    static let window: Int32 = 4096
+    /// Documents scored together per window (Lucene's MaxScoreBulkScorer works by windows too). 8192 rather
+    /// than 4096: fewer window boundaries cut the block runs, and the scores (64 KB) stay in L2; scifact's
+    /// median query went from 49.5 to 44 µs and the 1M corpus's from 368 to 355 µs.
+    public static let defaultWindow: Int32 = 8192
 
     /// The top `k` documents for `query`: identical to exhaustive scoring (see `searchExhaustive`).
     ///
@@ -154,7 +162,7 @@ public final class Searcher {
             var start = PostingsCursor.exhausted
             for i in firstEssential..<n where cl[i].cursor.doc < start { start = cl[i].cursor.doc }
             if start >= hi { break }  // exhausted included
-            let end = min(start &+ Searcher.window, hi)
+            let end = min(start &+ windowSize, hi)
             // Essential clauses, term at a time over the window, a block's run at a time: gather the
             // norms, score the run in one loop (the divisions vectorise), then accumulate.
             for i in firstEssential..<n {

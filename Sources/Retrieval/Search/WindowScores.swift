@@ -1,3 +1,5 @@
+import CSupport
+
 /// The scores of one window of documents while its essential clauses are accumulated: a dense array of
 /// partial scores (zero where nothing matched yet) and a bitset of the slots that matched, read back in
 /// document order. Left zeroed after each window, so one per thread serves every query. A final class with
@@ -6,7 +8,7 @@ final class WindowScores {
     let size: Int
     let scores: UnsafeMutablePointer<Double>
     let matched: UnsafeMutablePointer<UInt64>
-    /// Scratch for `selectTop`: each candidate's final score as a Float, and a histogram of them.
+    /// Scratch for `selectTop`: each candidate's final score as a Float, and four interleaved histograms of them.
     private let finals: UnsafeMutablePointer<Float>
     private let histogram: UnsafeMutablePointer<Int32>
     static let buckets = 1024
@@ -18,8 +20,8 @@ final class WindowScores {
         matched = .allocate(capacity: size / 64)
         matched.initialize(repeating: 0, count: size / 64)
         finals = .allocate(capacity: size)
-        histogram = .allocate(capacity: WindowScores.buckets)
-        histogram.initialize(repeating: 0, count: WindowScores.buckets)
+        histogram = .allocate(capacity: 4 * WindowScores.buckets)
+        histogram.initialize(repeating: 0, count: 4 * WindowScores.buckets)
     }
 
     deinit {
@@ -71,24 +73,21 @@ final class WindowScores {
     func selectTop(into top: inout TopK, start: Int32, maxScore: Float) {
         let nb = WindowScores.buckets
         let scale = Float(nb) / maxScore
-        @inline(__always) func bucket(_ f: Float) -> Int { min(Int(f * scale), nb - 1) }
-        forEachMatched(clearing: false) { slot in
-            let f = Float(scores[slot])
-            finals[slot] = f
-            histogram[bucket(f)] += 1
-        }
+        r1_window_histogram(scores, matched, size / 64, scale, Int32(nb), finals, histogram)
         var above = 0
         var lowest = nb - 1
         while lowest > 0 {
-            above += Int(histogram[lowest])
+            above += Int(histogram[lowest]) + Int(histogram[nb + lowest]) + Int(histogram[2 * nb + lowest]) + Int(histogram[3 * nb + lowest])
             if above >= top.k { break }
             lowest -= 1
         }
-        histogram.update(repeating: 0, count: nb)
+        histogram.update(repeating: 0, count: 4 * nb)
+        // bucket(f) >= lowest is f * scale >= lowest: the bucket is the product truncated, and lowest < nb.
+        let floor = Float(lowest)
         forEachMatched(clearing: true) { slot in
             scores[slot] = 0
             let f = finals[slot]
-            if bucket(f) >= lowest && (!top.isFull || f > top.threshold) { top.insert(score: f, doc: Int(start) + slot) }
+            if f * scale >= floor && (!top.isFull || f > top.threshold) { top.insert(score: f, doc: Int(start) + slot) }
         }
     }
 }
