@@ -26,19 +26,26 @@ import Testing
         }
     }
 
-    /// Lists of every shape (one doc, just under/over a block, many blocks; dense and sparse gaps; tf 1
-    /// and huge tfs; doc 0 first) decode to what was encoded, by next() and by advance(to:).
+    /// Lists of every shape (one doc, just under/over a block, many blocks; dense, medium and sparse gaps, so
+    /// one-, two- and three-byte varints in the tail block; tf 1, one-byte tfs around 128 and huge tfs; doc 0
+    /// first) decode to what was encoded, by next() and by advance(to:).
     @Test func postingListsRoundTrip() {
         var g = SplitMix(seed: 42)
         for df in [1, 2, 127, 128, 129, 255, 256, 257, 1000] {
-            for sparse in [false, true] {
+            for maxGap: UInt32 in [3, 5_000, 1_000_000] {
                 var docs: [UInt32] = []
                 var doc: UInt32 = g.next() % 2 == 0 ? 0 : UInt32(g.next() % 50)
                 for _ in 0..<df {
                     docs.append(doc)
-                    doc += 1 + UInt32(g.next() % (sparse ? 1_000_000 : 3))
+                    doc += 1 + UInt32(g.next() % UInt64(maxGap))
                 }
-                let tfs = docs.map { _ in g.next() % 5 == 0 ? UInt32(1 + g.next() % 100_000) : 1 }
+                let tfs = docs.map { _ -> UInt32 in
+                    switch g.next() % 6 {
+                    case 0: UInt32(1 + g.next() % 100_000)
+                    case 1, 2: UInt32(2 + g.next() % 200)
+                    default: 1
+                    }
+                }
                 var bytes: [UInt8] = []
                 IndexWriter.encodePostings(docs, tfs, into: &bytes)
                 bytes.withUnsafeBytes { raw in
@@ -49,8 +56,8 @@ import Testing
                         seen.append((UInt32(c.doc), c.tf))
                         c.next()
                     }
-                    #expect(seen.map(\.0) == docs, "df \(df) sparse \(sparse)")
-                    #expect(seen.map(\.1) == tfs, "df \(df) sparse \(sparse)")
+                    #expect(seen.map(\.0) == docs, "df \(df) max gap \(maxGap)")
+                    #expect(seen.map(\.1) == tfs, "df \(df) max gap \(maxGap)")
                     // advance(to:) lands on the first doc ≥ target, across block boundaries.
                     let a = PostingsCursor(bytes: raw, docFreq: df)
                     a.next()

@@ -60,11 +60,34 @@ public final class PostingsCursor {
                 tfs[k] &+= 1
             }
         } else {
+            // Varints of (gap − 1) << 1 | (tf == 1), each followed by tf when it is not 1. Short lists are
+            // mostly one- and two-byte values, and branching on the length mispredicts often: while four
+            // bytes remain, one load decodes a value below 2^14 and a one-byte tf with selects instead.
+            let raw = UnsafeRawPointer(data)
             for k in 0..<count {
-                let v = Varint.read(data, &i)
+                var v: UInt32
+                var tf: UInt32
+                let x = i + 4 <= dataCount ? UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)) : 0x8080
+                if x & 0x8080 != 0x8080 {
+                    let c0 = (x >> 7) & 1                      // 1 when the value takes two bytes
+                    let length = 1 &+ c0
+                    v = (x & 0x7F) | ((((x >> 8) & 0x7F) << 7) & (0 &- c0))
+                    let next = (x >> (length &* 8)) & 0xFF     // the byte after the value
+                    let one = v & 1
+                    if one == 0 && next >= 0x80 {              // tf ≥ 128
+                        i += Int(length)
+                        tf = Varint.read(data, &i)
+                    } else {
+                        tf = one != 0 ? 1 : next
+                        i += Int(length &+ (1 &- one))
+                    }
+                } else {
+                    v = Varint.read(data, &i)
+                    tf = v & 1 != 0 ? 1 : Varint.read(data, &i)
+                }
                 prev &+= Int32(bitPattern: v >> 1) &+ 1
                 docs[k] = prev
-                tfs[k] = v & 1 != 0 ? 1 : Varint.read(data, &i)
+                tfs[k] = tf
             }
         }
         pos = 0
