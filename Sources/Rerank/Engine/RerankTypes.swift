@@ -87,10 +87,10 @@ public struct JobStats: Sendable, Equatable {
     public var cachedVerdicts = 0
     /// Decode steps that carried only reasoning tokens (no prompt or closing text): their tokens and time.
     public var pureDecodeTokens = 0
+    public var pureDecodeSeconds = 0.0
     /// Tokens evaluated again to close chains (the protocol re-tokenizes prompt + closing text; the tail
     /// that differs from the sequence's cache is fed anew) or to reopen them for a rethink.
     public var reevaluatedTokens = 0
-    public var pureDecodeSeconds = 0.0
     public var pureDecodeTokensPerSecond: Double { pureDecodeSeconds > 0 ? Double(pureDecodeTokens) / pureDecodeSeconds : 0 }
     public var decodeTokensPerSecond: Double { seconds > 0 ? Double(decodeTokens) / seconds : 0 }
 }
