@@ -39,7 +39,6 @@ struct BenchRerank: AsyncParsableCommand {
         var decodeTokensPerSecond: Double
         var perPassage: Double
         var firstToken: Double
-        var tokens: Int
         var reevaluatedPerPassage: Double
     }
 
@@ -65,6 +64,7 @@ struct BenchRerank: AsyncParsableCommand {
                 let d = try reader.document(h.doc)
                 return Passage(id: d.id, title: d.title, text: d.text)
             }
+            let n = Double(ps.count)
             var bare: [DecodeBaseline.Result] = []
             var ours: [EngineRun] = []
             for r in 0..<repetitions {
@@ -89,18 +89,17 @@ struct BenchRerank: AsyncParsableCommand {
                 var stats: JobStats?
                 for await e in engine.start(req) { if case .finished(let s) = e { stats = s } }
                 guard let s = stats else { throw ValidationError("the engine's job for \"\(q)\" ended without finishing") }
-                let n = Double(ps.count)
                 ours.append(EngineRun(decodeTokensPerSecond: s.pureDecodeTokensPerSecond, perPassage: s.seconds / n,
-                                      firstToken: s.firstTokenSeconds ?? .nan, tokens: s.decodeTokens,
+                                      firstToken: s.firstTokenSeconds ?? .nan,
                                       reevaluatedPerPassage: Double(s.reevaluatedTokens) / n))
                 if !baselineFirst { try await runBare() }
             }
-            let n = Double(ps.count)
             let b0 = bare[0]
+            let barePerPassage = bare.map { $0.seconds / n }
             let bTps = median(bare.map(\.decodeTokensPerSecond)), eTps = median(ours.map(\.decodeTokensPerSecond))
-            let bSec = median(bare.map { $0.seconds / n }), eSec = median(ours.map(\.perPassage))
+            let bSec = median(barePerPassage), eSec = median(ours.map(\.perPassage))
             let first = median(ours.map(\.firstToken)), alone = median(bare.map(\.firstPromptSeconds))
-            allBare += bare.map { $0.seconds / n }
+            allBare += barePerPassage
             allOurs += ours.map(\.perPassage)
             bareTps += bare.map(\.decodeTokensPerSecond)
             oursTps += ours.map(\.decodeTokensPerSecond)

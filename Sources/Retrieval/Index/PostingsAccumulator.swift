@@ -17,8 +17,8 @@ final class PostingsAccumulator: @unchecked Sendable {
         var termCount = 0
     }
 
-    // The results, read by the writer once `finish()` has returned.
-    private(set) var postings: [[UInt8]] = []
+    // The results, read by the writer once `finish()` has returned (postings through `takePostings()`).
+    private var postings: [[UInt8]] = []
     private(set) var norms: [UInt8] = []
     private(set) var runs: [(path: String, chunks: [(UInt64, UInt32)])] = []
     private(set) var totalTokens: UInt64 = 0

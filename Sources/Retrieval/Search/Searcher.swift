@@ -23,13 +23,12 @@ public final class Searcher {
     private let window: WindowScores
     private let helperWindow: WindowScores
     /// Documents scored together per window (a multiple of 64).
-    public let windowSize: Int32
+    public var windowSize: Int32 { Int32(window.size) }
     public let averageLength: Float
 
     public init(index: IndexReader, bm25: BM25 = BM25(), windowSize: Int32 = Searcher.defaultWindow) throws {
         precondition(windowSize > 0 && windowSize % 64 == 0, "the window size must be a positive multiple of 64")
         self.index = index
-        self.windowSize = windowSize
         window = WindowScores(size: Int(windowSize))
         helperWindow = WindowScores(size: Int(windowSize))
         analyzer = try index.makeAnalyzer()

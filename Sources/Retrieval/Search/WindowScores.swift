@@ -44,24 +44,18 @@ final class WindowScores {
         return n
     }
 
-    /// Calls `body(slot)` for each matched slot in order; with `clearing`, the matched bits are reset.
-    @inline(__always) private func forEachMatched(clearing: Bool, _ body: (Int) -> Void) {
-        for word in 0..<(size / 64) where matched[word] != 0 {
-            var bits = matched[word]
-            if clearing { matched[word] = 0 }
-            while bits != 0 {
-                body(word * 64 + bits.trailingZeroBitCount)
-                bits &= bits - 1
-            }
-        }
-    }
-
     /// Calls `body(slot, partialScore)` for each matched slot in order, clearing it.
     @inline(__always) func drain(_ body: (Int, Double) -> Void) {
-        forEachMatched(clearing: true) { slot in
-            let s = scores[slot]
-            scores[slot] = 0
-            body(slot, s)
+        for word in 0..<(size / 64) where matched[word] != 0 {
+            var bits = matched[word]
+            matched[word] = 0
+            while bits != 0 {
+                let slot = word * 64 + bits.trailingZeroBitCount
+                bits &= bits - 1
+                let s = scores[slot]
+                scores[slot] = 0
+                body(slot, s)
+            }
         }
     }
 
@@ -84,8 +78,7 @@ final class WindowScores {
         histogram.update(repeating: 0, count: 4 * nb)
         // bucket(f) >= lowest is f * scale >= lowest: the bucket is the product truncated, and lowest < nb.
         let floor = Float(lowest)
-        forEachMatched(clearing: true) { slot in
-            scores[slot] = 0
+        drain { slot, _ in
             let f = finals[slot]
             if f * scale >= floor && (!top.isFull || f > top.threshold) { top.insert(score: f, doc: Int(start) + slot) }
         }
