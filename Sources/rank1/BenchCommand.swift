@@ -49,7 +49,7 @@ struct BenchRerank: AsyncParsableCommand {
         var options = modelOptions
         options.noCache = true  // every run must compute
         let engine = try options.makeLlama()
-        let chosen = try resolveProfile(profile, automatic: engine.model.automaticProfile)
+        let chosen = try resolveProfile(profile, automatic: engine.model.automaticProfile.profile)
         let queries = query.isEmpty ? BenchRerank.defaultQueries : query
         print("model \(engine.modelName), profile \(chosen.name), \(passages) passages per query, parallel \(parallel), budget \(budget), "
               + "\(modelOptions.threads) threads, \(repetitions) runs per query (medians)")

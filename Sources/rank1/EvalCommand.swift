@@ -17,7 +17,8 @@ struct Eval: AsyncParsableCommand {
     @Flag(help: "JSON output.") var json = false
     @Option(help: "Index directory (with --rerank).") var index: String?
     @Option(help: "Queries: queries.jsonl or qid<TAB>text (with --rerank).") var queries: String?
-    @Option(help: "Rerank each query's BM25 top K with Rank1.") var rerank: Int?
+    @Option(help: "Rerank each query's BM25 top K with Rank1 (--settings paper: 100 unless given).") var rerank: Int?
+    @Option(help: "Judgments that may fail (after retries) before the run counts as failed (exit 3).") var allowFailures = 0
     @Option(help: "Judged queries to use, in file order (with --rerank).") var maxQueries: Int?
     @Option(help: "Folder for the runs and traces (with --rerank).") var out = "rank1-eval"
     @OptionGroup var judge: JudgeOptions
@@ -25,7 +26,7 @@ struct Eval: AsyncParsableCommand {
 
     func run() async throws {
         let qr = try reportingErrors { try Qrels(path: qrels) }
-        guard let k = rerank else {
+        guard let k = rerank ?? (judge.paper && index != nil ? 100 : nil) else {
             guard let path = runFile else { throw ValidationError("give a run file, or --index, --queries and --rerank K") }
             report(try reportingErrors { Evaluation(run: try Run(trecPath: path), qrels: qr) }, label: nil)
             return
@@ -36,8 +37,23 @@ struct Eval: AsyncParsableCommand {
         var qs = try reportingErrors { try readQueries(queries) }.filter { !qr.relevant($0.id).isEmpty }
         if let n = maxQueries { qs = Array(qs.prefix(n)) }
         let engine = try modelOptions.makeReranker()
-        let profile = try judge.resolvedProfile(automatic: engine.automaticProfile)
+        let choice = try judge.choice(automatic: try await prepared(engine))
+        let profile = choice.profile
         let fusion = try judge.fusion(profile: profile)
+        // The paper's prompt for a known collection (named by the queries' folder), unless one was given.
+        var instruction = try judge.instructionTemplate()
+        var instructionName = instruction == nil ? "none (the bare query)" : judge.preset ?? "--instruction"
+        let collection = ((queries as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        if judge.paper && instruction == nil, let task = Presets.paperTask(collection: collection),
+           let (key, text) = try Presets.paper().prompt(task: task.task, subtask: task.subtask) {
+            instruction = text
+            instructionName = "the paper's \(key) prompt"
+        }
+        if !json {
+            printError("rank1: profile \(profile.name) (\(choice.reason)); instruction: \(instructionName)")
+            if choice.rank1Shaped == false { printError(notRank1Notice) }
+        }
+        var failures: [String] = []
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         var bm25Run = Run(), rerankedRun = Run(), fusedRun = Run()
         var bm25Lines: [UInt8] = []
@@ -54,7 +70,10 @@ struct Eval: AsyncParsableCommand {
                 return Passage(id: d.id, title: d.title, text: d.text)
             }
             var scores: [Int: Double] = [:]
-            for await e in engine.start(try judge.request(query: q.text, passages: top, automatic: engine.automaticProfile)) {
+            var request = try judge.request(query: q.text, passages: top, automatic: profile)
+            request.profile = profile
+            request.instruction = instruction
+            for await e in engine.start(request) {
                 if case .verdict(let v) = e {
                     scores[v.passage] = v.score
                     chainTokens.append(v.reasoningTokens)
@@ -65,7 +84,10 @@ struct Eval: AsyncParsableCommand {
                         + "\"forced_close\":\(v.forcedClose),\"repetitive\":\(v.repetitive),\"stopped_repeating\":\(v.stoppedRepeating),"
                         + "\"reasoning\":\(jsonString(v.reasoning))}\n"
                 }
-                if case .failed(let p, let reason) = e { printError("\(q.id) \(top[p].id): \(reason)") }
+                if case .failed(let p, let reason) = e {
+                    printError("\(q.id) \(top[p].id): \(reason)")
+                    failures.append("\(q.id) \(top[p].id): \(reason)")
+                }
                 if case .finished(let stats) = e, stats.cachedVerdicts == 0 {
                     judgedSeconds += stats.seconds
                     judgedPassages += stats.judged
@@ -93,6 +115,12 @@ struct Eval: AsyncParsableCommand {
         try rerankedText.write(toFile: out + "/reranked.trec", atomically: true, encoding: .utf8)
         try traces.write(toFile: out + "/traces.jsonl", atomically: true, encoding: .utf8)
         if fusion != nil { try fusedText.write(toFile: out + "/fused.trec", atomically: true, encoding: .utf8) }
+        // A reranked metric that silently holds unjudged passages would be BM25's order passed off as Rank1's.
+        if failures.count > allowFailures {
+            printError("rank1: \(failures.count) judgments failed (allowed: \(allowFailures)); no reranked metric is reported. First: "
+                       + failures.prefix(3).joined(separator: "; "))
+            throw ExitCode(ExitCodes.judgmentsFailed)
+        }
         let before = Evaluation(run: bm25Run, qrels: qr), after = Evaluation(run: rerankedRun, qrels: qr)
         let fused = fusion.map { _ in Evaluation(run: fusedRun, qrels: qr) }
         let sorted = chainTokens.sorted()
@@ -107,6 +135,7 @@ struct Eval: AsyncParsableCommand {
                 + "\"repetitive_share\":\(repetitiveShare),\"stopped_repeating\":\(stopped),\"seconds_per_passage\":\(secondsPerPassage),"
                 + "\"model\":\(jsonString(engine.modelName))}")
         } else {
+            if !failures.isEmpty { print("\(failures.count) judgments failed (allowed by --allow-failures); their passages keep BM25 order below the judged") }
             print("model \(engine.modelName), profile \(profile.name), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
             report(before, label: "BM25")
             report(after, label: "Rank1")

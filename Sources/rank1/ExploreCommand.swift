@@ -76,6 +76,14 @@ struct Explore: AsyncParsableCommand {
         } else {
             do { engine = try modelOptions.makeReranker() } catch { problem = "\(error)" }
         }
+        // A server is probed before the screen opens: what it serves, how it shows </think>, which profile.
+        var automaticChoice = ProfileChoice(profile: .rank1, reason: "", rank1Shaped: nil)
+        if let e = engine {
+            do { automaticChoice = try await e.prepare() } catch {
+                problem = "\(error)"
+                engine = nil
+            }
+        }
         let presets = Presets.names().compactMap { n in (try? Presets.load(n)).map { Preset(name: n, template: $0) } }
         let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
         let root = RuntimeDiscovery.projectRoot()
@@ -91,15 +99,18 @@ struct Explore: AsyncParsableCommand {
             throw ExitCode.failure
         }
         // Judging settings and the starting instruction (--instruction / --preset), checked before the screen opens.
-        let automatic = engine?.automaticProfile ?? .rank1
-        let settings = try judge.request(query: "", passages: [], automatic: automatic)
-        let fusion = try judge.fusion(profile: settings.profile ?? automatic)
+        let chosen = try judge.choice(automatic: automaticChoice)
+        var settings = try judge.request(query: "", passages: [], automatic: chosen.profile)
+        settings.profile = chosen.profile
+        let fusion = try judge.fusion(profile: chosen.profile)
         let app = try ExplorerApp(reader: reader, corpusName: (dir as NSString).lastPathComponent, engine: engine,
                                   engineProblem: problem, k: k, logPath: logPath, latencyTrace: latencyTrace, presets: presets)
         app.settings = settings
         app.state.instruction = settings.instruction ?? ""
         app.state.fusion = engine == nil ? nil : fusion
-        app.state.profileName = engine == nil ? "" : (settings.profile ?? automatic).name
+        app.state.profileName = engine == nil ? "" : chosen.profile.name
+        app.state.profileReason = engine == nil ? "" : chosen.reason
+        app.state.rank1Checkpoint = engine == nil ? nil : chosen.rank1Shaped
         app.state.keyMap = keys
         app.theme = colours
         if !queries.isEmpty {

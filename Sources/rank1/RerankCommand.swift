@@ -58,16 +58,33 @@ struct JudgeOptions: ParsableArguments {
     var maxPassageTokens: Int?
     @Option(help: "batched (shared prefix, continuous batching) or single (one passage at a time).")
     var schedule = "batched"
+    @Option(help: "paper: the reference's evaluation (raw Rank1 prompt, budget 8192, greedy, 16,000-token context, fallback score 0.5, top 100 in eval, the paper's prompt for a known collection). Flags given as well override it.")
+    var settings: String?
 
-    /// The profile asked for, else the backend's automatic one.
+    /// The reference's evaluation settings (orionw/rank1 rank1.py with vLLM: max_tokens 8192, max_model_len 16000).
+    static let paperBudget = 8192, paperContext = 16000
+
+    var paper: Bool { settings == "paper" }
+
+    /// The profile asked for, else the backend's automatic one (the paper's settings use the raw protocol).
     func resolvedProfile(automatic: PromptProfile) throws -> PromptProfile {
-        try resolveProfile(profile, automatic: automatic)
+        try resolveProfile(paper && profile == "auto" ? "rank1" : profile, automatic: automatic)
+    }
+
+    /// The profile this run uses, and why.
+    func choice(automatic: ProfileChoice) throws -> ProfileChoice {
+        if let s = settings, s != "paper" { throw ValidationError("--settings takes paper, got \(s)") }
+        let p = try resolvedProfile(automatic: automatic.profile)
+        if paper && profile == "auto" && p != automatic.profile {
+            return ProfileChoice(profile: p, reason: "--settings paper (auto: \(automatic.profile.name))", rank1Shaped: automatic.rank1Shaped)
+        }
+        return profile == "auto" ? automatic : automatic.asked(p)
     }
 
     /// The fusion asked for (or the profile's default), checked: a weight in [0, 1], never with the
     /// byte-exact rank1 profile.
     func fusion(profile resolved: PromptProfile) throws -> ScoreFusion? {
-        guard let w = fuse else { return resolved.defaultFusion }
+        guard let w = fuse else { return paper ? nil : resolved.defaultFusion }
         guard (0...1).contains(w) else { throw ValidationError("--fuse is a weight between 0 and 1, got \(w)") }
         if resolved.isRank1 && w != 1 { throw ValidationError("--fuse is not used with the rank1 profile (Rank1 scores are used as they are)") }
         return w == 1 ? nil : ScoreFusion(weight: w)
@@ -83,12 +100,13 @@ struct JudgeOptions: ParsableArguments {
     func request(query: String, passages: [Passage], automatic: PromptProfile) throws -> RerankRequest {
         let resolved = try resolvedProfile(automatic: automatic)
         var r = RerankRequest(query: query, instruction: try instructionTemplate(), passages: passages)
-        r.budget = budget ?? resolved.defaultBudget
+        r.budget = budget ?? (paper ? JudgeOptions.paperBudget : resolved.defaultBudget)
         r.parallel = parallel
         r.rethink = rethink
-        r.minReasoningTokens = minTokens ?? resolved.defaultMinReasoningTokens
-        r.maxPassageTokens = maxPassageTokens ?? resolved.defaultMaxPassageTokens
-        r.repetitionGuard = repetitionGuard ?? resolved.defaultRepetitionGuard
+        r.minReasoningTokens = minTokens ?? (paper ? 0 : resolved.defaultMinReasoningTokens)
+        // The paper's context holds the prompt, the passage and the whole budget.
+        r.maxPassageTokens = maxPassageTokens ?? (paper ? JudgeOptions.paperContext - r.budget - 1024 : resolved.defaultMaxPassageTokens)
+        r.repetitionGuard = repetitionGuard ?? (paper ? false : resolved.defaultRepetitionGuard)
         r.repetitionWindow = repetitionWindow
         r.profile = resolved
         guard let s = Schedule(rawValue: schedule) else { throw ValidationError("--schedule is batched or single") }
@@ -131,19 +149,26 @@ struct RerankCommand: AsyncParsableCommand {
             printError("rank1: \(error)\n(BM25 works without it: rank1 search \(index) --query …)")
             throw ExitCode.failure
         }
-        let request = try judge.request(query: query, passages: passages, automatic: engine.automaticProfile)
-        let profile = request.profile ?? engine.automaticProfile
+        let choice = try await prepared(engine)
+        var request = try judge.request(query: query, passages: passages, automatic: choice.profile)
+        request.profile = try judge.choice(automatic: choice).profile
+        let chosen = try judge.choice(automatic: choice)
+        let profile = chosen.profile
         let fusion = try judge.fusion(profile: profile)
         let out = Output.standard
-        if !jsonl {
+        if jsonl {
+            out.write(EventJSON.profile(chosen, model: engine.modelName, backend: engine.backendName) + "\n")
+        } else {
             out.write("Rank1 reranking of the BM25 top \(passages.count) for \"\(query)\"\n")
-            out.write("model \(engine.modelName) (\(engine.backendName)), profile \(profile.name), budget \(request.budget) tokens, "
+            out.write("model \(engine.modelName) (\(engine.backendName)), profile \(profile.name) (\(chosen.reason)), budget \(request.budget) tokens, "
                       + "\(request.parallel) in parallel\n")
+            if choice.rank1Shaped == false { out.write(notRank1Notice + "\n") }
             out.write("thinking: minimum \(request.minReasoningTokens) tokens, repetition guard \(request.repetitionGuard ? "on" : "off"), "
                       + "\(request.rethink) rethinks; ranking: \(fusion?.label ?? "Rank1 score")\n\n")
             out.flush()
         }
         var verdicts: [Int: Verdict] = [:]
+        var firstFailure: String?
         var live = ""  // single-lane streaming to a terminal
         let streamInline = !jsonl && request.parallel == 1 && isatty(1) != 0
         for await event in engine.start(request) {
@@ -156,6 +181,8 @@ struct RerankCommand: AsyncParsableCommand {
                 if streamInline { out.write("── [\(p + 1)] \(passages[p].id)\(truncated ? " (passage cut)" : "")\n"); out.flush() }
             case .token(_, let text):
                 if streamInline { live += text; out.write(text); out.flush() }
+            case .restarted(let p, _, let reason):
+                if !jsonl { out.write("\n[\(p + 1)] \(passages[p].id): retrying after \(reason)\n"); out.flush() }
             case .verdict(let v):
                 verdicts[v.passage] = v
                 if !jsonl {
@@ -171,6 +198,7 @@ struct RerankCommand: AsyncParsableCommand {
                     out.flush()
                 }
             case .failed(let p, let reason):
+                if firstFailure == nil { firstFailure = "\(passages[p].id): \(reason)" }
                 if !jsonl { out.write("[\(p + 1)] \(passages[p].id): failed: \(reason)\n"); out.flush() }
             case .finished(let stats):
                 if !jsonl {
@@ -201,17 +229,48 @@ struct RerankCommand: AsyncParsableCommand {
             }
         }
         out.flush()
+        let failed = passages.count - verdicts.count
+        if failed > 0 {
+            printError("rank1: \(failed) of \(passages.count) passages were not judged (first reason: \(firstFailure ?? "stopped"))")
+            throw ExitCode(ExitCodes.judgmentsFailed)
+        }
+    }
+}
+
+/// Exit codes, documented in README ("Exit codes").
+enum ExitCodes {
+    /// Some requested judgments were not made (each failure is reported).
+    static let judgmentsFailed: Int32 = 3
+}
+
+/// Said wherever judgments are shown for a model that is not shaped like a Rank1 checkpoint.
+let notRank1Notice = "note: this model is not a Rank1 checkpoint (its vocabulary has no single </think> token): its judgments are "
+    + "illustrative. For real ones use a Rank1 GGUF (--model rank1-7b.Q4_K_M.gguf) or a server running jhu-clsp/rank1-* (--endpoint URL)."
+
+/// Prepares a backend (a server is probed), or exits with the cause and the fix.
+func prepared(_ engine: any Reranker) async throws -> ProfileChoice {
+    do { return try await engine.prepare() } catch {
+        printError("rank1: \(error)")
+        throw ExitCode.failure
     }
 }
 
 /// JSON Lines for rerank events.
 enum EventJSON {
+    /// The first line of a `--jsonl` run: which profile judges, and why.
+    static func profile(_ c: ProfileChoice, model: String, backend: String) -> String {
+        "{\"event\":\"profile\",\"profile\":\(jsonString(c.profile.name)),\"reason\":\(jsonString(c.reason)),"
+            + "\"rank1_checkpoint\":\(c.rank1Shaped.map { "\($0)" } ?? "null"),\"model\":\(jsonString(model)),\"backend\":\(jsonString(backend))}"
+    }
+
     static func encode(_ e: RerankEvent, passages: [Passage]) -> String {
         switch e {
         case .started(let p, let t):
             return "{\"event\":\"started\",\"passage\":\(p),\"id\":\(jsonString(passages[p].id)),\"truncated\":\(t)}"
         case .token(let p, let text):
             return "{\"event\":\"token\",\"passage\":\(p),\"text\":\(jsonString(text))}"
+        case .restarted(let p, let reasoning, let reason):
+            return "{\"event\":\"restarted\",\"passage\":\(p),\"reasoning\":\(jsonString(reasoning)),\"reason\":\(jsonString(reason))}"
         case .verdict(let v):
             return "{\"event\":\"verdict\",\"passage\":\(v.passage),\"id\":\(jsonString(passages[v.passage].id)),\"score\":\(v.score),"
                 + "\"p_true\":\(v.probabilityTrue),\"tokens\":\(v.reasoningTokens),\"forced_close\":\(v.forcedClose),"

@@ -10,7 +10,7 @@ import Testing
         let config = LlamaConfiguration(libraryPath: RerankFixtures.libraryPath,
                                         modelPath: RerankFixtures.model(RuntimeDiscovery.defaultModel), threads: 2)
         let engine = try LlamaReranker(configuration: config)
-        let profile = engine.automaticProfile
+        let profile = engine.automaticProfile.profile
         var r = RerankRequest(query: "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors.",
                               passages: [try RerankFixtures.scifact("22401720")])
         r.profile = profile

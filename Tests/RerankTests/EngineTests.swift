@@ -37,6 +37,7 @@ import Testing
                 #expect(verdicts[v.passage] == nil)
                 verdicts[v.passage] = v
             case .failed(let p, let r): Issue.record("passage \(p) failed: \(r)")
+            case .restarted(let p, _, let r): Issue.record("in-process passage \(p) restarted: \(r)")
             case .finished(let s): finished = s
             }
         }

@@ -4,12 +4,27 @@ import Testing
 
 /// Prompt profiles, the repetition detector and score fusion: pure parts, no model.
 struct ProfileTests {
-    @Test func automaticProfileFollowsTheModelsMetadata() {
-        #expect(PromptProfile.automatic(modelName: "Rank1 7B", chatTemplate: "<|im_start|>") == .rank1)
-        #expect(PromptProfile.automatic(modelName: "jhu-clsp/rank1-0.5b", chatTemplate: "") == .rank1)
-        #expect(PromptProfile.automatic(modelName: "Qwen2.5 Coder 0.5B Instruct", chatTemplate: "{{'<|im_start|>' + m}}") == .chatml)
-        #expect(PromptProfile.automatic(modelName: "gemma-3-270m-it", chatTemplate: "<start_of_turn>user") == .gemma)
-        #expect(PromptProfile.automatic(modelName: "some base model", chatTemplate: "") == .rank1)
+    static func facts(close: Int32?, control: Bool = false, verdictWords: Bool = true, template: String?) -> VocabularyFacts {
+        VocabularyFacts(thinkClose: close, thinkCloseIsControl: control, trueToken: verdictWords ? 10 : nil,
+                        falseToken: verdictWords ? 11 : nil, chatTemplate: template)
+    }
+
+    @Test func automaticProfileFollowsTheVocabularyNotTheName() {
+        // A Rank1-shaped vocabulary gets the raw protocol whatever its chat template says (real checkpoints carry one).
+        let rank1 = PromptProfile.automatic(ProfileTests.facts(close: 151666, control: true, template: "{{'<|im_start|>' + m}}"))
+        #expect(rank1.profile == .rank1 && rank1.rank1Shaped == true)
+        #expect(rank1.reason.contains("control token") && rank1.reason.contains("151666"))
+        #expect(PromptProfile.automatic(ProfileTests.facts(close: 7, template: nil)).profile == .rank1)
+        // `</think>` in several tokens: not Rank1; the chat template decides.
+        let chat = PromptProfile.automatic(ProfileTests.facts(close: nil, template: "{{'<|im_start|>' + m}}"))
+        #expect(chat.profile == .chatml && chat.rank1Shaped == false && chat.reason.contains("several tokens"))
+        #expect(PromptProfile.automatic(ProfileTests.facts(close: nil, template: "<start_of_turn>user")).profile == .gemma)
+        #expect(PromptProfile.automatic(ProfileTests.facts(close: nil, template: "")).profile == .rank1)
+        // One `</think>` token but multi-token verdict words is not Rank1-shaped either.
+        #expect(PromptProfile.automatic(ProfileTests.facts(close: 7, verdictWords: false, template: "<|im_start|>")).profile == .chatml)
+        // A server that hides its tokenizer: the remote default, said so.
+        let unknown = PromptProfile.automatic(nil)
+        #expect(unknown.profile == .rank1 && unknown.rank1Shaped == nil && unknown.reason.contains("remote default"))
         #expect(PromptProfile.named("chatml-demo") == .chatmlDemo && PromptProfile.named("nope") == nil)
     }
 

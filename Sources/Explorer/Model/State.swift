@@ -117,6 +117,13 @@ public struct ExplorerState: Equatable, Sendable {
     public var collectionQueries: [CollectionQuery] = []
     /// How the model is asked (shown in the status bar) and the fusion with BM25, if on.
     public var profileName = ""
+    /// Why that profile (from the backend's look at the model's vocabulary).
+    public var profileReason = ""
+    /// Whether the model is shaped like a Rank1 checkpoint (nil: unknown). When false the screen says that its
+    /// judgments are illustrative.
+    public var rank1Checkpoint: Bool? = nil
+    /// Kendall's τ between the previous instruction's ranking and this one, once a rerank is done.
+    public var tau: Double? = nil
     public var fusion: ScoreFusion? = nil
     public var pickerSelection = 0
     public var currentQuery: CollectionQuery? = nil

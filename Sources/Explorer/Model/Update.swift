@@ -318,6 +318,7 @@ public enum Explorer {
             s.results[i].reasoning = ""
         }
         s.job = JobProgress(generation: s.generation, total: top.count, startedAt: s.now)
+        s.tau = nil
         s.selected = 0
         s.reasoningStep = 0
         s.followStream = true
@@ -336,6 +337,9 @@ public enum Explorer {
             guard p < s.results.count else { return }
             s.results[p].reasoning += text
             s.job?.tokens += 1
+        case .restarted(let p, let reasoning, _):
+            guard p < s.results.count else { return }
+            s.results[p].reasoning = reasoning
         case .verdict(let v):
             guard v.passage < s.results.count else { return }
             s.results[v.passage].judgment = .done(v)
@@ -349,7 +353,7 @@ public enum Explorer {
             s.job?.finished = true
             s.job?.tokensPerSecond = stats.decodeTokensPerSecond
             s.job?.tokens = stats.decodeTokens
-            if let tau = kendallTau(s) { s.message = String(format: "done; Kendall's τ vs the previous instruction %.2f", tau) }
+            s.tau = kendallTau(s)
         }
         let now = s.now
         if let job = s.job, job.startedAt > 0, now > job.startedAt, !job.finished {

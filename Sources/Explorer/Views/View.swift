@@ -78,7 +78,9 @@ public enum View {
 
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         let basis = s.previousRanking.isEmpty ? "BM25" : "prev. instruction"
-        var right = s.results.isEmpty ? "" : "moves vs \(basis) · top \(s.k) · \(s.results.count) hits"
+        // The score column holds the number the list is sorted by, and the header names it.
+        let column = s.fusion != nil ? "score: fused" : "score: Rank1"
+        var right = s.results.isEmpty ? "" : "\(column) · moves vs \(basis) · top \(s.k) · \(s.results.count) hits"
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
             let reranked = s.results.contains { $0.judgment.verdict != nil } ? s.ndcg10(s.ranking) : nil
             right = String(format: "nDCG@10 BM25 %.3f", bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? "") + " · " + right
@@ -90,6 +92,7 @@ public enum View {
             return
         }
         let order = s.ranking
+        let sortKeys = s.rankScores
         let layout = Layout(width: s.width, height: s.height)
         let first = layout.firstVisible(selected: s.selected, count: order.count)
         let wide = r.width >= 60
@@ -116,7 +119,9 @@ public enum View {
             case .queued: put("  ·  ", .dim, width: 6)
             case .judging: put("  " + spinnerFrames[s.spinner % spinnerFrames.count] + "  ", .accent, width: 6)
             case .failed: put(" fail ", .bad, width: 6)
-            case .done(let v): put(String(format: "%.3f ", v.score), v.score >= 0.5 ? .good : .bad, width: 6)
+            case .done(let v):
+                let key = sortKeys[row] ?? v.score
+                put(String(format: "%.3f ", key), v.score >= 0.5 ? .good : .bad, width: 6)
             }
             if wide {
                 let meter = res.judgment.verdict.map { View.bar(for: $0.score) } ?? "    "
@@ -211,16 +216,27 @@ public enum View {
         header(&sc, "Reasoning", r, focused: s.focus == .reasoning, right: right)
         var text = row.reasoning.trimmingWhitespace().isEmpty ? "" : row.reasoning
         if case .failed(let why) = row.judgment { text = "failed: \(why)" }
+        if text.isEmpty && s.rank1Checkpoint == false && s.rerankAvailable {
+            // Said plainly before the first judgment, so nobody mistakes a small generic model for Rank1.
+            let note = "\(s.modelName) is not a Rank1 checkpoint (no single </think> token): its judgments are illustrative. "
+                + "For real ones, start with --model rank1-7b.Q4_K_M.gguf or --endpoint URL of a server running jhu-clsp/rank1-* "
+                + "(README: Using a real Rank1 checkpoint)."
+            for (i, l) in TextWidth.wrap(note, columns: r.width - 2).prefix(r.height - 1).enumerated() {
+                sc.put(l.line, x: r.x + 1, y: r.y + 1 + i, maxWidth: r.width - 2, role: .warning)
+            }
+            return
+        }
         var roles = [(Role, Bool)](repeating: (.normal, false), count: text.count)
         if step < steps.count {
             for c in steps[step] where c < roles.count { roles[c] = (.current, true) }
         }
         var lines = TextWidth.wrap(text, columns: r.width - 2)
         if case .done(let v) = row.judgment {
-            var verdict = String(format: "→ %@ (score %.3f, P(true) %.2g)", v.score >= 0.5 ? "relevant" : "not relevant", v.score,
-                                 v.probabilityTrue)
-            if s.fusion != nil, let index = s.selectedIndex, let f = s.rankScores[index] {
-                verdict += String(format: "; fused with BM25: %.3f", f)
+            // Both numbers say what they are normalised over; the fused value says what it is made of.
+            var verdict = String(format: "→ %@: score %.3f = P(true)/(P(true)+P(false)); P(true) over the vocabulary %.2g",
+                                 v.score >= 0.5 ? "relevant" : "not relevant", v.score, v.probabilityTrue)
+            if let fusion = s.fusion, let index = s.selectedIndex, let f = s.rankScores[index] {
+                verdict += String(format: "; fused %.3f = %.2g×score + %.2g×BM25 (min-max over the judged)", f, fusion.weight, 1 - fusion.weight)
             }
             lines.append((verdict, text.count + 10_000))
         }
@@ -251,12 +267,15 @@ public enum View {
             parts.append("\(state) \(job.judged)/\(job.total)")
             parts.append(String(format: "%.0f tok/s", job.tokensPerSecond))
         }
+        // The model's name and τ come early, so that an 80-column screen shows them whole.
+        parts.append(s.modelName + (s.rank1Checkpoint == false ? " (not Rank1)" : ""))
+        if let tau = s.tau { parts.append(String(format: "τ %.2f", tau)) }
+        if let m = s.message { parts.append(m) }
         // A fused ranking is said next to the progress, so that a narrow screen still shows it.
         if let f = s.fusion, s.job != nil { parts.append("ranked by \(f.label)") }
         parts.append(String(format: "BM25 %.1f ms", s.bm25Milliseconds))
-        if let m = s.message { parts.append(m) }
-        parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", "\(s.modelName) (\(s.backend))"]
-        if !s.profileName.isEmpty { parts.append("profile \(s.profileName)") }
+        parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.backend]
+        if !s.profileName.isEmpty { parts.append("profile \(s.profileName)" + (s.profileReason.isEmpty ? "" : ": " + s.profileReason)) }
         if let f = s.fusion, s.job == nil { parts.append("ranks by \(f.label)") }
         parts.append("? help")
         let text = parts.joined(separator: " │ ")

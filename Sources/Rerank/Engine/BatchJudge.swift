@@ -23,32 +23,21 @@ final class BatchJudge {
         var position: Int32        // position of feed[0]
         var cached: [Int32] = []   // tokens in the sequence's KV cache, in order
         var phase = Phase.prompt
-        var reasoning = ""         // the text after `<think>` so far
-        var pieces = UTF8Pieces()
-        var thought = 0            // reasoning tokens in the current round
-        var totalThought = 0
-        var forced = false
-        var rethinksLeft: Int
-        var rethinks = 0
-        var detector: RepetitionDetector
-        var tokenEnds: [Int] = []  // reasoning.utf8.count after each token the detector saw
-        var roundStart = 0         // reasoning.utf8.count when the detector started
-        var repetitive = false
-        var stoppedRepeating = false
+        var pieces = UTF8Pieces()  // token bytes → text (a character may span tokens)
+        var chain: ReasoningChain  // the protocol: closes, budget, loops, rethinks
         let truncated: Bool
         let started = Date()
 
         init(passage: Int, sequence: Int32, promptText: String, promptTokens: [Int32], feed: [Int32], position: Int32,
-             rethinks: Int, truncated: Bool, repetitionWindow: Int) {
+             chain: ReasoningChain, truncated: Bool) {
             self.passage = passage
             self.sequence = sequence
             self.promptText = promptText
             self.promptTokens = promptTokens
             self.feed = feed
             self.position = position
-            rethinksLeft = rethinks
+            self.chain = chain
             self.truncated = truncated
-            detector = RepetitionDetector(window: repetitionWindow)
         }
     }
 
@@ -62,6 +51,7 @@ final class BatchJudge {
     private let modelID: String
     /// The prompt format: the request's, else the model's automatic one.
     let profile: PromptProfile
+    private let rules: ReasoningChain.Rules
 
     func cacheKey(_ p: Int) -> TraceCache.Key { TraceCache.key(model: modelID, request: request, profile: profile, passage: request.passages[p]) }
 
@@ -74,7 +64,8 @@ final class BatchJudge {
         self.request = request
         self.emit = emit
         self.isCancelled = isCancelled
-        profile = request.profile ?? model.automaticProfile
+        profile = request.profile ?? model.automaticProfile.profile
+        rules = ReasoningChain.Rules(request: request, profile: profile, thinkClose: model.vocabularyFacts.thinkClose)
         trueToken = try model.singleToken(" true")
         falseToken = try model.singleToken(" false")
         stats = JobStats(passages: request.passages.count, judged: 0, failed: 0, decodeTokens: 0, promptTokens: 0,
@@ -164,16 +155,12 @@ final class BatchJudge {
                     continue
                 }
                 stats.promptTokens += feed.count
+                let chain = ReasoningChain(rules: rules)
                 slots[lane] = Slot(passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
-                                   feed: feed, position: position, rethinks: request.rethink, truncated: truncated,
-                                   repetitionWindow: request.repetitionWindow)
+                                   feed: feed, position: position, chain: chain, truncated: truncated)
                 slots[lane]!.cached = cached
                 emit(.started(passage: p, truncated: truncated))
-                if !profile.reasoningStart.isEmpty {
-                    slots[lane]!.reasoning = profile.reasoningStart
-                    slots[lane]!.roundStart = profile.reasoningStart.utf8.count
-                    emit(.token(passage: p, text: profile.reasoningStart))
-                }
+                if !chain.reasoning.isEmpty { emit(.token(passage: p, text: chain.reasoning)) }
             }
             // One decode for every live lane. Lanes that are thinking or closing go first (a token or a
             // short closing text each); prompts fill the rest of the step in BM25 order, in chunks of at
@@ -245,57 +232,34 @@ final class BatchJudge {
                     continue
                 }
                 s.phase = .thinking
-                let token = argmax(logits, masking: s.thought < request.minReasoningTokens)
-                if model.isEndOfGeneration(token) {
-                    close(s, forced: true)
-                    continue
+                let token = argmax(logits, masking: s.chain.closingMasked)
+                let ends = model.isEndOfGeneration(token)
+                let text = ends ? "" : s.pieces.append(model.piece(token))
+                let (shown, step) = s.chain.append(token: token, text: text, endsGeneration: ends)
+                if !ends {
+                    stats.decodeTokens += 1
+                    if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
                 }
-                let text = s.pieces.append(model.piece(token))
-                s.thought += 1
-                s.totalThought += 1
-                stats.decodeTokens += 1
-                if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
-                if !text.isEmpty { emit(.token(passage: s.passage, text: text)) }
-                s.reasoning += text
-                if let start = s.detector.append(token) {
-                    s.repetitive = true
-                    if request.repetitionGuard {
-                        // Cut before the repeated run began, then close by force as at the budget.
-                        let keep = start == 0 ? s.roundStart : s.tokenEnds[start - 1]
-                        let before = String(decoding: s.reasoning.utf8.prefix(keep), as: UTF8.self)
-                        s.stoppedRepeating = true
-                        s.forced = true
-                        reevaluate(s, suffix: profile.forcedCloseSuffix(reasoning: before))
-                        continue
-                    }
-                }
-                s.tokenEnds.append(s.reasoning.utf8.count)
-                if let close = s.reasoning.range(of: Rank1Prompt.thinkClose) {
-                    if close.upperBound == s.reasoning.endIndex {
-                        s.feed = [token]
-                        s.phase = .closing
-                    } else {
-                        s.reasoning = String(s.reasoning[..<close.upperBound])
-                        reevaluate(s, suffix: s.reasoning)
-                    }
-                } else if s.thought >= request.budget {
-                    // The budget's last token is not evaluated on its own: the forced close evaluates it with
-                    // the closing text, as a server does after max_tokens (and one decode step is saved).
-                    close(s, forced: true)
-                } else {
+                if !shown.isEmpty { emit(.token(passage: s.passage, text: shown)) }
+                switch step {
+                case .more:
                     s.feed = [token]
+                case .close(_, atEnd: true):
+                    // `</think>` is the token just generated: evaluating it on the sequence's cache gives the
+                    // verdict position without re-evaluating anything.
+                    s.feed = [token]
+                    s.phase = .closing
+                case .close(let closing, atEnd: false):
+                    // A forced close (or text after `</think>` in one token); the budget's last token is not
+                    // evaluated on its own: the close evaluates it with the closing text, as a server does
+                    // after max_tokens (and one decode step is saved).
+                    reevaluate(s, suffix: closing)
                 }
             }
         }
         if stats.cancelled { context.clearAll(); return }
         stats.seconds = Date().timeIntervalSince(start)
         emit(.finished(stats))
-    }
-
-    /// Closes the chain by force: cut after the last sentence, append "\n</think>".
-    private func close(_ s: Slot, forced: Bool) {
-        s.forced = forced
-        reevaluate(s, suffix: profile.forcedCloseSuffix(reasoning: s.reasoning))
     }
 
     /// Queues `prompt + suffix`, tokenized whole (so the tokens are those of the complete text), for
@@ -324,30 +288,22 @@ final class BatchJudge {
     /// Returns true when the passage is done.
     private func finishOrRethink(_ s: Slot, _ logits: UnsafeMutablePointer<Float>) -> Bool {
         let lt = Double(logits[Int(trueToken)]), lf = Double(logits[Int(falseToken)])
-        if s.rethinksLeft > 0 {
-            s.rethinksLeft -= 1
-            s.rethinks += 1
-            let before = s.reasoning.range(of: Rank1Prompt.thinkClose).map { String(s.reasoning[..<$0.lowerBound]) } ?? s.reasoning
-            s.reasoning = before + "\nWait"
-            emit(.token(passage: s.passage, text: "\nWait"))
-            rewind(s, to: model.tokenize(s.promptText + s.reasoning, addSpecial: true))
+        if let wait = s.chain.reopen() {
+            emit(.token(passage: s.passage, text: wait))
+            rewind(s, to: model.tokenize(s.promptText + s.chain.reasoning, addSpecial: true))
             s.phase = .prompt
-            s.thought = 0
-            s.detector.reset()
-            s.tokenEnds.removeAll()
-            s.roundStart = s.reasoning.utf8.count
-            s.forced = false
             return false
         }
         var maxLogit = -Double.infinity
         for i in 0..<model.vocabularySize { maxLogit = max(maxLogit, Double(logits[i])) }
         var sum = 0.0
         for i in 0..<model.vocabularySize { sum += exp(Double(logits[i]) - maxLogit) }
-        let v = Verdict(passage: s.passage, score: 1 / (1 + exp(lf - lt)), probabilityTrue: exp(lt - maxLogit) / sum,
-                        reasoning: s.reasoning + s.pieces.flush(), reasoningTokens: s.totalThought, forcedClose: s.forced,
-                        rethinks: s.rethinks, truncatedPassage: s.truncated, promptTokens: s.promptTokens.count,
-                        seconds: Date().timeIntervalSince(s.started), repetitive: s.repetitive,
-                        stoppedRepeating: s.stoppedRepeating)
+        let c = s.chain
+        let v = Verdict(passage: s.passage, score: Rank1Score.of(logitTrue: lt, logitFalse: lf), probabilityTrue: exp(lt - maxLogit) / sum,
+                        reasoning: c.reasoning + s.pieces.flush(), reasoningTokens: c.totalThought, forcedClose: c.forced,
+                        rethinks: c.rethinks, truncatedPassage: s.truncated, promptTokens: s.promptTokens.count,
+                        seconds: Date().timeIntervalSince(s.started), repetitive: c.repetitive,
+                        stoppedRepeating: c.stoppedRepeating)
         stats.judged += 1
         cache?.store(cacheKey(s.passage), v)
         emit(.verdict(v))

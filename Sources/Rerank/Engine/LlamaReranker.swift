@@ -32,7 +32,14 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
     private var chores: [() -> Void] = []
 
     public var modelName: String { model.name.isEmpty ? (model.path as NSString).lastPathComponent : model.name }
-    public var automaticProfile: PromptProfile { model.automaticProfile }
+    public var automaticProfile: ProfileChoice { model.automaticProfile }
+    public func prepare() async throws -> ProfileChoice {
+        // Rank1 reads its verdict from single " true"/" false" tokens: a model without them is refused here,
+        // before any judging, with the tokens named.
+        _ = try model.singleToken(" true")
+        _ = try model.singleToken(" false")
+        return model.automaticProfile
+    }
     public var backendName: String { "llama.cpp in-process, \(configuration.threads) threads" }
 
     public init(configuration: LlamaConfiguration) throws {
@@ -105,7 +112,7 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
             let lanes = request.schedule == .single ? 1 : max(1, request.parallel)
             // One KV stream per sequence (seq 0 holds the shared prefix): each must fit instruction, query,
             // passage and reasoning. A unified cache would make every token attend over all streams.
-            let profile = request.profile ?? model.automaticProfile
+            let profile = request.profile ?? model.automaticProfile.profile
             let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
             let head = max(512, model.tokenize(profile.prefix(filledQuery: filled), addSpecial: true).count + 128)
             let perStream = (head + request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160 + 255) / 256 * 256

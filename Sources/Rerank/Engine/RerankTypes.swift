@@ -98,6 +98,9 @@ public struct JobStats: Sendable, Equatable {
 public enum RerankEvent: Sendable, Equatable {
     case started(passage: Int, truncated: Bool)
     case token(passage: Int, text: String)
+    /// A remote stream failed transiently and the round is generated again: the passage's reasoning so far is
+    /// `reasoning` (what came after it is withdrawn), then tokens follow anew.
+    case restarted(passage: Int, reasoning: String, reason: String)
     case verdict(Verdict)
     case failed(passage: Int, reason: String)
     case finished(JobStats)
@@ -108,8 +111,10 @@ public enum RerankEvent: Sendable, Equatable {
 public protocol Reranker: Sendable {
     var modelName: String { get }
     var backendName: String { get }
-    /// The prompt profile a request without one gets.
-    var automaticProfile: PromptProfile { get }
+    /// Checks that this backend can judge exactly with its model (a server is asked what it serves, how it
+    /// tokenizes and whether it shows `</think>`), and returns the profile a request without one gets, and
+    /// why. Throws with the cause and the fix when it cannot judge exactly. Cheap after the first call.
+    func prepare() async throws -> ProfileChoice
     func start(_ request: RerankRequest) -> AsyncStream<RerankEvent>
     func cancel()
 }

@@ -83,6 +83,7 @@ public final class LlamaModel: @unchecked Sendable {
         summary = cString(buf)
         vocabularySize = Int(lib.api.vocab_n_tokens(vocab))
         addsBOS = lib.api.vocab_get_add_bos(vocab)
+        vocabularyFacts = readVocabularyFacts()
     }
 
     deinit { lib.api.model_free(model) }
@@ -94,8 +95,22 @@ public final class LlamaModel: @unchecked Sendable {
         return n < 0 ? "" : cString(buf)
     }()
 
-    /// The prompt profile this model gets when none is asked for.
-    public var automaticProfile: PromptProfile { PromptProfile.automatic(modelName: name, chatTemplate: chatTemplate) }
+    /// What the vocabulary says about judging with this model (see VocabularyFacts).
+    /// Computed once at load, so any thread may read it while the engine's thread uses the model.
+    public private(set) var vocabularyFacts = VocabularyFacts(thinkClose: nil, thinkCloseIsControl: false, trueToken: nil,
+                                                              falseToken: nil, chatTemplate: nil)
+
+    private func readVocabularyFacts() -> VocabularyFacts {
+        let close = tokenize(Rank1Prompt.thinkClose, addSpecial: false)
+        let single = close.count == 1 && piece(close[0]) == Array(Rank1Prompt.thinkClose.utf8) ? close[0] : nil
+        // A control token renders as nothing unless special tokens are rendered.
+        let control = single.map { piece($0, special: false).isEmpty } ?? false
+        return VocabularyFacts(thinkClose: single, thinkCloseIsControl: control, trueToken: try? singleToken(" true"),
+                               falseToken: try? singleToken(" false"), chatTemplate: chatTemplate)
+    }
+
+    /// The prompt profile this model gets when none is asked for, and why.
+    public var automaticProfile: ProfileChoice { PromptProfile.automatic(vocabularyFacts) }
 
     /// Tokens masked while a chain is shorter than its minimum: end-of-generation tokens and any token whose
     /// text contains "</" (the start of `</think>`, which is several tokens in most vocabularies).
@@ -139,12 +154,12 @@ public final class LlamaModel: @unchecked Sendable {
     }
 
     /// The bytes a token stands for (special tokens rendered as text, so `</think>` stays visible).
-    public func piece(_ token: Int32) -> [UInt8] {
+    public func piece(_ token: Int32, special: Bool = true) -> [UInt8] {
         var buf = [CChar](repeating: 0, count: 64)
-        var n = lib.api.token_to_piece(vocab, token, &buf, Int32(buf.count), 0, true)
+        var n = lib.api.token_to_piece(vocab, token, &buf, Int32(buf.count), 0, special)
         if n < 0 {
             buf = [CChar](repeating: 0, count: Int(-n))
-            n = lib.api.token_to_piece(vocab, token, &buf, Int32(buf.count), 0, true)
+            n = lib.api.token_to_piece(vocab, token, &buf, Int32(buf.count), 0, special)
         }
         return buf.prefix(Int(max(n, 0))).map { UInt8(bitPattern: $0) }
     }
@@ -165,7 +180,9 @@ public final class LlamaModel: @unchecked Sendable {
     func singleToken(_ text: String) throws -> Int32 {
         let t = tokenize(text, addSpecial: false)
         guard t.count == 1 else {
-            throw RerankError("the model's vocabulary has no single token for \"\(text)\" (\(t.count) tokens); Rank1 scoring needs one")
+            let pieces = t.map { "\"" + String(decoding: piece($0), as: UTF8.self) + "\"" }.joined(separator: " ")
+            throw RerankError("\((path as NSString).lastPathComponent): the vocabulary has no single token for \"\(text)\" "
+                + "(it is \(t.count) tokens: \(pieces)); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
         }
         return t[0]
     }

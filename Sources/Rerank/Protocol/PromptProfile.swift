@@ -37,16 +37,6 @@ public struct PromptProfile: Sendable, Equatable, Hashable {
     public var defaultRepetitionGuard: Bool { !isRank1 }
     public var defaultFusion: ScoreFusion? { isRank1 ? nil : ScoreFusion(weight: 0.3) }
 
-    /// The profile a model gets when none is asked for: `rank1` for Rank1 checkpoints (and for models with no
-    /// chat template: base models know no other format), else the chat format its template uses, with
-    /// no demonstrations (small models copy a demonstration instead of arguing; see README "Model profiles").
-    public static func automatic(modelName: String, chatTemplate: String) -> PromptProfile {
-        if modelName.lowercased().contains("rank1") { return .rank1 }
-        if chatTemplate.contains("<|im_start|>") { return .chatml }
-        if chatTemplate.contains("<start_of_turn>") { return .gemma }
-        return .rank1
-    }
-
     /// Everything before the passage text: shared by every passage of a job. Ends with "Passage: ".
     public func prefix(filledQuery: String) -> String {
         switch format {

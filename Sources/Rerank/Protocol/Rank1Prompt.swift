@@ -12,6 +12,12 @@ public enum Rank1Prompt {
         return template.replacingAll(marker, with: query)
     }
 
+    /// A query with a separate per-query instruction (FollowIR-style sets), joined as the reference does:
+    /// `f"{q} {i}".strip()`, or the query alone when the two are equal.
+    public static func joined(query: String, instruction: String) -> String {
+        query == instruction ? query : (query + " " + instruction).trimmingWhitespace()
+    }
+
     /// `{passage}`: title + " " + text when there is a title, else text.
     public static func passageText(title: String, text: String) -> String {
         title.isEmpty ? text : title + " " + text

@@ -7,6 +7,13 @@ public enum CompletionJSON {
     public struct Chunk: Equatable, Sendable {
         public var text: String
         public var finishReason: String?
+        /// The chunk's tokens where the server lists them (logprobs): id (llama-server) and text.
+        public var tokens: [Token] = []
+    }
+
+    public struct Token: Equatable, Sendable {
+        public var id: Int32?
+        public var text: String
     }
 
     public enum ParseError: Error, CustomStringConvertible {
@@ -40,7 +47,17 @@ public enum CompletionJSON {
         }
         // /v1/completions puts the text in "text"; some servers stream "content".
         let text = (first["text"] as? String) ?? (first["content"] as? String) ?? ""
-        return Chunk(text: text, finishReason: first["finish_reason"] as? String)
+        return Chunk(text: text, finishReason: first["finish_reason"] as? String, tokens: tokens(in: first))
+    }
+
+    /// The tokens a choice's logprobs list: llama.cpp's `content` [{id, token}] or the legacy `tokens` [text].
+    static func tokens(in choice: [String: Any]) -> [Token] {
+        guard let lp = choice["logprobs"] as? [String: Any] else { return [] }
+        if let content = lp["content"] as? [[String: Any]] {
+            return content.map { Token(id: ($0["id"] as? NSNumber).map { Int32(truncating: $0) }, text: $0["token"] as? String ?? "") }
+        }
+        if let tokens = lp["tokens"] as? [Any] { return tokens.map { Token(id: nil, text: $0 as? String ?? "") } }
+        return []
     }
 
     /// Top log-probabilities of the first generated token, as token text → logprob.
@@ -49,7 +66,8 @@ public enum CompletionJSON {
         guard let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
             throw ParseError.malformed("no choices")
         }
-        guard let lp = first["logprobs"] as? [String: Any] else { throw ParseError.malformed("no logprobs (does the server support them?)") }
+        guard let lp = first["logprobs"] as? [String: Any] else { throw ParseError.malformed("the answer carries no logprobs: Rank1 reads its verdict from the logprobs of \" true\" and \" false\" "
+                + "(the request asks for \"logprobs\": 20; the server must return them: vLLM caps them with --max-logprobs, default 20)") }
         var out: [String: Double] = [:]
         if let top = lp["top_logprobs"] as? [Any], let firstTop = top.first as? [String: Any] {
             // Legacy shape: [{"token": logprob, …}]
@@ -78,6 +96,6 @@ public enum CompletionJSON {
         }
         let floor = top.values.min() ?? -100
         let lt = t ?? floor, lf = f ?? floor
-        return (1 / (1 + exp(lf - lt)), exp(lt), t != nil && f != nil)
+        return (Rank1Score.of(logitTrue: lt, logitFalse: lf), exp(lt), t != nil && f != nil)
     }
 }

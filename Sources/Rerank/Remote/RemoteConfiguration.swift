@@ -14,6 +14,8 @@ public struct RemoteConfiguration: Sendable {
     public var backoff: TimeInterval = 0.5
     /// Requests in flight at once (the server batches them).
     public var concurrency = 8
+    /// Seconds to wait for the server's probe answers (models, tokenizer) before giving up on them.
+    public var connectTimeout: TimeInterval = 10
 
     public init(baseURL: URL, model: String, apiKey: String? = RemoteConfiguration.apiKeyFromEnvironment()) {
         self.baseURL = baseURL
@@ -33,8 +35,13 @@ public struct RemoteConfiguration: Sendable {
     }
 
     /// `http://host:port` or `http://host:port/v1` → the completions endpoint.
-    var completionsURL: URL {
-        let s = baseURL.absoluteString.hasSuffix("/") ? String(baseURL.absoluteString.dropLast()) : baseURL.absoluteString
-        return URL(string: s.hasSuffix("/v1") ? s + "/completions" : s + "/v1/completions")!
+    var completionsURL: URL { rootURL.appendingPathComponent("v1/completions") }
+
+    /// The server's root (`/v1` removed): where /tokenize, /props and /health live.
+    var rootURL: URL {
+        var s = baseURL.absoluteString
+        while s.hasSuffix("/") { s.removeLast() }
+        if s.hasSuffix("/v1") { s.removeLast(3) }
+        return URL(string: s)!
     }
 }

@@ -3,30 +3,44 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Rank1 through an OpenAI-compatible server (vLLM, llama.cpp's server, llama-cpp-python's server), behind
-/// the same engine API and events as the in-process engine. Per passage: the reasoning is streamed from
-/// /v1/completions (greedy, `budget` tokens) and `</think>` is found in the streamed text, exactly as
-/// in-process (a server-side stop string could not tell a closed chain from an end-of-generation); then the
-/// verdict is one token with logprobs on `prompt + reasoning + "</think>"` (or the forced close), scored from
-/// " true"/" false". Up to `concurrency` passages are in flight; a newer job cancels the running one and
-/// closes its streams at once.
+/// Rank1 through an OpenAI-compatible server (vLLM, llama.cpp's llama-server, llama-cpp-python's server), behind
+/// the same engine API and events as the in-process engine, and judging by the same protocol (ReasoningChain):
+/// the server only generates tokens and reports logprobs. Per passage: the reasoning is streamed from
+/// /v1/completions (greedy, at most the budget; the client counts tokens and stops reading at the budget or
+/// at `</think>`, seen in the text or by token id, as ServerProbe found this server shows it); then the verdict
+/// is one token with logprobs on `prompt + closing text`, scored from " true"/" false". Up to `concurrency`
+/// passages are in flight; a newer job cancels the running one and closes its streams at once.
 public final class RemoteReranker: Reranker, @unchecked Sendable {
     public let configuration: RemoteConfiguration
     private let http: HTTPStreamer
     private let tokenizer: ServerTokenizer
+    private let probe: ServerProbe
     private let lock = NSLock()
     private var running: Task<Void, Never>?
     private var generation = 0
 
     public var modelName: String { configuration.model }
-    /// Servers are for Rank1 checkpoints: the raw protocol unless a profile is asked for.
-    public var automaticProfile: PromptProfile { .rank1 }
     public var backendName: String { "remote \(configuration.baseURL.host ?? configuration.baseURL.absoluteString)" }
 
     public init(configuration: RemoteConfiguration) {
         self.configuration = configuration
         http = HTTPStreamer(idleTimeout: configuration.idleTimeout)
         tokenizer = ServerTokenizer(configuration: configuration, http: http)
+        probe = ServerProbe(configuration: configuration, http: http, tokenizer: tokenizer)
+    }
+
+    /// What the probe found (asks the server the first time).
+    public func serverFacts() async throws -> ServerFacts { try await probe.run() }
+
+    public func prepare() async throws -> ProfileChoice {
+        let facts = try await probe.run()
+        if let v = facts.vocabulary, v.trueToken == nil || v.falseToken == nil {
+            throw RerankError("the model \"\(configuration.model)\" has no single token for \(v.trueToken == nil ? "\" true\"" : "\" false\"") "
+                + "(by the server's tokenizer); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
+        }
+        var choice = PromptProfile.automatic(facts.vocabulary)
+        choice.reason += "; \(facts.kind.rawValue), closes seen by \(facts.closeSignal.rawValue)"
+        return choice
     }
 
     deinit { http.invalidate() }
@@ -68,6 +82,15 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             if self.isCurrent(g) && !Task.isCancelled { out.yield(e) }
         }
         let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
+        let setup: (ServerFacts, ProfileChoice)
+        do { setup = (try await probe.run(), try await prepare()) } catch {
+            for p in request.passages.indices { emit(.failed(passage: p, reason: RemoteReranker.describe(error))) }
+            if isCurrent(g) && !Task.isCancelled {
+                out.yield(.finished(JobStats(passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0,
+                                             promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false, firstTokenSeconds: nil)))
+            }
+            return
+        }
         let lanes = max(1, request.schedule == .single ? 1 : min(request.parallel, configuration.concurrency))
         var judged = 0, failed = 0, tokens = 0
         await withTaskGroup(of: (Int, Result<Verdict, Error>).self) { group in
@@ -77,7 +100,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 let p = next
                 next += 1
                 group.addTask { [self] in
-                    (p, await Result { try await self.judge(p, request, filled, emit) })
+                    (p, await Result { try await self.judge(p, request, filled, setup.0, setup.1.profile, emit) })
                 }
             }
             for _ in 0..<lanes { launch() }
@@ -140,42 +163,71 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         return (cut + " […]", true)
     }
 
-    private func judge(_ p: Int, _ request: RerankRequest, _ filled: String, _ emit: @Sendable (RerankEvent) -> Void) async throws -> Verdict {
+    private func judge(_ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
+                       _ emit: @Sendable (RerankEvent) -> Void) async throws -> Verdict {
         let started = Date()
         let (passage, truncated) = await fit(request.passages[p], maxTokens: request.maxPassageTokens)
-        let prompt = (request.profile ?? .rank1).prompt(filledQuery: filled, passage: passage)
+        let profile = request.profile ?? automatic
+        let prompt = profile.prompt(filledQuery: filled, passage: passage)
+        var chain = ReasoningChain(rules: ReasoningChain.Rules(request: request, profile: profile, thinkClose: facts.vocabulary?.thinkClose))
         emit(.started(passage: p, truncated: truncated))
-        var reasoning = ""
-        var rounds = 0
-        var totalTokens = 0
+        if !chain.reasoning.isEmpty { emit(.token(passage: p, text: chain.reasoning)) }
+        var finish: String?
         while true {
-            let (text, produced, natural, finish) = try await streamReasoning(prompt + reasoning, budget: request.budget) { piece in
-                emit(.token(passage: p, text: piece))
+            // A round is retried from its start after a transient failure; the stream says so once.
+            let roundStart = chain
+            var attempt = 0
+            var closing: String
+            while true {
+                do {
+                    (closing, finish) = try await generate(&chain, prompt: prompt, facts: facts) { emit(.token(passage: p, text: $0)) }
+                    break
+                } catch where RemoteReranker.isTransient(error) && attempt < configuration.retries {
+                    attempt += 1
+                    chain = roundStart
+                    emit(.restarted(passage: p, reasoning: chain.reasoning, reason: RemoteReranker.describe(error)))
+                    try await Task.sleep(nanoseconds: UInt64(backoff(attempt) * 1e9))
+                }
             }
-            reasoning += text
-            totalTokens += produced
-            let verdictPrompt = natural ? prompt + reasoning : prompt + Rank1Prompt.forcedCloseSuffix(reasoning: reasoning)
-            let (score, pTrue) = try await verdict(verdictPrompt)
-            if rounds < request.rethink {
-                rounds += 1
-                let before = reasoning.range(of: Rank1Prompt.thinkClose).map { String(reasoning[..<$0.lowerBound]) } ?? reasoning
-                reasoning = before + "\nWait"
-                emit(.token(passage: p, text: "\nWait"))
+            let (score, pTrue) = try await verdict(prompt + closing, facts)
+            if let wait = chain.reopen() {
+                emit(.token(passage: p, text: wait))
                 continue
             }
-            return Verdict(passage: p, score: score, probabilityTrue: pTrue, reasoning: reasoning, reasoningTokens: totalTokens,
-                           forcedClose: !natural, rethinks: rounds, truncatedPassage: truncated, promptTokens: 0,
-                           seconds: Date().timeIntervalSince(started), serverFinish: finish)
+            return Verdict(passage: p, score: score, probabilityTrue: pTrue, reasoning: chain.reasoning, reasoningTokens: chain.totalThought,
+                           forcedClose: chain.forced, rethinks: chain.rethinks, truncatedPassage: truncated, promptTokens: 0,
+                           seconds: Date().timeIntervalSince(started), repetitive: chain.repetitive,
+                           stoppedRepeating: chain.stoppedRepeating, serverFinish: chain.forced ? finish : nil)
         }
+    }
+
+    /// Exponential backoff with jitter, so retrying clients do not return in step.
+    private func backoff(_ attempt: Int) -> Double {
+        configuration.backoff * pow(2, Double(attempt - 1)) * Double.random(in: 0.75...1.25)
+    }
+
+    /// Failures worth a retry: the connection dropped or was refused, or the server was overloaded (429, 5xx).
+    static func isTransient(_ e: Error) -> Bool {
+        if let u = e as? URLError {
+            return [.cannotConnectToHost, .networkConnectionLost, .notConnectedToInternet, .timedOut].contains(u.code)
+        }
+        if let h = e as? HTTPError { return h.status == 429 || h.status >= 500 }
+        return false
     }
 
     /// Greedy and unpenalised: llama.cpp-based servers default repeat_penalty to 1.1, which would change
     /// both the chosen tokens and the reported logprobs.
     static var neutralSampling: [String: Any] { ["temperature": 0, "repeat_penalty": 1.0, "frequency_penalty": 0, "presence_penalty": 0] }
 
-    private func makeRequest(_ body: [String: Any]) throws -> URLRequest {
+    /// What a server needs to show special tokens (`</think>` of Rank1 checkpoints) in its text: vLLM hides them
+    /// unless asked, and by default joins special tokens with spaces. Other servers ignore these fields.
+    static func specialTokenFields(_ kind: ServerFacts.Kind) -> [String: Any] {
+        kind == .llamaServer || kind == .llamaCppPython ? [:] : ["skip_special_tokens": false, "spaces_between_special_tokens": false]
+    }
+
+    static func request(_ configuration: RemoteConfiguration, url: URL, body: [String: Any]) throws -> URLRequest {
         let body = body.merging(RemoteReranker.neutralSampling) { a, _ in a }
-        var r = URLRequest(url: configuration.completionsURL)
+        var r = URLRequest(url: url)
         r.httpMethod = "POST"
         r.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let key = configuration.apiKey { r.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
@@ -183,74 +235,96 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         return r
     }
 
-    /// Retries a request after connection errors only (never after the server answered).
-    private func withRetries<T>(_ body: () async throws -> T) async throws -> T {
-        var attempt = 0
+    /// Streams greedy reasoning into the chain until it closes (the closing text to evaluate is returned, with
+    /// the server's finish_reason when the server ended the stream). The client enforces the budget: it stops
+    /// reading (and so closes the stream) at the chain's last token.
+    private func generate(_ chain: inout ReasoningChain, prompt: String, facts: ServerFacts,
+                          onText: (String) -> Void) async throws -> (String, String?) {
         while true {
-            do { return try await body() } catch let e as URLError where [.cannotConnectToHost, .cannotFindHost, .networkConnectionLost,
-                                                                          .notConnectedToInternet].contains(e.code) && attempt < configuration.retries {
-                attempt += 1
-                try await Task.sleep(nanoseconds: UInt64(configuration.backoff * pow(2, Double(attempt - 1)) * 1e9))
+            // While the chain is shorter than its minimum, closing tokens are masked (as in-process) for just
+            // the tokens still missing; then the stream continues unmasked.
+            let masked = chain.closingMasked
+            let maxTokens = masked ? min(chain.remainingBudget, chain.rules.minTokens - chain.thought) : chain.remainingBudget
+            if maxTokens <= 0 { return (RemoteReranker.closingText(chain.endOfGeneration()), nil) }
+            var body: [String: Any] = ["model": configuration.model, "prompt": prompt + chain.reasoning, "max_tokens": maxTokens,
+                                       "temperature": 0, "stream": true]
+            body.merge(RemoteReranker.specialTokenFields(facts.kind)) { a, _ in a }
+            if facts.closeSignal == .tokenID { body["logprobs"] = 1 }  // llama-server: each chunk names its token id
+            if masked {
+                let ids = [facts.vocabulary?.thinkClose].compactMap { $0 } + facts.endOfTurnTokens + facts.closeStartTokens
+                body["logit_bias"] = facts.kind == .llamaServer ? ids.map { [Int($0), false] as [Any] } as [Any]
+                    : Dictionary(ids.map { ("\($0)", -100) }, uniquingKeysWith: { a, _ in a })
+                body["min_tokens"] = maxTokens
             }
-        }
-    }
-
-    /// Streams greedy reasoning after `prompt`; returns the text up to and including `</think>` when the
-    /// model closed it (natural), else the whole text (budget or end of generation), and the server's
-    /// finish_reason when it ended the stream itself.
-    private func streamReasoning(_ prompt: String, budget: Int, onPiece: (String) -> Void) async throws -> (String, Int, Bool, String?) {
-        // Greedy means no penalties: llama.cpp-based servers default repeat_penalty to 1.1.
-        let body: [String: Any] = ["model": configuration.model, "prompt": prompt, "max_tokens": budget, "temperature": 0,
-                                   "stream": true]
-        return try await withRetries {
             var sse = SSEParser()
-            var text = ""
-            var pieces = 0
-            var finished = false
-            var reason: String?
-            stream: for try await chunk in http.stream(try makeRequest(body)) {
+            var finish: String?
+            var ended = false
+            stream: for try await bytes in http.stream(try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)) {
                 try Task.checkCancellation()
-                sse.feed(chunk)
+                sse.feed(bytes)
                 for event in sse.take() {
-                    guard let c = try CompletionJSON.chunk(event) else { finished = true; break stream }
-                    if !c.text.isEmpty {
-                        pieces += 1
-                        let before = text
-                        text += c.text
-                        if let close = text.range(of: Rank1Prompt.thinkClose) {
-                            text = String(text[..<close.upperBound])
-                            let added = String(text.dropFirst(before.count))
-                            if !added.isEmpty { onPiece(added) }
-                            return (text, pieces, true, nil)  // leaving the loop cancels the stream
-                        }
-                        onPiece(c.text)
+                    guard let c = try CompletionJSON.chunk(event) else { ended = true; break stream }
+                    if !c.text.isEmpty || !c.tokens.isEmpty {
+                        let id = c.tokens.count == 1 ? c.tokens[0].id : nil
+                        let ends = RemoteReranker.endMarkers.contains(c.text) || (id.map { facts.endOfTurnTokens.contains($0) } ?? false)
+                        let (shown, step) = chain.append(token: id, text: c.text, endsGeneration: ends)
+                        if !shown.isEmpty { onText(shown) }
+                        if case .close(let closing, _) = step { return (closing, c.finishReason) }  // leaving closes the stream
                     }
                     if let r = c.finishReason {
-                        finished = true
-                        reason = r
+                        finish = r
+                        ended = true
                     }
                 }
             }
             try Task.checkCancellation()
-            if !finished { throw CompletionJSON.ParseError.malformed("the stream ended before the server finished it (truncated)") }
-            return (text, pieces, false, reason)
+            if !ended {
+                throw CompletionJSON.ParseError.malformed(sse.hasPartialEvent || finish == nil && chain.thought > 0
+                    ? "the stream ended before the server finished it (truncated)" : "the answer was not an event stream")
+            }
+            if masked && finish == "length" { continue }
+            return (RemoteReranker.closingText(chain.endOfGeneration()), finish)
         }
     }
 
-    /// The next-token distribution after `</think>`: from the top 20 logprobs when both " true" and " false"
-    /// are there (a Rank1 model puts them first); otherwise the whole distribution is asked for (servers that
-    /// cap logprobs, like vLLM's default of 20, answer that with an error that names the limit).
-    private func verdict(_ prompt: String) async throws -> (Double, Double) {
-        var top = try await verdictLogprobs(prompt, count: 20)
-        if top[" true"] == nil || top[" false"] == nil { top = try await verdictLogprobs(prompt, count: 1 << 18) }
+    private static func closingText(_ step: ReasoningChain.Step) -> String {
+        if case .close(let closing, _) = step { return closing }
+        return ""
+    }
+
+    /// End-of-turn markers as text: a server that renders special tokens (llama-server --special) writes them
+    /// at the end of generation; they end the chain and are never reasoning.
+    static let endMarkers: Set<String> = ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>", "</s>", "<|end|>", "<eos>"]
+
+    /// P(true)/(P(true)+P(false)) after the closing text, and P(" true") over the vocabulary. From the top 20
+    /// logprobs when both words are there (a Rank1 model puts them first); otherwise the whole distribution
+    /// is asked for (llama.cpp servers), or for vLLM (which caps logprobs) the reference's restriction to
+    /// the two tokens; when even that fails, the reference's fallback score 0.5.
+    private func verdict(_ prompt: String, _ facts: ServerFacts) async throws -> (Double, Double) {
+        var top = try await verdictLogprobs(prompt, ["logprobs": 20])
+        if top[" true"] == nil || top[" false"] == nil {
+            if facts.kind == .vllm, let t = facts.vocabulary?.trueToken, let f = facts.vocabulary?.falseToken {
+                top = (try? await verdictLogprobs(prompt, ["logprobs": 2, "allowed_token_ids": [Int(t), Int(f)]])) ?? top
+            } else {
+                top = (try? await verdictLogprobs(prompt, ["logprobs": 1 << 18])) ?? top
+            }
+        }
+        guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0) }
         let (score, pTrue, _) = try CompletionJSON.score(top)
         return (score, pTrue)
     }
 
-    private func verdictLogprobs(_ prompt: String, count: Int) async throws -> [String: Double] {
-        let body: [String: Any] = ["model": configuration.model, "prompt": prompt, "max_tokens": 1, "logprobs": count, "stream": false]
-        return try await withRetries {
-            try CompletionJSON.firstTokenTopLogprobs(try await http.data(try makeRequest(body)))
+    private func verdictLogprobs(_ prompt: String, _ extra: [String: Any]) async throws -> [String: Double] {
+        var body: [String: Any] = ["model": configuration.model, "prompt": prompt, "max_tokens": 1, "stream": false]
+        body.merge(extra) { _, b in b }
+        var attempt = 0
+        while true {
+            do {
+                return try CompletionJSON.firstTokenTopLogprobs(try await http.data(try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)))
+            } catch where RemoteReranker.isTransient(error) && attempt < configuration.retries {
+                attempt += 1
+                try await Task.sleep(nanoseconds: UInt64(backoff(attempt) * 1e9))
+            }
         }
     }
 }

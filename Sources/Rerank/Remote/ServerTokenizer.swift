@@ -18,10 +18,7 @@ actor ServerTokenizer {
     private var leadingSpecials = 0
 
     init(configuration: RemoteConfiguration, http: HTTPStreamer) {
-        var s = configuration.baseURL.absoluteString
-        if s.hasSuffix("/") { s.removeLast() }
-        if s.hasSuffix("/v1") { s.removeLast(3) }
-        root = URL(string: s)!
+        root = configuration.rootURL
         model = configuration.model
         apiKey = configuration.apiKey
         self.http = http
@@ -50,6 +47,16 @@ actor ServerTokenizer {
         }
         guard let t = obj["tokens"] as? [Any] else { throw RerankError("tokenize: no tokens in the answer") }
         return t.compactMap { ($0 as? NSNumber)?.intValue }
+    }
+
+    /// "root", "extras" or "none" once the tokenizer was asked; nil before.
+    var dialectName: String? {
+        switch dialect {
+        case .root?: return "root"
+        case .extras?: return "extras"
+        case .none?: return "none"
+        case nil: return nil
+        }
     }
 
     /// The text's tokens without the special tokens the server adds, or nil when the server has no tokenizer

@@ -1,0 +1,144 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// What a server is and what it can show, asked once before the first judgment. Real Rank1 checkpoints have
+/// `</think>` as a control token, which servers hide from output text by default (PROTOCOL.md): the probe
+/// finds how this server lets the client see it, or refuses before judging with the cause and the fix.
+public struct ServerFacts: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case vllm = "vLLM"
+        case llamaServer = "llama.cpp llama-server"
+        case llamaCppPython = "llama-cpp-python"
+        case other = "OpenAI-compatible server"
+    }
+    /// How the client recognises a closed chain in the stream.
+    public enum CloseSignal: String, Sendable {
+        /// `</think>` appears in the text (several tokens, or a server that renders special tokens).
+        case text
+        /// By the id of each streamed token (llama-server's logprobs carry ids even when text hides them).
+        case tokenID = "token id"
+    }
+    public var kind: Kind
+    public var servedModels: [String]
+    public var vocabulary: VocabularyFacts?
+    public var closeSignal: CloseSignal
+    /// Ids of end-of-turn markers, masked (with `</think>`) while a chain is shorter than its minimum.
+    public var endOfTurnTokens: [Int32]
+    /// Ids of tokens that start `</think>` as text ("</"), masked likewise.
+    public var closeStartTokens: [Int32]
+}
+
+actor ServerProbe {
+    private let configuration: RemoteConfiguration
+    private let http: HTTPStreamer
+    private let tokenizer: ServerTokenizer
+    private var facts: ServerFacts?
+
+    init(configuration: RemoteConfiguration, http: HTTPStreamer, tokenizer: ServerTokenizer) {
+        self.configuration = configuration
+        self.http = http
+        self.tokenizer = tokenizer
+    }
+
+    func run() async throws -> ServerFacts {
+        if let facts { return facts }
+        let models = try await servedModels()
+        let props = try? await json(get: "props")
+        var kind = ServerFacts.Kind.other
+        if let props, props["build_info"] != nil || props["default_generation_settings"] != nil {
+            kind = .llamaServer
+        } else if models.owners.contains("vllm") {
+            kind = .vllm
+        }
+        if !models.ids.isEmpty && !models.ids.contains(configuration.model) && kind != .llamaServer {
+            // llama-server answers for its one model whatever the name; other servers refuse unknown names.
+            throw RerankError("the server at \(configuration.baseURL.absoluteString) does not serve \"\(configuration.model)\"; "
+                + "it serves: \(models.ids.joined(separator: ", ")) (pass one of them with --model)")
+        }
+        if await tokenizer.dialectName == "extras" { kind = .llamaCppPython }
+        var vocabulary: VocabularyFacts?
+        if let close = await tokenizer.tokens(Rank1Prompt.thinkClose) {
+            let t = await tokenizer.tokens(" true"), f = await tokenizer.tokens(" false")
+            vocabulary = VocabularyFacts(thinkClose: close.count == 1 ? Int32(close[0]) : nil, thinkCloseIsControl: false,
+                                         trueToken: t?.count == 1 ? Int32(t![0]) : nil,
+                                         falseToken: f?.count == 1 ? Int32(f![0]) : nil,
+                                         chatTemplate: props?["chat_template"] as? String)
+        }
+        var signal = ServerFacts.CloseSignal.text
+        if let id = vocabulary?.thinkClose {
+            let (text, seenID) = try await forcedToken(id, kind: kind)
+            if text.contains(Rank1Prompt.thinkClose) {
+                signal = .text
+            } else if seenID == id {
+                signal = .tokenID
+                vocabulary?.thinkCloseIsControl = true
+            } else {
+                throw RerankError(ServerProbe.hiddenCloseMessage(kind: kind, id: id, text: text))
+            }
+        }
+        var endOfTurn: [Int32] = []
+        for marker in ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>", "</s>"] {
+            if let t = await tokenizer.tokens(marker), t.count == 1 { endOfTurn.append(Int32(t[0])) }
+        }
+        let closeStart = (await tokenizer.tokens("</")).map { $0.count == 1 ? [Int32($0[0])] : [] } ?? []
+        let f = ServerFacts(kind: kind, servedModels: models.ids, vocabulary: vocabulary, closeSignal: signal,
+                            endOfTurnTokens: endOfTurn, closeStartTokens: closeStart)
+        facts = f
+        return f
+    }
+
+    static func hiddenCloseMessage(kind: ServerFacts.Kind, id: Int32, text: String) -> String {
+        let shown = text.isEmpty ? "nothing" : "\"\(text)\""
+        let cause = "the model's </think> is a special token (id \(id)) and this \(kind.rawValue) hides special tokens "
+            + "(asked to write </think>, it answered \(shown), with no token id), so a closed chain cannot be told from an unclosed one"
+        let fix: String
+        switch kind {
+        case .llamaCppPython:
+            fix = "llama-cpp-python's server always detokenizes without special tokens; serve the GGUF with llama.cpp's "
+                + "llama-server (ids are read from its logprobs, with or without --special), with vLLM, or judge in-process with --model FILE.gguf"
+        case .llamaServer: fix = "start llama-server with --special"
+        case .vllm: fix = "this vLLM ignores \"skip_special_tokens\": false; use a vLLM that honours it (0.7 or later)"
+        case .other: fix = "make the server render special tokens (vLLM: \"skip_special_tokens\": false; llama-server: --special), "
+            + "or judge in-process with --model FILE.gguf"
+        }
+        return "refusing to judge: \(cause). Fix: \(fix)."
+    }
+
+    /// Generates one token forced to `id` (a large bias on it alone) and returns its text and, where the
+    /// server gives one, its id.
+    private func forcedToken(_ id: Int32, kind: ServerFacts.Kind) async throws -> (String, Int32?) {
+        var body: [String: Any] = ["model": configuration.model, "prompt": Rank1Prompt.thinkOpen, "max_tokens": 1, "temperature": 0,
+                                   "logprobs": 1, "stream": false]
+        body["logit_bias"] = kind == .llamaServer ? [[Int(id), 100]] as [Any] : ["\(id)": 100]
+        body.merge(RemoteReranker.specialTokenFields(kind)) { a, _ in a }
+        let data = try await http.data(try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body))
+        let obj = try CompletionJSON.object(data)
+        guard let choice = (obj["choices"] as? [[String: Any]])?.first else { throw CompletionJSON.ParseError.malformed("no choices") }
+        let text = choice["text"] as? String ?? ""
+        let tokens = CompletionJSON.tokens(in: choice)
+        return (text, tokens.first?.id)
+    }
+
+    private func servedModels() async throws -> (ids: [String], owners: Set<String>) {
+        let obj: [String: Any]
+        do { obj = try await json(get: "v1/models") } catch let e as HTTPError where e.status == 404 {
+            return ([], [])  // a server without the list: the name is checked by its answers
+        }
+        let data = obj["data"] as? [[String: Any]] ?? []
+        return (data.compactMap { $0["id"] as? String }, Set(data.compactMap { $0["owned_by"] as? String }))
+    }
+
+    private func json(get path: String) async throws -> [String: Any] {
+        var r = URLRequest(url: configuration.rootURL.appendingPathComponent(path))
+        r.httpMethod = "GET"
+        if let key = configuration.apiKey { r.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        r.timeoutInterval = configuration.connectTimeout
+        let data = try await http.data(r)
+        guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw RerankError("\(path): the server's answer is not a JSON object")
+        }
+        return obj
+    }
+}
