@@ -5,7 +5,7 @@ Why: real Rank1 checkpoints (GBs) cannot ship with the tests, and SmolLM2 never 
 toy has what matters for the protocol (../shared/rank1/PROTOCOL.md, "Real checkpoints"): SmolLM2's gpt2 BPE
 vocabulary plus `<think>` and `</think>` appended as CONTROL tokens, and a fully known greedy continuation:
 
-    ...<think>  ->  The query asks about this topic; the passage reports exactly that.\n </think>  true <|im_end|>
+    ...<think>  ->  The query asks about this topic; the passage reports exactly that.\\n </think>  true <|im_end|>
 
 It is a bigram model: one llama layer whose attention and FFN write nothing (all-zero weights), so the last
 hidden state is rmsnorm(embedding(current token)) and the next token depends on the current token only. Each
@@ -24,7 +24,9 @@ Deterministic: the same base gives byte-identical files. Needs numpy and gguf (=
 import argparse
 import json
 import math
+import mmap
 import os
+import struct
 import sys
 
 import numpy as np
@@ -43,14 +45,45 @@ STEP = 3.0                        # successor logit ~24, everything else 0: marg
 V_TRUE, V_FALSE, V_OTHER = 1.0, 0.8, -0.75   # at </think>: logits ~8.0 / ~6.4 / ~-6.0 -> score ~0.832
 
 
+# GGUF metadata value types (the spec's numbering) -> struct formats; 8 = string, 9 = array.
+SCALAR = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+
+
 def read_tokenizer(base):
-    """Every tokenizer.* key of the base file as (key, value, type, subtype), in file order."""
-    r = gguf.GGUFReader(base)
+    """Every tokenizer.* key of the base file as (key, value, type, subtype), in file order. Parsed here rather
+    than with gguf.GGUFReader, which builds a numpy view per element and needs ~10 s for SmolLM2's 98k strings."""
+    with open(base, "rb") as fh:
+        buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    magic, version, _, n_kv = struct.unpack_from("<4sIQQ", buf, 0)
+    if magic != b"GGUF" or version < 2:
+        sys.exit(f"make_toy_rank1: {base} is not a GGUF v2+ file")
+    pos = 24
+
+    def take(fmt):
+        nonlocal pos
+        v = struct.unpack_from("<" + fmt, buf, pos)
+        pos += struct.calcsize("<" + fmt)
+        return v[0] if len(v) == 1 else v
+
+    def value(t):
+        nonlocal pos
+        if t == 8:
+            n = take("Q")
+            pos += n
+            return bytes(buf[pos - n:pos]).decode("utf-8")
+        if t == 9:
+            sub, n = take("IQ")
+            return [value(sub) for _ in range(n)]
+        return take(SCALAR[t])
+
     out = []
-    for key, f in r.fields.items():
+    for _ in range(n_kv):
+        key, t = value(8), take("I")
+        sub = struct.unpack_from("<I", buf, pos)[0] if t == 9 else None
+        v = value(t)
         if key.startswith("tokenizer."):
-            sub = gguf.GGUFValueType(f.types[1]) if len(f.types) > 1 else None
-            out.append((key, f.contents(), gguf.GGUFValueType(f.types[0]), sub))
+            out.append((key, v, gguf.GGUFValueType(t), None if sub is None else gguf.GGUFValueType(sub)))
+    buf.close()
     return out
 
 
@@ -120,13 +153,15 @@ def main() -> int:
     cur, seen = think_open, []
     for _ in range(len(path) + 2):
         lg = rms_logits(embd, ones, out, cur, RMS_EPS)
-        cur = int(np.argmax(lg))
-        if cur != think_close and cur != true_id:
+        prev, cur = cur, int(np.argmax(lg))
+        if prev != think_close:  # the verdict step is meant to be close (checked below)
             assert np.partition(lg, -2)[-2] <= lg[cur] - 15, "successor margin below 15"
         seen.append(cur)
         if cur == eos:
             break
     assert seen == chain_ids + [think_close, true_id, eos], seen
+    lg = rms_logits(embd, ones, out, false_id, RMS_EPS)  # any off-path token: EOS, by the same margin
+    assert int(np.argmax(lg)) == eos and np.partition(lg, -2)[-2] <= lg[eos] - 15
     lg = rms_logits(embd, ones, out, think_close, RMS_EPS)
     lt, lf = float(lg[true_id]), float(lg[false_id])
     assert lt > lf > float(np.max(np.delete(lg, [true_id, false_id])))

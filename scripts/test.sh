@@ -8,6 +8,9 @@ bash scripts/setup.sh
 export RANK1_SHARED=${RANK1_SHARED:-$(cd "$root/.." && pwd)/shared}
 export RANK1_BIN="$root/.build/release/rank1"
 export RANK1_PYTHON="$root/.runtime/venv/bin/python"
+# llama.cpp's own server, for the real-checkpoint tests: built once from the same llama.cpp tree as the library
+# (about 9 minutes on 2 cores the first time), then cached outside the clone.
+export RANK1_LLAMA_SERVER=${RANK1_LLAMA_SERVER:-$(bash scripts/build_llama_server.sh)}
 echo "== swift test" >&2
 set +e
 swift test > .runtime/swift-test.log 2>&1

@@ -107,6 +107,41 @@ enum Fixture {
         try check(s, "ab-view")
     }
 
+    /// A model that is not a Rank1 checkpoint is said to be one plainly, before its first judgment; at 80
+    /// columns the status bar keeps the model's name and τ whole; the score column is the sort key, named.
+    @Test func notARank1CheckpointIsSaidPlainly() throws {
+        var s = Fixture.start()
+        s.rank1Checkpoint = false
+        s.profileName = "chatml"
+        s.fusion = ScoreFusion(weight: 0.3)
+        Fixture.searched(&s)
+        try check(s, "not-rank1")
+        Fixture.rerank(&s, scores: [0.2, 0.9, 0.5, 0.7, 0.1])
+        _ = Explorer.update(&s, .key(.char("i")))
+        for c in "FILL_QUERY_HERE, a file manager" { _ = Explorer.update(&s, .key(.char(c))) }
+        let effects = Explorer.update(&s, .key(.ctrl("s")))
+        guard case .rerank(let g, _, _, _)? = effects.first else { Issue.record("Ctrl-S did not rerank"); return }
+        for (p, sc) in [0.8, 0.3, 0.95, 0.1, 0.6].enumerated() {
+            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(Fixture.verdict(p, sc, "Reasoning \(p)."))))
+        }
+        _ = Explorer.update(&s, .engine(generation: g, event: .finished(JobStats(passages: 5, judged: 5, failed: 0, decodeTokens: 50,
+            promptTokens: 300, seconds: 1, cancelled: false, firstTokenSeconds: 0.2))))
+        try check(s, "fused-scores")
+        let screen = View.render(s).screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let status = try #require(screen.last)
+        let tau = try #require(s.tau)
+        #expect(status.contains("SmolLM2-135M (not Rank1)") && status.contains(String(format: "τ %.2f", tau)), "\(status)")
+        // The column shows the number the list is sorted by: here the fused score, which decreases down the list.
+        let keys = s.ranking.compactMap { s.rankScores[$0] }
+        #expect(keys == keys.sorted(by: >))
+        #expect(screen.contains { $0.contains("score: fused") })
+        for (pos, row) in s.ranking.enumerated() {
+            let line = try #require(screen.first { $0.hasPrefix(String(format: "%3d ", pos + 1)) })
+            let key = try #require(s.rankScores[row])
+            #expect(line.contains(String(format: "%.3f", key)), "\(line)")
+        }
+    }
+
     @Test func helpOverlay() throws {
         var s = Fixture.start()
         Fixture.searched(&s)

@@ -2,8 +2,9 @@
 """A misbehaving OpenAI-compatible server for the remote backend's fault tests (loopback only). The
 passage text in the prompt names the behaviour: ok, http500, badjson, truncated, drop, stall, echo (the reasoning
 repeats the passage as the server received it). /tokenize and /detokenize answer in vLLM's shape with a toy
-tokenizer: one token per space-separated word."""
+tokenizer: one token per word or punctuation mark (so `</think>` is several tokens, as in generic models)."""
 import json
+import re
 import signal
 import socket
 import sys
@@ -49,7 +50,7 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if self.path == "/tokenize":
             ids = []
-            for w in body["prompt"].split():
+            for w in re.findall(r"\w+|[^\w\s]", body["prompt"]):
                 if w not in VOCAB:
                     VOCAB.append(w)
                 ids.append(VOCAB.index(w))

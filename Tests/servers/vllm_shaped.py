@@ -41,6 +41,7 @@ class Model:
     def __init__(self, path, n_ctx, threads, prefix_cache):
         self.llm = llama_cpp.Llama(model_path=path, n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
                                    n_batch=min(512, n_ctx), logits_all=False, verbose=False)
+        self.max_len = n_ctx  # llama.cpp pads its context to a multiple of 256; limits follow the flag, as in vLLM
         self.vocab = llama_cpp.llama_model_get_vocab(self.llm.model)
         self.n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
         self.eos = llama_cpp.llama_vocab_eos(self.vocab)
@@ -53,8 +54,8 @@ class Model:
         return self.llm.tokenize(text.encode(), add_bos=add_special, special=True) if text else []
 
     def piece(self, tok, special):
-        # special=False renders CONTROL/UNKNOWN tokens as b"" (llama.cpp's rule), which is what HF's
-        # skip_special_tokens does for tokens marked special (llama.cpp's CONTROL); USER_DEFINED stays visible.
+        # special=False renders CONTROL tokens as b"" (llama.cpp's rule), which is what HF's skip_special_tokens
+        # does to tokens marked special (GGUF conversions mark those CONTROL); USER_DEFINED tokens stay visible.
         buf = ctypes.create_string_buffer(64)
         n = llama_cpp.llama_token_to_piece(self.vocab, tok, buf, 64, 0, special)
         if n < 0:
@@ -108,15 +109,19 @@ class Model:
                 if p["allowed"] is not None:
                     masked = np.full(self.n_vocab, -np.inf, dtype=np.float32)
                     masked[p["allowed"]] = logits[p["allowed"]]
+                if p["bias"]:
+                    masked = masked.astype(np.float64)
+                    for t, b in p["bias"].items():
+                        masked[t] += b
                 if n_out < p["min_tokens"] and stop_ids:
                     masked = masked.copy()
-                    masked[list(stop_ids | {self.eos})] = -np.inf
+                    masked[list(stop_ids)] = -np.inf
                 tok = int(np.argmax(masked))  # first maximum, like llama.cpp's greedy sampler
                 n_out += 1
                 # V1 returns logprobs of the raw distribution (before allowed_token_ids/min_tokens masks)
                 lp = None if p["logprobs"] is None else self.logprob_entry(logits, tok, p["logprobs"], p["as_ids"])
                 finish = reason = None  # V1 scheduler order: length, then EOS, then stop ids
-                if n_out >= p["max_tokens"] or len(ids) + n_out >= self.llm.n_ctx():
+                if n_out >= p["max_tokens"] or len(ids) + n_out >= self.max_len:
                     finish = "length"
                 elif tok == self.eos and not p["ignore_eos"]:
                     finish = "stop"
@@ -147,7 +152,7 @@ def completion_params(model, body, args):
         raise ApiError(f"This test server decodes greedily only: temperature must be 0, got {body['temperature']}.")
     for name, neutral in (("presence_penalty", 0), ("frequency_penalty", 0), ("repetition_penalty", 1), ("n", 1),
                           ("best_of", 1), ("echo", False), ("suffix", None), ("use_beam_search", False),
-                          ("prompt_logprobs", None), ("logit_bias", None)):
+                          ("prompt_logprobs", None)):
         if body.get(name) not in (None, neutral, {}):
             raise ApiError(f"`{name}`={body[name]!r} is not supported by this test server.")
     prompt = body.get("prompt")
@@ -163,7 +168,7 @@ def completion_params(model, body, args):
     if not ids:
         raise ApiError("The decoder prompt cannot be empty")
     max_tokens = field(body, "max_tokens", (int,), 16)
-    max_len = model.llm.n_ctx()
+    max_len = model.max_len
     if max_tokens is None:
         if len(ids) >= max_len:
             raise ApiError(f"This model's maximum context length is {max_len} tokens. However, you requested "
@@ -190,11 +195,19 @@ def completion_params(model, body, args):
         if not allowed:
             raise ApiError("allowed_token_ids is not None and empty!")
         model.check_ids(allowed, "allowed_token_ids")
+    # OpenAI's shape: {"token id": bias}; vLLM clamps each bias to [-100, 100] and adds it before sampling.
+    bias = field(body, "logit_bias", (dict,), None) or {}
+    try:
+        bias = {int(k): max(-100.0, min(100.0, float(v))) for k, v in bias.items()}
+    except (TypeError, ValueError):
+        raise ApiError("`logit_bias` must map token ids to numbers.")
+    model.check_ids(list(bias), "logit_bias")
     stop_token_ids = field(body, "stop_token_ids", (list,), None) or []
     model.check_ids(stop_token_ids, "stop_token_ids")
     stream_options = field(body, "stream_options", (dict,), None) or {}
     return ids, {
-        "max_tokens": max_tokens, "stop": stop, "logprobs": logprobs, "allowed": allowed,
+        "max_tokens": max_tokens, "stop": stop, "logprobs": None if args.no_logprobs else logprobs, "allowed": allowed,
+        "bias": bias,
         "stop_token_ids": stop_token_ids, "min_tokens": field(body, "min_tokens", (int,), 0) or 0,
         "skip": field(body, "skip_special_tokens", (bool,), True) is not False,
         "include_stop": bool(field(body, "include_stop_str_in_output", (bool,), False)),
@@ -203,6 +216,10 @@ def completion_params(model, body, args):
         "stream": bool(field(body, "stream", (bool,), False)),
         "usage": bool(stream_options.get("include_usage")),
     }
+
+
+def dumps(obj):  # compact UTF-8, as Starlette's JSONResponse and pydantic's model_dump_json write it
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def legacy_logprobs(entries, offset):
@@ -224,11 +241,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def send(self, code, obj=None, ctype="application/json"):
-        data = b"" if obj is None else json.dumps(obj).encode()
+    def send(self, code, obj=None):
+        data = b"" if obj is None else dumps(obj)
         self.send_response(code)
         if obj is not None:
-            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -252,14 +269,15 @@ class Handler(BaseHTTPRequestHandler):
             card = {"id": a.served_model_name, "object": "model", "created": now, "owned_by": "vllm",
                     "root": a.model, "parent": None, "max_model_len": a.max_model_len, "permission": [perm]}
             return self.send(200, {"object": "list", "data": [card]})
-        self.send(405 if self.path in ("/tokenize", "/detokenize", "/v1/completions") else 404,
-                  {"detail": "Method Not Allowed" if self.path.startswith(("/tok", "/detok", "/v1/c")) else "Not Found"})
+        self.no_route()
+
+    def no_route(self):  # FastAPI's answers for an unknown path or a known path with the wrong method
+        known = self.path in ("/health", "/version", "/v1/models", "/tokenize", "/detokenize", "/v1/completions")
+        self.send(405 if known else 404, {"detail": "Method Not Allowed" if known else "Not Found"})
 
     def do_POST(self):
         if self.path not in ("/tokenize", "/detokenize", "/v1/completions"):
-            return self.send(404 if self.path not in ("/health", "/version", "/v1/models") else 405,
-                             {"detail": "Not Found" if self.path not in ("/health", "/version", "/v1/models")
-                              else "Method Not Allowed"})
+            return self.no_route()
         try:
             try:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
@@ -298,11 +316,14 @@ class Handler(BaseHTTPRequestHandler):
         events = self.model.generate(ids, p)
         if not p["stream"]:
             text, entries, n, finish, reason = "", [], 0, None, None
-            for tok, delta, lp, finish, reason in events:
-                text, n = text + delta, n + 1
-                entries += [lp] if lp else []
+            try:
+                for tok, delta, lp, finish, reason in events:
+                    text, n = text + delta, n + 1
+                    entries += [lp] if lp else []
+            except Exception as e:  # e.g. llama_decode failed
+                return self.send(500, ApiError(str(e), "InternalServerError", 500).body)
             choice = {"index": 0, "text": text,
-                      "logprobs": legacy_logprobs(entries, 0) if p["logprobs"] is not None else None,
+                      "logprobs": legacy_logprobs(entries, 0) if p["logprobs"] is not None and entries else None,
                       "finish_reason": finish, "stop_reason": reason, "prompt_logprobs": None}
             return self.send(200, dict(head, choices=[choice], usage=usage(n)))
         self.send_response(200)
@@ -317,14 +338,15 @@ class Handler(BaseHTTPRequestHandler):
                     choice = {"index": 0, "text": delta, "logprobs": legacy_logprobs([lp], sent) if lp else None,
                               "finish_reason": finish, "stop_reason": reason}
                     sent += len(delta)
-                    self.chunk(b"data: %s\n\n" % json.dumps(dict(head, choices=[choice], usage=None)).encode())
-                if p["usage"]:
-                    self.chunk(b"data: %s\n\n" % json.dumps(dict(head, choices=[], usage=usage(n))).encode())
+                    self.chunk(b"data: %s\n\n" % dumps(dict(head, choices=[choice], usage=None)))
+                if p["usage"]:  # vLLM writes this one with exclude_none
+                    last = dict(head, choices=[], usage={k: v for k, v in usage(n).items() if v is not None})
+                    self.chunk(b"data: %s\n\n" % dumps(last))
             except (BrokenPipeError, ConnectionResetError):
                 raise
             except Exception as e:  # vLLM reports a failure inside the stream, then still sends [DONE]
                 err = {"error": ApiError(str(e)).body}
-                self.chunk(b"data: %s\n\n" % json.dumps(err).encode())
+                self.chunk(b"data: %s\n\n" % dumps(err))
             self.chunk(b"data: [DONE]\n\n")
             self.chunk(b"")
         except (BrokenPipeError, ConnectionResetError):
@@ -342,6 +364,8 @@ def main():
     ap.add_argument("--max-model-len", type=int, default=4096)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-logprobs", type=int, default=20)
+    ap.add_argument("--no-logprobs", action="store_true",
+                    help="answer without logprobs whatever is asked (a server that does not return them)")
     ap.add_argument("--no-prefix-cache", action="store_true",
                     help="evaluate every prompt from scratch (a fixed schedule, for exact parity checks)")
     args = ap.parse_args()

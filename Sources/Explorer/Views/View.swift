@@ -238,7 +238,7 @@ public enum View {
             if let fusion = s.fusion, let index = s.selectedIndex, let f = s.rankScores[index] {
                 verdict += String(format: "; fused %.3f = %.2g×score + %.2g×BM25 (min-max over the judged)", f, fusion.weight, 1 - fusion.weight)
             }
-            lines.append((verdict, text.count + 10_000))
+            for l in TextWidth.wrap(verdict, columns: r.width - 2) { lines.append((l.line, text.count + 10_000 + l.start)) }
         }
         // Keep the current step in view (the end while following the stream).
         let visible = r.height - 1

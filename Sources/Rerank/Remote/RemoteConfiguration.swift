@@ -7,8 +7,11 @@ public struct RemoteConfiguration: Sendable {
     public var baseURL: URL
     public var model: String
     public var apiKey: String?
-    /// No byte from the server for this long: the request fails as stalled.
+    /// No token (no complete event; a trickle of bytes does not count) for this long: the stream fails as
+    /// stalled, and is retried.
     public var idleTimeout: TimeInterval = 60
+    /// A passage's whole judgment (every round, retry and the verdict) must end within this many seconds.
+    public var passageDeadline: TimeInterval = 1800
     /// Retries after connection errors only (refused, reset, unreachable), with exponential backoff.
     public var retries = 3
     public var backoff: TimeInterval = 0.5
@@ -32,6 +35,17 @@ public struct RemoteConfiguration: Sendable {
             return k
         }
         return nil
+    }
+
+    /// Text with the API key and any bearer token replaced: servers echo headers in error bodies, and nothing a
+    /// user sees, logs or saves may carry the key.
+    public func redact(_ text: String) -> String {
+        var out = text
+        if let k = apiKey, !k.isEmpty { out = out.replacingOccurrences(of: k, with: "[redacted]") }
+        while let r = out.range(of: #"(?i)bearer\s+(?!\[redacted\])[^\s"',;}]+"#, options: .regularExpression) {
+            out.replaceSubrange(r, with: "Bearer [redacted]")
+        }
+        return out
     }
 
     /// `http://host:port` or `http://host:port/v1` → the completions endpoint.

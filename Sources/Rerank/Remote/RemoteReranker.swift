@@ -33,7 +33,8 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     public func serverFacts() async throws -> ServerFacts { try await probe.run() }
 
     public func prepare() async throws -> ProfileChoice {
-        let facts = try await probe.run()
+        let facts: ServerFacts
+        do { facts = try await probe.run() } catch { throw RerankError(reason(error)) }
         if let v = facts.vocabulary, v.trueToken == nil || v.falseToken == nil {
             throw RerankError("the model \"\(configuration.model)\" has no single token for \(v.trueToken == nil ? "\" true\"" : "\" false\"") "
                 + "(by the server's tokenizer); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
@@ -84,7 +85,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
         let setup: (ServerFacts, ProfileChoice)
         do { setup = (try await probe.run(), try await prepare()) } catch {
-            for p in request.passages.indices { emit(.failed(passage: p, reason: RemoteReranker.describe(error))) }
+            for p in request.passages.indices { emit(.failed(passage: p, reason: reason(error))) }
             if isCurrent(g) && !Task.isCancelled {
                 out.yield(.finished(JobStats(passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0,
                                              promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false, firstTokenSeconds: nil)))
@@ -100,7 +101,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 let p = next
                 next += 1
                 group.addTask { [self] in
-                    (p, await Result { try await self.judge(p, request, filled, setup.0, setup.1.profile, emit) })
+                    (p, await Result {
+                        let clock = ProgressClock()
+                        return try await self.watched(clock) { try await self.judge(p, request, filled, setup.0, setup.1.profile, clock, emit) }
+                    })
                 }
             }
             for _ in 0..<lanes { launch() }
@@ -113,7 +117,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                     emit(.verdict(v))
                 case .failure(let e):
                     failed += 1
-                    emit(.failed(passage: p, reason: RemoteReranker.describe(e)))
+                    emit(.failed(passage: p, reason: reason(e)))
                 }
                 launch()
             }
@@ -124,7 +128,30 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                                      firstTokenSeconds: firstToken.value)))
     }
 
+    /// Why something failed, in words, with the key redacted (servers echo headers in their error bodies).
+    func reason(_ e: Error) -> String { configuration.redact(RemoteReranker.describe(e)) }
+
+    /// Runs a passage's judgment under its deadline and the stall timeout, measured in tokens received (a server
+    /// that trickles bytes without finishing events is stalled all the same).
+    private func watched<T: Sendable>(_ clock: ProgressClock, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let deadline = configuration.passageDeadline, stall = configuration.idleTimeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                while true {
+                    try await Task.sleep(nanoseconds: 200_000_000)
+                    if clock.sinceStart > deadline { throw RemoteFailure.deadline(deadline) }
+                    if clock.sinceProgress > stall { clock.stalled() }
+                }
+            }
+            defer { group.cancelAll() }
+            while let r = try await group.next() { if let r { return r } }
+            throw CancellationError()
+        }
+    }
+
     static func describe(_ e: Error) -> String {
+        if let f = e as? RemoteFailure { return f.description }
         if let h = e as? HTTPError { return h.description }
         if let p = e as? CompletionJSON.ParseError { return p.description }
         if let u = e as? URLError {
@@ -164,7 +191,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     }
 
     private func judge(_ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
-                       _ emit: @Sendable (RerankEvent) -> Void) async throws -> Verdict {
+                       _ clock: ProgressClock, _ emit: @Sendable (RerankEvent) -> Void) async throws -> Verdict {
         let started = Date()
         let (passage, truncated) = await fit(request.passages[p], maxTokens: request.maxPassageTokens)
         let profile = request.profile ?? automatic
@@ -180,15 +207,16 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             var closing: String
             while true {
                 do {
-                    (closing, finish) = try await generate(&chain, prompt: prompt, facts: facts) { emit(.token(passage: p, text: $0)) }
+                    (closing, finish) = try await generate(&chain, prompt: prompt, facts: facts, clock: clock) { emit(.token(passage: p, text: $0)) }
                     break
                 } catch where RemoteReranker.isTransient(error) && attempt < configuration.retries {
                     attempt += 1
                     chain = roundStart
-                    emit(.restarted(passage: p, reasoning: chain.reasoning, reason: RemoteReranker.describe(error)))
+                    emit(.restarted(passage: p, reasoning: chain.reasoning, reason: reason(error)))
                     try await Task.sleep(nanoseconds: UInt64(backoff(attempt) * 1e9))
                 }
             }
+            clock.progressed()
             let (score, pTrue) = try await verdict(prompt + closing, facts)
             if let wait = chain.reopen() {
                 emit(.token(passage: p, text: wait))
@@ -211,6 +239,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         if let u = e as? URLError {
             return [.cannotConnectToHost, .networkConnectionLost, .notConnectedToInternet, .timedOut].contains(u.code)
         }
+        if case RemoteFailure.stalled? = e as? RemoteFailure { return true }
         if let h = e as? HTTPError { return h.status == 429 || h.status >= 500 }
         return false
     }
@@ -238,7 +267,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     /// Streams greedy reasoning into the chain until it closes (the closing text to evaluate is returned, with
     /// the server's finish_reason when the server ended the stream). The client enforces the budget: it stops
     /// reading (and so closes the stream) at the chain's last token.
-    private func generate(_ chain: inout ReasoningChain, prompt: String, facts: ServerFacts,
+    private func generate(_ chain: inout ReasoningChain, prompt: String, facts: ServerFacts, clock: ProgressClock,
                           onText: (String) -> Void) async throws -> (String, String?) {
         while true {
             // While the chain is shorter than its minimum, closing tokens are masked (as in-process) for just
@@ -259,11 +288,15 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             var sse = SSEParser()
             var finish: String?
             var ended = false
+            clock.progressed()
+            let stalled = clock.stallSignal()
             stream: for try await bytes in http.stream(try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)) {
                 try Task.checkCancellation()
+                if stalled.isSet { throw RemoteFailure.stalled(configuration.idleTimeout) }
                 sse.feed(bytes)
                 for event in sse.take() {
                     guard let c = try CompletionJSON.chunk(event) else { ended = true; break stream }
+                    clock.progressed()
                     if !c.text.isEmpty || !c.tokens.isEmpty {
                         let id = c.tokens.count == 1 ? c.tokens[0].id : nil
                         let ends = RemoteReranker.endMarkers.contains(c.text) || (id.map { facts.endOfTurnTokens.contains($0) } ?? false)
@@ -278,6 +311,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 }
             }
             try Task.checkCancellation()
+            if stalled.isSet { throw RemoteFailure.stalled(configuration.idleTimeout) }
             if !ended {
                 throw CompletionJSON.ParseError.malformed(sse.hasPartialEvent || finish == nil && chain.thought > 0
                     ? "the stream ended before the server finished it (truncated)" : "the answer was not an event stream")
@@ -349,4 +383,43 @@ final class FirstMoment: @unchecked Sendable {
         defer { lock.unlock() }
         return seconds
     }
+}
+
+/// Remote failures the client decides on itself.
+enum RemoteFailure: Error, CustomStringConvertible {
+    case stalled(TimeInterval)
+    case deadline(TimeInterval)
+    var description: String {
+        switch self {
+        case .stalled(let s): return String(format: "the server stalled (no token for %.0f s)", s)
+        case .deadline(let s): return String(format: "no verdict within the passage deadline (%.0f s)", s)
+        }
+    }
+}
+
+/// When a passage's judgment started and last made progress (a token, an answer), read by its watchdog.
+final class ProgressClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private let start = Date()
+    private var last = Date()
+    private var signal = StallSignal()
+
+    final class StallSignal: @unchecked Sendable {
+        private let lock = NSLock()
+        private var set = false
+        var isSet: Bool { lock.withLock { set } }
+        func fire() { lock.withLock { set = true } }
+    }
+
+    var sinceStart: TimeInterval { Date().timeIntervalSince(start) }
+    var sinceProgress: TimeInterval { lock.withLock { Date().timeIntervalSince(last) } }
+    func progressed() { lock.withLock { last = Date() } }
+    /// A fresh signal for the next stream; the watchdog fires it when no token came for the stall timeout.
+    func stallSignal() -> StallSignal {
+        lock.withLock {
+            signal = StallSignal()
+            return signal
+        }
+    }
+    func stalled() { lock.withLock { signal }.fire() }
 }

@@ -57,9 +57,10 @@ actor ServerProbe {
             throw RerankError("the server at \(configuration.baseURL.absoluteString) does not serve \"\(configuration.model)\"; "
                 + "it serves: \(models.ids.joined(separator: ", ")) (pass one of them with --model)")
         }
-        if await tokenizer.dialectName == "extras" { kind = .llamaCppPython }
         var vocabulary: VocabularyFacts?
-        if let close = await tokenizer.tokens(Rank1Prompt.thinkClose) {
+        let close = await tokenizer.tokens(Rank1Prompt.thinkClose)
+        if await tokenizer.dialectName == "extras" { kind = .llamaCppPython }  // only its server has /extras/tokenize
+        if let close {
             let t = await tokenizer.tokens(" true"), f = await tokenizer.tokens(" false")
             vocabulary = VocabularyFacts(thinkClose: close.count == 1 ? Int32(close[0]) : nil, thinkCloseIsControl: false,
                                          trueToken: t?.count == 1 ? Int32(t![0]) : nil,
@@ -123,7 +124,7 @@ actor ServerProbe {
 
     private func servedModels() async throws -> (ids: [String], owners: Set<String>) {
         let obj: [String: Any]
-        do { obj = try await json(get: "v1/models") } catch let e as HTTPError where e.status == 404 {
+        do { obj = try await json(get: "v1/models") } catch let e as HTTPError where e.status != 401 && e.status != 403 {
             return ([], [])  // a server without the list: the name is checked by its answers
         }
         let data = obj["data"] as? [[String: Any]] ?? []
