@@ -2,8 +2,8 @@
 # Builds llama.cpp's own `llama-server` from the llama.cpp tree vendored in the llama-cpp-python 0.3.36 sdist
 # (the same commit as the libllama the project loads) and caches the binary outside the clone, keyed by version:
 #   ${RANK1_CACHE:-$HOME/.cache/rank1}/llama-server-0.3.36/llama-server
-# Idempotent: when the cached binary runs, its path is printed at once. Otherwise the build takes about
-# 9 minutes on 2 cores and needs the network only for the sdist (and, when missing, cmake/ninja).
+# Idempotent: when the cached binary runs, its path is printed at once. Otherwise the build takes 9-17
+# minutes on 2 cores and needs the network only for the sdist (and, when missing, cmake/ninja).
 # Progress goes to stderr; the binary's path is the only thing printed on stdout.
 set -euo pipefail
 
@@ -77,7 +77,7 @@ if grep -rqs --include=CMakeLists.txt 'LLAMA_OPENSSL' "$src"; then flags+=(-DLLA
 say "configuring $src"
 cmake -S "$src" -B "$tmp/build" "${flags[@]}" >"$tmp/configure.log" 2>&1 \
   || { tail -n 40 "$tmp/configure.log" >&2; die "cmake configure failed"; }
-say "compiling llama-server with $(nproc) jobs (about 9 minutes on 2 cores)"
+say "compiling llama-server with $(nproc) jobs (9-17 minutes on 2 cores)"
 cmake --build "$tmp/build" --target llama-server -j "$(nproc)" >"$tmp/build.log" 2>&1 \
   || { tail -n 60 "$tmp/build.log" >&2; die "the llama-server build failed"; }
 built="$tmp/build/bin/llama-server"

@@ -111,6 +111,8 @@ struct Explore: AsyncParsableCommand {
         app.state.profileName = engine == nil ? "" : chosen.profile.name
         app.state.profileReason = engine == nil ? "" : chosen.reason
         app.state.rank1Checkpoint = engine == nil ? nil : chosen.rank1Shaped
+        // Said once at the start, where it is read whole; the status bar keeps the profile's name (and `?` the why).
+        if engine != nil { app.state.message = "profile \(chosen.profile.name): \(chosen.reason)" }
         app.state.keyMap = keys
         app.theme = colours
         if !queries.isEmpty {

@@ -130,11 +130,11 @@ enum Fixture {
         let screen = View.render(s).screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let status = try #require(screen.last)
         let tau = try #require(s.tau)
-        #expect(status.contains("SmolLM2-135M (not Rank1)") && status.contains(String(format: "τ %.2f", tau)), "\(status)")
+        #expect(status.contains("SmolLM2-135M (not Rank1)") && status.contains(String(format: "Kendall τ %.2f", tau)), "\(status)")
         // The column shows the number the list is sorted by: here the fused score, which decreases down the list.
         let keys = s.ranking.compactMap { s.rankScores[$0] }
         #expect(keys == keys.sorted(by: >))
-        #expect(screen.contains { $0.contains("score: fused") })
+        #expect(screen.contains { $0.contains("fused score") })
         for (pos, row) in s.ranking.enumerated() {
             let line = try #require(screen.first { $0.hasPrefix(String(format: "%3d ", pos + 1)) })
             let key = try #require(s.rankScores[row])

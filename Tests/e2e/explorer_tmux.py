@@ -76,7 +76,7 @@ def main():
         r2 = ranking(second)
         check(len(r2) == 5, "five passages judged under the new instruction")
         check([x[1] for x in r1] != [x[1] for x in r2], "the scores changed with the instruction")
-        check("moves vs prev. instruction" in second, "moves are now shown against the previous instruction")
+        check("moves vs prev. instr." in second, "moves are now shown against the previous instruction")
         check("Kendall" in second, "Kendall's tau between the two rankings is shown")
         tmux("send-keys", "-t", session, "v")
         ab = wait_for(r"A: bare query", 5, "the A/B view")

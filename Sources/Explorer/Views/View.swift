@@ -77,15 +77,16 @@ public enum View {
     }
 
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
-        let basis = s.previousRanking.isEmpty ? "BM25" : "prev. instruction"
-        // The score column holds the number the list is sorted by, and the header names it.
-        let column = s.fusion != nil ? "score: fused" : "score: Rank1"
-        var right = s.results.isEmpty ? "" : "\(column) · moves vs \(basis) · top \(s.k) · \(s.results.count) hits"
+        // The note names the score column's number (the sort key) first; what does not fit is left out from the end.
+        let basis = s.previousRanking.isEmpty ? "BM25" : "prev. instr."
+        var parts = s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
             let reranked = s.results.contains { $0.judgment.verdict != nil } ? s.ndcg10(s.ranking) : nil
-            right = String(format: "nDCG@10 BM25 %.3f", bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? "") + " · " + right
+            parts.insert(String(format: "nDCG@10 BM25 %.3f", bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? ""), at: 0)
         }
-        header(&sc, "Results", r, focused: s.focus == .results, right: right)
+        let room = r.width - TextWidth.of("▌Results") - 2
+        while parts.count > 1 && TextWidth.of(parts.joined(separator: " · ")) > room { parts.removeLast() }
+        header(&sc, "Results", r, focused: s.focus == .results, right: parts.joined(separator: " · "))
         if s.results.isEmpty {
             let msg = s.searchedQuery.isEmpty ? "no query yet" : "no passage matches \"\(s.searchedQuery)\""
             sc.put(msg, x: r.x + 2, y: r.y + 1, maxWidth: r.width - 2, role: .dim)
@@ -269,13 +270,13 @@ public enum View {
         }
         // The model's name and τ come early, so that an 80-column screen shows them whole.
         parts.append(s.modelName + (s.rank1Checkpoint == false ? " (not Rank1)" : ""))
-        if let tau = s.tau { parts.append(String(format: "τ %.2f", tau)) }
+        if let tau = s.tau { parts.append(String(format: "Kendall τ %.2f", tau)) }
         if let m = s.message { parts.append(m) }
         // A fused ranking is said next to the progress, so that a narrow screen still shows it.
         if let f = s.fusion, s.job != nil { parts.append("ranked by \(f.label)") }
         parts.append(String(format: "BM25 %.1f ms", s.bm25Milliseconds))
         parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.backend]
-        if !s.profileName.isEmpty { parts.append("profile \(s.profileName)" + (s.profileReason.isEmpty ? "" : ": " + s.profileReason)) }
+        if !s.profileName.isEmpty { parts.append("profile \(s.profileName)") }
         if let f = s.fusion, s.job == nil { parts.append("ranks by \(f.label)") }
         parts.append("? help")
         let text = parts.joined(separator: " │ ")
@@ -335,10 +336,15 @@ public enum View {
     static func help(_ sc: inout Screen, _ s: ExplorerState) {
         let helpLines = View.helpLines(s.keyMap)
         let widest = helpLines.map { TextWidth.of($0.1) }.max() ?? 40
-        let inner = box(&sc, s, title: "Keys (any key closes)", width: widest + 19, height: helpLines.count + 2)
+        // Under the keys: which profile judges and why (the status bar has room for the name only).
+        let why = s.profileName.isEmpty ? [] : TextWidth.wrap("profile \(s.profileName): \(s.profileReason)", columns: widest + 15).map(\.line)
+        let inner = box(&sc, s, title: "Keys (any key closes)", width: widest + 19, height: helpLines.count + 2 + why.count)
         for (i, (k, what)) in helpLines.enumerated() where i < inner.height {
             sc.put(k, x: inner.x, y: inner.y + i, maxWidth: 14, role: .accent, bold: true)
             sc.put(what, x: inner.x + 15, y: inner.y + i, maxWidth: inner.width - 15, role: .overlay)
+        }
+        for (i, line) in why.enumerated() where helpLines.count + i < inner.height {
+            sc.put(line, x: inner.x, y: inner.y + helpLines.count + i, maxWidth: inner.width, role: .overlay)
         }
     }
 

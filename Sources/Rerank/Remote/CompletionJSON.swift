@@ -69,6 +69,9 @@ public enum CompletionJSON {
         guard let lp = first["logprobs"] as? [String: Any] else { throw ParseError.malformed("the answer carries no logprobs: Rank1 reads its verdict from the logprobs of \" true\" and \" false\" "
                 + "(the request asks for \"logprobs\": 20; the server must return them: vLLM caps them with --max-logprobs, default 20)") }
         var out: [String: Double] = [:]
+        // No token at all (llama-cpp-python leaves an end-of-generation token out of its answer): nothing listed.
+        if let top = lp["top_logprobs"] as? [Any], top.isEmpty { return [:] }
+        if let content = lp["content"] as? [Any], content.isEmpty { return [:] }
         if let top = lp["top_logprobs"] as? [Any], let firstTop = top.first as? [String: Any] {
             // Legacy shape: [{"token": logprob, …}]
             for (k, v) in firstTop { if let d = (v as? NSNumber)?.doubleValue { out[k] = d } }

@@ -10,7 +10,8 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
     public var description: String { "HTTP \(status): \(message)" }
 }
 
-/// Streams response bodies from URLSession as they arrive (URLSessionDataDelegate works on Linux too).
+/// Streams response bodies as they arrive: plain http through our own poll() loop (HTTP1Loop), https through
+/// URLSession (URLSessionDataDelegate works on Linux too).
 /// A non-2xx answer becomes an `HTTPError` carrying the server's message; cancelling the consumer cancels
 /// the request at once.
 final class HTTPStreamer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
@@ -18,7 +19,10 @@ final class HTTPStreamer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     private let lock = NSLock()
     private var streams: [Int: (continuation: AsyncThrowingStream<Data, Error>.Continuation, status: Int, body: Data)] = [:]
 
+    private let idleTimeout: TimeInterval
+
     init(idleTimeout: TimeInterval) {
+        self.idleTimeout = idleTimeout
         super.init()
         let config = URLSessionConfiguration.ephemeral
         config.timeoutIntervalForRequest = idleTimeout  // no byte for this long: the server stalled
@@ -29,21 +33,29 @@ final class HTTPStreamer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     func invalidate() { session.invalidateAndCancel() }
 
-    func stream(_ request: URLRequest) -> AsyncThrowingStream<Data, Error> {
-        AsyncThrowingStream { continuation in
+    /// The response body as it arrives. `interrupt`, when fired, ends the stream at once with its error.
+    func stream(_ request: URLRequest, interrupt: Interrupt? = nil) -> AsyncThrowingStream<Data, Error> {
+        if request.url?.scheme == "http" {
+            return HTTP1Loop.shared.stream(request, idleTimeout: idleTimeout, interrupt: interrupt)
+        }
+        return AsyncThrowingStream { continuation in
             let task = session.dataTask(with: request)
             lock.lock()
             streams[task.taskIdentifier] = (continuation, 0, Data())
             lock.unlock()
             continuation.onTermination = { @Sendable _ in task.cancel() }
+            interrupt?.onFire { error in
+                continuation.finish(throwing: error)
+                task.cancel()
+            }
             task.resume()
         }
     }
 
     /// The whole body of a (non-streamed) request.
-    func data(_ request: URLRequest) async throws -> Data {
+    func data(_ request: URLRequest, interrupt: Interrupt? = nil) async throws -> Data {
         var out = Data()
-        for try await chunk in stream(request) { out.append(chunk) }
+        for try await chunk in stream(request, interrupt: interrupt) { out.append(chunk) }
         return out
     }
 

@@ -34,7 +34,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
 
     public func prepare() async throws -> ProfileChoice {
         let facts: ServerFacts
-        do { facts = try await probe.run() } catch { throw RerankError(reason(error)) }
+        let limit = configuration.connectTimeout * 3
+        do {
+            facts = try await withTimeout(limit, RemoteFailure.noAnswer(limit, configuration.baseURL.absoluteString)) { [probe] in try await probe.run() }
+        } catch { throw RerankError(reason(error)) }
         if let v = facts.vocabulary, v.trueToken == nil || v.falseToken == nil {
             throw RerankError("the model \"\(configuration.model)\" has no single token for \(v.trueToken == nil ? "\" true\"" : "\" false\"") "
                 + "(by the server's tokenizer); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
@@ -84,7 +87,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         }
         let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
         let setup: (ServerFacts, ProfileChoice)
-        do { setup = (try await probe.run(), try await prepare()) } catch {
+        do {
+            let choice = try await prepare()  // probes once, under its time limit
+            setup = (try await probe.run(), choice)
+        } catch {
             for p in request.passages.indices { emit(.failed(passage: p, reason: reason(error))) }
             if isCurrent(g) && !Task.isCancelled {
                 out.yield(.finished(JobStats(passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0,
@@ -141,7 +147,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 while true {
                     try await Task.sleep(nanoseconds: 200_000_000)
                     if clock.sinceStart > deadline { throw RemoteFailure.deadline(deadline) }
-                    if clock.sinceProgress > stall { clock.stalled() }
+                    if clock.sinceProgress > stall { clock.stalled(RemoteFailure.stalled(stall)) }
                 }
             }
             defer { group.cancelAll() }
@@ -216,8 +222,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                     try await Task.sleep(nanoseconds: UInt64(backoff(attempt) * 1e9))
                 }
             }
-            clock.progressed()
-            let (score, pTrue) = try await verdict(prompt + closing, facts)
+            let (score, pTrue) = try await verdict(prompt + closing, facts, clock)
             if let wait = chain.reopen() {
                 emit(.token(passage: p, text: wait))
                 continue
@@ -288,11 +293,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             var sse = SSEParser()
             var finish: String?
             var ended = false
-            clock.progressed()
-            let stalled = clock.stallSignal()
-            stream: for try await bytes in http.stream(try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)) {
+            let interrupt = clock.nextRequest()
+            let request = try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)
+            stream: for try await bytes in http.stream(request, interrupt: interrupt) {
                 try Task.checkCancellation()
-                if stalled.isSet { throw RemoteFailure.stalled(configuration.idleTimeout) }
                 sse.feed(bytes)
                 for event in sse.take() {
                     guard let c = try CompletionJSON.chunk(event) else { ended = true; break stream }
@@ -311,7 +315,6 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 }
             }
             try Task.checkCancellation()
-            if stalled.isSet { throw RemoteFailure.stalled(configuration.idleTimeout) }
             if !ended {
                 throw CompletionJSON.ParseError.malformed(sse.hasPartialEvent || finish == nil && chain.thought > 0
                     ? "the stream ended before the server finished it (truncated)" : "the answer was not an event stream")
@@ -334,13 +337,19 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     /// logprobs when both words are there (a Rank1 model puts them first); otherwise the whole distribution
     /// is asked for (llama.cpp servers), or for vLLM (which caps logprobs) the reference's restriction to
     /// the two tokens; when even that fails, the reference's fallback score 0.5.
-    private func verdict(_ prompt: String, _ facts: ServerFacts) async throws -> (Double, Double) {
-        var top = try await verdictLogprobs(prompt, ["logprobs": 20])
+    private func verdict(_ prompt: String, _ facts: ServerFacts, _ clock: ProgressClock) async throws -> (Double, Double) {
+        var top = try await verdictLogprobs(prompt, ["logprobs": 20], clock)
+        if top.isEmpty && !facts.endOfTurnTokens.isEmpty {
+            // The model would end its turn here and the server left that token out with its logprobs: ask again
+            // with end-of-turn tokens masked, which leaves the ratio P(true)/P(false) exactly as it was.
+            let mask = Dictionary(facts.endOfTurnTokens.map { ("\($0)", -100) }, uniquingKeysWith: { a, _ in a })
+            top = try await verdictLogprobs(prompt, ["logprobs": 20, "logit_bias": mask], clock)
+        }
         if top[" true"] == nil || top[" false"] == nil {
             if facts.kind == .vllm, let t = facts.vocabulary?.trueToken, let f = facts.vocabulary?.falseToken {
-                top = (try? await verdictLogprobs(prompt, ["logprobs": 2, "allowed_token_ids": [Int(t), Int(f)]])) ?? top
+                top = (try? await verdictLogprobs(prompt, ["logprobs": 2, "allowed_token_ids": [Int(t), Int(f)]], clock)) ?? top
             } else {
-                top = (try? await verdictLogprobs(prompt, ["logprobs": 1 << 18])) ?? top
+                top = (try? await verdictLogprobs(prompt, ["logprobs": 1 << 18], clock)) ?? top
             }
         }
         guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0) }
@@ -348,13 +357,14 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         return (score, pTrue)
     }
 
-    private func verdictLogprobs(_ prompt: String, _ extra: [String: Any]) async throws -> [String: Double] {
+    private func verdictLogprobs(_ prompt: String, _ extra: [String: Any], _ clock: ProgressClock) async throws -> [String: Double] {
         var body: [String: Any] = ["model": configuration.model, "prompt": prompt, "max_tokens": 1, "stream": false]
         body.merge(extra) { _, b in b }
         var attempt = 0
         while true {
             do {
-                return try CompletionJSON.firstTokenTopLogprobs(try await http.data(try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)))
+                let request = try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)
+                return try CompletionJSON.firstTokenTopLogprobs(try await http.data(request, interrupt: clock.nextRequest()))
             } catch where RemoteReranker.isTransient(error) && attempt < configuration.retries {
                 attempt += 1
                 try await Task.sleep(nanoseconds: UInt64(backoff(attempt) * 1e9))
@@ -389,8 +399,11 @@ final class FirstMoment: @unchecked Sendable {
 enum RemoteFailure: Error, CustomStringConvertible {
     case stalled(TimeInterval)
     case deadline(TimeInterval)
+    case noAnswer(TimeInterval, String)
     var description: String {
         switch self {
+        case .noAnswer(let s, let url):
+            return String(format: "the server at %@ did not answer within %.0f s (is it overloaded, or not an OpenAI-compatible server?)", url, s)
         case .stalled(let s): return String(format: "the server stalled (no token for %.0f s)", s)
         case .deadline(let s): return String(format: "no verdict within the passage deadline (%.0f s)", s)
         }
@@ -402,24 +415,58 @@ final class ProgressClock: @unchecked Sendable {
     private let lock = NSLock()
     private let start = Date()
     private var last = Date()
-    private var signal = StallSignal()
-
-    final class StallSignal: @unchecked Sendable {
-        private let lock = NSLock()
-        private var set = false
-        var isSet: Bool { lock.withLock { set } }
-        func fire() { lock.withLock { set = true } }
-    }
+    private var signal = Interrupt()
 
     var sinceStart: TimeInterval { Date().timeIntervalSince(start) }
     var sinceProgress: TimeInterval { lock.withLock { Date().timeIntervalSince(last) } }
     func progressed() { lock.withLock { last = Date() } }
-    /// A fresh signal for the next stream; the watchdog fires it when no token came for the stall timeout.
-    func stallSignal() -> StallSignal {
+    /// A fresh interrupt for the next request; the watchdog fires it when no token came for the stall timeout.
+    func nextRequest() -> Interrupt {
         lock.withLock {
-            signal = StallSignal()
+            last = Date()
+            signal = Interrupt()
             return signal
         }
     }
-    func stalled() { lock.withLock { signal }.fire() }
+    func stalled(_ error: Error) { lock.withLock { signal }.fire(error) }
+}
+
+/// Ends a request from outside: the watchdog fires it, the request's stream fails at once with the error
+/// (a server that sends nothing, or trickles bytes, cannot hold a client, whatever URLSession's timers do).
+final class Interrupt: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+    private var handler: ((Error) -> Void)?
+
+    func fire(_ e: Error) {
+        let h: ((Error) -> Void)? = lock.withLock {
+            guard error == nil else { return nil }
+            error = e
+            return handler
+        }
+        h?(e)
+    }
+
+    /// Runs `h` when fired (at once if it already was).
+    func onFire(_ h: @escaping (Error) -> Void) {
+        let fired: Error? = lock.withLock {
+            handler = h
+            return error
+        }
+        if let fired { h(fired) }
+    }
+}
+
+/// `body`, or `error` once `seconds` have passed (the body is cancelled, which closes its requests).
+func withTimeout<T: Sendable>(_ seconds: TimeInterval, _ error: Error, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+            throw error
+        }
+        defer { group.cancelAll() }
+        while let r = try await group.next() { if let r { return r } }
+        throw CancellationError()
+    }
 }
