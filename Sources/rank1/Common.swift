@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Rerank
 import Retrieval
 
 /// Writes to stdout through one buffer; flush explicitly (the serve protocol needs it per query).
@@ -69,7 +70,10 @@ func readQueries(_ path: String) throws -> [(id: String, text: String)] {
     var out: [(String, String)] = []
     var source: any DocumentSource
     if path.hasSuffix(".jsonl") || path.hasSuffix(".json") {
-        source = try JSONLReader(path: path, fields: JSONLFields(id: "_id", title: nil, text: "text"))
+        // FollowIR-style sets give each query an instruction: joined as the Rank1 reference does.
+        source = try JSONLReader(path: path, fields: JSONLFields(id: "_id", title: "instruction", text: "text"))
+        while let q = try source.next() { out.append((q.id, q.title.isEmpty ? q.text : Rank1Prompt.joined(query: q.text, instruction: q.title))) }
+        return out
     } else {
         source = try TSVReader(path: path)
     }

@@ -9,7 +9,13 @@ struct ModelOptions: ParsableArguments {
     var model: String?
     @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, llama-cpp-python), e.g. http://127.0.0.1:8000/v1. API key: $RANK1_API_KEY or ~/.config/rank1/config.json.")
     var endpoint: String?
-    @Option(help: "With --endpoint: seconds without data before a request counts as stalled.") var timeout: Double = 60
+    @Option(help: "With --endpoint: seconds without a token (a trickle of bytes does not count) before a stream counts as stalled and is retried.")
+    var timeout: Double = 60
+    @Option(help: "With --endpoint: seconds a passage's whole judgment may take (every retry included).") var deadline: Double = 1800
+    @Option(help: "With --endpoint: retries of a request after a transient failure (refused, reset, 429, 5xx, stalled), with backoff and jitter.")
+    var retries = 6
+    @Option(help: "With --endpoint: seconds to wait for the server's first answers (models, tokenizer) before giving up.")
+    var connectTimeout: Double = 10
     @Option(name: .customLong("llama-lib"), help: "libllama.so to load. Default: $RANK1_LLAMA_LIB or the project's runtime.")
     var llamaLib: String?
     @Option(help: "Decoding threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
@@ -23,7 +29,13 @@ struct ModelOptions: ParsableArguments {
             }
             guard let model else { throw RerankError("--endpoint needs --model NAME (the model the server serves)") }
             var config = RemoteConfiguration(baseURL: url, model: model)
+            guard timeout > 0, deadline > 0, connectTimeout > 0, retries >= 0 else {
+                throw ValidationError("--timeout, --deadline and --connect-timeout must be positive, --retries at least 0")
+            }
             config.idleTimeout = timeout
+            config.passageDeadline = deadline
+            config.retries = retries
+            config.connectTimeout = connectTimeout
             return RemoteReranker(configuration: config)
         }
         return try makeLlama()

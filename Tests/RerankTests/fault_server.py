@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """A misbehaving OpenAI-compatible server for the remote backend's fault tests (loopback only). The
 passage text in the prompt names the behaviour: ok, http500, badjson, truncated, drop, stall, echo (the reasoning
-repeats the passage as the server received it). /tokenize and /detokenize answer in vLLM's shape with a toy
+repeats the passage as the server received it), html200, bigline (a 10 MB line), forever (a token every 0.3 s,
+never ending), trickle (one byte a second), reset (a token, then a TCP reset), badutf8, http401 and http500 (both
+echo the Authorization header in their body, as careless servers do), http404, nologprobs (verdicts without
+logprobs). /tokenize and /detokenize answer in vLLM's shape with a toy
 tokenizer: one token per word or punctuation mark (so `</think>` is several tokens, as in generic models)."""
 import json
+import struct
 import re
 import signal
 import socket
@@ -60,19 +64,79 @@ class Handler(BaseHTTPRequestHandler):
         prompt = body["prompt"]
         mode = prompt.split("Passage: ", 1)[1].split()[0] if "Passage: " in prompt else "ok"
         piece = lambda t, f=None: json.dumps({"choices": [{"index": 0, "text": t, "finish_reason": f}]})
+        if not body.get("stream") and mode == "nologprobs":
+            return self.json_answer({"choices": [{"text": " true", "finish_reason": "length"}]})
         if not body.get("stream"):
             top = {" true": -0.2, " false": -1.8, "\n": -4.0}
             out = {"choices": [{"text": " true", "logprobs": {"tokens": [" true"], "token_logprobs": [-0.2],
                                                                "top_logprobs": [top], "text_offset": [len(prompt)]},
                                 "finish_reason": "length"}]}
             return self.json_answer(out)
-        if mode == "http500":
-            data = json.dumps({"error": {"message": "CUDA out of memory", "type": "server_error"}}).encode()
-            self.send_response(500)
+        auth = self.headers.get("Authorization", "")
+        if mode in ("http500", "http401", "http404"):
+            status = int(mode[4:])
+            message = {500: "CUDA out of memory", 401: "invalid key", 404: "Not Found"}[status]
+            if auth:
+                message += f" (received Authorization: {auth})"
+            data = json.dumps({"error": {"message": message, "type": "server_error"}}).encode()
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
+        elif mode == "html200":
+            page = b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>It works</body></html>\n"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+        elif mode == "bigline":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"data: " + b"x" * (10 << 20) + b"\n\n")
+        elif mode == "forever":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for _ in range(2000):
+                    self.wfile.write(b"data: " + piece(" more").encode() + b"\n\n")
+                    self.wfile.flush()
+                    time.sleep(0.3)
+            except OSError:
+                pass
+        elif mode == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for b in (b"data: " + piece(" slow").encode()) * 100:
+                    self.wfile.write(bytes([b]))
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:
+                pass
+        elif mode == "reset":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            self.wfile.write(b"data: " + piece("The passage").encode() + b"\n\n")
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        elif mode == "badutf8":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b'data: {"choices": [{"index": 0, "text": "caf\xe9 \xff\xfe", "finish_reason": null}]}\n\n')
+        elif mode == "nologprobs":
+            self.sse([piece("The passage is about cats."), piece(" It matches.\n</think>"), piece(" true", "stop")])
         elif mode == "badjson":
             self.sse([piece("Hmm"), '{"choices": [{"text": "broken'])
         elif mode == "truncated":

@@ -12,7 +12,10 @@ import argparse
 import codecs
 import ctypes
 import json
+import random
 import signal
+import socket
+import struct
 import sys
 import threading
 import time
@@ -235,6 +238,8 @@ def legacy_logprobs(entries, offset):
 
 
 class Handler(BaseHTTPRequestHandler):
+    fault_lock = threading.Lock()
+    requests = 0
     protocol_version = "HTTP/1.1"
     model = args = None  # set before serving
 
@@ -275,9 +280,34 @@ class Handler(BaseHTTPRequestHandler):
         known = self.path in ("/health", "/version", "/v1/models", "/tokenize", "/detokenize", "/v1/completions")
         self.send(405 if known else 404, {"detail": "Method Not Allowed" if known else "Not Found"})
 
+    def flaky_fault(self):
+        """--flaky: a seeded share of completion requests fails as overloaded servers fail: the connection reset
+        before any answer, a 500, or a stall (nothing sent for 30 s). Returns True when this request was failed."""
+        if not self.args.flaky or self.path != "/v1/completions":
+            return False
+        with Handler.fault_lock:
+            Handler.requests += 1
+            draw = random.Random(self.args.flaky * 1_000_003 + Handler.requests).random()
+        if draw >= 0.2:
+            return False
+        kind = int(draw * 15)  # 0, 1, 2: each a third of the faults
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if kind == 0:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        elif kind == 1:
+            self.send(500, ApiError("simulated overload", "InternalServerError", 500).body)
+        else:
+            time.sleep(30)
+            self.close_connection = True
+        return True
+
     def do_POST(self):
         if self.path not in ("/tokenize", "/detokenize", "/v1/completions"):
             return self.no_route()
+        if self.flaky_fault():
+            return
         try:
             try:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"null")
@@ -364,6 +394,8 @@ def main():
     ap.add_argument("--max-model-len", type=int, default=4096)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-logprobs", type=int, default=20)
+    ap.add_argument("--flaky", type=int, default=0, metavar="SEED",
+                    help="fail a seeded fifth of completion requests (reset, 500 or a 30 s stall)")
     ap.add_argument("--no-logprobs", action="store_true",
                     help="answer without logprobs whatever is asked (a server that does not return them)")
     ap.add_argument("--no-prefix-cache", action="store_true",

@@ -29,7 +29,11 @@ public enum CompletionJSON {
 
     static func object(_ data: Data) throws -> [String: Any] {
         guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ParseError.malformed(String(decoding: data.prefix(200), as: UTF8.self))
+            let head = String(decoding: data.prefix(200), as: UTF8.self)
+            if head.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("<") {
+                throw ParseError.malformed("the server answered with a page, not JSON (\"\(head.prefix(60))…\"): is --endpoint the server's OpenAI-compatible URL, e.g. http://host:8000/v1?")
+            }
+            throw ParseError.malformed(head)
         }
         if let err = obj["error"] {
             if let e = err as? [String: Any], let m = e["message"] as? String { throw ParseError.server(m) }

@@ -12,8 +12,8 @@ public struct RemoteConfiguration: Sendable {
     public var idleTimeout: TimeInterval = 60
     /// A passage's whole judgment (every round, retry and the verdict) must end within this many seconds.
     public var passageDeadline: TimeInterval = 1800
-    /// Retries after connection errors only (refused, reset, unreachable), with exponential backoff.
-    public var retries = 3
+    /// Retries after transient failures (refused, reset, 429, 5xx, stalled), with exponential backoff and jitter.
+    public var retries = 6
     public var backoff: TimeInterval = 0.5
     /// Requests in flight at once (the server batches them).
     public var concurrency = 8

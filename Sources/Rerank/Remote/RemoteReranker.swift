@@ -158,7 +158,13 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
 
     static func describe(_ e: Error) -> String {
         if let f = e as? RemoteFailure { return f.description }
-        if let h = e as? HTTPError { return h.description }
+        if let h = e as? HTTPError {
+            switch h.status {
+            case 401, 403: return h.description + " (the API key: $RANK1_API_KEY, $OPENAI_API_KEY or ~/.config/rank1/config.json)"
+            case 404: return h.description + " (wrong path? --endpoint should be the server's OpenAI-compatible URL, e.g. http://host:8000/v1)"
+            default: return h.description
+            }
+        }
         if let p = e as? CompletionJSON.ParseError { return p.description }
         if let u = e as? URLError {
             switch u.code {
@@ -236,7 +242,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
 
     /// Exponential backoff with jitter, so retrying clients do not return in step.
     private func backoff(_ attempt: Int) -> Double {
-        configuration.backoff * pow(2, Double(attempt - 1)) * Double.random(in: 0.75...1.25)
+        min(configuration.backoff * pow(2, Double(attempt - 1)), 8) * Double.random(in: 0.75...1.25)
     }
 
     /// Failures worth a retry: the connection dropped or was refused, or the server was overloaded (429, 5xx).
@@ -297,7 +303,12 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             let request = try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)
             stream: for try await bytes in http.stream(request, interrupt: interrupt) {
                 try Task.checkCancellation()
+                if sse.bytesSeen == 0, let first = bytes.first(where: { ![9, 10, 13, 32].contains($0) }), first == UInt8(ascii: "<") {
+                    throw RemoteFailure.notEventStream(String(decoding: bytes.prefix(120), as: UTF8.self))
+                }
                 sse.feed(bytes)
+                if sse.overlong { throw RemoteFailure.overlongLine(sse.maxLine) }
+                if sse.invalidUTF8 { throw RemoteFailure.invalidUTF8 }
                 for event in sse.take() {
                     guard let c = try CompletionJSON.chunk(event) else { ended = true; break stream }
                     clock.progressed()
@@ -400,8 +411,15 @@ enum RemoteFailure: Error, CustomStringConvertible {
     case stalled(TimeInterval)
     case deadline(TimeInterval)
     case noAnswer(TimeInterval, String)
+    case notEventStream(String)
+    case overlongLine(Int)
+    case invalidUTF8
     var description: String {
         switch self {
+        case .notEventStream(let head):
+            return "the server answered with a page, not an event stream (\"\(head.prefix(60))…\"): is --endpoint the server's OpenAI-compatible URL, e.g. http://host:8000/v1?"
+        case .overlongLine(let n): return "the server sent a line longer than \(n >> 20) MiB in its event stream (not an OpenAI-compatible stream?)"
+        case .invalidUTF8: return "the server sent bytes that are not UTF-8 in its event stream"
         case .noAnswer(let s, let url):
             return String(format: "the server at %@ did not answer within %.0f s (is it overloaded, or not an OpenAI-compatible server?)", url, s)
         case .stalled(let s): return String(format: "the server stalled (no token for %.0f s)", s)

@@ -8,14 +8,27 @@ public struct SSEParser: Sendable {
     private var hasData = false
     private var lastWasCR = false
     public private(set) var events: [String] = []
+    /// Bytes seen so far, and whether any line was not UTF-8 or longer than `maxLine` (memory stays bounded:
+    /// the rest of such a line is dropped).
+    public private(set) var bytesSeen = 0
+    public private(set) var invalidUTF8 = false
+    public private(set) var overlong = false
+    public let maxLine: Int
 
-    public init() {}
+    public init(maxLine: Int = 1 << 20) { self.maxLine = maxLine }
 
     public mutating func feed(_ bytes: some Sequence<UInt8>) {
         for b in bytes {
+            bytesSeen += 1
             if b == 10 && lastWasCR { lastWasCR = false; continue }
             lastWasCR = b == 13
-            if b == 10 || b == 13 { endLine() } else { line.append(b) }
+            if b == 10 || b == 13 {
+                endLine()
+            } else if line.count < maxLine {
+                line.append(b)
+            } else {
+                overlong = true
+            }
         }
     }
 
@@ -37,7 +50,10 @@ public struct SSEParser: Sendable {
             return
         }
         if line.first == UInt8(ascii: ":") { return }  // comment
-        let text = String(decoding: line, as: UTF8.self)
+        guard let text = String(validating: line, as: UTF8.self) else {
+            invalidUTF8 = true
+            return
+        }
         let field: Substring, value: Substring
         if let colon = text.firstIndex(of: ":") {
             field = text[..<colon]
