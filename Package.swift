@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Explorer", dependencies: ["Retrieval", "Rerank"], path: "Sources/Explorer"),
         .executableTarget(
             name: "rank1",
-            dependencies: ["Retrieval", "Rerank", "Explorer", "CNcurses", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Retrieval", "Rerank", "Explorer", "CNcurses", "CSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/rank1"),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Rerank"], path: "Tests/ExplorerTests",

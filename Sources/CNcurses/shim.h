@@ -25,4 +25,5 @@ static inline mmask_t r1_mouse_mask(void) { return BUTTON1_CLICKED | BUTTON1_PRE
 static inline int r1_button4(mmask_t m) { return (m & BUTTON4_PRESSED) != 0; }
 static inline int r1_button5(mmask_t m) { return (m & BUTTON5_PRESSED) != 0; }
 static inline int r1_getyx_y(void) { int y, x; getyx(stdscr, y, x); (void)x; return y; }
+
 #endif

@@ -21,4 +21,8 @@ size_t r1_inflate(const void *src, size_t n, void *dst, size_t capacity);
 /// zeroed by the caller). Scores must be in [0, buckets / scale].
 void r1_window_histogram(const double *scores, const uint64_t *matched, size_t words, float scale, int32_t buckets,
                          float *finals, int32_t *histograms);
+/// Wakes a poll() on the read end of `fd`'s pipe at every terminal resize, passing SIGWINCH on to the
+/// handler installed before (ncurses').
+void r1_watch_resize(int fd);
+
 #endif

@@ -37,15 +37,20 @@ public enum View {
         let lw = sc.put(label, x: 0, y: r.y, role: .title, bold: true)
         let avail = r.width - lw - 1
         // Scroll the query so the cursor stays visible.
+        // Back from the cursor while the text before it fits: linear in the query's length, so a long paste
+        // costs one pass, not one pass per character.
         let chars = Array(s.query)
-        var start = 0
-        while TextWidth.of(String(chars[start..<min(s.queryCursor, chars.count)])) > avail - 1 { start += 1 }
-        let shown = String(chars[start...])
-        sc.put(shown, x: lw, y: r.y, maxWidth: avail, role: .input)
+        let cursor = min(s.queryCursor, chars.count)
+        var start = cursor, used = 0
+        while start > 0 && used + TextWidth.of(chars[start - 1]) <= avail - 1 {
+            start -= 1
+            used += TextWidth.of(chars[start])
+        }
+        sc.put(String(chars[start..<min(chars.count, start + avail + 1)]), x: lw, y: r.y, maxWidth: avail, role: .input)
         if s.query.isEmpty && s.mode != .editingQuery {
             sc.put("press / to type a query, ? for help", x: lw, y: r.y, maxWidth: avail, role: .dim)
         }
-        let cx = lw + TextWidth.of(String(chars[start..<min(s.queryCursor, chars.count)]))
+        let cx = lw + used
         return (min(cx, r.width - 1), r.y)
     }
 

@@ -9,7 +9,8 @@ final class Inbox: @unchecked Sendable {
     private let lock = NSLock()
     private var items: [Message] = []
     let readFD: Int32
-    private let writeFD: Int32
+    /// The write end: a signal handler may write a byte here to wake the UI thread.
+    let writeFD: Int32
 
     init() {
         var fds: [Int32] = [0, 0]
@@ -88,6 +89,7 @@ final class ExplorerApp: @unchecked Sendable {
     func run() {
         let term = Terminal(theme: theme)
         defer { Terminal.restore() }
+        term.wakeOnResize(inbox.writeFD)
         state.width = term.width
         state.height = term.height
         var lastDrawn: ExplorerState?
@@ -109,6 +111,15 @@ final class ExplorerApp: @unchecked Sendable {
             messages.append(.tick(now: ExplorerApp.now()))
             var effects: [Effect] = []
             for m in messages { effects += Explorer.update(&state, m) }
+            if !pendingKeyTimes.isEmpty && effects.contains(where: { if case .search = $0 { true } else { false } }) {
+                // What was typed (or pasted) is on screen before the search runs.
+                let (screen, cursor) = View.render(state)
+                term.draw(screen, cursor: cursor)
+                lastDrawn = state
+                lastDrawTime = ExplorerApp.now()
+                if latencyTrace != nil { for t in pendingKeyTimes { keyLatencies.append((lastDrawTime - t) * 1000) } }
+                pendingKeyTimes.removeAll()
+            }
             perform(effects)
             // Coalesced redraw: only when something changed, at most every 16 ms.
             if lastDrawn != state && (ExplorerApp.now() - lastDrawTime) * 1000 >= 16 || !pendingKeyTimes.isEmpty {
@@ -116,7 +127,8 @@ final class ExplorerApp: @unchecked Sendable {
                 term.draw(screen, cursor: cursor)
                 lastDrawn = state
                 lastDrawTime = ExplorerApp.now()
-                for t in pendingKeyTimes { keyLatencies.append((lastDrawTime - t) * 1000) }
+                // Recorded only when asked for: memory must not grow with the history of keys.
+                if latencyTrace != nil { for t in pendingKeyTimes { keyLatencies.append((lastDrawTime - t) * 1000) } }
                 pendingKeyTimes.removeAll()
             }
         }

@@ -1,4 +1,5 @@
 import CNcurses
+import CSupport
 import Explorer
 import Foundation
 
@@ -33,6 +34,9 @@ final class Terminal {
         width = Int(r1_cols())
         height = Int(r1_lines())
     }
+
+    /// Wakes the UI thread's poll() through `fd` on every resize (see r1_watch_resize).
+    func wakeOnResize(_ fd: Int32) { r1_watch_resize(fd) }
 
     static func writeRaw(_ s: String) {
         var bytes = Array(s.utf8)
