@@ -28,6 +28,9 @@ struct Index: ParsableCommand {
 
     @Flag(help: "Print nothing but errors.") var quiet = false
 
+    @Flag(help: "Write an index even when the corpus gives no document (by default that is an error: nothing was indexed).")
+    var allowEmpty = false
+
     func run() throws {
         try reportingErrors {
             let fmt: CorpusFormat
@@ -71,6 +74,12 @@ struct Index: ParsableCommand {
                             printError("indexed \(writer.documentCount) documents (\(Int(Double(writer.documentCount) / (now - start))) docs/s)")
                         }
                     }
+                }
+                if writer.documentCount == 0 && !allowEmpty {
+                    // Nothing to search is a mistake far more often than a wish: say so, write nothing.
+                    let why = skipped.isEmpty ? "the corpus holds no document"
+                        : "every record (\(skipped.count)) was skipped as bad; the first: \(skipped[0].description)"
+                    throw IndexError.badInput("\(corpus): \(why)\n(nothing was written; --allow-empty writes an empty index)")
                 }
                 let report = try writer.finish()
                 let secs = monotonicSeconds() - start

@@ -33,10 +33,18 @@ public enum FileSystem {
     }
 
     /// Regular files under `root`, sorted, as paths relative to it.
-    public static func listFiles(_ root: String) -> [String] {
+    public static func listFiles(_ root: String) -> [String] { listFilesReportingFailures(root).files }
+
+    /// Files under `root` (sorted, relative to it), and the folders that could not be listed, with why.
+    public static func listFilesReportingFailures(_ root: String) -> (files: [String], failures: [(path: String, reason: String)]) {
         var out: [String] = []
+        var failures: [(String, String)] = []
         func walk(_ rel: String) {
-            guard let dir = opendir(rel.isEmpty ? root : root + "/" + rel) else { return }
+            let path = rel.isEmpty ? root : root + "/" + rel
+            guard let dir = opendir(path) else {
+                failures.append((path, String(cString: strerror(errno))))
+                return
+            }
             defer { closedir(dir) }
             while let entry = readdir(dir) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -48,7 +56,7 @@ public enum FileSystem {
             }
         }
         walk("")
-        return out.sorted()
+        return (out.sorted(), failures)
     }
 
     public static func readFile(_ path: String) throws -> [UInt8] {

@@ -21,14 +21,37 @@ public struct LineReader {
 
     public func close() { _ = Glibc.close(fd) }
 
-    /// The next line without its "\n" (and "\r"), or nil at the end of the file.
+    /// A file whose lines end in a lone "\r" (old Mac style): once seen, lines are looked for by "\r" alone, so
+    /// such a file is read in one pass too.
+    private var crOnly = false
+
+    /// The next line without its "\n", "\r\n" or lone "\r", or nil at the end of the file.
     public mutating func nextLine() -> ArraySlice<UInt8>? {
         while true {
-            if let nl = buffer[start...].firstIndex(of: 10) {
+            if !crOnly, let nl = buffer[start...].firstIndex(of: 10) {
                 var end = nl
                 if end > start, buffer[end - 1] == 13 { end -= 1 }
+                // A lone "\r" before the "\n" ends a line of its own.
+                if let cr = buffer[start..<end].firstIndex(of: 13) {
+                    let line = buffer[start..<cr]
+                    start = cr + 1
+                    lineNumber += 1
+                    return line
+                }
                 let line = buffer[start..<end]
                 start = nl + 1
+                lineNumber += 1
+                return line
+            }
+            // No "\n" in what is buffered: a "\r" with something after it (or at the end of the file) ends a line.
+            if let cr = buffer[start...].firstIndex(of: 13), cr + 1 < buffer.count || eof {
+                if cr + 1 < buffer.count && buffer[cr + 1] == 10 {
+                    crOnly = false
+                    continue  // "\r\n" after all: the branch above takes it
+                }
+                crOnly = true
+                let line = buffer[start..<cr]
+                start = cr + 1
                 lineNumber += 1
                 return line
             }

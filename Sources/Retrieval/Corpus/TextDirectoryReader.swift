@@ -5,18 +5,30 @@ import Foundation
 public struct TextDirectoryReader: DocumentSource {
     private let root: String
     private var files: [String]
+    private var index = 0
+    /// Folders that could not be listed: each is reported as a bad record (an error, or skipped and listed with
+    /// --skip-bad), never left out without a word.
+    private var unreadable: [(path: String, reason: String)]
 
     public init(path: String) throws {
         guard FileSystem.isDirectory(path) else { throw CorpusError(path, "not a directory") }
         root = path
-        files = FileSystem.listFiles(path)
+        (files, unreadable) = FileSystem.listFilesReportingFailures(path)
     }
 
     public mutating func next() throws -> SourceDocument? {
-        guard !files.isEmpty else { return nil }
-        let rel = files.removeFirst()
+        if let bad = unreadable.first {
+            unreadable.removeFirst()
+            throw CorpusError(bad.path, "cannot read folder: \(bad.reason)")
+        }
+        guard index < files.count else { return nil }
+        let rel = files[index]
+        index += 1
         let path = root + "/" + rel
-        let bytes = try FileSystem.readFile(path)
+        let bytes: [UInt8]
+        do { bytes = try FileSystem.readFile(path) } catch let e as IndexError {
+            throw CorpusError(path, "cannot read: \(e)")
+        }
         if case .failure(let bad) = checkUTF8(bytes[...]) {
             throw CorpusError(path, "invalid UTF-8 at byte \(bad.offset)")
         }

@@ -333,8 +333,12 @@ public final class IndexReader {
         return nil
     }
 
-    /// Verifies every checksum in the file, big sections included.
+    /// Verifies every checksum in the file, big sections included, and that nothing follows the last section.
     public func verifyAll() throws {
+        let end = sections.map { $0.offset + $0.length }.max() ?? IndexFormat.headerSize
+        if size > end {
+            throw IndexError.corrupt(path: path, detail: "\(size - end) bytes follow the index's last section (appended to the file?)")
+        }
         for s in IndexFormat.Section.allCases {
             let r = sections[s.rawValue]
             if Checksum.crc32c(UnsafeRawBufferPointer(start: base + r.offset, count: r.length)) != r.crc {

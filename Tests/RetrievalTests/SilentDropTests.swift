@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import Retrieval
+
+/// Nothing dropped without a word (issue 17): empty and all-skipped corpora, unreadable files and folders,
+/// old-Mac line endings, bytes appended to an index.
+@Suite(.serialized) struct SilentDropTests {
+    let bin = Fixtures.binary
+
+    @Test func anEmptyOrAllSkippedCorpusIsAnErrorUnlessAllowed() throws {
+        let dir = Fixtures.tempDir("empty")
+        Fixtures.write("", to: dir + "/empty.jsonl")
+        var r = try Fixtures.run([bin, "index", dir + "/empty.jsonl", "--out", dir + "/e"])
+        #expect(r.status != 0 && r.err.contains("the corpus holds no document") && r.err.contains("--allow-empty"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/e/index.r1"))
+        r = try Fixtures.run([bin, "index", dir + "/empty.jsonl", "--out", dir + "/e", "--allow-empty", "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        let empty = try IndexReader(directory: dir + "/e")
+        #expect(empty.documentCount == 0)
+        Fixtures.write("not json\nnor this\n", to: dir + "/bad.jsonl")
+        r = try Fixtures.run([bin, "index", dir + "/bad.jsonl", "--out", dir + "/b", "--skip-bad"])
+        #expect(r.status != 0 && r.err.contains("every record (2) was skipped") && r.err.contains("bad.jsonl:1"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/b/index.r1"))
+    }
+
+    @Test func loneCarriageReturnsEndLines() throws {
+        let dir = Fixtures.tempDir("cr")
+        let records = (1...3).map { "{\"_id\": \"\($0)\", \"text\": \"word\($0)\"}" }
+        Fixtures.write(records.joined(separator: "\r") + "\r", to: dir + "/cr.jsonl")
+        Fixtures.write(records[0] + "\r\n" + records[1] + "\r" + records[2] + "\n", to: dir + "/mixed.jsonl")
+        for name in ["cr", "mixed"] {
+            let r = try Fixtures.run([bin, "index", dir + "/\(name).jsonl", "--out", dir + "/\(name)", "--quiet"])
+            #expect(r.status == 0, "\(r.err)")
+            let idx = try IndexReader(directory: dir + "/\(name)")
+            #expect(idx.documentCount == 3, "\(name): \(idx.documentCount) documents")
+        }
+        // TSV too, and the reader's line numbers count "\r" lines (errors say where).
+        Fixtures.write("a\tfirst\rb\tsecond\rbroken line\r", to: dir + "/cr.tsv")
+        let r = try Fixtures.run([bin, "index", dir + "/cr.tsv", "--out", dir + "/tsv"])
+        #expect(r.status != 0 && r.err.contains("cr.tsv:3"), "\(r.err)")
+    }
+
+    @Test func unreadableFilesAndFoldersAreErrorsOrListedWhenSkipped() throws {
+        let dir = Fixtures.tempDir("unreadable")
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir)
+        let corpus = dir + "/texts"
+        try FileManager.default.createDirectory(atPath: corpus + "/locked", withIntermediateDirectories: true)
+        Fixtures.write("Readable\nsome text", to: corpus + "/a.txt")
+        Fixtures.write("Hidden\nmore text", to: corpus + "/locked/b.txt")
+        try FileManager.default.createSymbolicLink(atPath: corpus + "/loop", withDestinationPath: "loop")
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: corpus + "/locked")
+        defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: corpus + "/locked") }
+        // root reads any folder: run as nobody, as a user would meet it.
+        let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        var r = try Fixtures.run(asUser + [bin, "index", corpus, "--out", dir + "/i", "--format", "text"])
+        #expect(r.status != 0, "\(r.err)")
+        #expect(r.err.contains("cannot read"), "\(r.err)")
+        r = try Fixtures.run(asUser + [bin, "index", corpus, "--out", dir + "/i", "--format", "text", "--skip-bad", "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("skipped 2 bad records") && r.err.contains("locked: cannot read folder") && r.err.contains("loop: cannot read"),
+                "\(r.err)")
+        let idx = try IndexReader(directory: dir + "/i")
+        #expect(idx.documentCount == 1)
+    }
+
+    @Test func checkNoticesBytesAppendedToTheIndex() throws {
+        let dir = Fixtures.tempDir("append")
+        Fixtures.write("{\"_id\": \"1\", \"text\": \"hello\"}\n", to: dir + "/c.jsonl")
+        _ = try Fixtures.run([bin, "index", dir + "/c.jsonl", "--out", dir + "/i", "--quiet"])
+        #expect(try Fixtures.run([bin, "check", dir + "/i"]).status == 0)
+        let h = try #require(FileHandle(forWritingAtPath: dir + "/i/index.r1"))
+        _ = try h.seekToEnd()
+        h.write(Data("junk".utf8))
+        try h.close()
+        let r = try Fixtures.run([bin, "check", dir + "/i"])
+        #expect(r.status != 0 && r.err.contains("4 bytes follow the index's last section"), "\(r.err)")
+    }
+}
