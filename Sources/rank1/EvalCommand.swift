@@ -54,7 +54,24 @@ struct Eval: AsyncParsableCommand {
             if choice.rank1Shaped == false { printError(notRank1Notice) }
         }
         var failures: [String] = []
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        // Every judgment goes to the journal as it is made; the same command after a crash continues from it.
+        let probe = RerankRequest(query: "", passages: [])
+        let settings = try judge.request(query: "", passages: probe.passages, automatic: profile)
+        let journal = try reportingErrors {
+            try JudgmentJournal(directory: out, settings: [
+                "model": (engine as? LlamaReranker).map { $0.model.fingerprint } ?? "\(engine.modelName) at \(modelOptions.endpoint ?? "")",
+                "profile": profile.name, "budget": "\(settings.budget)", "min_tokens": "\(settings.minReasoningTokens)",
+                "repetition_guard": "\(settings.repetitionGuard)", "repetition_window": "\(settings.repetitionWindow)",
+                "rethink": "\(settings.rethink)", "max_passage_tokens": "\(settings.maxPassageTokens)",
+                "schedule": settings.schedule.rawValue, "instruction": instruction ?? "", "rerank": "\(k)",
+                "index": "\(reader.path) (\(reader.documentCount) documents)",
+            ])
+        }
+        let resumed = journal.judged.values.reduce(0) { $0 + $1.count }
+        if !json && (resumed > 0 || journal.tornBytes > 0) {
+            printError("rank1: resuming from \(journal.path): \(resumed) judgments kept, \(journal.failedEarlier) failed ones judged again"
+                + (journal.tornBytes > 0 ? "; a torn last line (\(journal.tornBytes) bytes, the interrupted write) was dropped" : ""))
+        }
         var bm25Run = Run(), rerankedRun = Run(), fusedRun = Run()
         var bm25Lines: [UInt8] = []
         var rerankedText = "", fusedText = "", traces = ""
@@ -69,29 +86,51 @@ struct Eval: AsyncParsableCommand {
                 let d = try reader.document(h.doc)
                 return Passage(id: d.id, title: d.title, text: d.text)
             }
+            // Judgments the journal already holds are kept; only the others are asked for.
+            var entries: [Int: JudgmentJournal.Entry] = [:]
+            for (i, p) in top.enumerated() { entries[i] = journal.judged[q.id]?[p.id] }
+            let todo = top.indices.filter { entries[$0] == nil }
+            if !todo.isEmpty {
+                var request = try judge.request(query: q.text, passages: todo.map { top[$0] }, automatic: profile)
+                request.profile = profile
+                request.instruction = instruction
+                for await e in engine.start(request) {
+                    if case .verdict(let v) = e {
+                        let p = todo[v.passage]
+                        let entry = JudgmentJournal.Entry(
+                            query: q.id, doc: top[p].id, status: "judged", score: v.score, pTrue: v.probabilityTrue,
+                            tokens: v.reasoningTokens, forcedClose: v.forcedClose, repetitive: v.repetitive,
+                            stoppedRepeating: v.stoppedRepeating, seconds: v.seconds, reasoning: v.reasoning, reason: nil,
+                            settings: journal.settingsHash)
+                        try reportingErrors { try journal.append(entry) }
+                        entries[p] = entry
+                    }
+                    if case .failed(let i, let reason) = e {
+                        let p = todo[i]
+                        printError("\(q.id) \(top[p].id): \(reason)")
+                        failures.append("\(q.id) \(top[p].id): \(reason)")
+                        try reportingErrors {
+                            try journal.append(JudgmentJournal.Entry(
+                                query: q.id, doc: top[p].id, status: "failed", reason: reason, settings: journal.settingsHash))
+                        }
+                    }
+                    if case .finished(let stats) = e, stats.cachedVerdicts == 0 {
+                        judgedSeconds += stats.seconds
+                        judgedPassages += stats.judged
+                    }
+                }
+            }
             var scores: [Int: Double] = [:]
-            var request = try judge.request(query: q.text, passages: top, automatic: profile)
-            request.profile = profile
-            request.instruction = instruction
-            for await e in engine.start(request) {
-                if case .verdict(let v) = e {
-                    scores[v.passage] = v.score
-                    chainTokens.append(v.reasoningTokens)
-                    if v.repetitive { repetitive += 1 }
-                    if v.stoppedRepeating { stopped += 1 }
-                    traces += "{\"query\":\(jsonString(q.id)),\"doc\":\(jsonString(top[v.passage].id)),\"bm25_rank\":\(v.passage + 1),"
-                        + "\"bm25\":\(hits[v.passage].score),\"score\":\(v.score),\"tokens\":\(v.reasoningTokens),"
-                        + "\"forced_close\":\(v.forcedClose),\"repetitive\":\(v.repetitive),\"stopped_repeating\":\(v.stoppedRepeating),"
-                        + "\"reasoning\":\(jsonString(v.reasoning))}\n"
-                }
-                if case .failed(let p, let reason) = e {
-                    printError("\(q.id) \(top[p].id): \(reason)")
-                    failures.append("\(q.id) \(top[p].id): \(reason)")
-                }
-                if case .finished(let stats) = e, stats.cachedVerdicts == 0 {
-                    judgedSeconds += stats.seconds
-                    judgedPassages += stats.judged
-                }
+            for p in top.indices {
+                guard let v = entries[p], let score = v.score else { continue }
+                scores[p] = score
+                chainTokens.append(v.tokens ?? 0)
+                if v.repetitive == true { repetitive += 1 }
+                if v.stoppedRepeating == true { stopped += 1 }
+                traces += "{\"query\":\(jsonString(q.id)),\"doc\":\(jsonString(top[p].id)),\"bm25_rank\":\(p + 1),"
+                    + "\"bm25\":\(hits[p].score),\"score\":\(score),\"tokens\":\(v.tokens ?? 0),"
+                    + "\"forced_close\":\(v.forcedClose ?? false),\"repetitive\":\(v.repetitive ?? false),"
+                    + "\"stopped_repeating\":\(v.stoppedRepeating ?? false),\"reasoning\":\(jsonString(v.reasoning ?? ""))}\n"
             }
             // Reranked top K (unjudged ones after the judged, BM25 order among equals), then the rest of BM25.
             func write(_ key: (Int) -> Double?, to run: inout Run, _ text: inout String, tag: String) {

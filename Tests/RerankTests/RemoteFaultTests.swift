@@ -40,7 +40,10 @@ import Testing
             }
         }
         #expect(finished)
-        #expect(Date().timeIntervalSince(t0) < 15)
+        // Loose: parallel test suites that block the cooperative pool can hold this one up for tens of seconds.
+        // The stall itself is told apart by its reason below (the server's own stall is 30 s, then it finishes);
+        // Tests/e2e/remote_faults.py times each fault on the real binary.
+        #expect(Date().timeIntervalSince(t0) < 60)
         let ok = try #require(verdicts["ok"])
         #expect(ok.reasoning == "The passage is about cats. It matches.\n</think>")
         #expect(!ok.forcedClose)

@@ -6,7 +6,6 @@ it; a silent server costs the client (almost) no CPU; and an eval against a flak
 requests reset, 500 or stalled) ends with every passage judged and the same run as against a healthy one."""
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -36,14 +35,29 @@ def free_port():
         return s.getsockname()[1]
 
 
+peak_rss = {}
+
+
 def run(args, timeout=120, env=None):
-    """Runs rank1; returns (exit code, stdout, stderr, wall seconds, child CPU seconds)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Runs rank1; returns (exit code, stdout, stderr, wall seconds, CPU seconds). Its peak memory (MB) is kept
+    in peak_rss by the query it ran."""
     t0 = time.time()
-    p = subprocess.run([binary, *args], capture_output=True, text=True, timeout=timeout, env=env)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return p.returncode, p.stdout, p.stderr, time.time() - t0, cpu
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        p = subprocess.Popen([binary, *args], stdout=out, stderr=err, text=True, env=env)
+        deadline = time.time() + timeout
+        while True:
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.time() > deadline:
+                p.kill()
+            time.sleep(0.01)
+        out.seek(0)
+        err.seek(0)
+        if "--query" in args:
+            peak_rss[args[args.index("--query") + 1]] = usage.ru_maxrss / 1024
+        return (os.waitstatus_to_exitcode(status), out.read(), err.read(), time.time() - t0,
+                usage.ru_utime + usage.ru_stime)
 
 
 def silent_server():
@@ -108,6 +122,10 @@ def main():
             outputs += [out, err]
             check(rc == 3 and "deadline" in out and wall < 10, f"a never-ending stream ends at the passage deadline ({wall:.1f} s)",
                   f"rc {rc}: {out[-300:]}")
+            base = peak_rss["ok"]
+            worst = max(peak_rss, key=peak_rss.get)
+            check(peak_rss[worst] < base + 32, f"memory flat across the faults: peak {peak_rss[worst]:.0f} MB ({worst}) "
+                  f"against {base:.0f} MB for a healthy answer")
             # The key, echoed by the server in its 401 and 500 bodies, in every output form and in files written.
             for mode in ("http401", "http500"):
                 for form in ([], ["--show-reasoning"], ["--jsonl"]):

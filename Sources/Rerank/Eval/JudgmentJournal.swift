@@ -1,0 +1,160 @@
+import Foundation
+
+/// An evaluation's judgments on disk, one JSON line each, appended the moment each is made, so that a run
+/// killed at any instant loses at most the line being written and the same command continues where it stopped.
+/// The first line holds the settings that produce the judgments; a run with other settings is refused with the
+/// setting that differs. A torn last line (the kill came mid-write) is dropped and reported; failed judgments
+/// are kept for the record and judged again on resume.
+public final class JudgmentJournal {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var query: String
+        public var doc: String
+        /// "judged" or "failed".
+        public var status: String
+        public var score: Double?
+        public var pTrue: Double?
+        public var tokens: Int?
+        public var forcedClose: Bool?
+        public var repetitive: Bool?
+        public var stoppedRepeating: Bool?
+        public var seconds: Double?
+        public var reasoning: String?
+        public var reason: String?
+        public var settings: String
+
+        public init(query: String, doc: String, status: String, score: Double? = nil, pTrue: Double? = nil, tokens: Int? = nil,
+                    forcedClose: Bool? = nil, repetitive: Bool? = nil, stoppedRepeating: Bool? = nil, seconds: Double? = nil,
+                    reasoning: String? = nil, reason: String? = nil, settings: String) {
+            self.query = query
+            self.doc = doc
+            self.status = status
+            self.score = score
+            self.pTrue = pTrue
+            self.tokens = tokens
+            self.forcedClose = forcedClose
+            self.repetitive = repetitive
+            self.stoppedRepeating = stoppedRepeating
+            self.seconds = seconds
+            self.reasoning = reasoning
+            self.reason = reason
+            self.settings = settings
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case query, doc, status, score, tokens, seconds, reasoning, reason, settings, repetitive
+            case pTrue = "p_true", forcedClose = "forced_close", stoppedRepeating = "stopped_repeating"
+        }
+    }
+
+    private struct Header: Codable {
+        var journal: Int
+        var settings: [String: String]
+        var hash: String
+    }
+
+    public let path: String
+    public let settingsHash: String
+    /// Judged pairs read back from an earlier run, by query then document.
+    public private(set) var judged: [String: [String: Entry]] = [:]
+    /// Failed judgments read back (judged again by this run).
+    public private(set) var failedEarlier = 0
+    /// Bytes of a torn last line that were dropped, if any.
+    public private(set) var tornBytes = 0
+    private let handle: FileHandle
+
+    /// Opens (or creates) `directory/journal.jsonl` for `settings`; throws when it was written with others.
+    public init(directory: String, settings: [String: String]) throws {
+        path = directory + "/journal.jsonl"
+        settingsHash = JudgmentJournal.hash(settings)
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if let data = fm.contents(atPath: path), !data.isEmpty {
+            var good = 0  // bytes of whole lines kept
+            var lineNumber = 0
+            var start = data.startIndex
+            while start < data.endIndex {
+                lineNumber += 1
+                guard let nl = data[start...].firstIndex(of: 10) else {
+                    tornBytes = data.endIndex - start  // no newline: the kill came mid-write
+                    break
+                }
+                let line = data[start..<nl]
+                if lineNumber == 1 {
+                    guard let h = try? JSONDecoder().decode(Header.self, from: line) else {
+                        throw RerankError("\(path):1: not a rank1 judgment journal")
+                    }
+                    if h.hash != settingsHash {
+                        throw RerankError("\(path) was written with other settings: " + JudgmentJournal.difference(h.settings, settings)
+                            + "; use another --out, or remove the journal to start over")
+                    }
+                } else {
+                    guard let e = try? JSONDecoder().decode(Entry.self, from: line) else {
+                        if nl + 1 == data.endIndex {
+                            tornBytes = data.endIndex - start  // a last line cut short, newline written first
+                            break
+                        }
+                        throw RerankError("\(path):\(lineNumber): not a judgment (the journal is damaged; remove it to start over)")
+                    }
+                    if e.status == "judged" { judged[e.query, default: [:]][e.doc] = e } else { failedEarlier += 1 }
+                }
+                good = nl + 1 - data.startIndex
+                start = nl + 1
+            }
+            guard let h = FileHandle(forUpdatingAtPath: path) else { throw RerankError("cannot open \(path) for writing") }
+            try h.truncate(atOffset: UInt64(good))
+            try h.seekToEnd()
+            handle = h
+        } else {
+            let header = Header(journal: 1, settings: settings, hash: settingsHash)
+            var data = try JSONEncoder.sorted.encode(header)
+            data.append(10)
+            guard fm.createFile(atPath: path, contents: data), let h = FileHandle(forUpdatingAtPath: path) else {
+                throw RerankError("cannot create \(path)")
+            }
+            try h.seekToEnd()
+            handle = h
+        }
+    }
+
+    deinit { try? handle.close() }
+
+    /// Appends one judgment as a whole line (one write, so a kill leaves at most a torn last line).
+    public func append(_ e: Entry) throws {
+        var data = try JSONEncoder.sorted.encode(e)
+        data.append(10)
+        try handle.write(contentsOf: data)
+        if e.status == "judged" { judged[e.query, default: [:]][e.doc] = e }
+    }
+
+    /// A short, stable fingerprint of the settings (FNV-1a over the sorted key=value lines).
+    static func hash(_ settings: [String: String]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for (k, v) in settings.sorted(by: { $0.key < $1.key }) {
+            for b in (k + "=" + v + "\n").utf8 {
+                h ^= UInt64(b)
+                h = h &* 0x100_0000_01b3
+            }
+        }
+        return String(format: "%016llx", h)
+    }
+
+    static func difference(_ old: [String: String], _ new: [String: String]) -> String {
+        let keys = Set(old.keys).union(new.keys).sorted().filter { old[$0] != new[$0] }
+        return keys.prefix(3).map { k in "\(k) was \(show(old[k])), now \(show(new[k]))" }.joined(separator: "; ")
+    }
+
+    private static func show(_ v: String?) -> String {
+        guard let v else { return "unset" }
+        let one = v.replacingOccurrences(of: "\n", with: "\\n")
+        return "\"" + (one.count > 60 ? one.prefix(57) + "…" : one) + "\""
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys: the same judgment is always the same bytes.
+    static var sorted: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}
