@@ -19,6 +19,9 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Queries: queries.jsonl or qid<TAB>text (with --rerank).") var queries: String?
     @Option(help: "Rerank each query's BM25 top K with Rank1 (--settings paper: 100 unless given).") var rerank: Int?
     @Option(help: "Judgments that may fail (after retries) before the run counts as failed (exit 3).") var allowFailures = 0
+    @Option(name: .customLong("run"), help: "With --rerank: the first stage to rerank instead of our BM25: a TREC run (qid Q0 docid rank score tag) or the reference's JSON run ({qid: {docid: score}}).")
+    var firstStage: String?
+    @Flag(help: "With --run: skip (and list) candidates whose ids are not in the index, instead of stopping.") var skipMissing = false
     @Option(help: "Judged queries to use, in file order (with --rerank).") var maxQueries: Int?
     @Option(help: "Folder for the runs and traces (with --rerank).") var out = "rank1-eval"
     @OptionGroup var judge: JudgeOptions
@@ -35,6 +38,30 @@ struct Eval: AsyncParsableCommand {
         let reader = try reportingErrors { try IndexReader(directory: index) }
         let searcher = try reportingErrors { try Searcher(index: reader) }
         var qs = try reportingErrors { try readQueries(queries) }.filter { !qr.relevant($0.id).isEmpty }
+        // A given first stage: its candidates, looked up in the index by id before anything is judged.
+        var given: [String: [(doc: Int, id: String, score: Double)]]?
+        if let path = firstStage {
+            let run = try reportingErrors { try Run(path: path) }
+            qs = qs.filter { run.results[$0.id] != nil }
+            guard !qs.isEmpty else { throw ValidationError("\(path): no query of \(queries) with judgments is in the run") }
+            var found: [String: [(Int, String, Double)]] = [:], missing: [String] = []
+            for q in qs.prefix(maxQueries ?? qs.count) {
+                for c in run.ranked(q.id) {
+                    if let d = try reader.documentNumber(forID: c.doc) { found[q.id, default: []].append((d, c.doc, c.score)) } else {
+                        missing.append("\(q.id) \(c.doc)")
+                    }
+                }
+            }
+            if !missing.isEmpty {
+                let list = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+                if !skipMissing {
+                    printError("rank1: \(path): \(missing.count) candidate ids are not in \(index): \(list) (--skip-missing skips them)")
+                    throw ExitCode.failure
+                }
+                printError("rank1: skipping \(missing.count) candidates of \(path) not in the index: \(list)")
+            }
+            given = found
+        }
         if let n = maxQueries { qs = Array(qs.prefix(n)) }
         let engine = try modelOptions.makeReranker()
         let choice = try judge.choice(automatic: try await prepared(engine))
@@ -78,10 +105,21 @@ struct Eval: AsyncParsableCommand {
         var chainTokens: [Int] = [], repetitive = 0, stopped = 0, judgedSeconds = 0.0, judgedPassages = 0
         let started = monotonicSeconds()
         for (n, q) in qs.enumerated() {
-            let hits = try reportingErrors { try searcher.search(q.text, k: 100) }
+            // The first stage: our BM25 top 100, or the given run's candidates in its order.
+            // (scores keep their own printed form: BM25's single-precision value, a run file's as given)
+            let hits: [(doc: Int, score: Double, printed: String)]
+            if let given {
+                hits = (given[q.id] ?? []).map { ($0.doc, $0.score, "\($0.score)") }
+            } else {
+                let found = try reportingErrors { try searcher.search(q.text, k: 100) }
+                hits = found.map { (Int($0.doc), Double($0.score), "\($0.score)") }
+                try appendTRECLines(found, qid: q.id, tag: "bm25", reader: reader, to: &bm25Lines)
+            }
             let ids = try hits.map { try reader.documentID($0.doc) }
-            for (i, h) in hits.enumerated() { bm25Run.add(query: q.id, doc: ids[i], score: Double(h.score)) }
-            try appendTRECLines(hits, qid: q.id, tag: "bm25", reader: reader, to: &bm25Lines)
+            for (i, h) in hits.enumerated() {
+                bm25Run.add(query: q.id, doc: ids[i], score: h.score)
+                if given != nil { bm25Lines += Array("\(q.id) Q0 \(ids[i]) \(i + 1) \(h.printed) first-stage\n".utf8) }
+            }
             let top = try hits.prefix(k).map { h -> Passage in
                 let d = try reader.document(h.doc)
                 return Passage(id: d.id, title: d.title, text: d.text)
@@ -127,10 +165,12 @@ struct Eval: AsyncParsableCommand {
                 chainTokens.append(v.tokens ?? 0)
                 if v.repetitive == true { repetitive += 1 }
                 if v.stoppedRepeating == true { stopped += 1 }
-                traces += "{\"query\":\(jsonString(q.id)),\"doc\":\(jsonString(top[p].id)),\"bm25_rank\":\(p + 1),"
-                    + "\"bm25\":\(hits[p].score),\"score\":\(score),\"tokens\":\(v.tokens ?? 0),"
-                    + "\"forced_close\":\(v.forcedClose ?? false),\"repetitive\":\(v.repetitive ?? false),"
-                    + "\"stopped_repeating\":\(v.stoppedRepeating ?? false),\"reasoning\":\(jsonString(v.reasoning ?? ""))}\n"
+                let firstStageScore: String = hits[p].printed
+                var line = "{\"query\":\(jsonString(q.id)),\"doc\":\(jsonString(top[p].id)),\"bm25_rank\":\(p + 1),"
+                line += "\"bm25\":\(firstStageScore),\"score\":\(score),\"tokens\":\(v.tokens ?? 0),"
+                line += "\"forced_close\":\(v.forcedClose ?? false),\"repetitive\":\(v.repetitive ?? false),"
+                line += "\"stopped_repeating\":\(v.stoppedRepeating ?? false),\"reasoning\":\(jsonString(v.reasoning ?? ""))}\n"
+                traces += line
             }
             // Reranked top K (unjudged ones after the judged, BM25 order among equals), then the rest of BM25.
             func write(_ key: (Int) -> Double?, to run: inout Run, _ text: inout String, tag: String) {
@@ -143,14 +183,14 @@ struct Eval: AsyncParsableCommand {
             }
             write({ scores[$0] }, to: &rerankedRun, &rerankedText, tag: "rank1")
             if let fusion {
-                let fused = fusion.fuse(bm25: top.indices.map { Double(hits[$0].score) }, rank1: top.indices.map { scores[$0] })
+                let fused = fusion.fuse(bm25: top.indices.map { hits[$0].score }, rank1: top.indices.map { scores[$0] })
                 write({ fused[$0] }, to: &fusedRun, &fusedText, tag: "fused")
             }
             let elapsed = monotonicSeconds() - started
             printError(String(format: "[%d/%d] %@ (%.0f s, about %.0f s left)", n + 1, qs.count, q.id, elapsed,
                               elapsed / Double(n + 1) * Double(qs.count - n - 1)))
         }
-        try Data(bm25Lines).write(to: URL(fileURLWithPath: out + "/bm25.trec"), options: .atomic)
+        try Data(bm25Lines).write(to: URL(fileURLWithPath: out + (given == nil ? "/bm25.trec" : "/first-stage.trec")), options: .atomic)
         try rerankedText.write(toFile: out + "/reranked.trec", atomically: true, encoding: .utf8)
         try traces.write(toFile: out + "/traces.jsonl", atomically: true, encoding: .utf8)
         if fusion != nil { try fusedText.write(toFile: out + "/fused.trec", atomically: true, encoding: .utf8) }
@@ -176,7 +216,7 @@ struct Eval: AsyncParsableCommand {
         } else {
             if !failures.isEmpty { print("\(failures.count) judgments failed (allowed by --allow-failures); their passages keep BM25 order below the judged") }
             print("model \(engine.modelName), profile \(profile.name), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
-            report(before, label: "BM25")
+            report(before, label: given == nil ? "BM25" : "First")
             report(after, label: "Rank1")
             if let fused, let fusion { report(fused, label: "Fused"); print("       (\(fusion.label))") }
             print(String(format: "reasoning: median %.0f tokens, %.1f%% of chains repeat themselves (%d stopped by the guard); %.2f s per passage",

@@ -1,3 +1,4 @@
+import Foundation
 /// Relevance judgments: query id → document id → grade. Reads BEIR TSV (`query-id corpus-id score`,
 /// with or without its header) and TREC qrels (`qid 0 docid grade`).
 public struct Qrels: Sendable {
@@ -35,6 +36,32 @@ public struct Run: Sendable {
     public var results: [String: [(doc: String, score: Double)]] = [:]
     public var queryOrder: [String] = []
     public init() {}
+
+    /// A TREC run, or the Rank1 reference's JSON run (`{qid: {docid: score}}`, as its published run files are).
+    public init(path: String) throws {
+        let head = try FileSystem.readFile(path).prefix(1 << 16).first { ![9, 10, 13, 32].contains($0) }
+        guard head == UInt8(ascii: "{") else {
+            try self.init(trecPath: path)
+            return
+        }
+        self.init()
+        let data = try FileSystem.readFile(path)
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] else {
+            throw CorpusError(path, "not a JSON run: expected {\"qid\": {\"docid\": score, …}, …}")
+        }
+        for qid in obj.keys.sorted() {
+            guard let docs = obj[qid] as? [String: Any] else { throw CorpusError(path, "query \"\(qid)\": expected {\"docid\": score, …}") }
+            for (doc, v) in docs {
+                guard let score = (v as? NSNumber)?.doubleValue else { throw CorpusError(path, "query \"\(qid)\", document \"\(doc)\": the score is not a number") }
+                add(query: qid, doc: doc, score: score)
+            }
+        }
+    }
+
+    /// A query's candidates best first: by score, ties by document id descending (trec_eval's order).
+    public func ranked(_ query: String) -> [(doc: String, score: Double)] {
+        (results[query] ?? []).sorted { $0.score != $1.score ? $0.score > $1.score : $0.doc > $1.doc }
+    }
 
     public init(trecPath path: String) throws {
         var lines = try LineReader(path: path)
