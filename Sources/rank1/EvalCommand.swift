@@ -15,6 +15,7 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Qrels: BEIR TSV or TREC qrels.") var qrels: String
     @Argument(help: "TREC run file (without --rerank).") var runFile: String?
     @Flag(help: "JSON output.") var json = false
+    @Flag(help: "No progress output (errors and the summary only).") var quiet = false
     @Option(help: "Index directory (with --rerank).") var index: String?
     @Option(help: "Queries: queries.jsonl or qid<TAB>text (with --rerank).") var queries: String?
     @Option(help: "Rerank each query's BM25 top K with Rank1 (--settings paper: 100 unless given).") var rerank: Int?
@@ -104,6 +105,8 @@ struct Eval: AsyncParsableCommand {
         var rerankedText = "", fusedText = "", traces = ""
         var chainTokens: [Int] = [], repetitive = 0, stopped = 0, judgedSeconds = 0.0, judgedPassages = 0
         let started = monotonicSeconds()
+        let progress = Progress(started: started)
+        var passagesDone = 0, decodedTokens = 0
         for (n, q) in qs.enumerated() {
             // The first stage: our BM25 top 100, or the given run's candidates in its order.
             // (scores keep their own printed form: BM25's single-precision value, a run file's as given)
@@ -186,10 +189,14 @@ struct Eval: AsyncParsableCommand {
                 let fused = fusion.fuse(bm25: top.indices.map { hits[$0].score }, rank1: top.indices.map { scores[$0] })
                 write({ fused[$0] }, to: &fusedRun, &fusedText, tag: "fused")
             }
-            let elapsed = monotonicSeconds() - started
-            printError(String(format: "[%d/%d] %@ (%.0f s, about %.0f s left)", n + 1, qs.count, q.id, elapsed,
-                              elapsed / Double(n + 1) * Double(qs.count - n - 1)))
+            passagesDone += top.count
+            decodedTokens += top.indices.reduce(0) { sum, p in sum + (entries[p]?.tokens ?? 0) }
+            if !quiet {
+                progress.update(queries: n + 1, of: qs.count, passages: passagesDone, of: qs.count * k, tokens: decodedTokens,
+                                failures: failures.count)
+            }
         }
+        if !quiet { progress.finish() }
         try Data(bm25Lines).write(to: URL(fileURLWithPath: out + (given == nil ? "/bm25.trec" : "/first-stage.trec")), options: .atomic)
         try rerankedText.write(toFile: out + "/reranked.trec", atomically: true, encoding: .utf8)
         try traces.write(toFile: out + "/traces.jsonl", atomically: true, encoding: .utf8)
@@ -215,6 +222,7 @@ struct Eval: AsyncParsableCommand {
                 + "\"model\":\(jsonString(engine.modelName))}")
         } else {
             if !failures.isEmpty { print("\(failures.count) judgments failed (allowed by --allow-failures); their passages keep BM25 order below the judged") }
+            print(String(format: "%d queries, %d passages judged in %.0f s", qs.count, passagesDone, monotonicSeconds() - started))
             print("model \(engine.modelName), profile \(profile.name), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
             report(before, label: given == nil ? "BM25" : "First")
             report(after, label: "Rank1")
@@ -235,5 +243,38 @@ struct Eval: AsyncParsableCommand {
             print("queries     \(e.queries)")
             print(String(format: "nDCG@10     %.4f\nRecall@100  %.4f\nMRR@10      %.4f\nMAP         %.4f", e.ndcg10, e.recall100, e.mrr10, e.map))
         }
+    }
+}
+
+/// Progress of a long evaluation on stderr: one line rewritten in place on a terminal, otherwise a plain line
+/// every 10 seconds (and at the end), so logs stay readable.
+final class Progress {
+    private let started: Double
+    private let live = isatty(2) != 0
+    private var lastPlain = 0.0
+    private var lastLine = ""
+
+    init(started: Double) { self.started = started }
+
+    func update(queries: Int, of totalQueries: Int, passages: Int, of totalPassages: Int, tokens: Int, failures: Int) {
+        let elapsed = monotonicSeconds() - started
+        let left = passages > 0 ? elapsed / Double(passages) * Double(max(0, totalPassages - passages)) : 0
+        let line = String(format: "queries %d/%d · passages %d/%d · %.0f tok/s · %@ elapsed, ~%@ left · %d failed",
+                          queries, totalQueries, passages, totalPassages, elapsed > 0 ? Double(tokens) / elapsed : 0,
+                          Progress.clock(elapsed), Progress.clock(left), failures)
+        lastLine = line
+        if live {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+        } else if elapsed - lastPlain >= 10 || queries == totalQueries {
+            lastPlain = elapsed
+            printError(line)
+        }
+    }
+
+    func finish() { if live && !lastLine.isEmpty { FileHandle.standardError.write(Data("\n".utf8)) } }
+
+    static func clock(_ s: Double) -> String {
+        let t = Int(s.rounded())
+        return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
     }
 }
