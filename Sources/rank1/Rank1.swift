@@ -9,6 +9,6 @@ struct Rank1: AsyncParsableCommand {
         discussion: """
             With no subcommand, opens the explorer on the default corpus (built by scripts/setup.sh).
             """,
-        subcommands: [Explore.self, Index.self, Search.self, Serve.self, Eval.self, Explain.self, Show.self, RerankCommand.self, Analyze.self, Check.self, Bench.self],
+        subcommands: [Explore.self, Index.self, Search.self, Serve.self, Eval.self, Explain.self, Show.self, RerankCommand.self, Analyze.self, Check.self, Bench.self, Compare.self],
         defaultSubcommand: Explore.self)
 }
