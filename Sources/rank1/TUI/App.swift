@@ -111,18 +111,7 @@ final class ExplorerApp: @unchecked Sendable {
             messages.append(.tick(now: ExplorerApp.now()))
             var effects: [Effect] = []
             for m in messages { effects += Explorer.update(&state, m) }
-            if !pendingKeyTimes.isEmpty && effects.contains(where: { if case .search = $0 { true } else { false } }) {
-                // What was typed (or pasted) is on screen before the search runs.
-                let (screen, cursor) = View.render(state)
-                term.draw(screen, cursor: cursor)
-                lastDrawn = state
-                lastDrawTime = ExplorerApp.now()
-                if latencyTrace != nil { for t in pendingKeyTimes { keyLatencies.append((lastDrawTime - t) * 1000) } }
-                pendingKeyTimes.removeAll()
-            }
-            perform(effects)
-            // Coalesced redraw: only when something changed, at most every 16 ms.
-            if lastDrawn != state && (ExplorerApp.now() - lastDrawTime) * 1000 >= 16 || !pendingKeyTimes.isEmpty {
+            func redraw() {
                 let (screen, cursor) = View.render(state)
                 term.draw(screen, cursor: cursor)
                 lastDrawn = state
@@ -131,6 +120,11 @@ final class ExplorerApp: @unchecked Sendable {
                 if latencyTrace != nil { for t in pendingKeyTimes { keyLatencies.append((lastDrawTime - t) * 1000) } }
                 pendingKeyTimes.removeAll()
             }
+            // What was typed (or pasted) is on screen before the search runs.
+            if !pendingKeyTimes.isEmpty && effects.contains(where: { if case .search = $0 { true } else { false } }) { redraw() }
+            perform(effects)
+            // Coalesced redraw: only when something changed, at most every 16 ms.
+            if lastDrawn != state && (ExplorerApp.now() - lastDrawTime) * 1000 >= 16 || !pendingKeyTimes.isEmpty { redraw() }
         }
         engine?.cancel()
         log.log("explorer closed")
