@@ -53,7 +53,8 @@ def on_pty(sizes, paste):
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["TERM"] = "xterm-256color"
-        os.execv(binary, [binary, "--index", index, "--no-model", "--log", f"{tmp}/pty.log"])
+        os.chdir(tmp)  # from a folder elsewhere: the default index is found from the binary's own location
+        os.execv(binary, [binary, "--no-model", "--log", f"{tmp}/pty.log"])
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
 
     def read_until(marker, seconds):

@@ -65,7 +65,8 @@ def wait_http(url, proc, seconds=120):
 
 def rerank(index, *extra, k=2):
     out = subprocess.run([binary, "rerank", index, "--query", QUERY, "--k", str(k), "--jsonl", "--profile", "auto", "--no-cache",
-                          "--parallel", "2", "--budget", "64", *extra], capture_output=True, text=True, timeout=300)
+                          "--parallel", "2", "--budget", "64", *extra], capture_output=True, text=True, timeout=300,
+                         cwd=tempfile.gettempdir())  # from elsewhere: libllama is found from the binary's location
     events = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
     return out.returncode, events, out.stderr
 

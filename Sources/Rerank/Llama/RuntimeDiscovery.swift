@@ -4,14 +4,22 @@ import Foundation
 /// (RANK1_LLAMA_LIB, RANK1_MODEL), then the project-local runtime that scripts/setup.sh installs
 /// (.runtime/venv/…/site-packages).
 public enum RuntimeDiscovery {
-    /// The project root: $RANK1_HOME, else two levels above the executable's folder (.build/<config>/rank1),
-    /// else the current directory.
-    public static func projectRoot(executable: String = CommandLine.arguments[0]) -> String {
-        if let env = ProcessInfo.processInfo.environment["RANK1_HOME"] { return env }
-        let exe = URL(fileURLWithPath: executable).resolvingSymlinksInPath()
-        let root = exe.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        if FileManager.default.fileExists(atPath: root.appendingPathComponent("Package.swift").path) { return root.path }
-        return FileManager.default.currentDirectoryPath
+    /// The project root: $RANK1_HOME, else the nearest folder above the executable's real location (found through
+    /// /proc/self/exe, so a symlink or a PATH lookup does not matter) that holds the runtime (.runtime) or the
+    /// package (Package.swift), else the current directory. So rank1 and scripts/run.sh work from any folder.
+    public static func projectRoot(executable: String? = nil) -> String {
+        if let env = ProcessInfo.processInfo.environment["RANK1_HOME"], !env.isEmpty { return env }
+        let fm = FileManager.default
+        let exe = executable ?? (try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent()
+        while dir.path != "/" {
+            if fm.fileExists(atPath: dir.appendingPathComponent(".runtime").path)
+                || fm.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                return dir.path
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        return fm.currentDirectoryPath
     }
 
     static func sitePackages(root: String) -> [String] {
