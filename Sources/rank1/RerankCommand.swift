@@ -54,7 +54,7 @@ struct JudgeOptions: ParsableArguments {
     @Option(help: "Instruction preset from Assets/presets.") var preset: String?
     @Option(help: "Reasoning tokens per passage before a forced close. Default: 256 for the rank1 profile, 96 for chat profiles.")
     var budget: Int?
-    @Option(help: "Passages judged in parallel.") var parallel = 8
+    @Option(help: "Passages judged in parallel (in-process: KV streams; with --endpoint: open streams to the server, up to 1,024).") var parallel = 8
     @Option(help: "Times a closed chain is reopened with \"Wait\".") var rethink = 0
     @Option(help: "Minimum reasoning length: end-of-generation and </think> are masked until a chain has this many tokens. Default: 0 for the rank1 profile, 40 for chat profiles.")
     var minTokens: Int?

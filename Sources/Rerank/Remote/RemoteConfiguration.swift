@@ -15,8 +15,9 @@ public struct RemoteConfiguration: Sendable {
     /// Retries after transient failures (refused, reset, 429, 5xx, stalled), with exponential backoff and jitter.
     public var retries = 6
     public var backoff: TimeInterval = 0.5
-    /// Requests in flight at once (the server batches them).
-    public var concurrency = 8
+    /// The most requests in flight at once (the server batches them); a job keeps `--parallel` of them open, so a
+    /// serving engine behind one URL (vLLM with data or tensor parallelism, a router) is kept busy.
+    public var concurrency = 1024
     /// Seconds to wait for the server's probe answers (models, tokenizer) before giving up on them.
     public var connectTimeout: TimeInterval = 10
 
