@@ -83,8 +83,10 @@ struct Eval: AsyncParsableCommand {
         }
         var failures: [String] = []
         // Every judgment goes to the journal as it is made; the same command after a crash continues from it.
-        let probe = RerankRequest(query: "", passages: [])
-        let settings = try judge.request(query: "", passages: probe.passages, automatic: profile)
+        // Judging settings, read once (a preset is a file): each query's request is a copy with its passages.
+        var settings = try judge.request(query: "", passages: [], automatic: profile)
+        settings.profile = profile
+        settings.instruction = instruction
         let journal = try reportingErrors {
             try JudgmentJournal(directory: out, settings: [
                 "model": (engine as? LlamaReranker).map { $0.model.fingerprint } ?? "\(engine.modelName) at \(modelOptions.endpoint ?? "")",
@@ -132,9 +134,9 @@ struct Eval: AsyncParsableCommand {
             for (i, p) in top.enumerated() { entries[i] = journal.judged[q.id]?[p.id] }
             let todo = top.indices.filter { entries[$0] == nil }
             if !todo.isEmpty {
-                var request = try judge.request(query: q.text, passages: todo.map { top[$0] }, automatic: profile)
-                request.profile = profile
-                request.instruction = instruction
+                var request = settings
+                request.query = q.text
+                request.passages = todo.map { top[$0] }
                 for await e in engine.start(request) {
                     if case .verdict(let v) = e {
                         let p = todo[v.passage]

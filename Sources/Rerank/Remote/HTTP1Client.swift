@@ -214,8 +214,11 @@ struct HTTP1Response {
     mutating func feed(_ bytes: ArraySlice<UInt8>, deliver: ([UInt8]) -> Void) throws -> Bool {
         var rest = bytes
         if body == nil {
+            // Only the new bytes (and the 3 before them) can complete "\r\n\r\n": a head that arrives in small
+            // pieces is scanned once, not once per piece.
+            let from = max(0, head.count - 3)
             head += rest
-            guard let end = HTTP1Response.headEnd(head) else {
+            guard let end = HTTP1Response.headEnd(head, from: from) else {
                 if head.count > HTTP1Response.maxHead { throw URLError(.badServerResponse) }
                 return false
             }
@@ -232,9 +235,9 @@ struct HTTP1Response {
         throw URLError(.networkConnectionLost)
     }
 
-    private static func headEnd(_ b: [UInt8]) -> Int? {
-        guard b.count >= 4 else { return nil }
-        for i in 0...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
+    private static func headEnd(_ b: [UInt8], from: Int) -> Int? {
+        guard b.count >= 4, from <= b.count - 4 else { return nil }
+        for i in from...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
         return nil
     }
 

@@ -29,10 +29,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         probe = ServerProbe(configuration: configuration, http: http, tokenizer: tokenizer)
     }
 
-    /// What the probe found (asks the server the first time).
-    public func serverFacts() async throws -> ServerFacts { try await probe.run() }
+    public func prepare() async throws -> ProfileChoice { try await probed().choice }
 
-    public func prepare() async throws -> ProfileChoice {
+    /// The server's facts (probed once, under a time limit) and the profile they give, or why it cannot judge.
+    private func probed() async throws -> (facts: ServerFacts, choice: ProfileChoice) {
         let facts: ServerFacts
         let limit = configuration.connectTimeout * 3
         do {
@@ -44,7 +44,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         }
         var choice = PromptProfile.automatic(facts.vocabulary)
         choice.reason += "; \(facts.kind.rawValue), closes seen by \(facts.closeSignal.rawValue)"
-        return choice
+        return (facts, choice)
     }
 
     deinit { http.invalidate() }
@@ -86,11 +86,8 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             if self.isCurrent(g) && !Task.isCancelled { out.yield(e) }
         }
         let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
-        let setup: (ServerFacts, ProfileChoice)
-        do {
-            let choice = try await prepare()  // probes once, under its time limit
-            setup = (try await probe.run(), choice)
-        } catch {
+        let setup: (facts: ServerFacts, choice: ProfileChoice)
+        do { setup = try await probed() } catch {
             for p in request.passages.indices { emit(.failed(passage: p, reason: reason(error))) }
             if isCurrent(g) && !Task.isCancelled {
                 out.yield(.finished(JobStats(passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0,
@@ -109,7 +106,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 group.addTask { [self] in
                     (p, await Result {
                         let clock = ProgressClock()
-                        return try await self.watched(clock) { try await self.judge(p, request, filled, setup.0, setup.1.profile, clock, emit) }
+                        return try await self.watched(clock) { try await self.judge(p, request, filled, setup.facts, setup.choice.profile, clock, emit) }
                     })
                 }
             }
@@ -141,18 +138,12 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     /// that trickles bytes without finishing events is stalled all the same).
     private func watched<T: Sendable>(_ clock: ProgressClock, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let deadline = configuration.passageDeadline, stall = configuration.idleTimeout
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                while true {
-                    try await Task.sleep(nanoseconds: 200_000_000)
-                    if clock.sinceStart > deadline { throw RemoteFailure.deadline(deadline) }
-                    if clock.sinceProgress > stall { clock.stalled(RemoteFailure.stalled(stall)) }
-                }
+        return try await race(body) {
+            while true {
+                try await Task.sleep(nanoseconds: 200_000_000)
+                if clock.sinceStart > deadline { throw RemoteFailure.deadline(deadline) }
+                if clock.sinceProgress > stall { clock.stalled(RemoteFailure.stalled(stall)) }
             }
-            defer { group.cancelAll() }
-            while let r = try await group.next() { if let r { return r } }
-            throw CancellationError()
         }
     }
 
@@ -161,7 +152,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         if let h = e as? HTTPError {
             switch h.status {
             case 401, 403: return h.description + " (the API key: $RANK1_API_KEY, $OPENAI_API_KEY or ~/.config/rank1/config.json)"
-            case 404: return h.description + " (wrong path? --endpoint should be the server's OpenAI-compatible URL, e.g. http://host:8000/v1)"
+            case 404: return h.description + " (wrong path? \(RemoteFailure.endpointHint))"
             default: return h.description
             }
         }
@@ -215,18 +206,12 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         while true {
             // A round is retried from its start after a transient failure; the stream says so once.
             let roundStart = chain
-            var attempt = 0
-            var closing: String
-            while true {
-                do {
-                    (closing, finish) = try await generate(&chain, prompt: prompt, facts: facts, clock: clock) { emit(.token(passage: p, text: $0)) }
-                    break
-                } catch where RemoteReranker.isTransient(error) && attempt < configuration.retries {
-                    attempt += 1
-                    chain = roundStart
-                    emit(.restarted(passage: p, reasoning: chain.reasoning, reason: reason(error)))
-                    try await Task.sleep(nanoseconds: UInt64(backoff(attempt) * 1e9))
-                }
+            let closing: String
+            (closing, finish) = try await configuration.retrying(onRetry: { error in
+                chain = roundStart
+                emit(.restarted(passage: p, reasoning: chain.reasoning, reason: self.reason(error)))
+            }) {
+                try await generate(&chain, prompt: prompt, facts: facts, clock: clock) { emit(.token(passage: p, text: $0)) }
             }
             let (score, pTrue) = try await verdict(prompt + closing, facts, clock)
             if let wait = chain.reopen() {
@@ -238,21 +223,6 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                            seconds: Date().timeIntervalSince(started), repetitive: chain.repetitive,
                            stoppedRepeating: chain.stoppedRepeating, serverFinish: chain.forced ? finish : nil)
         }
-    }
-
-    /// Exponential backoff with jitter, so retrying clients do not return in step.
-    private func backoff(_ attempt: Int) -> Double {
-        min(configuration.backoff * pow(2, Double(attempt - 1)), 8) * Double.random(in: 0.75...1.25)
-    }
-
-    /// Failures worth a retry: the connection dropped or was refused, or the server was overloaded (429, 5xx).
-    static func isTransient(_ e: Error) -> Bool {
-        if let u = e as? URLError {
-            return [.cannotConnectToHost, .networkConnectionLost, .notConnectedToInternet, .timedOut].contains(u.code)
-        }
-        if case RemoteFailure.stalled? = e as? RemoteFailure { return true }
-        if let h = e as? HTTPError { return h.status == 429 || h.status >= 500 }
-        return false
     }
 
     /// Greedy and unpenalised: llama.cpp-based servers default repeat_penalty to 1.1, which would change
@@ -304,7 +274,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             stream: for try await bytes in http.stream(request, interrupt: interrupt) {
                 try Task.checkCancellation()
                 if sse.bytesSeen == 0, let first = bytes.first(where: { ![9, 10, 13, 32].contains($0) }), first == UInt8(ascii: "<") {
-                    throw RemoteFailure.notEventStream(String(decoding: bytes.prefix(120), as: UTF8.self))
+                    throw RemoteFailure.page(String(decoding: bytes.prefix(120), as: UTF8.self), expected: "an event stream")
                 }
                 sse.feed(bytes)
                 if sse.overlong { throw RemoteFailure.overlongLine(sse.maxLine) }
@@ -371,15 +341,9 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     private func verdictLogprobs(_ prompt: String, _ extra: [String: Any], _ clock: ProgressClock) async throws -> [String: Double] {
         var body: [String: Any] = ["model": configuration.model, "prompt": prompt, "max_tokens": 1, "stream": false]
         body.merge(extra) { _, b in b }
-        var attempt = 0
-        while true {
-            do {
-                let request = try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)
-                return try CompletionJSON.firstTokenTopLogprobs(try await http.data(request, interrupt: clock.nextRequest()))
-            } catch where RemoteReranker.isTransient(error) && attempt < configuration.retries {
-                attempt += 1
-                try await Task.sleep(nanoseconds: UInt64(backoff(attempt) * 1e9))
-            }
+        let request = try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)
+        return try await configuration.retrying {
+            try CompletionJSON.firstTokenTopLogprobs(try await http.data(request, interrupt: clock.nextRequest()))
         }
     }
 }
@@ -403,88 +367,5 @@ final class FirstMoment: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return seconds
-    }
-}
-
-/// Remote failures the client decides on itself.
-enum RemoteFailure: Error, CustomStringConvertible {
-    case stalled(TimeInterval)
-    case deadline(TimeInterval)
-    case noAnswer(TimeInterval, String)
-    case notEventStream(String)
-    case overlongLine(Int)
-    case invalidUTF8
-    var description: String {
-        switch self {
-        case .notEventStream(let head):
-            return "the server answered with a page, not an event stream (\"\(head.prefix(60))…\"): is --endpoint the server's OpenAI-compatible URL, e.g. http://host:8000/v1?"
-        case .overlongLine(let n): return "the server sent a line longer than \(n >> 20) MiB in its event stream (not an OpenAI-compatible stream?)"
-        case .invalidUTF8: return "the server sent bytes that are not UTF-8 in its event stream"
-        case .noAnswer(let s, let url):
-            return String(format: "the server at %@ did not answer within %.0f s (is it overloaded, or not an OpenAI-compatible server?)", url, s)
-        case .stalled(let s): return String(format: "the server stalled (no token for %.0f s)", s)
-        case .deadline(let s): return String(format: "no verdict within the passage deadline (%.0f s)", s)
-        }
-    }
-}
-
-/// When a passage's judgment started and last made progress (a token, an answer), read by its watchdog.
-final class ProgressClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private let start = Date()
-    private var last = Date()
-    private var signal = Interrupt()
-
-    var sinceStart: TimeInterval { Date().timeIntervalSince(start) }
-    var sinceProgress: TimeInterval { lock.withLock { Date().timeIntervalSince(last) } }
-    func progressed() { lock.withLock { last = Date() } }
-    /// A fresh interrupt for the next request; the watchdog fires it when no token came for the stall timeout.
-    func nextRequest() -> Interrupt {
-        lock.withLock {
-            last = Date()
-            signal = Interrupt()
-            return signal
-        }
-    }
-    func stalled(_ error: Error) { lock.withLock { signal }.fire(error) }
-}
-
-/// Ends a request from outside: the watchdog fires it, the request's stream fails at once with the error
-/// (a server that sends nothing, or trickles bytes, cannot hold a client, whatever URLSession's timers do).
-final class Interrupt: @unchecked Sendable {
-    private let lock = NSLock()
-    private var error: Error?
-    private var handler: ((Error) -> Void)?
-
-    func fire(_ e: Error) {
-        let h: ((Error) -> Void)? = lock.withLock {
-            guard error == nil else { return nil }
-            error = e
-            return handler
-        }
-        h?(e)
-    }
-
-    /// Runs `h` when fired (at once if it already was).
-    func onFire(_ h: @escaping (Error) -> Void) {
-        let fired: Error? = lock.withLock {
-            handler = h
-            return error
-        }
-        if let fired { h(fired) }
-    }
-}
-
-/// `body`, or `error` once `seconds` have passed (the body is cancelled, which closes its requests).
-func withTimeout<T: Sendable>(_ seconds: TimeInterval, _ error: Error, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
-            throw error
-        }
-        defer { group.cancelAll() }
-        while let r = try await group.next() { if let r { return r } }
-        throw CancellationError()
     }
 }

@@ -69,7 +69,7 @@ actor ServerProbe {
         }
         var signal = ServerFacts.CloseSignal.text
         if let id = vocabulary?.thinkClose {
-            let (text, seenID) = try await retrying { try await self.forcedToken(id, kind: kind) }
+            let (text, seenID) = try await configuration.retrying { try await self.forcedToken(id, kind: kind) }
             if text.contains(Rank1Prompt.thinkClose) {
                 signal = .text
             } else if seenID == id {
@@ -88,17 +88,6 @@ actor ServerProbe {
                             endOfTurnTokens: endOfTurn, closeStartTokens: closeStart)
         facts = f
         return f
-    }
-
-    /// A probe request again after a transient failure, as judgments are.
-    private func retrying<T>(_ body: () async throws -> T) async throws -> T {
-        var attempt = 0
-        while true {
-            do { return try await body() } catch where RemoteReranker.isTransient(error) && attempt < configuration.retries {
-                attempt += 1
-                try await Task.sleep(nanoseconds: UInt64(min(configuration.backoff * pow(2, Double(attempt - 1)), 8) * 1e9))
-            }
-        }
     }
 
     static func hiddenCloseMessage(kind: ServerFacts.Kind, id: Int32, text: String) -> String {

@@ -1,0 +1,98 @@
+import Foundation
+
+/// Remote failures the client decides on itself.
+enum RemoteFailure: Error, CustomStringConvertible {
+    static let endpointHint = "is --endpoint the server's OpenAI-compatible URL, e.g. http://host:8000/v1?"
+
+    case stalled(TimeInterval)
+    case deadline(TimeInterval)
+    case noAnswer(TimeInterval, String)
+    /// An HTML (or other) page where an event stream or JSON was expected: the head of it, and what was expected.
+    case page(String, expected: String)
+    case overlongLine(Int)
+    case invalidUTF8
+    var description: String {
+        switch self {
+        case .page(let head, let expected):
+            return "the server answered with a page, not \(expected) (\"\(head.prefix(60))…\"): \(RemoteFailure.endpointHint)"
+        case .overlongLine(let n): return "the server sent a line longer than \(n >> 20) MiB in its event stream (not an OpenAI-compatible stream?)"
+        case .invalidUTF8: return "the server sent bytes that are not UTF-8 in its event stream"
+        case .noAnswer(let s, let url):
+            return String(format: "the server at %@ did not answer within %.0f s (is it overloaded, or not an OpenAI-compatible server?)", url, s)
+        case .stalled(let s): return String(format: "the server stalled (no token for %.0f s)", s)
+        case .deadline(let s): return String(format: "no verdict within the passage deadline (%.0f s)", s)
+        }
+    }
+}
+
+/// When a passage's judgment started and last made progress (a token, an answer), read by its watchdog.
+final class ProgressClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private let start = monotonicNow()
+    private var last = monotonicNow()
+    private var signal = Interrupt()
+
+    var sinceStart: TimeInterval { monotonicNow() - start }
+    var sinceProgress: TimeInterval { lock.withLock { monotonicNow() - last } }
+    func progressed() { lock.withLock { last = monotonicNow() } }
+    /// A fresh interrupt for the next request; the watchdog fires it when no token came for the stall timeout.
+    func nextRequest() -> Interrupt {
+        lock.withLock {
+            last = monotonicNow()
+            signal = Interrupt()
+            return signal
+        }
+    }
+    func stalled(_ error: Error) { lock.withLock { signal }.fire(error) }
+}
+
+/// Ends a request from outside: the watchdog fires it, the request's stream fails at once with the error
+/// (a server that sends nothing, or trickles bytes, cannot hold a client, whatever URLSession's timers do).
+final class Interrupt: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: Error?
+    private var handler: ((Error) -> Void)?
+
+    func fire(_ e: Error) {
+        let h: ((Error) -> Void)? = lock.withLock {
+            guard error == nil else { return nil }
+            error = e
+            return handler
+        }
+        h?(e)
+    }
+
+    /// Runs `h` when fired (at once if it already was).
+    func onFire(_ h: @escaping (Error) -> Void) {
+        let fired: Error? = lock.withLock {
+            handler = h
+            return error
+        }
+        if let fired { h(fired) }
+    }
+}
+
+
+/// Runs `body` against `watchdog`, which ends the race only by throwing (a deadline, a stall): whichever finishes
+/// first decides, and the other is cancelled (which closes the body's requests).
+func race<T: Sendable>(_ body: @escaping @Sendable () async throws -> T,
+                       watchdog: @escaping @Sendable () async throws -> Void) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await watchdog()
+            return nil
+        }
+        defer { group.cancelAll() }
+        while let r = try await group.next() { if let r { return r } }
+        throw CancellationError()
+    }
+}
+
+/// `body`, or `error` once `seconds` have passed.
+func withTimeout<T: Sendable>(_ seconds: TimeInterval, _ error: Error, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await race(body) {
+        try await Task.sleep(nanoseconds: UInt64(seconds * 1e9))
+        throw error
+    }
+}

