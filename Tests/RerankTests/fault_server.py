@@ -25,11 +25,14 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
 
-    def sse(self, chunks, done=True, close_early=False, stall=False):
+    def start_stream(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
         self.end_headers()
+
+    def sse(self, chunks, done=True, close_early=False, stall=False):
+        self.start_stream()
         for c in chunks:
             self.wfile.write(b"data: " + c.encode() + b"\n\n")
             self.wfile.flush()
@@ -92,16 +95,10 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(page)
         elif mode == "bigline":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            self.end_headers()
+            self.start_stream()
             self.wfile.write(b"data: " + b"x" * (10 << 20) + b"\n\n")
         elif mode == "forever":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            self.end_headers()
+            self.start_stream()
             try:
                 for _ in range(2000):
                     self.wfile.write(b"data: " + piece(" more").encode() + b"\n\n")
@@ -110,10 +107,7 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
         elif mode == "trickle":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            self.end_headers()
+            self.start_stream()
             try:
                 for b in (b"data: " + piece(" slow").encode()) * 100:
                     self.wfile.write(bytes([b]))
@@ -130,10 +124,7 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
         elif mode == "badutf8":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            self.end_headers()
+            self.start_stream()
             self.wfile.write(b'data: {"choices": [{"index": 0, "text": "caf\xe9 \xff\xfe", "finish_reason": null}]}\n\n')
         elif mode == "nologprobs":
             self.sse([piece("The passage is about cats."), piece(" It matches.\n</think>"), piece(" true", "stop")])

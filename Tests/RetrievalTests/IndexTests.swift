@@ -33,7 +33,7 @@ import Testing
     @Test func spilledRunsGiveTheSameIndex() throws {
         // A tiny memory budget forces a run file per document; the merged index must equal the in-memory one.
         var many: [SourceDocument] = []
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for i in 0..<300 {
             let words = (0..<(5 + Int(rng.next() % 40))).map { _ in "w\(rng.next() % 200)" }
             many.append(SourceDocument(id: "doc\(i)", title: "", text: words.joined(separator: " ")))
@@ -126,18 +126,5 @@ import Testing
         #expect { try IndexReader(directory: dir) } throws: { e in "\(e)".contains("is not a Rank1 index") }
         Fixtures.write(String(repeating: "x", count: 600), to: dir + "/index.r1")
         #expect { try IndexReader(directory: dir) } throws: { e in "\(e)".contains("magic") }
-    }
-}
-
-/// Deterministic random numbers for property tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

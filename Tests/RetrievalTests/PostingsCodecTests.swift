@@ -5,7 +5,7 @@ import Testing
 @Suite struct PostingsCodecTests {
     @Test(arguments: Array(0...32))
     func bitPackingRoundTripsEveryWidth(_ width: Int) {
-        var g = SplitMix(seed: UInt64(width))
+        var g = SplitMix64(seed: UInt64(width))
         let mask: UInt64 = width == 0 ? 0 : (1 << UInt64(width)) - 1
         let values = (0..<IndexFormat.blockSize).map { _ in UInt32(truncatingIfNeeded: g.next() & mask) }
         #expect(BitPacking.width(values) <= width)
@@ -30,7 +30,7 @@ import Testing
     /// one-, two- and three-byte varints in the tail block; tf 1, one-byte tfs around 128 and huge tfs; doc 0
     /// first) decode to what was encoded, by next() and by advance(to:).
     @Test func postingListsRoundTrip() {
-        var g = SplitMix(seed: 42)
+        var g = SplitMix64(seed: 42)
         for df in [1, 2, 127, 128, 129, 255, 256, 257, 1000] {
             for maxGap: UInt32 in [3, 5_000, 1_000_000] {
                 var docs: [UInt32] = []

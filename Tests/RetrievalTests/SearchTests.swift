@@ -35,7 +35,7 @@ actor SciFact {
         windowedSplit.splitMinPostings = 0
         // Random queries drawn from the index's own vocabulary, weighted toward frequent terms so that
         // posting lists are long and pruning actually skips.
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         var frequent: [String] = []
         var all: [String] = []
         for t in 0..<r.termCount {
@@ -69,7 +69,7 @@ actor SciFact {
     /// exactly what offering every document to the top k keeps, with ties, a heap already holding earlier
     /// windows' hits, a bound equal to the best score (the last bucket) or far above it.
     @Test func windowSelectionEqualsOfferingEveryDocument() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         for round in 0..<400 {
             let k = [1, 5, 10, 100][round % 4]
             let window = WindowScores(size: Int(Searcher.defaultWindow))

@@ -12,30 +12,21 @@ import select
 import struct
 import termios
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-binary = os.environ["RANK1_BIN"]
-root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from e2e import Checks, binary, root, run_in_tmux, tmux  # noqa: E402
+
 index = os.path.join(root, ".index", "debian")
 session = f"rank1resp{os.getpid()}"
 tmp = tempfile.mkdtemp()
-results = []
-
-
-def tmux(*args, check=True):
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=check).stdout
+check = Checks("explorer responsiveness")
 
 
 def lines():
     return tmux("capture-pane", "-t", session, "-p").split("\n")
-
-
-def check(ok, what):
-    results.append(ok)
-    print(f"  {'ok  ' if ok else 'FAIL'} {what}")
 
 
 def wait(pred, timeout):
@@ -142,16 +133,7 @@ def main():
         check(m is not None and int(m.group(1)) == 1, f"the paste started one search ({m.group(1) if m else '?'} searches in the trace)")
     finally:
         tmux("kill-session", "-t", session, check=False)
-    failed = results.count(False)
-    print(f"explorer responsiveness: {len(results) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print(e)
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-        print(f"explorer responsiveness: {results.count(True)} passed, {results.count(False) + 1} failed")
-        sys.exit(1)
+    run_in_tmux(main, check, session)

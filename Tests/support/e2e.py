@@ -48,3 +48,19 @@ def toy_checkpoint(path, *flags):
                    check=True, capture_output=True)
     import json
     return json.load(open(path[:-len(".gguf")] + ".json"))
+
+
+def tmux(*args, check=True):
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=check).stdout
+
+
+def run_in_tmux(main, checks, session):
+    """Runs a tmux scenario: a screen that never came (an AssertionError) counts as one more failure, and the
+    session is killed whatever happens; then the closing line."""
+    try:
+        main()
+    except AssertionError as e:
+        checks(False, "the expected screen", str(e))
+    finally:
+        tmux("kill-session", "-t", session, check=False)
+    checks.finish()
