@@ -6,8 +6,8 @@ import Retrieval
 /// Benchmarks (release builds; medians of repeated runs; ratios against a peer measured in the same run).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmarks: the reranker against a bare llama.cpp decode loop.",
-        subcommands: [BenchRerank.self])
+        abstract: "Benchmarks: the reranker against a bare llama.cpp decode loop; the remote client against a synthetic server.",
+        subcommands: [BenchRerank.self, BenchClient.self])
 }
 
 struct BenchRerank: AsyncParsableCommand {
@@ -120,5 +120,4 @@ struct BenchRerank: AsyncParsableCommand {
               + "(the forced close re-tokenizes prompt + cut reasoning + \"\\n</think>\"; the tail that differs from the cache is fed anew)")
     }
 
-    private func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s[s.count / 2] }
 }

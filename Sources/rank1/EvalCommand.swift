@@ -89,7 +89,7 @@ struct Eval: AsyncParsableCommand {
         settings.instruction = instruction
         let journal = try reportingErrors {
             try JudgmentJournal(directory: out, settings: [
-                "model": (engine as? LlamaReranker).map { $0.model.fingerprint } ?? "\(engine.modelName) at \(modelOptions.endpoint ?? "")",
+                "model": (engine as? LlamaReranker).map { $0.model.fingerprint } ?? "\(engine.modelName) (remote)",
                 "profile": profile.name, "budget": "\(settings.budget)", "min_tokens": "\(settings.minReasoningTokens)",
                 "repetition_guard": "\(settings.repetitionGuard)", "repetition_window": "\(settings.repetitionWindow)",
                 "rethink": "\(settings.rethink)", "max_passage_tokens": "\(settings.maxPassageTokens)",
@@ -109,6 +109,7 @@ struct Eval: AsyncParsableCommand {
         let started = monotonicSeconds()
         let progress = Progress(started: started)
         var passagesDone = 0, decodedTokens = 0
+        var served: [String: Int] = [:]  // verdicts per endpoint of a fleet
         for (n, q) in qs.enumerated() {
             // The first stage: our BM25 top 100, or the given run's candidates in its order.
             // (scores keep their own printed form: BM25's single-precision value, a run file's as given)
@@ -157,9 +158,13 @@ struct Eval: AsyncParsableCommand {
                                 query: q.id, doc: top[p].id, status: "failed", reason: reason, settings: journal.settingsHash))
                         }
                     }
+                    if case .endpoint(let name, let up, let reason) = e {
+                        printError("rank1: endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)")
+                    }
                     if case .finished(let stats) = e, stats.cachedVerdicts == 0 {
                         judgedSeconds += stats.seconds
                         judgedPassages += stats.judged
+                        for e in stats.endpoints { served[e.endpoint, default: 0] += e.judged }
                     }
                 }
             }
@@ -211,8 +216,7 @@ struct Eval: AsyncParsableCommand {
         }
         let before = Evaluation(run: bm25Run, qrels: qr), after = Evaluation(run: rerankedRun, qrels: qr)
         let fused = fusion.map { _ in Evaluation(run: fusedRun, qrels: qr) }
-        let sorted = chainTokens.sorted()
-        let medianTokens = sorted.isEmpty ? 0 : Double(sorted[(sorted.count - 1) / 2] + sorted[sorted.count / 2]) / 2
+        let medianTokens = chainTokens.isEmpty ? 0 : median(chainTokens.map(Double.init))
         let repetitiveShare = chainTokens.isEmpty ? 0 : Double(repetitive) / Double(chainTokens.count)
         let secondsPerPassage = judgedPassages == 0 ? 0 : judgedSeconds / Double(judgedPassages)
         if json {
@@ -226,6 +230,9 @@ struct Eval: AsyncParsableCommand {
             if !failures.isEmpty { print("\(failures.count) judgments failed (allowed by --allow-failures); their passages keep BM25 order below the judged") }
             print(String(format: "%d queries, %d passages judged in %.0f s", qs.count, passagesDone, monotonicSeconds() - started))
             print("model \(engine.modelName), profile \(profile.name), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
+            if modelOptions.endpoint.count > 1 {
+                print("served: " + modelOptions.endpoint.map { "\($0) \(served[$0] ?? 0)" }.joined(separator: "; "))
+            }
             report(before, label: given == nil ? "BM25" : "First")
             report(after, label: "Rank1")
             if let fused, let fusion { report(fused, label: "Fused"); print("       (\(fusion.label))") }

@@ -7,8 +7,8 @@ import Retrieval
 struct ModelOptions: ParsableArguments {
     @Option(help: "GGUF model file, or an embedded model's name (qwen, smollm2, smollm2-q8, gemma3). Default: $RANK1_MODEL or qwen. With --endpoint: the server's model name.")
     var model: String?
-    @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, llama-cpp-python), e.g. http://127.0.0.1:8000/v1. API key: $RANK1_API_KEY or ~/.config/rank1/config.json.")
-    var endpoint: String?
+    @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, llama-cpp-python), e.g. http://127.0.0.1:8000/v1. API key: $RANK1_API_KEY or ~/.config/rank1/config.json. Repeat it for several servers of the same model: work goes to whichever has free capacity, and a failing one is taken out and asked again later.")
+    var endpoint: [String] = []
     @Option(help: "With --endpoint: seconds without a token (a trickle of bytes does not count) before a stream counts as stalled and is retried.")
     var timeout: Double = 60
     @Option(help: "With --endpoint: seconds a passage's whole judgment may take (every retry included).") var deadline: Double = 1800
@@ -23,20 +23,26 @@ struct ModelOptions: ParsableArguments {
 
     /// The remote backend with --endpoint, else the in-process engine.
     func makeReranker() throws -> any Reranker {
-        if let endpoint {
-            guard let url = URL(string: endpoint), url.scheme == "http" || url.scheme == "https" else {
-                throw RerankError("--endpoint must be an http(s) URL, got \"\(endpoint)\"")
-            }
+        if !endpoint.isEmpty {
             guard let model else { throw RerankError("--endpoint needs --model NAME (the model the server serves)") }
-            var config = RemoteConfiguration(baseURL: url, model: model)
             guard timeout > 0, deadline > 0, connectTimeout > 0, retries >= 0 else {
                 throw ValidationError("--timeout, --deadline and --connect-timeout must be positive, --retries at least 0")
             }
-            config.idleTimeout = timeout
-            config.passageDeadline = deadline
-            config.retries = retries
-            config.connectTimeout = connectTimeout
-            return RemoteReranker(configuration: config)
+            if let twice = Dictionary(grouping: endpoint, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                throw ValidationError("--endpoint \(twice) is given twice")
+            }
+            let configurations = try endpoint.map { e -> RemoteConfiguration in
+                guard let url = URL(string: e), url.scheme == "http" || url.scheme == "https", url.host != nil else {
+                    throw RerankError("--endpoint must be an http(s) URL, got \"\(e)\"")
+                }
+                var config = RemoteConfiguration(baseURL: url, model: model)
+                config.idleTimeout = timeout
+                config.passageDeadline = deadline
+                config.retries = retries
+                config.connectTimeout = connectTimeout
+                return config
+            }
+            return RemoteReranker(configurations: configurations)
         }
         return try makeLlama()
     }
@@ -212,10 +218,14 @@ struct RerankCommand: AsyncParsableCommand {
             case .failed(let p, let reason):
                 if firstFailure == nil { firstFailure = "\(passages[p].id): \(reason)" }
                 if !jsonl { out.write("[\(p + 1)] \(passages[p].id): failed: \(reason)\n"); out.flush() }
+            case .endpoint(let name, let up, let reason):
+                if !jsonl { out.write("endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)\n"); out.flush() }
             case .finished(let stats):
                 if !jsonl {
-                    out.write(String(format: "\n%d judged, %d failed in %.1f s; %d reasoning tokens, %.1f tokens/s\n\n", stats.judged, stats.failed,
+                    out.write(String(format: "\n%d judged, %d failed in %.1f s; %d reasoning tokens, %.1f tokens/s\n", stats.judged, stats.failed,
                                      stats.seconds, stats.decodeTokens, stats.decodeTokensPerSecond))
+                    if stats.endpoints.count > 1 { out.write(EndpointSummary.text(stats.endpoints) + "\n") }
+                    out.write("\n")
                 }
             }
         }
@@ -267,6 +277,15 @@ func prepared(_ engine: any Reranker) async throws -> ProfileChoice {
     }
 }
 
+/// What each endpoint of a fleet did, in one line.
+enum EndpointSummary {
+    static func text(_ endpoints: [EndpointStats]) -> String {
+        "served: " + endpoints.map { e in
+            "\(e.endpoint) \(e.judged)" + (e.takenOut > 0 ? " (taken out \(e.takenOut)×\(e.up ? ", back" : ", out at the end"))" : "")
+        }.joined(separator: "; ")
+    }
+}
+
 /// JSON Lines for rerank events.
 enum EventJSON {
     /// The first line of a `--jsonl` run: which profile judges, and why.
@@ -289,13 +308,20 @@ enum EventJSON {
                 + "\"rethinks\":\(v.rethinks),\"truncated\":\(v.truncatedPassage),\"prompt_tokens\":\(v.promptTokens),"
                 + "\"seconds\":\(v.seconds),\"cached\":\(v.cached),"
                 + (v.serverFinish.map { "\"server_finish\":\(jsonString($0))," } ?? "")
+                + (v.endpoint.map { "\"endpoint\":\(jsonString($0))," } ?? "")
                 + "\"reasoning\":\(jsonString(v.reasoning))}"
         case .failed(let p, let reason):
             return "{\"event\":\"failed\",\"passage\":\(p),\"id\":\(jsonString(passages[p].id)),\"reason\":\(jsonString(reason))}"
+        case .endpoint(let name, let up, let reason):
+            return "{\"event\":\"endpoint\",\"endpoint\":\(jsonString(name)),\"up\":\(up),\"reason\":\(jsonString(reason))}"
         case .finished(let s):
+            let endpoints = s.endpoints.map {
+                "{\"endpoint\":\(jsonString($0.endpoint)),\"judged\":\($0.judged),\"taken_out\":\($0.takenOut),\"up\":\($0.up)}"
+            }
             return "{\"event\":\"finished\",\"judged\":\(s.judged),\"failed\":\(s.failed),\"decode_tokens\":\(s.decodeTokens),"
                 + "\"prompt_tokens\":\(s.promptTokens),\"seconds\":\(s.seconds),\"tokens_per_second\":\(s.decodeTokensPerSecond),"
-                + "\"first_token_seconds\":\(s.firstTokenSeconds.map { "\($0)" } ?? "null"),\"cancelled\":\(s.cancelled)}"
+                + "\"first_token_seconds\":\(s.firstTokenSeconds.map { "\($0)" } ?? "null"),\"cancelled\":\(s.cancelled),"
+                + "\"endpoints\":[\(endpoints.joined(separator: ","))]}"
         }
     }
 }

@@ -17,11 +17,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from e2e import Checks, binary, free_port, python, root, toy_checkpoint  # noqa: E402
+from e2e import Checks, binary, free_port, python, root, start_server, toy_checkpoint  # noqa: E402
 
 check = Checks("rank1 checkpoints on every backend")
 llama_server = os.environ.get("RANK1_LLAMA_SERVER")
@@ -31,20 +29,6 @@ DOCS = [{"_id": "d1", "title": "Solar panels", "text": "Panel efficiency of sola
         {"_id": "d3", "title": "", "text": "A solar panel review, with efficiency tables " + "and more words " * 40}]
 
 
-
-
-def wait_http(url, proc, seconds=120):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server for {url} exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"{url} did not come up")
 
 
 def rerank(index, *extra, k=2):
@@ -82,12 +66,6 @@ def judged_exactly(label, index, expect, *extra):
     return profile and profile["profile"]
 
 
-def start(cmd, health, log):
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    wait_http(health, proc)
-    return proc
-
-
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         toy = os.path.join(tmp, "judge-toy.gguf")
@@ -107,7 +85,7 @@ def main():
 
         print("vLLM-shaped server (hides special tokens unless asked)")
         port = free_port()
-        srv = start([python, os.path.join(root, "Tests", "servers", "vllm_shaped.py"), "--model", toy, "--served-model-name", "judge",
+        srv = start_server([python, os.path.join(root, "Tests", "servers", "vllm_shaped.py"), "--model", toy, "--served-model-name", "judge",
                      "--port", str(port), "--threads", "2"], f"http://127.0.0.1:{port}/health", log)
         try:
             profiles["vllm"] = judged_exactly("vLLM-shaped", idx, expect, "--endpoint", f"http://127.0.0.1:{port}/v1", "--model", "judge")
@@ -122,7 +100,7 @@ def main():
                 label = "llama-server" + (" --special" if special else "")
                 print(label)
                 port = free_port()
-                srv = start([llama_server, "--model", toy, "--host", "127.0.0.1", "--port", str(port), "--ctx-size", "4096",
+                srv = start_server([llama_server, "--model", toy, "--host", "127.0.0.1", "--port", str(port), "--ctx-size", "4096",
                              "--threads", "2", "--parallel", "2", *special], f"http://127.0.0.1:{port}/health", log)
                 try:
                     profiles[label] = judged_exactly(label, idx, expect, "--endpoint", f"http://127.0.0.1:{port}/v1", "--model", "judge")
@@ -134,7 +112,7 @@ def main():
 
         print("llama-cpp-python server (always hides special tokens)")
         port = free_port()
-        srv = start([python, "-m", "llama_cpp.server", "--model", toy, "--model_alias", "judge", "--host", "127.0.0.1",
+        srv = start_server([python, "-m", "llama_cpp.server", "--model", toy, "--model_alias", "judge", "--host", "127.0.0.1",
                      "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"], f"http://127.0.0.1:{port}/v1/models", log)
         try:
             rc, events, err = rerank(idx, "--endpoint", f"http://127.0.0.1:{port}/v1", "--model", "judge")
@@ -156,7 +134,7 @@ def main():
         cut = [e for e in events if e["event"] == "started" and e["id"] == "d3"]
         check(rc == 0 and cut and cut[0]["truncated"], "a passage longer than its token budget is cut, and the event says so")
         port = free_port()
-        srv = start([python, os.path.join(root, "Tests", "servers", "vllm_shaped.py"), "--model", toy, "--served-model-name", "judge",
+        srv = start_server([python, os.path.join(root, "Tests", "servers", "vllm_shaped.py"), "--model", toy, "--served-model-name", "judge",
                      "--port", str(port), "--threads", "2", "--no-logprobs"], f"http://127.0.0.1:{port}/health", log)
         try:
             rc, events, err = rerank(idx, "--endpoint", f"http://127.0.0.1:{port}/v1", "--model", "judge")

@@ -349,6 +349,9 @@ public enum Explorer {
             guard p < s.results.count else { return }
             s.results[p].judgment = .failed(reason)
             s.job?.judged += 1
+        case .endpoint(let name, let up, let reason):
+            s.message = "endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)"
+            s.messageIsError = !up
         case .finished(let stats):
             s.job?.finished = true
             s.job?.tokensPerSecond = stats.decodeTokensPerSecond

@@ -71,6 +71,8 @@ public struct Verdict: Sendable, Equatable {
     /// Remote servers: the finish_reason of the last reasoning stream ("length": the budget; "stop": the
     /// model's end of generation or a stop string; nil: `</think>` was seen, or in-process).
     public var serverFinish: String? = nil
+    /// Remote servers: the endpoint that judged it.
+    public var endpoint: String? = nil
 }
 
 public struct JobStats: Sendable, Equatable {
@@ -91,8 +93,21 @@ public struct JobStats: Sendable, Equatable {
     /// Tokens evaluated again to close chains (the protocol re-tokenizes prompt + closing text; the tail
     /// that differs from the sequence's cache is fed anew) or to reopen them for a rethink.
     public var reevaluatedTokens = 0
+    /// Remote servers: what each endpoint did in this job, in the order they were given.
+    public var endpoints: [EndpointStats] = []
     public var pureDecodeTokensPerSecond: Double { pureDecodeSeconds > 0 ? Double(pureDecodeTokens) / pureDecodeSeconds : 0 }
     public var decodeTokensPerSecond: Double { seconds > 0 ? Double(decodeTokens) / seconds : 0 }
+}
+
+/// One server's share of a remote job.
+public struct EndpointStats: Sendable, Equatable {
+    public var endpoint: String
+    /// Verdicts it gave.
+    public var judged = 0
+    /// Times it was taken out (a failure other endpoints could cover), and whether it was serving at the end.
+    public var takenOut = 0
+    public var up = true
+    public init(endpoint: String) { self.endpoint = endpoint }
 }
 
 public enum RerankEvent: Sendable, Equatable {
@@ -103,6 +118,9 @@ public enum RerankEvent: Sendable, Equatable {
     case restarted(passage: Int, reasoning: String, reason: String)
     case verdict(Verdict)
     case failed(passage: Int, reason: String)
+    /// Several servers: one was taken out (`up` false: it failed, its passages go elsewhere, it is asked again
+    /// later) or came back.
+    case endpoint(String, up: Bool, reason: String)
     case finished(JobStats)
 }
 

@@ -1,53 +1,90 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
-/// Rank1 through an OpenAI-compatible server (vLLM, llama.cpp's llama-server, llama-cpp-python's server), behind
-/// the same engine API and events as the in-process engine, and judging by the same protocol (ReasoningChain):
-/// the server only generates tokens and reports logprobs. Per passage: the reasoning is streamed from
-/// /v1/completions (greedy, at most the budget; the client counts tokens and stops reading at the budget or
-/// at `</think>`, seen in the text or by token id, as ServerProbe found this server shows it); then the verdict
-/// is one token with logprobs on `prompt + closing text`, scored from " true"/" false". Up to `concurrency`
-/// passages are in flight; a newer job cancels the running one and closes its streams at once.
+/// Rank1 through one or several OpenAI-compatible servers (RemoteEndpoint), behind the same engine API and
+/// events as the in-process engine. Up to `parallel` passages are in flight per endpoint; a newer job cancels
+/// the running one and closes its streams at once.
+///
+/// One endpoint: a request that fails transiently is retried there (RemoteConfiguration.retrying). Several
+/// (servers without a router): each passage goes to the endpoint with the most free capacity; a transient
+/// failure (refused, reset, 429, 5xx, stalled) takes that endpoint out at once, its passages are judged again
+/// elsewhere, and it is asked again later with backoff; the job ends with every passage judged if one
+/// endpoint lives.
 public final class RemoteReranker: Reranker, @unchecked Sendable {
-    public let configuration: RemoteConfiguration
-    private let http: HTTPStreamer
-    private let tokenizer: ServerTokenizer
-    private let probe: ServerProbe
+    let endpoints: [RemoteEndpoint]
+    /// Re-dispatches of one passage after transient failures, and failed re-checks of a fleet whose every
+    /// endpoint is out, before giving up (the user's --retries).
+    private let retries: Int
     private let lock = NSLock()
     private var running: Task<Void, Never>?
     private var generation = 0
+    /// Endpoints a job ended with out of service: the next job starts without them and asks them again in the
+    /// background, rather than waiting on each again.
+    private var outOfService: Set<Int> = []
 
+    public var configuration: RemoteConfiguration { endpoints[0].configuration }
     public var modelName: String { configuration.model }
-    public var backendName: String { "remote \(configuration.baseURL.host ?? configuration.baseURL.absoluteString)" }
-
-    public init(configuration: RemoteConfiguration) {
-        self.configuration = configuration
-        http = HTTPStreamer(idleTimeout: configuration.idleTimeout)
-        tokenizer = ServerTokenizer(configuration: configuration, http: http)
-        probe = ServerProbe(configuration: configuration, http: http, tokenizer: tokenizer)
+    public var backendName: String {
+        let hosts = endpoints.map { $0.configuration.baseURL.host ?? $0.name }
+        return endpoints.count == 1 ? "remote \(hosts[0])" : "remote, \(endpoints.count) endpoints (\(hosts.joined(separator: ", ")))"
     }
 
-    public func prepare() async throws -> ProfileChoice { try await probed().choice }
+    public convenience init(configuration: RemoteConfiguration) { self.init(configurations: [configuration]) }
 
-    /// The server's facts (probed once, under a time limit) and the profile they give, or why it cannot judge.
-    private func probed() async throws -> (facts: ServerFacts, choice: ProfileChoice) {
-        let facts: ServerFacts
-        let limit = configuration.connectTimeout * 3
-        do {
-            facts = try await withTimeout(limit, RemoteFailure.noAnswer(limit, configuration.baseURL.absoluteString)) { [probe] in try await probe.run() }
-        } catch { throw RerankError(reason(error)) }
-        if let v = facts.vocabulary, v.trueToken == nil || v.falseToken == nil {
-            throw RerankError("the model \"\(configuration.model)\" has no single token for \(v.trueToken == nil ? "\" true\"" : "\" false\"") "
-                + "(by the server's tokenizer); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
+    /// Several servers of the same model. In a fleet a failing request is not retried on its endpoint: the
+    /// passage moves to another at once.
+    public init(configurations: [RemoteConfiguration]) {
+        precondition(!configurations.isEmpty, "a remote reranker needs an endpoint")
+        retries = configurations[0].retries
+        endpoints = configurations.map { c in
+            var c = c
+            if configurations.count > 1 { c.retries = 0 }
+            return RemoteEndpoint(configuration: c)
         }
-        var choice = PromptProfile.automatic(facts.vocabulary)
-        choice.reason += "; \(facts.kind.rawValue), closes seen by \(facts.closeSignal.rawValue)"
-        return (facts, choice)
     }
 
-    deinit { http.invalidate() }
+    /// Probes every endpoint at once. Those that answer must agree on the profile; those that do not are
+    /// left out (and asked again during jobs). Throws when none can judge.
+    public func prepare() async throws -> ProfileChoice {
+        let setups = await probeAll()
+        return try agreed(setups).choice
+    }
+
+    /// Each endpoint's facts and profile, or why it cannot judge; those in `skipping` are not asked.
+    private func probeAll(skipping: Set<Int> = []) async -> [Result<(facts: ServerFacts, choice: ProfileChoice), Error>] {
+        await withTaskGroup(of: (Int, Result<(facts: ServerFacts, choice: ProfileChoice), Error>).self) { group in
+            for (i, e) in endpoints.enumerated() {
+                if skipping.contains(i) {
+                    group.addTask { (i, .failure(RerankError("out of service since an earlier job"))) }
+                } else {
+                    group.addTask { (i, await Result { try await e.probed() }) }
+                }
+            }
+            var out = [Result<(facts: ServerFacts, choice: ProfileChoice), Error>](repeating: .failure(CancellationError()), count: endpoints.count)
+            for await (i, r) in group { out[i] = r }
+            return out
+        }
+    }
+
+    /// The profile of the first endpoint that can judge, checked against the others that can.
+    private func agreed(_ setups: [Result<(facts: ServerFacts, choice: ProfileChoice), Error>]) throws -> (choice: ProfileChoice, first: Int) {
+        guard let first = setups.firstIndex(where: { (try? $0.get()) != nil }), let chosen = try? setups[first].get() else {
+            if endpoints.count == 1, case .failure(let e) = setups[0] { throw e }
+            let reasons = setups.enumerated().map { i, r in "\(endpoints[i].name): \(failureText(r))" }
+            throw RerankError("no endpoint can judge: " + reasons.joined(separator: "; "))
+        }
+        for (i, r) in setups.enumerated() {
+            if let s = try? r.get(), s.choice.profile != chosen.choice.profile {
+                throw RerankError("the endpoints judge differently: \(endpoints[first].name) gets profile \(chosen.choice.profile.name), "
+                    + "\(endpoints[i].name) gets \(s.choice.profile.name); give endpoints that serve the same model")
+            }
+        }
+        return (chosen.choice, first)
+    }
+
+    private func failureText(_ r: Result<(facts: ServerFacts, choice: ProfileChoice), Error>) -> String {
+        if case .failure(let e) = r { return (e as? RerankError)?.message ?? endpoints[0].reason(e) }
+        return "ready"
+    }
 
     public func start(_ request: RerankRequest) -> AsyncStream<RerankEvent> {
         let (stream, out) = AsyncStream<RerankEvent>.makeStream(bufferingPolicy: .unbounded)
@@ -85,267 +122,181 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             if case .token = e { firstToken.mark(Date().timeIntervalSince(start)) }
             if self.isCurrent(g) && !Task.isCancelled { out.yield(e) }
         }
-        let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
-        let setup: (facts: ServerFacts, choice: ProfileChoice)
-        do { setup = try await probed() } catch {
-            for p in request.passages.indices { emit(.failed(passage: p, reason: reason(error))) }
+        let lanes = max(1, request.schedule == .single ? 1 : min(request.parallel, configuration.concurrency))
+        var fleet = Fleet(endpoints.map(\.name), lanes: lanes, passages: request.passages.count)
+        // All out: everyone is asked afresh.
+        let wasOut = lock.withLock { outOfService.count == endpoints.count ? [] : outOfService }
+        let setups = await probeAll(skipping: wasOut)
+        let automatic: PromptProfile
+        do {
+            let (choice, _) = try agreed(setups)
+            automatic = choice.profile
+        } catch {
+            let why = (error as? RerankError)?.message ?? endpoints[0].reason(error)
+            for p in request.passages.indices { emit(.failed(passage: p, reason: why)) }
             if isCurrent(g) && !Task.isCancelled {
                 out.yield(.finished(JobStats(passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0,
                                              promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false, firstTokenSeconds: nil)))
             }
             return
         }
-        let lanes = max(1, request.schedule == .single ? 1 : min(request.parallel, configuration.concurrency))
+        var facts = setups.map { try? $0.get().facts }
+        for (e, f) in facts.enumerated() { if let f { fleet.lanes[e] = RemoteReranker.lanes(lanes, f) } }
+        let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
         var judged = 0, failed = 0, tokens = 0
-        await withTaskGroup(of: (Int, Result<Verdict, Error>).self) { group in
-            var next = 0
-            func launch() {
-                guard next < request.passages.count else { return }
-                let p = next
-                next += 1
-                group.addTask { [self] in
-                    (p, await Result {
-                        let clock = ProgressClock()
-                        return try await self.watched(clock) { try await self.judge(p, request, filled, setup.facts, setup.choice.profile, clock, emit) }
-                    })
+        let initialReasoning = ReasoningChain(rules: ReasoningChain.Rules(request: request, profile: request.profile ?? automatic, thinkClose: nil)).reasoning
+
+        enum Outcome: Sendable {
+            case judged(passage: Int, endpoint: Int, Result<Verdict, Error>)
+            case checked(endpoint: Int, Result<(facts: ServerFacts, choice: ProfileChoice), Error>)
+        }
+        await withTaskGroup(of: Outcome.self) { group in
+            func dispatch() {
+                while let (p, e) = fleet.nextAssignment() {
+                    let endpoint = endpoints[e], f = facts[e]!
+                    group.addTask { .judged(passage: p, endpoint: e, await Result { try await endpoint.judge(p, request, filled, f, automatic, emit) }) }
                 }
             }
-            for _ in 0..<lanes { launch() }
-            while let (p, result) = await group.next() {
+            func check(_ e: Int) {
+                fleet.checking[e] = true
+                let delay = configuration.backoff(fleet.failedChecks[e] + 1), endpoint = endpoints[e]
+                group.addTask {
+                    do { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) } catch { return .checked(endpoint: e, .failure(error)) }
+                    return .checked(endpoint: e, await Result { try await endpoint.recheck() })
+                }
+            }
+            for (e, r) in setups.enumerated() {
+                guard case .failure(let error) = r else { continue }
+                fleet.takeOut(e)
+                if !wasOut.contains(e) {
+                    emit(.endpoint(endpoints[e].name, up: false, reason: (error as? RerankError)?.message ?? endpoints[e].reason(error)))
+                }
+                check(e)
+            }
+            dispatch()
+            while let outcome = await group.next() {
                 if Task.isCancelled { group.cancelAll(); break }
-                switch result {
-                case .success(let v):
+                switch outcome {
+                case .judged(_, let e, .success(let v)):
+                    fleet.finished(e, judged: true)
                     judged += 1
                     tokens += v.reasoningTokens
                     emit(.verdict(v))
-                case .failure(let e):
-                    failed += 1
-                    emit(.failed(passage: p, reason: reason(e)))
+                case .judged(let p, let e, .failure(let error)):
+                    fleet.finished(e, judged: false)
+                    let why = endpoints[e].reason(error)
+                    if endpoints.count > 1 && RemoteConfiguration.isTransient(error) && fleet.attempts[p] < retries + endpoints.count {
+                        fleet.attempts[p] += 1
+                        if fleet.up[e] {
+                            fleet.takeOut(e)
+                            emit(.endpoint(endpoints[e].name, up: false, reason: why))
+                            if !fleet.checking[e] { check(e) }
+                        }
+                        fleet.queue.insert(p, at: 0)
+                        emit(.restarted(passage: p, reasoning: initialReasoning, reason: "\(endpoints[e].name): \(why); judged again on another endpoint"))
+                    } else {
+                        failed += 1
+                        emit(.failed(passage: p, reason: endpoints.count > 1 ? "\(endpoints[e].name): \(why)" : why))
+                    }
+                case .checked(let e, let result):
+                    fleet.checking[e] = false
+                    guard fleet.hasWork else { break }
+                    switch result {
+                    case .success(let setup) where setup.choice.profile == automatic:
+                        facts[e] = setup.facts
+                        fleet.lanes[e] = RemoteReranker.lanes(lanes, setup.facts)
+                        fleet.bringBack(e)
+                        emit(.endpoint(endpoints[e].name, up: true, reason: "answers again"))
+                    case .success(let setup):
+                        fleet.failedChecks[e] = Int.max / 2  // never again in this job
+                        emit(.endpoint(endpoints[e].name, up: false, reason: "it now gets profile \(setup.choice.profile.name), not \(automatic.name)"))
+                    case .failure:
+                        fleet.failedChecks[e] += 1
+                        if fleet.allOutForGood(after: retries) {
+                            let reasons = fleet.names.joined(separator: ", ")
+                            for p in fleet.queue {
+                                failed += 1
+                                emit(.failed(passage: p, reason: "every endpoint failed and none came back (\(reasons))"))
+                            }
+                            fleet.queue.removeAll()
+                        } else if fleet.failedChecks[e] < Int.max / 2 {
+                            check(e)
+                        }
+                    }
                 }
-                launch()
+                dispatch()
+                if !fleet.hasWork { group.cancelAll() }  // re-checks still waiting end now
             }
         }
+        let stillOut = Set(fleet.up.indices.filter { !fleet.up[$0] })
+        lock.withLock { outOfService = stillOut }
         guard !Task.isCancelled, isCurrent(g) else { return }
-        out.yield(.finished(JobStats(passages: request.passages.count, judged: judged, failed: failed, decodeTokens: tokens,
-                                     promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false,
-                                     firstTokenSeconds: firstToken.value)))
+        var stats = JobStats(passages: request.passages.count, judged: judged, failed: failed, decodeTokens: tokens,
+                             promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false,
+                             firstTokenSeconds: firstToken.value)
+        stats.endpoints = fleet.stats
+        out.yield(.finished(stats))
+    }
+}
+
+extension RemoteReranker {
+    /// Streams kept open to a server: llama-cpp-python's server generates for one request at a time, and by
+    /// default a new request interrupts the running one (its chain would end early, as if the model had stopped).
+    static func lanes(_ asked: Int, _ facts: ServerFacts) -> Int { facts.kind == .llamaCppPython ? 1 : asked }
+}
+
+/// Which endpoints of a job are serving, what each has in flight, and the passages still to send.
+struct Fleet {
+    let names: [String]
+    /// Streams each endpoint may have open.
+    var lanes: [Int]
+    var up: [Bool], inFlight: [Int], checking: [Bool], failedChecks: [Int]
+    var stats: [EndpointStats]
+    var queue: [Int]
+    /// Transient failures of each passage (each sent it elsewhere).
+    var attempts: [Int]
+
+    init(_ names: [String], lanes: Int, passages: Int) {
+        self.names = names
+        self.lanes = names.map { _ in lanes }
+        up = names.map { _ in true }
+        inFlight = names.map { _ in 0 }
+        checking = names.map { _ in false }
+        failedChecks = names.map { _ in 0 }
+        stats = names.map { EndpointStats(endpoint: $0) }
+        queue = Array(0..<passages)
+        attempts = Array(repeating: 0, count: passages)
     }
 
-    /// Why something failed, in words, with the key redacted (servers echo headers in their error bodies).
-    func reason(_ e: Error) -> String { configuration.redact(RemoteReranker.describe(e)) }
-
-    /// Runs a passage's judgment under its deadline and the stall timeout, measured in tokens received (a server
-    /// that trickles bytes without finishing events is stalled all the same).
-    private func watched<T: Sendable>(_ clock: ProgressClock, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let deadline = configuration.passageDeadline, stall = configuration.idleTimeout
-        return try await race(body) {
-            while true {
-                try await Task.sleep(nanoseconds: 200_000_000)
-                if clock.sinceStart > deadline { throw RemoteFailure.deadline(deadline) }
-                if clock.sinceProgress > stall { clock.stalled(RemoteFailure.stalled(stall)) }
-            }
-        }
+    /// The next passage and the serving endpoint with the most free lanes, if both exist.
+    mutating func nextAssignment() -> (Int, Int)? {
+        guard !queue.isEmpty,
+              let e = names.indices.filter({ up[$0] && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] }) else { return nil }
+        inFlight[e] += 1
+        return (queue.removeFirst(), e)
     }
 
-    static func describe(_ e: Error) -> String {
-        if let f = e as? RemoteFailure { return f.description }
-        if let h = e as? HTTPError {
-            switch h.status {
-            case 401, 403: return h.description + " (the API key: $RANK1_API_KEY, $OPENAI_API_KEY or ~/.config/rank1/config.json)"
-            case 404: return h.description + " (wrong path? \(RemoteFailure.endpointHint))"
-            default: return h.description
-            }
-        }
-        if let p = e as? CompletionJSON.ParseError { return p.description }
-        if let u = e as? URLError {
-            switch u.code {
-            case .timedOut: return "the server stalled (no data for the idle timeout)"
-            case .cannotConnectToHost, .cannotFindHost: return "cannot connect to the server (is it running?)"
-            case .networkConnectionLost: return "the connection dropped mid-stream"
-            default: return "network error: \(u.localizedDescription)"
-            }
-        }
-        if let r = e as? RerankError { return r.message }
-        return "\(e)"
+    mutating func finished(_ e: Int, judged: Bool) {
+        inFlight[e] -= 1
+        if judged { stats[e].judged += 1 }
     }
 
-    /// The passage cut as in-process: its first `maxPassageTokens` tokens (by the server's tokenizer), cut back
-    /// to a word boundary and marked. A server without a tokenizer endpoint gets the estimate below.
-    private func fit(_ p: Passage, maxTokens: Int) async -> (String, Bool) {
-        let text = Rank1Prompt.passageText(title: p.title, text: p.text)
-        // Every token stands for at least one byte: a passage this short fits without asking the server.
-        if text.utf8.count <= maxTokens { return (text, false) }
-        guard let tokens = await tokenizer.tokens(text) else { return RemoteReranker.fitted(p, maxTokens: maxTokens) }
-        if tokens.count <= maxTokens { return (text, false) }
-        guard var kept = await tokenizer.text(Array(tokens.prefix(maxTokens))) else { return RemoteReranker.fitted(p, maxTokens: maxTokens) }
-        if let space = kept.lastIndex(where: { $0.isWhitespace }) { kept = String(kept[..<space]) }
-        return (kept + " […]", true)
+    mutating func takeOut(_ e: Int) {
+        up[e] = false
+        stats[e].up = false
+        stats[e].takenOut += 1
     }
 
-    /// A passage cut to about `maxPassageTokens` (4 characters a token) at a word boundary, for servers
-    /// that do not expose their tokenizer.
-    static func fitted(_ p: Passage, maxTokens: Int) -> (String, Bool) {
-        let text = Rank1Prompt.passageText(title: p.title, text: p.text)
-        let limit = maxTokens * 4
-        guard text.count > limit else { return (text, false) }
-        var cut = String(text.prefix(limit))
-        if let space = cut.lastIndex(where: { $0.isWhitespace }) { cut = String(cut[..<space]) }
-        return (cut + " […]", true)
+    mutating func bringBack(_ e: Int) {
+        up[e] = true
+        stats[e].up = true
+        failedChecks[e] = 0
     }
 
-    private func judge(_ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
-                       _ clock: ProgressClock, _ emit: @Sendable (RerankEvent) -> Void) async throws -> Verdict {
-        let started = Date()
-        let (passage, truncated) = await fit(request.passages[p], maxTokens: request.maxPassageTokens)
-        let profile = request.profile ?? automatic
-        let prompt = profile.prompt(filledQuery: filled, passage: passage)
-        var chain = ReasoningChain(rules: ReasoningChain.Rules(request: request, profile: profile, thinkClose: facts.vocabulary?.thinkClose))
-        emit(.started(passage: p, truncated: truncated))
-        if !chain.reasoning.isEmpty { emit(.token(passage: p, text: chain.reasoning)) }
-        var finish: String?
-        while true {
-            // A round is retried from its start after a transient failure; the stream says so once.
-            let roundStart = chain
-            let closing: String
-            (closing, finish) = try await configuration.retrying(onRetry: { error in
-                chain = roundStart
-                emit(.restarted(passage: p, reasoning: chain.reasoning, reason: self.reason(error)))
-            }) {
-                try await generate(&chain, prompt: prompt, facts: facts, clock: clock) { emit(.token(passage: p, text: $0)) }
-            }
-            let (score, pTrue) = try await verdict(prompt + closing, facts, clock)
-            if let wait = chain.reopen() {
-                emit(.token(passage: p, text: wait))
-                continue
-            }
-            return Verdict(passage: p, score: score, probabilityTrue: pTrue, reasoning: chain.reasoning, reasoningTokens: chain.totalThought,
-                           forcedClose: chain.forced, rethinks: chain.rethinks, truncatedPassage: truncated, promptTokens: 0,
-                           seconds: Date().timeIntervalSince(started), repetitive: chain.repetitive,
-                           stoppedRepeating: chain.stoppedRepeating, serverFinish: chain.forced ? finish : nil)
-        }
-    }
+    var hasWork: Bool { !queue.isEmpty || inFlight.contains { $0 > 0 } }
 
-    /// Greedy and unpenalised: llama.cpp-based servers default repeat_penalty to 1.1, which would change
-    /// both the chosen tokens and the reported logprobs.
-    static var neutralSampling: [String: Any] { ["temperature": 0, "repeat_penalty": 1.0, "frequency_penalty": 0, "presence_penalty": 0] }
-
-    /// What a server needs to show special tokens (`</think>` of Rank1 checkpoints) in its text: vLLM hides them
-    /// unless asked, and by default joins special tokens with spaces. Other servers ignore these fields.
-    static func specialTokenFields(_ kind: ServerFacts.Kind) -> [String: Any] {
-        kind == .llamaServer || kind == .llamaCppPython ? [:] : ["skip_special_tokens": false, "spaces_between_special_tokens": false]
-    }
-
-    static func request(_ configuration: RemoteConfiguration, url: URL, body: [String: Any]) throws -> URLRequest {
-        let body = body.merging(RemoteReranker.neutralSampling) { a, _ in a }
-        var r = URLRequest(url: url)
-        r.httpMethod = "POST"
-        r.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        if let key = configuration.apiKey { r.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        r.httpBody = try JSONSerialization.data(withJSONObject: body)
-        return r
-    }
-
-    /// Streams greedy reasoning into the chain until it closes (the closing text to evaluate is returned, with
-    /// the server's finish_reason when the server ended the stream). The client enforces the budget: it stops
-    /// reading (and so closes the stream) at the chain's last token.
-    private func generate(_ chain: inout ReasoningChain, prompt: String, facts: ServerFacts, clock: ProgressClock,
-                          onText: (String) -> Void) async throws -> (String, String?) {
-        while true {
-            // While the chain is shorter than its minimum, closing tokens are masked (as in-process) for just
-            // the tokens still missing; then the stream continues unmasked.
-            let masked = chain.closingMasked
-            let maxTokens = masked ? min(chain.remainingBudget, chain.rules.minTokens - chain.thought) : chain.remainingBudget
-            if maxTokens <= 0 { return (RemoteReranker.closingText(chain.endOfGeneration()), nil) }
-            var body: [String: Any] = ["model": configuration.model, "prompt": prompt + chain.reasoning, "max_tokens": maxTokens,
-                                       "temperature": 0, "stream": true]
-            body.merge(RemoteReranker.specialTokenFields(facts.kind)) { a, _ in a }
-            if facts.closeSignal == .tokenID { body["logprobs"] = 1 }  // llama-server: each chunk names its token id
-            if masked {
-                let ids = [facts.vocabulary?.thinkClose].compactMap { $0 } + facts.endOfTurnTokens + facts.closeStartTokens
-                body["logit_bias"] = facts.kind == .llamaServer ? ids.map { [Int($0), false] as [Any] } as [Any]
-                    : Dictionary(ids.map { ("\($0)", -100) }, uniquingKeysWith: { a, _ in a })
-                body["min_tokens"] = maxTokens
-            }
-            var sse = SSEParser()
-            var finish: String?
-            var ended = false
-            let interrupt = clock.nextRequest()
-            let request = try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)
-            stream: for try await bytes in http.stream(request, interrupt: interrupt) {
-                try Task.checkCancellation()
-                if sse.bytesSeen == 0, let first = bytes.first(where: { ![9, 10, 13, 32].contains($0) }), first == UInt8(ascii: "<") {
-                    throw RemoteFailure.page(String(decoding: bytes.prefix(120), as: UTF8.self), expected: "an event stream")
-                }
-                sse.feed(bytes)
-                if sse.overlong { throw RemoteFailure.overlongLine(sse.maxLine) }
-                if sse.invalidUTF8 { throw RemoteFailure.invalidUTF8 }
-                for event in sse.take() {
-                    guard let c = try CompletionJSON.chunk(event) else { ended = true; break stream }
-                    clock.progressed()
-                    if !c.text.isEmpty || !c.tokens.isEmpty {
-                        let id = c.tokens.count == 1 ? c.tokens[0].id : nil
-                        let ends = RemoteReranker.endMarkers.contains(c.text) || (id.map { facts.endOfTurnTokens.contains($0) } ?? false)
-                        let (shown, step) = chain.append(token: id, text: c.text, endsGeneration: ends)
-                        if !shown.isEmpty { onText(shown) }
-                        if case .close(let closing, _) = step { return (closing, c.finishReason) }  // leaving closes the stream
-                    }
-                    if let r = c.finishReason {
-                        finish = r
-                        ended = true
-                    }
-                }
-            }
-            try Task.checkCancellation()
-            if !ended {
-                throw CompletionJSON.ParseError.malformed(sse.hasPartialEvent || finish == nil && chain.thought > 0
-                    ? "the stream ended before the server finished it (truncated)" : "the answer was not an event stream")
-            }
-            if masked && finish == "length" { continue }
-            return (RemoteReranker.closingText(chain.endOfGeneration()), finish)
-        }
-    }
-
-    private static func closingText(_ step: ReasoningChain.Step) -> String {
-        if case .close(let closing, _) = step { return closing }
-        return ""
-    }
-
-    /// End-of-turn markers as text: a server that renders special tokens (llama-server --special) writes them
-    /// at the end of generation; they end the chain and are never reasoning.
-    static let endMarkers: Set<String> = ["<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<end_of_turn>", "</s>", "<|end|>", "<eos>"]
-
-    /// P(true)/(P(true)+P(false)) after the closing text, and P(" true") over the vocabulary. From the top 20
-    /// logprobs when both words are there (a Rank1 model puts them first); otherwise the whole distribution
-    /// is asked for (llama.cpp servers), or for vLLM (which caps logprobs) the reference's restriction to
-    /// the two tokens; when even that fails, the reference's fallback score 0.5.
-    private func verdict(_ prompt: String, _ facts: ServerFacts, _ clock: ProgressClock) async throws -> (Double, Double) {
-        var top = try await verdictLogprobs(prompt, ["logprobs": 20], clock)
-        if top.isEmpty && !facts.endOfTurnTokens.isEmpty {
-            // The model would end its turn here and the server left that token out with its logprobs: ask again
-            // with end-of-turn tokens masked, which leaves the ratio P(true)/P(false) exactly as it was.
-            let mask = Dictionary(facts.endOfTurnTokens.map { ("\($0)", -100) }, uniquingKeysWith: { a, _ in a })
-            top = try await verdictLogprobs(prompt, ["logprobs": 20, "logit_bias": mask], clock)
-        }
-        if top[" true"] == nil || top[" false"] == nil {
-            if facts.kind == .vllm, let t = facts.vocabulary?.trueToken, let f = facts.vocabulary?.falseToken {
-                top = (try? await verdictLogprobs(prompt, ["logprobs": 2, "allowed_token_ids": [Int(t), Int(f)]], clock)) ?? top
-            } else {
-                top = (try? await verdictLogprobs(prompt, ["logprobs": 1 << 18], clock)) ?? top
-            }
-        }
-        guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0) }
-        let (score, pTrue, _) = try CompletionJSON.score(top)
-        return (score, pTrue)
-    }
-
-    private func verdictLogprobs(_ prompt: String, _ extra: [String: Any], _ clock: ProgressClock) async throws -> [String: Double] {
-        var body: [String: Any] = ["model": configuration.model, "prompt": prompt, "max_tokens": 1, "stream": false]
-        body.merge(extra) { _, b in b }
-        let request = try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body)
-        return try await configuration.retrying {
-            try CompletionJSON.firstTokenTopLogprobs(try await http.data(request, interrupt: clock.nextRequest()))
-        }
-    }
+    /// No endpoint serves and each has failed more than `retries` re-checks in a row.
+    func allOutForGood(after retries: Int) -> Bool { !up.contains(true) && failedChecks.allSatisfy { $0 > retries } }
 }
 
 extension Result where Failure == Error {

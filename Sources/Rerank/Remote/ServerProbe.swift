@@ -113,13 +113,18 @@ actor ServerProbe {
         var body: [String: Any] = ["model": configuration.model, "prompt": Rank1Prompt.thinkOpen, "max_tokens": 1, "temperature": 0,
                                    "logprobs": 1, "stream": false]
         body["logit_bias"] = kind == .llamaServer ? [[Int(id), 100]] as [Any] : ["\(id)": 100]
-        body.merge(RemoteReranker.specialTokenFields(kind)) { a, _ in a }
-        let data = try await http.data(try RemoteReranker.request(configuration, url: configuration.completionsURL, body: body))
+        body.merge(RemoteEndpoint.specialTokenFields(kind)) { a, _ in a }
+        let data = try await http.data(try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body))
         let obj = try CompletionJSON.object(data)
         guard let choice = (obj["choices"] as? [[String: Any]])?.first else { throw CompletionJSON.ParseError.malformed("no choices") }
         let text = choice["text"] as? String ?? ""
         let tokens = CompletionJSON.tokens(in: choice)
         return (text, tokens.first?.id)
+    }
+
+    /// Whether the server answers at all (its model list; a server without one answers 404).
+    func answers() async throws {
+        do { _ = try await json(get: "v1/models") } catch let e as HTTPError where e.status == 404 {}
     }
 
     private func servedModels() async throws -> (ids: [String], owners: Set<String>) {

@@ -201,14 +201,9 @@ final class ExplorerApp: @unchecked Sendable {
 
     func writeLatencyReport() {
         guard let path = latencyTrace else { return }
-        func pct(_ xs: [Double], _ p: Double) -> Double {
-            guard !xs.isEmpty else { return .nan }
-            let s = xs.sorted()
-            return s[min(s.count - 1, Int(Double(s.count) * p))]
-        }
         let text = String(format: "keys %d p50 %.2f ms p99 %.2f ms max %.2f ms\nsearch %d p50 %.2f ms p99 %.2f ms\n",
-                          keyLatencies.count, pct(keyLatencies, 0.5), pct(keyLatencies, 0.99), keyLatencies.max() ?? .nan,
-                          searchLatencies.count, pct(searchLatencies, 0.5), pct(searchLatencies, 0.99))
+                          keyLatencies.count, percentile(keyLatencies, 0.5), percentile(keyLatencies, 0.99), keyLatencies.max() ?? .nan,
+                          searchLatencies.count, percentile(searchLatencies, 0.5), percentile(searchLatencies, 0.99))
         try? text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Several servers and no router (issue 14): `--endpoint` given twice, two real llama-cpp-python servers of the same
+model. One is killed (kill -9) right after it gave its first verdict, then started again on the same port. The run
+must end with every candidate judged, each exactly as one server alone judges it; the killed endpoint taken out,
+asked again and back in service; the counts per endpoint adding up. A fleet with a dead endpoint from the start
+judges everything on the live one; a fleet with no live endpoint stops with exit 1 and names each."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from e2e import Checks, binary, free_port, python, smollm2, start_server  # noqa: E402
+
+check = Checks("remote fleet")
+QUERY = "protein folding in cells"
+K = 40
+
+
+def server(port, log):
+    return start_server([python, "-m", "llama_cpp.server", "--model", smollm2(), "--model_alias", "smol", "--host", "127.0.0.1",
+                         "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"], f"http://127.0.0.1:{port}/v1/models", log)
+
+
+def rerank_args(index, *endpoints, k=K):
+    args = [binary, "rerank", index, "--query", QUERY, "--k", str(k), "--jsonl", "--no-cache", "--model", "smol",
+            "--parallel", "2", "--budget", "24", "--timeout", "20"]
+    for e in endpoints:
+        args += ["--endpoint", e]
+    return args
+
+
+def events_of(stdout):
+    return [json.loads(l) for l in stdout.splitlines() if l.startswith("{")]
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        topics = ["protein folding", "cells", "folding chaperones", "membrane proteins", "cell division"]
+        with open(os.path.join(tmp, "corpus.jsonl"), "w") as f:
+            for i in range(K):
+                text = f"Study {i} of {topics[i % 5]} in cells: protein structure, folding rates and stability at {20 + i} degrees."
+                f.write(json.dumps({"_id": f"d{i}", "title": f"Paper {i}", "text": text}) + "\n")
+        index = os.path.join(tmp, "idx")
+        subprocess.run([binary, "index", os.path.join(tmp, "corpus.jsonl"), "--out", index, "--quiet"], check=True)
+        log = open(os.path.join(tmp, "servers.log"), "w")
+        pa, pb = free_port(), free_port()
+        a, b = f"http://127.0.0.1:{pa}/v1", f"http://127.0.0.1:{pb}/v1"
+        sa, sb = server(pa, log), server(pb, log)
+        procs = [sa, sb]
+        try:
+            # One server alone: the reference judgments.
+            one = subprocess.run(rerank_args(index, a), capture_output=True, text=True, timeout=900)
+            alone = {e["id"]: e for e in events_of(one.stdout) if e["event"] == "verdict"}
+            check(one.returncode == 0 and len(alone) == K, f"one server judges all {K} candidates", one.stderr[-400:])
+
+            print(f"two servers, {b} killed after its first verdict, then started again")
+            p = subprocess.Popen(rerank_args(index, a, b), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            lines, killed_at = [], None
+            err = []
+            threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True).start()
+            for line in p.stdout:
+                lines.append(line)
+                e = json.loads(line) if line.startswith("{") else {}
+                if killed_at is None and e.get("event") == "verdict" and e.get("endpoint") == b:
+                    sb.kill()  # SIGKILL: no goodbye on its open streams
+                    sb.wait()
+                    killed_at = len([l for l in lines if '"verdict"' in l])
+                if e.get("event") == "endpoint" and e["endpoint"] == b and not e["up"] and killed_at is not None and procs[1] is sb:
+                    procs[1] = server(pb, log)  # the same port: the fleet asks it again and it comes back
+            p.wait(timeout=900)
+            events = events_of("".join(lines))
+            verdicts = [e for e in events if e["event"] == "verdict"]
+            ids = [v["id"] for v in verdicts]
+            check(killed_at is not None, f"{b} gave a verdict before it was killed (killed after verdict {killed_at})")
+            check(p.returncode == 0, "exit 0", f"rc {p.returncode}: {''.join(err)[-600:]}")
+            check(len(ids) == K and len(set(ids)) == K, f"every candidate judged once ({len(set(ids))} of {K}, {len(ids)} verdicts)")
+            check(not any(e["event"] == "failed" for e in events), "no judgment failed")
+            fleet = {v["id"]: v for v in verdicts}
+            differ = [(i, alone.get(i, {}).get("score"), fleet[i]["score"], fleet[i]["endpoint"], alone.get(i, {}).get("reasoning"),
+                       fleet[i]["reasoning"]) for i in fleet if i not in alone or alone[i]["reasoning"] != fleet[i]["reasoning"]
+                      or abs(alone[i]["score"] - fleet[i]["score"]) >= 1e-4]
+            check(not differ, f"each judged exactly as by one server alone (reasoning equal, score within 1e-4): {K - len(differ)} of {K}",
+                  "\n       ".join(map(repr, differ[:3])))
+            out = [e for e in events if e["event"] == "endpoint" and e["endpoint"] == b and not e["up"]]
+            back = [e for e in events if e["event"] == "endpoint" and e["endpoint"] == b and e["up"]]
+            check(out, f"{b} taken out", out[0]["reason"] if out else "")
+            if out:
+                print(f"       reason: {out[0]['reason']}")
+            check(back, f"{b} asked again and back in service")
+            restarted = [e for e in events if e["event"] == "restarted"]
+            check(all("judged again on another endpoint" in e["reason"] for e in restarted),
+                  f"{len(restarted)} passages in flight on the killed server moved to another endpoint")
+            fin = next((e for e in events if e["event"] == "finished"), {})
+            served = {s["endpoint"]: s for s in fin.get("endpoints", [])}
+            check(set(served) == {a, b} and served[a]["judged"] + served[b]["judged"] == K and served[b]["judged"] >= 2
+                  and served[b]["taken_out"] >= 1, f"counts per endpoint add up, the restarted one served again: {served}")
+            by_endpoint = {}
+            for v in verdicts:
+                by_endpoint[v["endpoint"]] = by_endpoint.get(v["endpoint"], 0) + 1
+            check(all(by_endpoint.get(e, 0) == served[e]["judged"] for e in served) if served else False,
+                  f"the verdicts name the endpoint that judged them: {by_endpoint}")
+
+            print("a fleet with an endpoint dead from the start")
+            dead = f"http://127.0.0.1:{free_port()}/v1"
+            t0 = time.time()
+            r = subprocess.run(rerank_args(index, dead, a, k=8), capture_output=True, text=True, timeout=900)
+            events = events_of(r.stdout)
+            verdicts = {e["id"] for e in events if e["event"] == "verdict"}
+            fin = next((e for e in events if e["event"] == "finished"), {})
+            served = {s["endpoint"]: s for s in fin.get("endpoints", [])}
+            check(r.returncode == 0 and len(verdicts) == 8, "exit 0, all 8 judged on the live endpoint", r.stderr[-400:])
+            check(served.get(dead, {}).get("judged") == 0 and served.get(dead, {}).get("up") is False
+                  and served.get(a, {}).get("judged") == 8, f"the dead one served nothing and is out at the end: {served}")
+            print(f"       {time.time() - t0:.1f} s")
+
+            print("a fleet with no live endpoint")
+            dead2 = f"http://127.0.0.1:{free_port()}/v1"
+            t0 = time.time()
+            r = subprocess.run(rerank_args(index, dead, dead2), capture_output=True, text=True, timeout=120)
+            check(r.returncode == 1 and "no endpoint can judge" in r.stderr and dead in r.stderr and dead2 in r.stderr,
+                  "exit 1, naming each endpoint and why", f"rc {r.returncode}: {r.stderr[-400:]}")
+            check(time.time() - t0 < 60, f"and quickly ({time.time() - t0:.1f} s)")
+        finally:
+            for s in procs:
+                s.kill()
+                s.wait()
+            log.close()
+    check.finish()
+
+
+if __name__ == "__main__":
+    main()
