@@ -88,16 +88,34 @@ public struct ReasoningChain: Sendable {
             }
         }
         tokenEnds.append(reasoning.utf8.count)
-        if let close = reasoning.range(of: Rank1Prompt.thinkClose) {
+        // Only the new text (and the bytes before it that could start `</think>`) is searched: a chain is
+        // thousands of tokens long, and this runs for each.
+        if let closeEnd = ReasoningChain.thinkCloseEnd(in: &reasoning, from: max(0, before - ReasoningChain.closeBytes.count + 1)) {
             // Whatever followed `</think>` in the same token is not reasoning, and is not shown.
             closed = true
-            let atEnd = close.upperBound == reasoning.endIndex
-            reasoning = String(reasoning[..<close.upperBound])
+            let atEnd = closeEnd == reasoning.utf8.count
+            reasoning = String(decoding: reasoning.utf8.prefix(closeEnd), as: UTF8.self)
             let shown = String(decoding: reasoning.utf8.dropFirst(before), as: UTF8.self)
             return (shown, .close(closing: reasoning, atEnd: atEnd))
         }
         if thought >= rules.budget { return (piece, forceClose(reasoning)) }
         return (piece, .more)
+    }
+
+    private static let closeBytes = Array(Rank1Prompt.thinkClose.utf8)
+
+    /// The byte offset just past the first `</think>` starting at or after byte `from`, if any.
+    static func thinkCloseEnd(in text: inout String, from: Int) -> Int? {
+        text.withUTF8 { b in
+            let n = closeBytes.count
+            guard b.count >= n, from <= b.count - n else { return nil }
+            for i in from...(b.count - n) where b[i] == closeBytes[0] {
+                var j = 1
+                while j < n && b[i + j] == closeBytes[j] { j += 1 }
+                if j == n { return i + n }
+            }
+            return nil
+        }
     }
 
     /// The generation ended without a token to show (a server's end of stream, the budget reached on the

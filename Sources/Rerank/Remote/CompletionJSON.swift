@@ -42,16 +42,34 @@ public enum CompletionJSON {
         return obj
     }
 
-    /// One streamed chunk (an SSE event's data), or nil for the end marker "[DONE]".
+    /// One streamed chunk (an SSE event's data), or nil for the end marker "[DONE]". Read with JSONReader: this
+    /// runs once per streamed token.
     public static func chunk(_ event: String) throws -> Chunk? {
-        if event.trimmingCharacters(in: .whitespaces) == "[DONE]" { return nil }
-        let obj = try object(Data(event.utf8))
-        guard let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
-            throw ParseError.malformed("no choices in \(event.prefix(200))")
+        var event = event
+        return try event.withUTF8 { bytes -> Chunk? in
+            var from = 0, to = bytes.count
+            while from < to, bytes[from] == 32 || bytes[from] == 9 { from += 1 }
+            while to > from, bytes[to - 1] == 32 || bytes[to - 1] == 9 { to -= 1 }
+            if to - from == 6, Array(bytes[from..<to]) == Array("[DONE]".utf8) { return nil }
+            guard let root = JSON.parse(bytes), case .object = root, root["error"] == nil else {
+                _ = try object(Data(bytes))  // says what is wrong (a page, a server error, the text)
+                throw ParseError.malformed(String(decoding: bytes.prefix(200), as: UTF8.self))
+            }
+            guard let first = root["choices"]?.array?.first, case .object = first else {
+                throw ParseError.malformed("no choices in \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+            }
+            // /v1/completions puts the text in "text"; some servers stream "content".
+            let text = first["text"]?.string ?? first["content"]?.string ?? ""
+            var tokens: [Token] = []
+            if let lp = first["logprobs"] {
+                if let content = lp["content"]?.array {
+                    tokens = content.map { Token(id: $0["id"]?.int.map { Int32(truncatingIfNeeded: $0) }, text: $0["token"]?.string ?? "") }
+                } else if let list = lp["tokens"]?.array {
+                    tokens = list.map { Token(id: nil, text: $0.string ?? "") }
+                }
+            }
+            return Chunk(text: text, finishReason: first["finish_reason"]?.string, tokens: tokens)
         }
-        // /v1/completions puts the text in "text"; some servers stream "content".
-        let text = (first["text"] as? String) ?? (first["content"] as? String) ?? ""
-        return Chunk(text: text, finishReason: first["finish_reason"] as? String, tokens: tokens(in: first))
     }
 
     /// The tokens a choice's logprobs list: llama.cpp's `content` [{id, token}] or the legacy `tokens` [text].

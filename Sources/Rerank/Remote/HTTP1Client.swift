@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -6,9 +7,9 @@ import FoundationNetworking
 import Glibc
 #endif
 
-/// Plain-HTTP/1.1 requests over non-blocking sockets, all driven by ONE thread blocked in poll(): a client
-/// waiting on a silent server sleeps in the kernel (FoundationNetworking's libcurl loop spun a core there), every
-/// timeout is exact, and thousands of open streams cost one thread. One connection per request
+/// Plain-HTTP/1.1 requests over non-blocking sockets, all driven by ONE thread blocked in epoll_wait(): a client
+/// waiting on a silent server sleeps in the kernel (FoundationNetworking's libcurl loop spun a core there),
+/// timeouts hold to 50 ms, and thousands of open streams cost one thread. One connection per request
 /// (`Connection: close`); bodies by Content-Length, chunked, or until close. https goes through URLSession.
 final class HTTP1Loop: @unchecked Sendable {
     static let shared = HTTP1Loop()
@@ -40,6 +41,8 @@ final class HTTP1Loop: @unchecked Sendable {
     // request, and its late cancellation must not close that one.
     private var connections: [Int: Connection] = [:]
     private var cancelled: Set<Int> = []
+    /// Requests not yet watched by the loop.
+    private var fresh: [Connection] = []
     private var nextID = 0
     private var wake: [Int32] = [0, 0]
 
@@ -73,7 +76,10 @@ final class HTTP1Loop: @unchecked Sendable {
                 return nextID
             }
             let c = Connection(id: id, fd: fd, out: bytes, idleTimeout: idle, connectTimeout: connectTimeout, continuation: continuation)
-            lock.withLock { connections[id] = c }
+            lock.withLock {
+                connections[id] = c
+                fresh.append(c)
+            }
             continuation.onTermination = { [weak self] _ in self?.cancel(id) }
             interrupt?.onFire { [weak self] error in
                 continuation.finish(throwing: error)
@@ -128,60 +134,81 @@ final class HTTP1Loop: @unchecked Sendable {
         return fd
     }
 
+    /// The loop: epoll tells which of the open streams has bytes (poll() scanned all 1,024 on every wake-up);
+    /// every 50 ms the connections are swept for idle and connect timeouts.
     private func run() {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        let ep = r1_epoll_create()
+        _ = r1_epoll_watch(ep, wake[0], -1, 1, 0)
+        var owned: [Int: Connection] = [:]
+        var events = [Int64](repeating: 0, count: 256)
+        var lastSweep = monotonicNow()
         while true {
-            let (live, gone): ([Connection], [Connection]) = lock.withLock {
+            let (added, gone): ([Connection], [Connection]) = lock.withLock {
                 let gone = cancelled.compactMap { connections.removeValue(forKey: $0) }
                 cancelled.removeAll()
-                return (Array(connections.values), gone)
+                let added = fresh.filter { connections[$0.id] != nil }
+                fresh.removeAll()
+                return (added, gone)
             }
-            for c in gone { close(c.fd) }  // the consumer has gone: nothing more to tell it
-            var fds = [pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
-            let now = monotonicNow()
-            var timeout = -1.0
-            for c in live {
-                let writing = !c.connected || c.written < c.out.count
-                fds.append(pollfd(fd: c.fd, events: Int16(writing ? POLLOUT : POLLIN), revents: 0))
-                let limit = c.connected ? c.idleTimeout : min(c.connectTimeout, c.idleTimeout)
-                let left = max(0, c.lastActivity + limit - now)
-                timeout = timeout < 0 ? left : min(timeout, left)
+            for c in gone {  // the consumer has gone: nothing more to tell it
+                owned[c.id] = nil
+                close(c.fd)
             }
-            _ = poll(&fds, nfds_t(fds.count), timeout < 0 ? -1 : Int32(min(timeout * 1000 + 1, 60_000)))
-            if fds[0].revents != 0 { while read(wake[0], &buffer, buffer.count) > 0 {} }
-            for (i, c) in live.enumerated() {
-                let ev = fds[i + 1].revents
-                if ev == 0 {
-                    let limit = c.connected ? c.idleTimeout : min(c.connectTimeout, c.idleTimeout)
-                    if monotonicNow() - c.lastActivity > limit { finish(c, URLError(c.connected ? .timedOut : .cannotConnectToHost)) }
+            for c in added {
+                owned[c.id] = c
+                _ = r1_epoll_watch(ep, c.fd, Int64(c.id), 1, 1)
+            }
+            let n = r1_epoll_wait(ep, &events, Int32(events.count), owned.isEmpty ? -1 : 50)
+            if n < 0 && errno != EINTR { continue }
+            for e in events.prefix(max(0, Int(n))) {
+                let id = Int(e)
+                if id == -1 {
+                    while read(wake[0], &buffer, buffer.count) > 0 {}
                     continue
                 }
+                guard let c = owned[id] else { continue }
                 c.lastActivity = monotonicNow()
                 if !c.connected {
                     var err: Int32 = 0
                     var len = socklen_t(MemoryLayout<Int32>.size)
                     getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len)
-                    if err != 0 { finish(c, URLError(.cannotConnectToHost)); continue }
+                    if err != 0 { finish(c, URLError(.cannotConnectToHost), &owned); continue }
                     c.connected = true
                 }
                 if c.written < c.out.count {
                     let n = c.out.withUnsafeBytes { send(c.fd, $0.baseAddress! + c.written, c.out.count - c.written, Int32(MSG_NOSIGNAL)) }
-                    if n < 0 && errno != EAGAIN { finish(c, URLError(.networkConnectionLost)) } else if n > 0 { c.written += n }
+                    if n < 0 && errno != EAGAIN { finish(c, URLError(.networkConnectionLost), &owned); continue }
+                    if n > 0 { c.written += n }
+                    if c.written == c.out.count { _ = r1_epoll_watch(ep, c.fd, Int64(c.id), 0, 0) }
                     continue
                 }
-                let n = recv(c.fd, &buffer, buffer.count, 0)
-                if n < 0 {
-                    if errno != EAGAIN && errno != EINTR { finish(c, URLError(.networkConnectionLost)) }
+                let got = recv(c.fd, &buffer, buffer.count, 0)
+                if got < 0 {
+                    if errno != EAGAIN && errno != EINTR { finish(c, URLError(.networkConnectionLost), &owned) }
                     continue
                 }
                 do {
-                    let done = n == 0 ? try c.parser.end() : try c.parser.feed(buffer[0..<n]) { c.continuation.yield(Data($0)) }
-                    if done { finish(c, c.parser.failure) }
+                    let done = got == 0 ? try c.parser.end() : try c.parser.feed(buffer[0..<got]) { c.continuation.yield(Data($0)) }
+                    if done { finish(c, c.parser.failure, &owned) }
                 } catch {
-                    finish(c, error)
+                    finish(c, error, &owned)
+                }
+            }
+            let now = monotonicNow()
+            if now - lastSweep >= 0.05 {
+                lastSweep = now
+                for c in Array(owned.values) {
+                    let limit = c.connected ? c.idleTimeout : min(c.connectTimeout, c.idleTimeout)
+                    if now - c.lastActivity > limit { finish(c, URLError(c.connected ? .timedOut : .cannotConnectToHost), &owned) }
                 }
             }
         }
+    }
+
+    private func finish(_ c: Connection, _ error: Error?, _ owned: inout [Int: Connection]) {
+        owned[c.id] = nil
+        finish(c, error)
     }
 
     private func finish(_ c: Connection, _ error: Error?) {
@@ -202,6 +229,8 @@ struct HTTP1Response {
     private var line: [UInt8] = []
     private(set) var status = 0
     private var errorBody: [UInt8] = []
+    /// Body bytes of this feed, handed over once per feed (one event per read, not per chunk).
+    private var received: [UInt8] = []
     static let maxHead = 64 << 10, maxErrorBody = 64 << 10
 
     var isSuccess: Bool { (200..<300).contains(status) }
@@ -226,7 +255,12 @@ struct HTTP1Response {
             rest = head[(end + 4)...]
             head = []
         }
-        return try consume(rest, deliver)
+        let done = try consume(rest)
+        if !received.isEmpty {
+            deliver(received)
+            received = []
+        }
+        return done
     }
 
     /// The connection closed: complete if the body runs until close, else the answer was cut short.
@@ -257,19 +291,19 @@ struct HTTP1Response {
         body = chunked ? .chunked : length.map { .length($0) } ?? .untilClose
     }
 
-    private mutating func emit(_ b: ArraySlice<UInt8>, _ deliver: ([UInt8]) -> Void) {
+    private mutating func emit(_ b: ArraySlice<UInt8>) {
         guard !b.isEmpty else { return }
-        if isSuccess { deliver(Array(b)) } else if errorBody.count < HTTP1Response.maxErrorBody { errorBody += b.prefix(HTTP1Response.maxErrorBody - errorBody.count) }
+        if isSuccess { received += b } else if errorBody.count < HTTP1Response.maxErrorBody { errorBody += b.prefix(HTTP1Response.maxErrorBody - errorBody.count) }
     }
 
-    private mutating func consume(_ bytes: ArraySlice<UInt8>, _ deliver: ([UInt8]) -> Void) throws -> Bool {
+    private mutating func consume(_ bytes: ArraySlice<UInt8>) throws -> Bool {
         switch body! {
         case .untilClose:
-            emit(bytes, deliver)
+            emit(bytes)
             return false
         case .length(let left):
             let take = min(left, bytes.count)
-            emit(bytes.prefix(take), deliver)
+            emit(bytes.prefix(take))
             body = .length(left - take)
             return left - take == 0
         case .chunked:
@@ -280,27 +314,46 @@ struct HTTP1Response {
                     let b = bytes[i]
                     i += 1
                     if b != 10 { if b != 13 { line.append(b) }; if line.count > 4096 { throw URLError(.badServerResponse) }; continue }
-                    let text = String(decoding: line, as: UTF8.self)
-                    line.removeAll()
+                    defer { line.removeAll(keepingCapacity: true) }
                     switch chunk {
                     case .size:
-                        guard let n = Int(text.split(separator: ";").first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "", radix: 16) else {
-                            throw URLError(.badServerResponse)
-                        }
+                        guard let n = HTTP1Response.chunkSize(line) else { throw URLError(.badServerResponse) }
                         chunk = n == 0 ? .trailer : .data(n)
                     case .dataEnd: chunk = .size
-                    case .trailer: if text.isEmpty { return true }
+                    case .trailer: if line.isEmpty { return true }
                     case .data: break
                     }
                 case .data(let left):
                     let take = min(left, bytes.endIndex - i)
-                    emit(bytes[i..<(i + take)], deliver)
+                    emit(bytes[i..<(i + take)])
                     i += take
                     chunk = left - take == 0 ? .dataEnd : .data(left - take)
                 }
             }
             return false
         }
+    }
+}
+
+extension HTTP1Response {
+    /// A chunk-size line: hex digits, optional spaces, optional `;extensions`.
+    static func chunkSize(_ line: [UInt8]) -> Int? {
+        var n = 0, digits = 0
+        for b in line {
+            let d: Int
+            switch b {
+            case 48...57: d = Int(b) - 48
+            case 65...70: d = Int(b) - 55
+            case 97...102: d = Int(b) - 87
+            case 32, 9: if digits == 0 { continue } else { return n }
+            case UInt8(ascii: ";"): return digits > 0 ? n : nil
+            default: return nil
+            }
+            guard digits < 15 else { return nil }
+            n = n << 4 | d
+            digits += 1
+        }
+        return digits > 0 ? n : nil
     }
 }
 

@@ -18,17 +18,30 @@ public struct SSEParser: Sendable {
     public init(maxLine: Int = 1 << 20) { self.maxLine = maxLine }
 
     public mutating func feed(_ bytes: some Sequence<UInt8>) {
-        for b in bytes {
-            bytesSeen += 1
-            if b == 10 && lastWasCR { lastWasCR = false; continue }
-            lastWasCR = b == 13
-            if b == 10 || b == 13 {
-                endLine()
-            } else if line.count < maxLine {
-                line.append(b)
-            } else {
-                overlong = true
+        if bytes.withContiguousStorageIfAvailable({ feed(buffer: $0) }) == nil {
+            let copy = Array(bytes)
+            copy.withUnsafeBufferPointer { feed(buffer: $0) }
+        }
+    }
+
+    /// Line by line: the bytes up to each line end are appended at once.
+    private mutating func feed(buffer b: UnsafeBufferPointer<UInt8>) {
+        bytesSeen += b.count
+        var i = 0
+        while i < b.count {
+            if lastWasCR {
+                lastWasCR = false
+                if b[i] == 10 { i += 1; continue }
             }
+            var j = i
+            while j < b.count && b[j] != 10 && b[j] != 13 { j += 1 }
+            let room = maxLine - line.count
+            if j - i > room { overlong = true }
+            if room > 0 { line.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<min(j, i + room)])) }
+            guard j < b.count else { return }
+            lastWasCR = b[j] == 13
+            endLine()
+            i = j + 1
         }
     }
 
@@ -50,23 +63,18 @@ public struct SSEParser: Sendable {
             return
         }
         if line.first == UInt8(ascii: ":") { return }  // comment
-        guard let text = String(validating: line, as: UTF8.self) else {
+        // Only `data` matters: "data", "data:value" or "data: value".
+        guard line.count >= 4, line[0..<4].elementsEqual("data".utf8), line.count == 4 || line[4] == UInt8(ascii: ":") else {
+            if String(validating: line, as: UTF8.self) == nil { invalidUTF8 = true }
+            return
+        }
+        var start = min(5, line.count)
+        if start < line.count && line[start] == 32 { start += 1 }
+        guard let value = String(validating: line[start...], as: UTF8.self) else {
             invalidUTF8 = true
             return
         }
-        let field: Substring, value: Substring
-        if let colon = text.firstIndex(of: ":") {
-            field = text[..<colon]
-            var v = text[text.index(after: colon)...]
-            if v.first == " " { v = v.dropFirst() }
-            value = v
-        } else {
-            field = text[...]
-            value = ""
-        }
-        if field == "data" {
-            data.append(String(value))
-            hasData = true
-        }
+        data.append(value)
+        hasData = true
     }
 }
