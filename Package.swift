@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "rank1", targets: ["rank1"]),
+        // The peer of `rank1 bench client`: a synthetic vLLM-shaped streaming server.
+        .executable(name: "rank1-synthetic-server", targets: ["SyntheticServer"]),
         .library(name: "Retrieval", targets: ["Retrieval"]),
         .library(name: "Rerank", targets: ["Rerank"]),
     ],
@@ -30,6 +32,7 @@ let package = Package(
             name: "rank1",
             dependencies: ["Retrieval", "Rerank", "Explorer", "CNcurses", "CSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/rank1"),
+        .executableTarget(name: "SyntheticServer", path: "Sources/SyntheticServer"),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Rerank"], path: "Tests/ExplorerTests",
                     exclude: ["Snapshots"]),
