@@ -34,7 +34,7 @@ let package = Package(
             path: "Sources/rank1"),
         .executableTarget(name: "SyntheticServer", path: "Sources/SyntheticServer"),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Rerank"], path: "Tests/ExplorerTests",
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Rerank", "Retrieval"], path: "Tests/ExplorerTests",
                     exclude: ["Snapshots"]),
         .testTarget(name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests",
                     exclude: ["fault_server.py"]),

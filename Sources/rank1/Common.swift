@@ -106,3 +106,26 @@ func appendTRECLines(_ hits: [Hit], qid: String, tag: String, reader: IndexReade
     }
 }
 
+
+/// A run's candidates for `queries`, looked up in the index by id. Ids the index lacks stop the command with the
+/// first few and their count, or with `skipMissing` are skipped and listed.
+func candidatesInIndex(_ run: Run, path: String, queries: [String], reader: IndexReader, index: String,
+                       skipMissing: Bool) throws -> [String: [(doc: Int, id: String, score: Double)]] {
+    var found: [String: [(doc: Int, id: String, score: Double)]] = [:], missing: [String] = []
+    for q in queries {
+        for c in run.ranked(q) {
+            if let d = try reader.documentNumber(forID: c.doc) { found[q, default: []].append((d, c.doc, c.score)) } else {
+                missing.append("\(q) \(c.doc)")
+            }
+        }
+    }
+    if !missing.isEmpty {
+        let list = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
+        if !skipMissing {
+            printError("rank1: \(path): \(missing.count) candidate ids are not in \(index): \(list) (--skip-missing skips them)")
+            throw ExitCode.failure
+        }
+        printError("rank1: skipping \(missing.count) candidates of \(path) not in the index: \(list)")
+    }
+    return found
+}

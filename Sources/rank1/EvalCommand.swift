@@ -45,22 +45,8 @@ struct Eval: AsyncParsableCommand {
             let run = try reportingErrors { try Run(path: path) }
             qs = qs.filter { run.results[$0.id] != nil }
             guard !qs.isEmpty else { throw ValidationError("\(path): no query of \(queries) with judgments is in the run") }
-            var found: [String: [(Int, String, Double)]] = [:], missing: [String] = []
-            for q in qs.prefix(maxQueries ?? qs.count) {
-                for c in run.ranked(q.id) {
-                    if let d = try reader.documentNumber(forID: c.doc) { found[q.id, default: []].append((d, c.doc, c.score)) } else {
-                        missing.append("\(q.id) \(c.doc)")
-                    }
-                }
-            }
-            if !missing.isEmpty {
-                let list = missing.prefix(5).joined(separator: ", ") + (missing.count > 5 ? ", …" : "")
-                if !skipMissing {
-                    printError("rank1: \(path): \(missing.count) candidate ids are not in \(index): \(list) (--skip-missing skips them)")
-                    throw ExitCode.failure
-                }
-                printError("rank1: skipping \(missing.count) candidates of \(path) not in the index: \(list)")
-            }
+            let found = try candidatesInIndex(run, path: path, queries: qs.prefix(maxQueries ?? qs.count).map(\.id), reader: reader,
+                                              index: index, skipMissing: skipMissing)
             given = found
         }
         if let n = maxQueries { qs = Array(qs.prefix(n)) }

@@ -17,6 +17,11 @@ struct Explore: AsyncParsableCommand {
     @Option(help: "A BEIR collection folder (corpus.jsonl, queries.jsonl, qrels/): pick its judged queries, see relevant passages and live nDCG@10.")
     var collection: String?
     @Option(help: "Qrels split of --collection.") var split = "test"
+    @Option(name: .customLong("run"), help: "A run file (TREC, or the reference's JSON {qid: {docid: score}}) to step through: a list of its queries, each query's candidates as the result list, to read and rerank. Given twice (A, then B): the queries sorted by B's nDCG@10 minus A's, Enter shows both rankings side by side.")
+    var runs: [String] = []
+    @Option(help: "With --run: the queries' texts (queries.jsonl or qid<TAB>text); --collection gives them too.") var queries: String?
+    @Option(help: "With --run: relevance judgments (BEIR TSV or TREC qrels) for nDCG@10; --collection gives them too.") var qrels: String?
+    @Flag(help: "With --run: skip (and list) candidates whose ids are not in the index, instead of stopping.") var skipMissing = false
     @Option(help: "Key map (default Assets/keymap.json).") var keymap: String?
     @Option(help: "Colour theme (default Assets/theme.json).") var theme: String?
     @OptionGroup var judge: JudgeOptions
@@ -49,6 +54,34 @@ struct Explore: AsyncParsableCommand {
         return (dir, qs.map { CollectionQuery(id: $0.id, text: $0.text, relevant: qrels.relevant($0.id)) })
     }
 
+    func validate() throws {
+        guard runs.count <= 2 else { throw ValidationError("--run: at most two run files (A and B)") }
+        if !runs.isEmpty && collection == nil && queries == nil {
+            throw ValidationError("--run needs the queries' texts: --queries FILE or --collection DIR")
+        }
+        if runs.count == 2 && collection == nil && qrels == nil {
+            throw ValidationError("two runs are compared on nDCG@10: give --qrels FILE or --collection DIR")
+        }
+        if runs.isEmpty && (queries != nil || qrels != nil || skipMissing) { throw ValidationError("--queries, --qrels and --skip-missing go with --run") }
+    }
+
+    /// The run files as the explorer shows them, every candidate id checked against the index first.
+    func openRuns(reader: IndexReader, index: String) throws -> RunSet {
+        let textsFile = queries ?? collection.map { $0 + "/queries.jsonl" }!
+        let texts = Dictionary(try readQueries(textsFile).map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
+        let judgments = try (qrels ?? collection.map { $0 + "/qrels/\(split).tsv" }).map { try Qrels(path: $0) }
+        var loaded: [(name: String, run: Run)] = []
+        for path in runs {
+            let run = try Run(path: path)
+            _ = try candidatesInIndex(run, path: path, queries: run.queryOrder.filter { texts[$0] != nil }, reader: reader,
+                                      index: index, skipMissing: skipMissing)
+            loaded.append(((path as NSString).lastPathComponent, run))
+        }
+        let set = RunSet(runs: loaded, texts: texts, qrels: judgments)
+        guard !set.queries.isEmpty else { throw IndexError.badInput("no query of \(runs.joined(separator: " or ")) has a text in \(textsFile)") }
+        return set
+    }
+
     func run() async throws {
         var dir = index ?? Explore.defaultIndex()
         var queries: [CollectionQuery] = []
@@ -69,6 +102,7 @@ struct Explore: AsyncParsableCommand {
             guard r.storesText else { throw IndexError.textNotStored(r.path) }
             return r
         }
+        let runSet = runs.isEmpty ? nil : try reportingErrors { try openRuns(reader: reader, index: dir) }
         var engine: (any Reranker)?
         var problem: String?
         if noModel {
@@ -119,6 +153,10 @@ struct Explore: AsyncParsableCommand {
             app.state.collectionQueries = queries
             app.state.mode = .pickingQuery
             app.state.corpusName = (collection! as NSString).lastPathComponent
+        }
+        if let runSet {
+            app.state.runs = runSet
+            app.state.mode = .pickingRunQuery
         }
         ExplorerApp.installSignalHandlers()
         // curses lives on one dedicated thread, never on a Swift concurrency pool thread.

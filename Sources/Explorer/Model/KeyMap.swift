@@ -5,7 +5,7 @@ public enum Action: String, CaseIterable, Codable, Sendable {
     case quit, help, editQuery = "edit_query", editInstruction = "edit_instruction", compare, rerank, cancel
     case nextPane = "next_pane", previousPane = "previous_pane", up, down, pageUp = "page_up", pageDown = "page_down"
     case top, bottom, nextStep = "next_step", previousStep = "previous_step", verdict, more, fewer
-    case pickQuery = "pick_query"
+    case pickQuery = "pick_query", nextQuery = "next_query", previousQuery = "previous_query"
 }
 
 /// Keys → actions, loaded from Assets/keymap.json (names like "q", "Enter", "Esc", "Up", "Ctrl-c", "F1").
@@ -18,6 +18,7 @@ public struct KeyMap: Equatable, Sendable {
         .up: [.up, .char("k")], .down: [.down, .char("j")], .pageUp: [.pageUp], .pageDown: [.pageDown],
         .top: [.home, .char("g")], .bottom: [.end, .char("G")], .nextStep: [.char("n")], .previousStep: [.char("p")],
         .verdict: [.char("V")], .more: [.char("+"), .char("=")], .fewer: [.char("-")], .pickQuery: [.char("Q")],
+        .nextQuery: [.char("]")], .previousQuery: [.char("[")],
     ])
 
     public func action(for key: Key) -> Action? {

@@ -20,11 +20,18 @@ public enum Message: Sendable {
     case tick(now: Double)
     case wheel(up: Bool)
     case click(x: Int, y: Int)
+    /// The documents of each run's ranking of one query (for the side-by-side view), in run order.
+    case sideBySide(query: String, columns: [[ResultRow]])
 }
 
 /// Work the update asks the app to do.
 public enum Effect: Equatable, Sendable {
     case search(query: String, k: Int)
+    /// Show these candidates (a run's ranking of `query`) as the result list, in this order: answered with
+    /// `.searched` like a search.
+    case candidates(query: String, candidates: [RunSet.Candidate])
+    /// Look up the documents of each run's ranking of a query: answered with `.sideBySide`.
+    case sideBySide(query: String, ids: [[String]])
     case rerank(generation: Int, query: String, instruction: String?, passages: [Passage])
     case cancelRerank
     case quit

@@ -39,6 +39,10 @@ public enum Mode: Equatable, Sendable {
     case help
     case comparing
     case pickingQuery
+    /// The queries of the opened run files (`runs`).
+    case pickingRunQuery
+    /// Two runs' rankings of one query side by side.
+    case sideBySide
 }
 
 /// A query of a test collection with its relevance judgments.
@@ -127,6 +131,15 @@ public struct ExplorerState: Equatable, Sendable {
     public var fusion: ScoreFusion? = nil
     public var pickerSelection = 0
     public var currentQuery: CollectionQuery? = nil
+    /// Opened run files, the query of theirs on screen (its index in `runs.queries`), and for two runs the
+    /// rankings of that query shown side by side.
+    public var runs: RunSet? = nil
+    public var runQuery: Int? = nil
+    public var sideBySide: [[ResultRow]] = []
+    /// What ordered the result list: "BM25", or the run file whose candidates it shows.
+    public var firstStage = "BM25"
+    /// A run's candidates were asked for (`.candidates`); the next `.searched` brings them.
+    public var candidatesPending = false
 
     public init(width: Int, height: Int, corpusName: String, corpusSize: Int, modelName: String, backend: String,
                 rerankAvailable: Bool) {

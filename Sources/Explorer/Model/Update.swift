@@ -21,6 +21,10 @@ public enum Explorer {
                 state.currentQuery = nil
             }
             state.searchedQuery = query
+            state.firstStage = state.runs.flatMap { runs in
+                state.runQuery.flatMap { runs.names.count == 1 && runs.queries[$0].text == query && state.candidatesPending ? runs.names[0] : nil }
+            } ?? "BM25"
+            state.candidatesPending = false
             state.bm25Milliseconds = ms
             state.selected = 0
             state.passageScroll = 0
@@ -55,6 +59,9 @@ public enum Explorer {
             return click(&state, x: x, y: y)
         case .key(let key):
             return handleKey(&state, key)
+        case .sideBySide(let query, let columns):
+            showSideBySide(&state, query: query, columns: columns)
+            return []
         }
     }
 
@@ -64,8 +71,12 @@ public enum Explorer {
         if key == .ctrl("c") { s.quit = true; return [.quit] }
         switch s.mode {
         case .help:
-            s.mode = .browse
+            s.mode = s.runQuery != nil && s.runs?.names.count == 2 ? .sideBySide : .browse
             return []
+        case .pickingRunQuery:
+            return pickRunQuery(&s, key)
+        case .sideBySide:
+            return sideBySideKey(&s, key)
         case .comparing:
             if key == .escape || key == .char("v") || key == .char("q") { s.mode = .browse }
             return []
@@ -104,7 +115,15 @@ public enum Explorer {
                 s.mode = .comparing
             }
         case .pickQuery:
-            if s.collectionQueries.isEmpty { s.message = "no query list: open a collection with --collection DIR" } else { s.mode = .pickingQuery }
+            if s.runs != nil {
+                s.mode = .pickingRunQuery
+            } else if s.collectionQueries.isEmpty {
+                s.message = "no query list: open a run (--run FILE) or a collection (--collection DIR)"
+            } else {
+                s.mode = .pickingQuery
+            }
+        case .nextQuery: return stepQuery(&s, 1)
+        case .previousQuery: return stepQuery(&s, -1)
         case .rerank:
             return startRerank(&s)
         case .cancel:
@@ -141,6 +160,7 @@ public enum Explorer {
         case .more, .fewer:
             s.k = action == .more ? min(s.k + 5, 100) : max(s.k - 5, 5)
             s.message = "rerank top \(s.k)"
+            if s.firstStage != "BM25" { return [] }  // a run's candidates are all listed already
             if !s.searchedQuery.isEmpty { return [.search(query: s.searchedQuery, k: s.k)] }
         }
         return []

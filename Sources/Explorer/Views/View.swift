@@ -16,6 +16,8 @@ public enum View {
         var cursor = queryBar(&screen, s, layout.query)
         if s.mode == .comparing {
             compare(&screen, s, Rect(x: 0, y: 1, width: s.width, height: s.height - 2))
+        } else if s.mode == .sideBySide || (s.mode == .pickingRunQuery || s.mode == .help) && s.runs?.names.count == 2 {
+            sideBySide(&screen, s, Rect(x: 0, y: 1, width: s.width, height: s.height - 2))
         } else {
             results(&screen, s, layout.results)
             passage(&screen, s, layout.passage)
@@ -24,6 +26,7 @@ public enum View {
         statusBar(&screen, s, layout.status)
         if s.mode == .help { help(&screen, s) }
         if s.mode == .pickingQuery { picker(&screen, s) }
+        if s.mode == .pickingRunQuery { runPicker(&screen, s) }
         if s.mode == .editingInstruction { cursor = instructionEditor(&screen, s) }
         if s.mode != .editingQuery && s.mode != .editingInstruction { cursor = nil }
         return (screen, cursor)
@@ -83,11 +86,11 @@ public enum View {
 
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         // The note names the score column's number (the sort key) first; what does not fit is left out from the end.
-        let basis = s.previousRanking.isEmpty ? "BM25" : "prev. instr."
+        let basis = s.previousRanking.isEmpty ? s.firstStage : "prev. instr."
         var parts = s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
             let reranked = s.results.contains { $0.judgment.verdict != nil } ? s.ndcg10(s.ranking) : nil
-            parts.insert(String(format: "nDCG@10 BM25 %.3f", bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? ""), at: 0)
+            parts.insert(String(format: "nDCG@10 %@ %.3f", s.firstStage, bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? ""), at: 0)
         }
         let room = r.width - TextWidth.of("▌Results") - 2
         while parts.count > 1 && TextWidth.of(parts.joined(separator: " · ")) > room { parts.removeLast() }
@@ -279,7 +282,7 @@ public enum View {
         if let m = s.message { parts.append(m) }
         // A fused ranking is said next to the progress, so that a narrow screen still shows it.
         if let f = s.fusion, s.job != nil { parts.append("ranked by \(f.label)") }
-        parts.append(String(format: "BM25 %.1f ms", s.bm25Milliseconds))
+        if !s.searchedQuery.isEmpty { parts.append(String(format: "%@ %.1f ms", s.firstStage, s.bm25Milliseconds)) }
         parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.backend]
         if !s.profileName.isEmpty { parts.append("profile \(s.profileName)") }
         if let f = s.fusion, s.job == nil { parts.append("ranks by \(f.label)") }
@@ -311,7 +314,8 @@ public enum View {
             (m.label(.cancel), "cancel reranking / leave an editor"),
             (m.label(.editInstruction), "edit the instruction (Ctrl-S apply, Ctrl-P presets, Ctrl-R history)"),
             (m.label(.compare), "A/B: previous vs current instruction"),
-            (m.label(.pickQuery), "pick a query of the collection (--collection)"),
+            (m.label(.pickQuery), "pick a query (of --run files or --collection)"),
+            (m.label(.nextQuery) + " " + m.label(.previousQuery), "next / previous query (of --run or --collection)"),
             (m.label(.up) + " " + m.label(.down), "move in the focused pane"),
             (m.label(.pageUp) + " " + m.label(.pageDown), "page up / down"),
             (m.label(.top) + " " + m.label(.bottom), "top / bottom"),

@@ -152,6 +152,12 @@ final class ExplorerApp: @unchecked Sendable {
                 let ms = (ExplorerApp.now() - t0) * 1000
                 searchLatencies.append(ms)
                 perform(Explorer.update(&state, .searched(query: query, rows: rows, milliseconds: ms)))
+            case .candidates(let query, let candidates):
+                let t0 = ExplorerApp.now()
+                let rows = documents(candidates.map(\.id), scores: candidates.map(\.score))
+                perform(Explorer.update(&state, .searched(query: query, rows: rows, milliseconds: (ExplorerApp.now() - t0) * 1000)))
+            case .sideBySide(let query, let ids):
+                perform(Explorer.update(&state, .sideBySide(query: query, columns: ids.map { documents($0) })))
             case .rerank(let generation, let query, let instruction, let passages):
                 guard let engine else { continue }
                 var request = settings
@@ -173,6 +179,21 @@ final class ExplorerApp: @unchecked Sendable {
                 engine?.cancel()
             case .quit:
                 state.quit = true
+            }
+        }
+    }
+
+    /// A run's candidates as result rows, in the run's order, with the run's scores where given. Ids were checked
+    /// against the index when the run was opened.
+    func documents(_ ids: [String], scores: [Double] = []) -> [ResultRow] {
+        ids.enumerated().compactMap { rank, id in
+            do {
+                guard let n = try reader.documentNumber(forID: id) else { return nil }
+                let d = try reader.document(n)
+                return ResultRow(id: d.id, title: d.title, text: d.text, bm25Score: rank < scores.count ? Float(scores[rank]) : 0, bm25Rank: rank)
+            } catch {
+                log.log("document \(id): \(error)")
+                return nil
             }
         }
     }
