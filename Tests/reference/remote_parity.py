@@ -14,14 +14,14 @@ keeps one stream open to it whatever --parallel says: every passage judged, ever
 server runs with its default, interrupting, so a second stream would cut chains short)."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 import llama_cpp as L
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from e2e import free_port, start_server  # noqa: E402
 
 shared = os.environ["RANK1_SHARED"]
 binary = os.environ["RANK1_BIN"]
@@ -32,26 +32,6 @@ BUDGET, MAX_PASSAGE, THREADS, K = 48, 384, 2, 6
 QUERY = "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors."
 # The in-process context for one lane: (512 + passage + budget + 8 + 160) rounded up to 256, per sequence.
 N_CTX = (512 + MAX_PASSAGE + BUDGET + 8 + 160 + 255) // 256 * 256
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_ready(url, proc, seconds=120):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"the server exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/models", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit("the server did not come up")
 
 
 def rerank(index, *extra):
@@ -74,12 +54,11 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([binary, "index", os.path.join(shared, "corpora", "scifact"), "--out", tmp + "/idx", "--quiet"], check=True)
         log = open(tmp + "/server.log", "w")
-        server = subprocess.Popen([python, "-m", "llama_cpp.server", "--model", MODEL, "--model_alias", "smollm2",
-                                   "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(N_CTX), "--n_batch", "2048",
-                                   "--n_ubatch", "512", "--n_threads", str(THREADS), "--n_threads_batch", str(THREADS),
-                                   "--flash_attn", "true"], stdout=log, stderr=subprocess.STDOUT)
+        server = start_server([python, "-m", "llama_cpp.server", "--model", MODEL, "--model_alias", "smollm2",
+                               "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(N_CTX), "--n_batch", "2048",
+                               "--n_ubatch", "512", "--n_threads", str(THREADS), "--n_threads_batch", str(THREADS),
+                               "--flash_attn", "true"], url + "/models", log)
         try:
-            wait_ready(url, server)
             local = rerank(tmp + "/idx", "--model", "smollm2", "--threads", str(THREADS))
             remote = rerank(tmp + "/idx", "--endpoint", url, "--model", "smollm2")
             local_wait = rerank(tmp + "/idx", "--model", "smollm2", "--threads", str(THREADS), "--rethink", "1")

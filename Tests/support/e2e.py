@@ -53,7 +53,12 @@ def wait_http(url, proc, seconds=120):
 def start_server(cmd, health, log):
     """Starts a server process logging to `log`, and returns it once `health` answers."""
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    wait_http(health, proc)
+    try:
+        wait_http(health, proc)
+    except BaseException:  # a server that never came up is not left running
+        proc.kill()
+        proc.wait()
+        raise
     return proc
 
 
