@@ -56,7 +56,7 @@ struct Eval: AsyncParsableCommand {
         let fusion = try judge.fusion(profile: profile)
         // The paper's prompt for a known collection (named by the queries' folder), unless one was given.
         var instruction = try judge.instructionTemplate()
-        var instructionName = instruction == nil ? "none (the bare query)" : judge.preset ?? "--instruction"
+        var instructionName = instruction == nil ? "none (the bare query)" : judge.preset ?? (judge.instruction != nil ? "--instruction" : "the config's preset")
         let collection = ((queries as NSString).deletingLastPathComponent as NSString).lastPathComponent
         if judge.paper && instruction == nil, let task = Presets.paperTask(collection: collection),
            let (key, text) = try Presets.paper().prompt(task: task.task, subtask: task.subtask) {

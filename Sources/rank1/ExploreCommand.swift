@@ -27,11 +27,6 @@ struct Explore: AsyncParsableCommand {
     @OptionGroup var judge: JudgeOptions
     @OptionGroup var modelOptions: ModelOptions
 
-    static func defaultIndex() -> String {
-        if let env = ProcessInfo.processInfo.environment["RANK1_INDEX"] { return env }
-        return RuntimeDiscovery.projectRoot() + "/.index/debian"
-    }
-
     /// Indexes a BEIR collection once (under the cache folder) and reads its judged queries.
     static func openCollection(_ path: String, split: String) throws -> (String, [CollectionQuery]) {
         let name = (path as NSString).lastPathComponent
@@ -83,7 +78,8 @@ struct Explore: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var dir = index ?? Explore.defaultIndex()
+        var dir = try index ?? defaultIndex()
+        let config = try UserConfig.get()
         var queries: [CollectionQuery] = []
         if let c = collection {
             (dir, queries) = try reportingErrors { try Explore.openCollection(c, split: split) }
@@ -124,6 +120,7 @@ struct Explore: AsyncParsableCommand {
         var keys = KeyMap.standard
         var colours: [Role: (Int16, Int16)] = [:]
         do {
+            let keymap = self.keymap ?? config.keymap, theme = self.theme ?? config.theme
             let kp = keymap ?? root + "/Assets/keymap.json"
             if keymap != nil || FileManager.default.fileExists(atPath: kp) { keys = try KeyMap.load(path: kp) }
             let tp = theme ?? root + "/Assets/theme.json"

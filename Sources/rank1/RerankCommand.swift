@@ -21,8 +21,16 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Decoding threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not read or write the trace cache (~/.cache/rank1/traces).") var noCache = false
 
+    /// The model and endpoints asked for: the flags, else the user's config (together: either flag replaces both).
+    func chosen() throws -> (model: String?, endpoints: [String]) {
+        if model != nil || !endpoint.isEmpty { return (model, endpoint) }
+        let config = try UserConfig.get()
+        return (config.model, config.endpoints)
+    }
+
     /// The remote backend with --endpoint, else the in-process engine.
     func makeReranker() throws -> any Reranker {
+        let (model, endpoint) = try chosen()
         if !endpoint.isEmpty {
             guard let model else { throw RerankError("--endpoint needs --model NAME (the model the server serves)") }
             guard timeout > 0, deadline > 0, connectTimeout > 0, retries >= 0 else {
@@ -49,7 +57,7 @@ struct ModelOptions: ParsableArguments {
 
     func makeLlama() throws -> LlamaReranker {
         let config = LlamaConfiguration(libraryPath: RuntimeDiscovery.libraryPath(explicit: llamaLib),
-                                        modelPath: RuntimeDiscovery.modelPath(explicit: model), threads: threads,
+                                        modelPath: RuntimeDiscovery.modelPath(explicit: try chosen().model), threads: threads,
                                         cache: noCache ? nil : TraceCache())
         return try LlamaReranker(configuration: config)
     }
@@ -110,7 +118,9 @@ struct JudgeOptions: ParsableArguments {
 
     func instructionTemplate() throws -> String? {
         if instruction != nil && preset != nil { throw ValidationError("give --instruction or --preset, not both") }
-        if let p = preset { return try Presets.load(p) }
+        // The config's preset is a default for everyday use; the paper's settings keep the paper's prompts.
+        let configured = instruction == nil && !paper ? try UserConfig.get().preset : nil
+        if let p = preset ?? configured { return try Presets.load(p) }
         if let i = instruction, let problem = Rank1Prompt.validate(instruction: i) { throw ValidationError(problem) }
         return instruction
     }
@@ -147,7 +157,7 @@ struct RerankCommand: AsyncParsableCommand {
         commandName: "rerank",
         abstract: "BM25 top-k, re-judged by Rank1 with its reasoning shown live.")
 
-    @Argument(help: "Index directory.") var index: String
+    @Argument(help: "Index directory (default: the config's index, $RANK1_INDEX, or the Debian corpus index built by setup).") var index: String?
     @Option(help: "The query.") var query: String
     @Option(help: "BM25 candidates to rerank.") var k = 20
     @Flag(help: "JSON Lines: one event per line (started, token, verdict, failed, finished), then the ranking.")
@@ -157,6 +167,7 @@ struct RerankCommand: AsyncParsableCommand {
     @OptionGroup var modelOptions: ModelOptions
 
     func run() async throws {
+        let index = try self.index ?? defaultIndex()
         let reader = try reportingErrors { try IndexReader(directory: index) }
         let searcher = try reportingErrors { try Searcher(index: reader) }
         let hits = try reportingErrors { try searcher.search(query, k: k) }
@@ -180,6 +191,8 @@ struct RerankCommand: AsyncParsableCommand {
             out.write("Rank1 reranking of the BM25 top \(passages.count) for \"\(query)\"\n")
             out.write("model \(engine.modelName) (\(engine.backendName)), profile \(profile.name) (\(chosen.reason)), budget \(request.budget) tokens, "
                       + "\(request.parallel) in parallel\n")
+            let instructionText = request.instruction.map { "\"" + String($0.replacingOccurrences(of: "\n", with: " ").prefix(100)) + "\"" }
+            out.write("instruction: \(instructionText ?? "none (the bare query)")\n")
             if choice.rank1Shaped == false { out.write(notRank1Notice + "\n") }
             out.write("thinking: minimum \(request.minReasoningTokens) tokens, repetition guard \(request.repetitionGuard ? "on" : "off"), "
                       + "\(request.rethink) rethinks; ranking: \(fusion?.label ?? "Rank1 score")\n\n")

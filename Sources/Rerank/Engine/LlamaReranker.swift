@@ -40,7 +40,9 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
         _ = try model.singleToken(" false")
         return model.automaticProfile
     }
-    public var backendName: String { "llama.cpp in-process, \(configuration.threads) threads" }
+    public var backendName: String {
+        "llama.cpp in-process, \((configuration.modelPath as NSString).lastPathComponent), \(configuration.threads) threads"
+    }
 
     public init(configuration: LlamaConfiguration) throws {
         self.configuration = configuration

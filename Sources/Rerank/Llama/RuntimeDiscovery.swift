@@ -22,6 +22,38 @@ public enum RuntimeDiscovery {
         return fm.currentDirectoryPath
     }
 
+    /// How the project root was found, for `rank1 --version`.
+    public static func rootOrigin() -> String {
+        if let env = ProcessInfo.processInfo.environment["RANK1_HOME"], !env.isEmpty { return "$RANK1_HOME" }
+        return "found from the executable's location"
+    }
+
+    /// The user's config file: $XDG_CONFIG_HOME/rank1/config.json, else ~/.config/rank1/config.json.
+    public static func configPath() -> String {
+        let env = ProcessInfo.processInfo.environment
+        let base = env["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory() + "/.config"
+        return base + "/rank1/config.json"
+    }
+
+    /// The llama.cpp build behind `libraryPath`: ggml's version and commit (asked of the libggml-base beside it),
+    /// and the llama-cpp-python release that built it when its package metadata is there. nil when not found.
+    public static func llamaBuild(libraryPath: String) -> String? {
+        let dir = (libraryPath as NSString).deletingLastPathComponent
+        guard FileManager.default.fileExists(atPath: libraryPath), let h = dlopen(dir + "/libggml-base.so", RTLD_NOW | RTLD_LOCAL) else { return nil }
+        defer { dlclose(h) }
+        typealias Text = @convention(c) () -> UnsafePointer<CChar>?
+        func call(_ name: String) -> String? {
+            guard let f = dlsym(h, name) else { return nil }
+            return unsafeBitCast(f, to: Text.self)().map { String(cString: $0) }
+        }
+        var out = "ggml \(call("ggml_version") ?? "?") (commit \(call("ggml_commit") ?? "?"))"
+        let sitePackages = ((dir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        if let info = try? FileManager.default.contentsOfDirectory(atPath: sitePackages).first(where: { $0.hasPrefix("llama_cpp_python-") && $0.hasSuffix(".dist-info") }) {
+            out += ", built by " + info.dropLast(".dist-info".count).replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: "-python-", with: "-python ")
+        }
+        return out
+    }
+
     static func sitePackages(root: String) -> [String] {
         let lib = root + "/.runtime/venv/lib"
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: lib)) ?? []

@@ -30,7 +30,7 @@ public struct RemoteConfiguration: Sendable {
     public static func apiKeyFromEnvironment() -> String? {
         let env = ProcessInfo.processInfo.environment
         if let k = env["RANK1_API_KEY"] ?? env["OPENAI_API_KEY"], !k.isEmpty { return k }
-        let path = NSHomeDirectory() + "/.config/rank1/config.json"
+        let path = RuntimeDiscovery.configPath()
         if let data = FileManager.default.contents(atPath: path),
            let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let k = obj["api_key"] as? String {
             return k
