@@ -17,13 +17,6 @@ static inline attr_t r1_a_reverse(void) { return A_REVERSE; }
 static inline attr_t r1_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t r1_a_dim(void) { return A_DIM; }
 static inline attr_t r1_color_pair(int n) { return COLOR_PAIR(n); }
-static inline int r1_key_resize(void) { return KEY_RESIZE; }
-static inline int r1_key_mouse(void) { return KEY_MOUSE; }
-static inline int r1_ok(void) { return OK; }
-static inline int r1_key_code_yes(void) { return KEY_CODE_YES; }
-static inline mmask_t r1_mouse_mask(void) { return BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED; }
-static inline int r1_button4(mmask_t m) { return (m & BUTTON4_PRESSED) != 0; }
-static inline int r1_button5(mmask_t m) { return (m & BUTTON5_PRESSED) != 0; }
 static inline int r1_getyx_y(void) { int y, x; getyx(stdscr, y, x); (void)x; return y; }
 
 #endif

@@ -22,7 +22,7 @@ struct Explore: AsyncParsableCommand {
     @Option(help: "With --run: the queries' texts (queries.jsonl or qid<TAB>text); --collection gives them too.") var queries: String?
     @Option(help: "With --run: relevance judgments (BEIR TSV or TREC qrels) for nDCG@10; --collection gives them too.") var qrels: String?
     @Flag(help: "With --run: skip (and list) candidates whose ids are not in the index, instead of stopping.") var skipMissing = false
-    @Option(help: "Key map (default Assets/keymap.json).") var keymap: String?
+    @Option(help: "Your key map: entries that override Assets/keymap.json (same form, {context: {action: {keys}}}).") var keymap: String?
     @Option(help: "Colour theme (default Assets/theme.json).") var theme: String?
     @OptionGroup var judge: JudgeOptions
     @OptionGroup var modelOptions: ModelOptions
@@ -117,12 +117,11 @@ struct Explore: AsyncParsableCommand {
         let presets = Presets.names().compactMap { n in (try? Presets.load(n)).map { Preset(name: n, template: $0) } }
         let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
         let root = RuntimeDiscovery.projectRoot()
-        var keys = KeyMap.standard
+        var keys = KeyMap()
         var colours: [Role: (Int16, Int16)] = [:]
         do {
             let keymap = self.keymap ?? config.keymap, theme = self.theme ?? config.theme
-            let kp = keymap ?? root + "/Assets/keymap.json"
-            if keymap != nil || FileManager.default.fileExists(atPath: kp) { keys = try KeyMap.load(path: kp) }
+            keys = try KeyMap.load(shipped: root + "/Assets/keymap.json", user: keymap)
             let tp = theme ?? root + "/Assets/theme.json"
             if theme != nil || FileManager.default.fileExists(atPath: tp) { colours = try Terminal.loadTheme(path: tp) }
         } catch {

@@ -21,8 +21,13 @@ enum Fixture {
         var s = ExplorerState(width: width, height: height, corpusName: "debian", corpusSize: 63436, modelName: "SmolLM2-135M",
                               backend: "llama.cpp", rerankAvailable: true)
         s.k = 5
+        s.keyMap = shippedKeys
         return s
     }
+
+    static let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Assets").path
+    static let shippedKeys = try! KeyMap.load(shipped: assets + "/keymap.json", user: nil)
 
     static func searched(_ s: inout ExplorerState, _ query: String = "terminal file manager") {
         for c in "/" + query { _ = Explorer.update(&s, .key(.char(c))) }
@@ -147,6 +152,36 @@ enum Fixture {
         Fixture.searched(&s)
         _ = Explorer.update(&s, .key(.char("?")))
         try check(s, "help")
+        _ = Explorer.update(&s, .key(.pageDown))
+        try check(s, "help-page-2")
+    }
+
+    /// At 80×24, scrolling through the help shows every binding of the key map: each action's description next to
+    /// its whole key label (key names are never cut).
+    @Test func helpShowsEveryBindingWhole() throws {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.char("?")))
+        var seen = ""
+        for _ in 0...View.helpMaxScroll(s) {
+            seen += View.render(s).screen.text + "\n"
+            _ = Explorer.update(&s, .key(.down))
+        }
+        #expect(s.mode == .help)
+        let lines = seen.split(separator: "\n").map(String.init)
+        for context in KeyContext.allCases {
+            #expect(seen.contains(context.title), "no title \(context.title)")
+            for a in context.actions {
+                let label = s.keyMap.label(a, in: context), what = s.keyMap.description(a, in: context)
+                // The row with the description starts with the first key name (a long label continues below).
+                let first = String(label.split(separator: " ")[0])
+                let row = lines.contains { $0.contains(" " + what) && $0.contains("│ " + first + " ") || $0.contains("│ " + first + "  ") && $0.contains(what) }
+                #expect(row, "\(context.rawValue).\(a.rawValue): \(label) / \(what) not shown whole")
+                for name in label.split(separator: " ") { #expect(seen.contains(" " + name + " ") || seen.contains(" " + name + "\u{2502}"), "key \(name) cut") }
+            }
+        }
+        _ = Explorer.update(&s, .key(.char("x")))
+        #expect(s.mode == .browse && s.helpScroll == 0)
     }
 
     @Test func smallTerminal() throws {
@@ -204,18 +239,46 @@ enum Fixture {
     @Test func keyMapFromJSON() throws {
         let dir = NSTemporaryDirectory() + "rank1-keys-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try "{\"quit\": [\"x\", \"Ctrl-q\"], \"rerank\": [\"r\"]}".write(toFile: dir + "/k.json", atomically: true, encoding: .utf8)
-        let m = try KeyMap.load(path: dir + "/k.json")
-        #expect(m.action(for: .char("x")) == .quit && m.action(for: .ctrl("q")) == .quit)
-        #expect(m.action(for: .char("q")) == nil)
-        #expect(m.action(for: .char("r")) == .rerank && m.action(for: .char("/")) == .editQuery)
-        try "{\"explode\": [\"x\"]}".write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
-        #expect { try KeyMap.load(path: dir + "/bad.json") } throws: { "\($0)".contains("unknown action \"explode\"") }
-        try "{\"quit\": [\"Hyper-x\"]}".write(toFile: dir + "/bad2.json", atomically: true, encoding: .utf8)
-        #expect { try KeyMap.load(path: dir + "/bad2.json") } throws: { "\($0)".contains("unknown key \"Hyper-x\"") }
-        // The shipped key map parses and the help lists what it binds.
-        let shipped = try KeyMap.load(path: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Assets/keymap.json").path)
-        #expect(View.helpLines(shipped).first?.0 == "/")
+        let shipped = Fixture.assets + "/keymap.json"
+        func user(_ json: String) throws -> KeyMap {
+            try json.write(toFile: dir + "/k.json", atomically: true, encoding: .utf8)
+            return try KeyMap.load(shipped: shipped, user: dir + "/k.json")
+        }
+        func refused(_ json: String, _ says: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            #expect(sourceLocation: sourceLocation) { try user(json) } throws: { "\($0)".contains(says) }
+        }
+        // A user's entries override the shipped ones; the rest stay.
+        let m = try user(#"{"browse": {"quit": {"keys": ["x", "Ctrl-q"]}, "rerank": {"keys": ["r"]}}}"#)
+        #expect(m.action(for: .char("x"), in: .browse) == .quit && m.action(for: .ctrl("q"), in: .browse) == .quit)
+        #expect(m.action(for: .char("q"), in: .browse) == nil && m.action(for: .char("q"), in: .list) == .close)
+        #expect(m.action(for: .char("r"), in: .browse) == .rerank && m.action(for: .char("/"), in: .browse) == .editQuery)
+        #expect(m.description(.quit, in: .browse) == "quit")
+        // A key bound twice in one context is refused, naming both actions; twice in two contexts is fine.
+        refused(#"{"browse": {"rerank": {"keys": ["k"]}}}"#, "in browse, k is bound to both rerank and up")
+        refused(#"{"browse": {"explode": {"keys": ["x"]}}}"#, "browse.explode: unknown action here")
+        refused(#"{"browse": {"open": {"keys": ["x"]}}}"#, "browse.open: unknown action here")
+        refused(#"{"nowhere": {}}"#, "unknown context \"nowhere\"")
+        refused(#"{"browse": {"quit": {"keys": ["Hyper-x"]}}}"#, "unknown key \"Hyper-x\"")
+        refused(#"{"query_editor": {"apply": {"keys": ["a"]}}}"#, "query_editor.apply: \"a\" types text here")
+        refused("[1]", "expected a JSON object")
+        // A base map must bind every action of every context.
+        try #"{"ab_view": {"close": {"keys": ["Esc"], "description": "close"}}}"#.write(toFile: dir + "/base.json", atomically: true, encoding: .utf8)
+        #expect { try KeyMap.load(shipped: dir + "/base.json", user: nil) } throws: { "\($0)".contains("browse.edit_query is not bound") }
+    }
+
+    @Test func everyContextReadsItsKeysFromTheMap() throws {
+        // Rebinding an editor's and a list's keys changes what those keys do there.
+        let dir = NSTemporaryDirectory() + "rank1-keys-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try #"{"query_editor": {"apply": {"keys": ["F5"]}}, "list": {"open": {"keys": ["Tab"]}}}"#
+            .write(toFile: dir + "/k.json", atomically: true, encoding: .utf8)
+        var s = collectionState()
+        s.keyMap = try KeyMap.load(shipped: Fixture.assets + "/keymap.json", user: dir + "/k.json")
+        #expect(Explorer.update(&s, .key(.enter)) == [] && s.mode == .pickingQuery)
+        #expect(Explorer.update(&s, .key(.tab)) == [.search(query: "terminal file manager", k: 5)])
+        _ = Explorer.update(&s, .key(.char("/")))
+        #expect(Explorer.update(&s, .key(.char("x"))) == [.search(query: "terminal file managerx", k: 5)])
+        #expect(Explorer.update(&s, .key(.enter)) == [] && s.mode == .editingQuery)  // Enter no longer applies
+        #expect(Explorer.update(&s, .key(.function(5))) == [.search(query: "terminal file managerx", k: 5)] && s.mode == .browse)
     }
 }

@@ -90,6 +90,7 @@ import Testing
     @Test func withoutAModelBM25StillWorks() {
         var s = ExplorerState(width: 80, height: 24, corpusName: "c", corpusSize: 1, modelName: "no model", backend: "libllama not found",
                               rerankAvailable: false)
+        s.keyMap = Fixture.shippedKeys
         Fixture.searched(&s)
         #expect(Explorer.update(&s, .key(.enter)).isEmpty)
         #expect(s.message?.contains("libllama not found") == true)

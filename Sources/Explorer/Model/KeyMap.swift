@@ -1,53 +1,137 @@
 import Foundation
 
-/// What a key does in the result browser.
-public enum Action: String, CaseIterable, Codable, Sendable {
+/// Where a key is pressed: each context has its own bindings (a key may mean different things in two contexts,
+/// never two things in one).
+public enum KeyContext: String, CaseIterable, Sendable {
+    case browse, queryEditor = "query_editor", instructionEditor = "instruction_editor", list, sideBySide = "side_by_side"
+    case abView = "ab_view", help
+
+    public var title: String {
+        switch self {
+        case .browse: "Browsing results"
+        case .queryEditor: "Editing the query"
+        case .instructionEditor: "Editing the instruction"
+        case .list: "Query lists (--collection, --run)"
+        case .sideBySide: "Two runs side by side"
+        case .abView: "A/B view"
+        case .help: "This help"
+        }
+    }
+
+    /// The actions this context has, in the order the help lists them. A key map binds every one.
+    public var actions: [Action] {
+        switch self {
+        case .browse:
+            [.editQuery, .rerank, .cancel, .editInstruction, .compare, .pickQuery, .nextQuery, .previousQuery, .up, .down, .pageUp,
+             .pageDown, .top, .bottom, .nextPane, .previousPane, .nextStep, .previousStep, .verdict, .more, .fewer, .help, .quit]
+        case .queryEditor:
+            [.apply, .close, .left, .right, .lineStart, .lineEnd, .deleteBack, .deleteForward, .deleteToStart, .deleteWord]
+        case .instructionEditor:
+            [.apply, .close, .nextPreset, .history, .clear, .newline, .left, .right, .lineStart, .lineEnd, .deleteBack, .deleteForward,
+             .deleteWord]
+        case .list: [.open, .close, .up, .down, .pageUp, .pageDown, .top, .bottom]
+        case .sideBySide: [.nextQuery, .previousQuery, .close, .help, .quit]
+        case .abView: [.close]
+        case .help: [.up, .down, .pageUp, .pageDown, .close]
+        }
+    }
+
+    /// Printable keys type text in the editors, so no action there may take one.
+    var typesText: Bool { self == .queryEditor || self == .instructionEditor }
+}
+
+/// What a key does.
+public enum Action: String, CaseIterable, Sendable {
     case quit, help, editQuery = "edit_query", editInstruction = "edit_instruction", compare, rerank, cancel
     case nextPane = "next_pane", previousPane = "previous_pane", up, down, pageUp = "page_up", pageDown = "page_down"
     case top, bottom, nextStep = "next_step", previousStep = "previous_step", verdict, more, fewer
     case pickQuery = "pick_query", nextQuery = "next_query", previousQuery = "previous_query"
+    case apply, close, open, left, right, lineStart = "line_start", lineEnd = "line_end", deleteBack = "delete_back"
+    case deleteForward = "delete_forward", deleteToStart = "delete_to_start", deleteWord = "delete_word", newline
+    case nextPreset = "next_preset", history, clear
 }
 
-/// Keys → actions, loaded from Assets/keymap.json (names like "q", "Enter", "Esc", "Up", "Ctrl-c", "F1").
+/// Keys → actions for every context, with what each does: Assets/keymap.json, optionally overridden by a user's
+/// file. Loading refuses a key bound twice in one context (naming both actions), an unknown context, action or key
+/// name, a printable key bound in an editor, and a base map that leaves an action unbound.
 public struct KeyMap: Equatable, Sendable {
-    public private(set) var bindings: [Action: [Key]]
-
-    public static let standard = KeyMap(bindings: [
-        .quit: [.char("q")], .help: [.char("?"), .function(1)], .editQuery: [.char("/")], .editInstruction: [.char("i")],
-        .compare: [.char("v")], .rerank: [.enter], .cancel: [.escape], .nextPane: [.tab], .previousPane: [.backTab],
-        .up: [.up, .char("k")], .down: [.down, .char("j")], .pageUp: [.pageUp], .pageDown: [.pageDown],
-        .top: [.home, .char("g")], .bottom: [.end, .char("G")], .nextStep: [.char("n")], .previousStep: [.char("p")],
-        .verdict: [.char("V")], .more: [.char("+"), .char("=")], .fewer: [.char("-")], .pickQuery: [.char("Q")],
-        .nextQuery: [.char("]")], .previousQuery: [.char("[")],
-    ])
-
-    public func action(for key: Key) -> Action? {
-        for (a, keys) in bindings where keys.contains(key) { return a }
-        return nil
+    public struct Binding: Equatable, Sendable {
+        public var keys: [Key]
+        public var description: String
     }
 
-    /// The keys of an action as the help shows them.
-    public func label(_ a: Action) -> String { (bindings[a] ?? []).map(KeyMap.name).joined(separator: " ") }
+    public private(set) var bindings: [KeyContext: [Action: Binding]] = [:]
 
-    /// Reads a JSON object {"action": ["key", …]}; actions it leaves out keep their standard keys.
-    /// Throws with the file and the offending entry.
-    public static func load(path: String) throws -> KeyMap {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw KeyMapError("\(path): expected a JSON object of action → [keys]")
+    public init() {}
+
+    public func action(for key: Key, in context: KeyContext) -> Action? {
+        bindings[context]?.first { $0.value.keys.contains(key) }?.key
+    }
+
+    /// The keys of an action as the help shows them ("Up k").
+    public func label(_ a: Action, in context: KeyContext) -> String {
+        (bindings[context]?[a]?.keys ?? []).map(KeyMap.name).joined(separator: " ")
+    }
+
+    public func description(_ a: Action, in context: KeyContext) -> String { bindings[context]?[a]?.description ?? "" }
+
+    /// Reads {"context": {"action": {"keys": ["k", …], "description": "…"}}} over `base` (nil: this is the base map,
+    /// and must bind every action of every context). A user's file may give only the entries it changes, and only
+    /// their keys. `source` names the file in errors.
+    public static func parse(_ data: Data, source: String, over base: KeyMap? = nil) throws -> KeyMap {
+        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw KeyMapError("\(source): expected a JSON object of context → {action: {keys, description}}")
         }
-        var map = KeyMap.standard
-        for (name, value) in obj {
-            guard let action = Action(rawValue: name) else {
-                throw KeyMapError("\(path): unknown action \"\(name)\" (known: \(Action.allCases.map(\.rawValue).joined(separator: ", ")))")
+        var map = base ?? KeyMap()
+        for (contextName, value) in obj.sorted(by: { $0.key < $1.key }) {
+            guard let context = KeyContext(rawValue: contextName) else {
+                throw KeyMapError("\(source): unknown context \"\(contextName)\" (known: \(KeyContext.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard let names = value as? [String] else { throw KeyMapError("\(path): \"\(name)\" must be a list of key names") }
-            map.bindings[action] = try names.map { n in
-                guard let k = parse(n) else { throw KeyMapError("\(path): \"\(name)\": unknown key \"\(n)\"") }
-                return k
+            guard let entries = value as? [String: Any] else { throw KeyMapError("\(source): \"\(contextName)\" must be an object of action → binding") }
+            for (actionName, entry) in entries.sorted(by: { $0.key < $1.key }) {
+                let at = "\(source): \(contextName).\(actionName)"
+                guard let action = Action(rawValue: actionName), context.actions.contains(action) else {
+                    throw KeyMapError("\(at): unknown action here (\(contextName) has: \(context.actions.map(\.rawValue).joined(separator: ", ")))")
+                }
+                guard let fields = entry as? [String: Any], let names = fields["keys"] as? [String], !names.isEmpty else {
+                    throw KeyMapError("\(at): expected {\"keys\": [key names], \"description\": text}")
+                }
+                let keys = try names.map { n in
+                    guard let k = parse(n) else { throw KeyMapError("\(at): unknown key \"\(n)\"") }
+                    if context.typesText, case .char = k { throw KeyMapError("\(at): \"\(n)\" types text here; bind a Ctrl- or named key") }
+                    return k
+                }
+                let description = (fields["description"] as? String) ?? map.bindings[context]?[action]?.description ?? ""
+                if description.isEmpty { throw KeyMapError("\(at): needs a description (the help shows it)") }
+                map.bindings[context, default: [:]][action] = Binding(keys: keys, description: description)
+            }
+        }
+        for context in KeyContext.allCases {
+            let bound = map.bindings[context] ?? [:]
+            if let missing = context.actions.first(where: { bound[$0] == nil }) {
+                throw KeyMapError("\(source): \(context.rawValue).\(missing.rawValue) is not bound")
+            }
+            var owner: [Key: Action] = [:]
+            for action in context.actions {
+                for key in bound[action]!.keys {
+                    if let other = owner[key], other != action {
+                        throw KeyMapError("\(source): in \(context.rawValue), \(name(key)) is bound to both \(other.rawValue) and \(action.rawValue)")
+                    }
+                    owner[key] = action
+                }
             }
         }
         return map
+    }
+
+    /// The shipped map, then a user's entries over it.
+    public static func load(shipped: String, user: String?) throws -> KeyMap {
+        func read(_ path: String) throws -> Data {
+            guard let d = FileManager.default.contents(atPath: path) else { throw KeyMapError("\(path): cannot be read") }
+            return d
+        }
+        let base = try parse(try read(shipped), source: shipped)
+        return try user.map { try parse(try read($0), source: $0, over: base) } ?? base
     }
 
     static let named: [String: Key] = [
@@ -59,6 +143,7 @@ public struct KeyMap: Equatable, Sendable {
     static func parse(_ n: String) -> Key? {
         if let k = named[n] { return k }
         if n.hasPrefix("Ctrl-"), n.count == 6 { return .ctrl(Character(n.suffix(1).lowercased())) }
+        if n.hasPrefix("Alt-"), n.count == 5 { return .alt(Character(String(n.suffix(1)))) }
         if n.hasPrefix("F"), let i = Int(n.dropFirst()), (1...12).contains(i) { return .function(i) }
         if n.count == 1 { return .char(Character(n)) }
         return nil
@@ -69,6 +154,7 @@ public struct KeyMap: Equatable, Sendable {
         switch k {
         case .char(let c): return String(c)
         case .ctrl(let c): return "Ctrl-\(c)"
+        case .alt(let c): return "Alt-\(c)"
         case .function(let i): return "F\(i)"
         default: return "?"
         }

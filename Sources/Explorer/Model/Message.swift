@@ -1,15 +1,16 @@
 import Rerank
 
 /// A key, decoded by the terminal adapter.
-public enum Key: Equatable, Sendable {
+public enum Key: Hashable, Sendable {
     case char(Character)
     case ctrl(Character)
+    case alt(Character)
     case enter, escape, tab, backTab, backspace, delete
     case up, down, left, right, home, end, pageUp, pageDown
     case function(Int)
 }
 
-public enum Message: Sendable {
+public enum Message: Equatable, Sendable {
     case key(Key)
     case paste(String)
     case resize(width: Int, height: Int)

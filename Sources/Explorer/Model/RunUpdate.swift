@@ -34,35 +34,30 @@ extension Explorer {
         }
         let current = s.currentQuery.flatMap { q in s.collectionQueries.firstIndex { $0.id == q.id } }
         let i = min(max((current ?? (delta > 0 ? -1 : s.collectionQueries.count)) + delta, 0), s.collectionQueries.count - 1)
-        s.pickerSelection = i
-        return pickQuery(&s, .enter)
+        return openCollectionQuery(&s, i)
     }
 
     static func pickRunQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        let n = s.runs?.queries.count ?? 0
-        switch key {
-        case .escape, .char("q"): s.mode = s.runQuery != nil && s.runs?.names.count == 2 ? .sideBySide : .browse
-        case .up, .char("k"): s.pickerSelection = max(0, s.pickerSelection - 1)
-        case .down, .char("j"): s.pickerSelection = max(0, min(n - 1, s.pickerSelection + 1))
-        case .pageUp: s.pickerSelection = max(0, s.pickerSelection - 10)
-        case .pageDown: s.pickerSelection = max(0, min(n - 1, s.pickerSelection + 10))
-        case .home: s.pickerSelection = 0
-        case .end: s.pickerSelection = max(0, n - 1)
-        case .enter: return openRunQuery(&s, s.pickerSelection)
+        let action = s.keyMap.action(for: key, in: .list)
+        if moveInList(&s.pickerSelection, count: s.runs?.queries.count ?? 0, action) { return [] }
+        switch action {
+        case .close: s.mode = s.runQuery != nil && s.runs?.names.count == 2 ? .sideBySide : .browse
+        case .open: return openRunQuery(&s, s.pickerSelection)
         default: break
         }
         return []
     }
 
     static func sideBySideKey(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        switch s.keyMap.action(for: key) {
+        switch s.keyMap.action(for: key, in: .sideBySide) {
         case .nextQuery: return stepQuery(&s, 1)
         case .previousQuery: return stepQuery(&s, -1)
         case .quit:
             s.quit = true
             return [.quit]
         case .help: s.mode = .help
-        default: if key == .escape || key == .enter || s.keyMap.action(for: key) == .pickQuery { s.mode = .pickingRunQuery }
+        case .close: s.mode = .pickingRunQuery
+        default: break
         }
         return []
     }

@@ -116,7 +116,10 @@ public struct ExplorerState: Equatable, Sendable {
     public var quit = false
     /// A query was submitted with Enter: rerank as soon as its results arrive.
     public var rerankAfterSearch = false
-    public var keyMap = KeyMap.standard
+    /// Loaded from Assets/keymap.json by the app (and the tests); empty, no key does anything.
+    public var keyMap = KeyMap()
+    /// Lines the help overlay is scrolled by.
+    public var helpScroll = 0
     /// Collection mode: the queries to pick from, the picked one (its judgments mark the results).
     public var collectionQueries: [CollectionQuery] = []
     /// How the model is asked (shown in the status bar) and the fusion with BM25, if on.

@@ -68,17 +68,31 @@ public enum Explorer {
     // MARK: keys
 
     static func handleKey(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
+        // Ctrl-C quits from anywhere, whatever the key map says.
         if key == .ctrl("c") { s.quit = true; return [.quit] }
+        // Esc and a key typed right after it arrive as one Alt+key; unless Alt+key is bound here, they are
+        // those two keys.
+        if case .alt(let c) = key, s.keyMap.action(for: key, in: context(s.mode)) == nil {
+            return handleKey(&s, .escape) + handleKey(&s, .char(c))
+        }
         switch s.mode {
         case .help:
-            s.mode = s.runQuery != nil && s.runs?.names.count == 2 ? .sideBySide : .browse
+            switch s.keyMap.action(for: key, in: .help) {
+            case .up: s.helpScroll = max(0, s.helpScroll - 1)
+            case .down: s.helpScroll = min(s.helpScroll + 1, View.helpMaxScroll(s))
+            case .pageUp: s.helpScroll = max(0, s.helpScroll - 10)
+            case .pageDown: s.helpScroll = min(s.helpScroll + 10, View.helpMaxScroll(s))
+            default:  // any other key closes
+                s.helpScroll = 0
+                s.mode = s.runQuery != nil && s.runs?.names.count == 2 ? .sideBySide : .browse
+            }
             return []
         case .pickingRunQuery:
             return pickRunQuery(&s, key)
         case .sideBySide:
             return sideBySideKey(&s, key)
         case .comparing:
-            if key == .escape || key == .char("v") || key == .char("q") { s.mode = .browse }
+            if s.keyMap.action(for: key, in: .abView) == .close { s.mode = .browse }
             return []
         case .pickingQuery:
             return pickQuery(&s, key)
@@ -91,10 +105,37 @@ public enum Explorer {
         }
     }
 
+    /// The key map's context of a mode.
+    static func context(_ mode: Mode) -> KeyContext {
+        switch mode {
+        case .browse: .browse
+        case .editingQuery: .queryEditor
+        case .editingInstruction: .instructionEditor
+        case .help: .help
+        case .comparing: .abView
+        case .pickingQuery, .pickingRunQuery: .list
+        case .sideBySide: .sideBySide
+        }
+    }
+
+    /// Moves a list selection by a list-context action; true when the action was a move.
+    static func moveInList(_ selection: inout Int, count n: Int, _ action: Action?) -> Bool {
+        switch action {
+        case .up: selection = max(0, selection - 1)
+        case .down: selection = max(0, min(n - 1, selection + 1))
+        case .pageUp: selection = max(0, selection - 10)
+        case .pageDown: selection = max(0, min(n - 1, selection + 10))
+        case .top: selection = 0
+        case .bottom: selection = max(0, n - 1)
+        default: return false
+        }
+        return true
+    }
+
     static func browse(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
         s.message = nil
         s.messageIsError = false
-        guard let action = s.keyMap.action(for: key) else { return [] }
+        guard let action = s.keyMap.action(for: key, in: .browse) else { return [] }
         switch action {
         case .quit:
             s.quit = true
@@ -110,7 +151,7 @@ public enum Explorer {
             s.instructionCursor = s.instructionDraft.count
         case .compare:
             if s.previousRanking.isEmpty {
-                s.message = "A/B needs two instructions: rerank, edit the instruction (i), rerank again"
+                s.message = "A/B needs two instructions: rerank, edit the instruction (\(s.keyMap.label(.editInstruction, in: .browse))), rerank again"
             } else {
                 s.mode = .comparing
             }
@@ -162,6 +203,7 @@ public enum Explorer {
             s.message = "rerank top \(s.k)"
             if s.firstStage != "BM25" { return [] }  // a run's candidates are all listed already
             if !s.searchedQuery.isEmpty { return [.search(query: s.searchedQuery, k: s.k)] }
+        default: break  // actions of other contexts are never bound here (the key map checks)
         }
         return []
     }
@@ -191,50 +233,52 @@ public enum Explorer {
 
     static func pickQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
         let n = s.collectionQueries.count
-        switch key {
-        case .escape, .char("q"): s.mode = .browse
-        case .up, .char("k"): s.pickerSelection = max(0, s.pickerSelection - 1)
-        case .down, .char("j"): s.pickerSelection = min(n - 1, s.pickerSelection + 1)
-        case .pageUp: s.pickerSelection = max(0, s.pickerSelection - 10)
-        case .pageDown: s.pickerSelection = min(n - 1, s.pickerSelection + 10)
-        case .enter:
-            guard n > 0 else { return [] }
-            let q = s.collectionQueries[s.pickerSelection]
-            s.currentQuery = q
-            s.query = q.text
-            s.queryCursor = q.text.count
-            s.mode = .browse
-            return [.search(query: q.text, k: s.k)]
+        let action = s.keyMap.action(for: key, in: .list)
+        if moveInList(&s.pickerSelection, count: n, action) { return [] }
+        switch action {
+        case .close: s.mode = .browse
+        case .open: return openCollectionQuery(&s, s.pickerSelection)
         default: break
         }
         return []
     }
 
+    /// Searches query `i` of the collection; its judgments mark the results.
+    static func openCollectionQuery(_ s: inout ExplorerState, _ i: Int) -> [Effect] {
+        guard s.collectionQueries.indices.contains(i) else { return [] }
+        let q = s.collectionQueries[i]
+        s.pickerSelection = i
+        s.currentQuery = q
+        s.query = q.text
+        s.queryCursor = q.text.count
+        s.mode = .browse
+        return [.search(query: q.text, k: s.k)]
+    }
+
     static func editQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        switch key {
-        case .escape:
+        let action = s.keyMap.action(for: key, in: .queryEditor)
+        switch action {
+        case .close:
             s.mode = .browse
             return []
-        case .enter:
+        case .apply:
             s.mode = .browse
             s.rerankAfterSearch = s.rerankAvailable
             if !s.rerankAvailable { s.message = "reranking is off: \(s.backend)" }
             return [.search(query: s.query, k: s.k)]
-        case .tab:
-            s.mode = .browse
-            return []
         default:
-            if editLine(&s.query, &s.queryCursor, key, multiline: false) { return [.search(query: s.query, k: s.k)] }
+            if editLine(&s.query, &s.queryCursor, key, action) { return [.search(query: s.query, k: s.k)] }
             return []
         }
     }
 
     static func editInstruction(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        switch key {
-        case .escape:
+        let action = s.keyMap.action(for: key, in: .instructionEditor)
+        switch action {
+        case .close:
             s.mode = .browse
             s.message = "instruction unchanged"
-        case .ctrl("s"), .function(2):
+        case .apply:
             let draft = s.instructionDraft.trimmingWhitespace()
             if !draft.isEmpty, let problem = Rank1Prompt.validate(instruction: draft) {
                 s.message = "invalid instruction: \(problem)"
@@ -252,56 +296,57 @@ public enum Explorer {
             s.instruction = draft
             s.mode = .browse
             return startRerank(&s)
-        case .ctrl("p"), .function(3):
+        case .nextPreset:
             guard !s.presets.isEmpty else { s.message = "no presets in Assets/presets"; return [] }
             let names = s.presets.map(\.template)
             let next = ((names.firstIndex(of: s.instructionDraft) ?? -1) + 1) % names.count
             s.instructionDraft = s.presets[next].template
             s.instructionCursor = s.instructionDraft.count
             s.message = "preset \(s.presets[next].name)"
-        case .ctrl("r"):
+        case .history:
             guard !s.instructionHistory.isEmpty else { s.message = "no earlier instructions"; return [] }
             let i = ((s.instructionHistory.lastIndex(of: s.instructionDraft) ?? s.instructionHistory.count) - 1 + s.instructionHistory.count)
                 % s.instructionHistory.count
             s.instructionDraft = s.instructionHistory[i]
             s.instructionCursor = s.instructionDraft.count
-        case .ctrl("u"):
+        case .clear:
             s.instructionDraft = ""
             s.instructionCursor = 0
         default:
-            _ = editLine(&s.instructionDraft, &s.instructionCursor, key, multiline: true)
+            _ = editLine(&s.instructionDraft, &s.instructionCursor, key, action)
         }
         return []
     }
 
-    /// Line editing; returns true when the text changed.
-    static func editLine(_ text: inout String, _ cursor: inout Int, _ key: Key, multiline: Bool) -> Bool {
+    /// Line editing by an editor action, or a typed character when the key has none; true when the text changed.
+    static func editLine(_ text: inout String, _ cursor: inout Int, _ key: Key, _ action: Action?) -> Bool {
         cursor = min(max(cursor, 0), text.count)
-        switch key {
-        case .char(let c):
+        switch action {
+        case nil:
+            guard case .char(let c) = key else { return false }
             insert(&text, &cursor, String(c))
             return true
-        case .enter where multiline:
+        case .newline?:
             insert(&text, &cursor, "\n")
             return true
-        case .backspace:
+        case .deleteBack?:
             guard cursor > 0 else { return false }
             text.remove(at: text.index(text.startIndex, offsetBy: cursor - 1))
             cursor -= 1
             return true
-        case .delete:
+        case .deleteForward?:
             guard cursor < text.count else { return false }
             text.remove(at: text.index(text.startIndex, offsetBy: cursor))
             return true
-        case .left: cursor = max(0, cursor - 1)
-        case .right: cursor = min(text.count, cursor + 1)
-        case .home, .ctrl("a"): cursor = 0
-        case .end, .ctrl("e"): cursor = text.count
-        case .ctrl("u"):
+        case .left?: cursor = max(0, cursor - 1)
+        case .right?: cursor = min(text.count, cursor + 1)
+        case .lineStart?: cursor = 0
+        case .lineEnd?: cursor = text.count
+        case .deleteToStart?:
             text.removeSubrange(text.startIndex..<text.index(text.startIndex, offsetBy: cursor))
             cursor = 0
             return true
-        case .ctrl("w"):
+        case .deleteWord?:
             let before = text.prefix(cursor)
             let trimmed = before.dropLast(before.reversed().prefix(while: { $0 == " " }).count)
             let keep = trimmed.dropLast(trimmed.reversed().prefix(while: { $0 != " " }).count)

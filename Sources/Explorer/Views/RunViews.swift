@@ -8,8 +8,8 @@ extension View {
         guard let runs = s.runs else { return }
         let two = runs.names.count == 2
         let title = two
-            ? "\(runs.queries.count) queries by B − A in nDCG@10 — Enter opens, Esc closes"
-            : "\(runs.queries.count) queries of \(runs.names[0]) — Enter opens, Esc closes"
+            ? "\(runs.queries.count) queries by B − A in nDCG@10 — \(listKeys(s))"
+            : "\(runs.queries.count) queries of \(runs.names[0]) — \(listKeys(s))"
         let inner = box(&sc, s, title: title, width: s.width - 4, height: s.height - 4)
         guard !runs.queries.isEmpty else {
             sc.put("no query of the run has a text (give --queries or --collection)", x: inner.x, y: inner.y, maxWidth: inner.width, role: .dim)
@@ -64,7 +64,9 @@ extension View {
             }
         }
         let d = q.difference.map { String(format: "B − A %+.3f · ", $0) } ?? ""
-        let keys = "\(s.keyMap.label(.nextQuery)) \(s.keyMap.label(.previousQuery)) next/previous · Esc queries"
+        let m = s.keyMap
+        let keys = "\(m.label(.nextQuery, in: .sideBySide)) \(m.label(.previousQuery, in: .sideBySide)) next/previous · "
+            + "\(m.label(.close, in: .sideBySide).split(separator: " ").first ?? "") queries"
         sc.put("\(i + 1)/\(runs.queries.count) \(q.id) · \(d)\(keys)", x: r.x + 1, y: r.y + r.height - 1, maxWidth: r.width - 2, role: .accent)
     }
 }

@@ -307,30 +307,8 @@ public enum View {
         return Rect(x: r.x + 2, y: r.y + 1, width: r.width - 4, height: r.height - 2)
     }
 
-    public static func helpLines(_ m: KeyMap) -> [(String, String)] {
-        [
-            (m.label(.editQuery), "edit the query (results update as you type; Enter reranks)"),
-            (m.label(.rerank), "rerank the top K with Rank1"),
-            (m.label(.cancel), "cancel reranking / leave an editor"),
-            (m.label(.editInstruction), "edit the instruction (Ctrl-S apply, Ctrl-P presets, Ctrl-R history)"),
-            (m.label(.compare), "A/B: previous vs current instruction"),
-            (m.label(.pickQuery), "pick a query (of --run files or --collection)"),
-            (m.label(.nextQuery) + " " + m.label(.previousQuery), "next / previous query (of --run or --collection)"),
-            (m.label(.up) + " " + m.label(.down), "move in the focused pane"),
-            (m.label(.pageUp) + " " + m.label(.pageDown), "page up / down"),
-            (m.label(.top) + " " + m.label(.bottom), "top / bottom"),
-            (m.label(.nextPane) + " " + m.label(.previousPane), "next / previous pane"),
-            (m.label(.nextStep) + " " + m.label(.previousStep), "next / previous reasoning step"),
-            (m.label(.verdict), "jump to the verdict, follow the stream"),
-            (m.label(.more) + " " + m.label(.fewer), "rerank more / fewer passages (K)"),
-            ("mouse", "wheel scrolls, click selects"),
-            (m.label(.help), "this help"),
-            (m.label(.quit) + " Ctrl-c", "quit"),
-        ]
-    }
-
     static func picker(_ sc: inout Screen, _ s: ExplorerState) {
-        let inner = box(&sc, s, title: "Pick a query (\(s.collectionQueries.count) with judgments) — Enter opens, Esc closes",
+        let inner = box(&sc, s, title: "Pick a query (\(s.collectionQueries.count) with judgments) — \(listKeys(s))",
                         width: s.width - 4, height: s.height - 4)
         let rows = inner.height
         let first = max(0, min(s.pickerSelection - rows / 2, s.collectionQueries.count - rows))
@@ -342,25 +320,12 @@ public enum View {
         }
     }
 
-    static func help(_ sc: inout Screen, _ s: ExplorerState) {
-        let helpLines = View.helpLines(s.keyMap)
-        let widest = helpLines.map { TextWidth.of($0.1) }.max() ?? 40
-        // Under the keys: which profile judges and why (the status bar has room for the name only).
-        let why = s.profileName.isEmpty ? [] : TextWidth.wrap("profile \(s.profileName): \(s.profileReason)", columns: widest + 15).map(\.line)
-        let inner = box(&sc, s, title: "Keys (any key closes)", width: widest + 19, height: helpLines.count + 2 + why.count)
-        for (i, (k, what)) in helpLines.enumerated() where i < inner.height {
-            sc.put(k, x: inner.x, y: inner.y + i, maxWidth: 14, role: .accent, bold: true)
-            sc.put(what, x: inner.x + 15, y: inner.y + i, maxWidth: inner.width - 15, role: .overlay)
-        }
-        for (i, line) in why.enumerated() where helpLines.count + i < inner.height {
-            sc.put(line, x: inner.x, y: inner.y + helpLines.count + i, maxWidth: inner.width, role: .overlay)
-        }
-    }
-
     static func instructionEditor(_ sc: inout Screen, _ s: ExplorerState) -> (x: Int, y: Int)? {
         let inner = box(&sc, s, title: "Instruction — FILL_QUERY_HERE marks the query; empty = bare query", width: 76,
                         height: min(14, s.height - 2))
-        let hint = "Ctrl-S apply · Ctrl-P preset · Ctrl-R history · Ctrl-U clear · Esc cancel"
+        let m = s.keyMap, c = KeyContext.instructionEditor
+        let hint = [(Action.apply, "apply"), (.nextPreset, "preset"), (.history, "history"), (.clear, "clear"), (.close, "cancel")]
+            .map { "\(m.label($0.0, in: c).split(separator: " ").first ?? "") \($0.1)" }.joined(separator: "  ")
         sc.put(hint, x: inner.x, y: inner.y + inner.height - 1, maxWidth: inner.width, role: .dim)
         let draft = s.instructionDraft
         var roles = [(Role, Bool)](repeating: (.overlay, false), count: draft.count)

@@ -101,8 +101,9 @@ final class ExplorerApp: @unchecked Sendable {
             var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0), pollfd(fd: inbox.readFD, events: Int16(POLLIN), revents: 0)]
             let sinceDraw = (ExplorerApp.now() - lastDrawTime) * 1000
             let timeout: Int32 = lastDrawn != state ? Int32(max(0, 16 - sinceDraw)) : (running ? 100 : 1000)
-            _ = poll(&fds, 2, timeout)
-            var messages = term.readMessages()
+            // A lone ESC is read as the Escape key once no byte followed it for the escape delay.
+            _ = poll(&fds, 2, term.inputPending ? min(timeout, Int32(Terminal.escapeDelay * 1000) + 1) : timeout)
+            var messages = term.readMessages(now: ExplorerApp.now())
             let keyTime = ExplorerApp.now()
             if messages.contains(where: { if case .key = $0 { true } else if case .paste = $0 { true } else { false } }) {
                 pendingKeyTimes.append(keyTime)

@@ -19,17 +19,15 @@ final class Terminal {
     init(theme: [Role: (Int16, Int16)] = [:]) {
         self.theme = theme
         setlocale(LC_ALL, "")
-        setenv("ESCDELAY", "25", 1)
         initscr()
         Terminal.active = true
         raw()  // Ctrl-C arrives as a key; the app quits cleanly
         noecho()
         nonl()
-        keypad(r1_stdscr(), true)
-        nodelay(r1_stdscr(), true)
-        mousemask(r1_mouse_mask(), nil)
-        mouseinterval(0)
-        Terminal.writeRaw("\u{1B}[?2004h")  // bracketed paste
+        // Keys are decoded by Explorer's KeyDecoder from the bytes on stdin, not by curses: keypad stays off (so
+        // the terminal is left in its normal cursor mode) and mouse and paste reporting are asked for here.
+        keypad(r1_stdscr(), false)
+        Terminal.writeRaw("\u{1B}[?2004h\u{1B}[?1000h\u{1B}[?1006h")  // bracketed paste; mouse buttons, SGR form
         setupColors()
         width = Int(r1_cols())
         height = Int(r1_lines())
@@ -48,7 +46,7 @@ final class Terminal {
         guard active else { return }
         active = false
         endwin()
-        writeRaw("\u{1B}[?2004l")
+        writeRaw("\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?2004l")
     }
 
     private func setupColors() {
@@ -133,87 +131,36 @@ final class Terminal {
         height = Int(r1_lines())
     }
 
-    /// Every key waiting now (never blocks). Bracketed paste comes back as one `.paste`.
-    func readMessages() -> [Message] {
-        var out: [Message] = []
-        var pending: [UInt32] = []
-        var ch: wint_t = 0
-        while true {
-            let r = wget_wch(r1_stdscr(), &ch)
-            if r == ERR { break }
-            if r == r1_key_code_yes() {
-                if let m = keyCode(Int32(ch)) { out.append(m) }
-                continue
-            }
-            pending.append(UInt32(ch))
-        }
-        var i = 0
-        while i < pending.count {
-            let v = pending[i]
-            if v == 27 {
-                // ESC: a paste start, Alt+key or a lone Escape.
-                let rest = pending[(i + 1)...].map { Character(Unicode.Scalar($0) ?? " ") }
-                if String(rest.prefix(5)) == "[200~" {
-                    var j = i + 6
-                    var text = ""
-                    while j < pending.count {
-                        if pending[j] == 27, String(pending[(j + 1)...].prefix(5).map { Character(Unicode.Scalar($0) ?? " ") }) == "[201~" {
-                            j += 6
-                            break
-                        }
-                        text.unicodeScalars.append(Unicode.Scalar(pending[j]) ?? " ")
-                        j += 1
-                    }
-                    out.append(.paste(text))
-                    i = j
-                    continue
-                }
-                if String(rest.prefix(2)) == "[Z" { out.append(.key(.backTab)); i += 3; continue }
-                out.append(.key(.escape))
-                i += 1
-                continue
-            }
-            switch v {
-            case 13, 10: out.append(.key(.enter))
-            case 9: out.append(.key(.tab))
-            case 127, 8: out.append(.key(.backspace))
-            case 1...26: out.append(.key(.ctrl(Character(Unicode.Scalar(v + 96)!))))
-            default:
-                if let s = Unicode.Scalar(v) { out.append(.key(.char(Character(s)))) }
-            }
-            i += 1
-        }
-        return out
-    }
+    private var decoder = KeyDecoder()
+    private var lastByte = 0.0
+    /// How long a lone ESC waits for the rest of a sequence before it counts as the Escape key.
+    static let escapeDelay = 0.025
 
-    private func keyCode(_ code: Int32) -> Message? {
-        switch code {
-        case KEY_UP: return .key(.up)
-        case KEY_DOWN: return .key(.down)
-        case KEY_LEFT: return .key(.left)
-        case KEY_RIGHT: return .key(.right)
-        case KEY_HOME: return .key(.home)
-        case KEY_END: return .key(.end)
-        case KEY_PPAGE: return .key(.pageUp)
-        case KEY_NPAGE: return .key(.pageDown)
-        case KEY_BACKSPACE: return .key(.backspace)
-        case KEY_DC: return .key(.delete)
-        case KEY_BTAB: return .key(.backTab)
-        case KEY_ENTER: return .key(.enter)
-        case r1_key_resize():
+    /// True while a lone ESC (or a cut sequence) waits: the caller polls again within `escapeDelay`.
+    var inputPending: Bool { decoder.hasPending }
+
+    /// Every key, paste, click and resize waiting now (never blocks): the bytes on stdin through the key decoder,
+    /// and the window size as the kernel has it.
+    func readMessages(now: Double) -> [Message] {
+        var out: [Message] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
+        while poll(&fds, 1, 0) > 0 && fds[0].revents & Int16(POLLIN) != 0 {
+            let n = read(0, &buffer, buffer.count)
+            guard n > 0 else { break }
+            out += decoder.feed(buffer[0..<n])
+            lastByte = now
+        }
+        if decoder.hasPending && now - lastByte >= Terminal.escapeDelay { out += decoder.flush() }
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0,
+           Int(size.ws_col) != width || Int(size.ws_row) != height {
+            resizeterm(Int32(size.ws_row), Int32(size.ws_col))
             updateSize()
             invalidate()
-            return .resize(width: width, height: height)
-        case r1_key_mouse():
-            var ev = MEVENT()
-            guard getmouse(&ev) == r1_ok() else { return nil }
-            if r1_button4(ev.bstate) != 0 { return .wheel(up: true) }
-            if r1_button5(ev.bstate) != 0 { return .wheel(up: false) }
-            return .click(x: Int(ev.x), y: Int(ev.y))
-        default:
-            if code >= KEY_F0 + 1 && code <= KEY_F0 + 12 { return .key(.function(Int(code - KEY_F0))) }
-            return nil
+            out.append(.resize(width: width, height: height))
         }
+        return out
     }
 }
 
