@@ -12,7 +12,7 @@ let package = Package(
         .library(name: "Rerank", targets: ["Rerank"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // Small C helpers: hardware CRC32C for index checksums, zlib blocks for the document store.
@@ -24,20 +24,25 @@ let package = Package(
         // Rank1 reranking: the protocol, the in-process llama.cpp engine, its event stream. No terminal code.
         .target(name: "Rerank", dependencies: ["CLlama", "CSupport"], path: "Sources/Rerank"),
         // ncursesw from Debian (libncurses-dev); only the terminal adapter in rank1 uses it.
-        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses",
-                       providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(
+            name: "CNcurses", path: "Sources/CNcurses",
+            providers: [.apt(["libncurses-dev"])]),
         // The explorer as a pure state machine rendered to an in-memory screen. No curses here either.
         .target(name: "Explorer", dependencies: ["Retrieval", "Rerank"], path: "Sources/Explorer"),
         .executableTarget(
             name: "rank1",
-            dependencies: ["Retrieval", "Rerank", "Explorer", "CNcurses", "CSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Retrieval", "Rerank", "Explorer", "CNcurses", "CSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             path: "Sources/rank1"),
         .executableTarget(name: "SyntheticServer", path: "Sources/SyntheticServer"),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Rerank", "Retrieval"], path: "Tests/ExplorerTests",
-                    exclude: ["Snapshots"]),
-        .testTarget(name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests",
-                    exclude: ["fault_server.py"]),
+        .testTarget(
+            name: "ExplorerTests", dependencies: ["Explorer", "Rerank", "Retrieval"], path: "Tests/ExplorerTests",
+            exclude: ["Snapshots"]),
+        .testTarget(
+            name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests",
+            exclude: ["fault_server.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

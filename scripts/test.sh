@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One command: set up what the tests need (idempotent), then run every test: the Swift test suite, and
+# One command: set up what the tests need (idempotent), then run every test: the formatter's lint, the Swift test suite, and
 # the cross-checks against reference implementations (nltk's Porter, trec_eval).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -11,6 +11,11 @@ export RANK1_PYTHON="$root/.runtime/venv/bin/python"
 # llama.cpp's own server, for the real-checkpoint tests: built once from the same llama.cpp tree as the library
 # (about 9 minutes on 2 cores the first time), then cached outside the clone.
 export RANK1_LLAMA_SERVER=${RANK1_LLAMA_SERVER:-$(bash scripts/build_llama_server.sh)}
+echo "== swift format lint (.swift-format)" >&2
+set +e
+swift format lint --strict -r Sources Tests Package.swift
+format_status=$?
+set -e
 echo "== swift test" >&2
 set +e
 swift test > .runtime/swift-test.log 2>&1
@@ -23,7 +28,7 @@ status=0
 for t in Tests/reference/*.py Tests/e2e/*.py; do
   "$RANK1_PYTHON" "$t" || status=1
 done
-if [ "$swift_status" -ne 0 ] || [ "$status" -ne 0 ]; then
-  echo "TESTS FAILED (swift test: $swift_status, reference checks: $status)" >&2
+if [ "$swift_status" -ne 0 ] || [ "$status" -ne 0 ] || [ "$format_status" -ne 0 ]; then
+  echo "TESTS FAILED (swift test: $swift_status, reference checks: $status, swift format lint: $format_status)" >&2
   exit 1
 fi

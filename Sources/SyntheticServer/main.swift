@@ -8,7 +8,7 @@
 // total rate, one event per stream per step, as a batched decoder emits them (0: as fast as the sockets take).
 // One thread, poll(): its own cost stays small next to the client's.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 var tokensPerChain = 512
@@ -33,7 +33,8 @@ func now() -> Double {
 
 /// One HTTP chunk holding one SSE event, as vLLM streams a completion token (`text` needs no JSON escaping).
 func event(_ escaped: String, offset: Int, finish: String?) -> [UInt8] {
-    let json = "{\"id\":\"cmpl-5f0c2a7e9b1d4c3a8e6f\",\"object\":\"text_completion\",\"created\":1764590400,\"model\":\"synthetic\","
+    let json =
+        "{\"id\":\"cmpl-5f0c2a7e9b1d4c3a8e6f\",\"object\":\"text_completion\",\"created\":1764590400,\"model\":\"synthetic\","
         + "\"choices\":[{\"index\":0,\"text\":\"\(escaped)\",\"logprobs\":{\"text_offset\":[\(offset)],\"token_logprobs\":[-0.3125],"
         + "\"tokens\":[\"\(escaped)\"],\"top_logprobs\":[{\"\(escaped)\":-0.3125}]},"
         + "\"finish_reason\":\(finish.map { "\"\($0)\"" } ?? "null"),\"stop_reason\":null}],\"usage\":null}"
@@ -47,17 +48,22 @@ let wordEvents = words.enumerated().map { i, w in event(w, offset: 1000 + i * 7,
 let closeEvent = event("</think>", offset: 9000, finish: nil)
 let verdictEvent = event(" true", offset: 9008, finish: "stop")
 let streamEnd = chunk(Array("data: [DONE]\n\n".utf8)) + Array("0\r\n\r\n".utf8)
-let streamHead = Array("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".utf8)
+let streamHead = Array(
+    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".utf8)
 
 func answer(_ status: String, _ body: String) -> [UInt8] {
     Array("HTTP/1.1 \(status)\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n\(body)".utf8)
 }
 
-let models = answer("200 OK", "{\"object\":\"list\",\"data\":[{\"id\":\"synthetic\",\"object\":\"model\",\"owned_by\":\"vllm\",\"max_model_len\":32768}]}")
+let models = answer(
+    "200 OK", "{\"object\":\"list\",\"data\":[{\"id\":\"synthetic\",\"object\":\"model\",\"owned_by\":\"vllm\",\"max_model_len\":32768}]}")
 let notFound = answer("404 Not Found", "{\"detail\":\"Not Found\"}")
-let verdict = answer("200 OK", "{\"id\":\"cmpl-v\",\"object\":\"text_completion\",\"created\":1764590400,\"model\":\"synthetic\",\"choices\":[{\"index\":0,"
-    + "\"text\":\" true\",\"logprobs\":{\"text_offset\":[0],\"token_logprobs\":[-0.2],\"tokens\":[\" true\"],\"top_logprobs\":[{\" true\":-0.2,"
-    + "\" false\":-1.7,\" yes\":-4.1}]},\"finish_reason\":\"length\",\"stop_reason\":null}],\"usage\":{\"prompt_tokens\":90,\"total_tokens\":91,\"completion_tokens\":1}}")
+let verdict = answer(
+    "200 OK",
+    "{\"id\":\"cmpl-v\",\"object\":\"text_completion\",\"created\":1764590400,\"model\":\"synthetic\",\"choices\":[{\"index\":0,"
+        + "\"text\":\" true\",\"logprobs\":{\"text_offset\":[0],\"token_logprobs\":[-0.2],\"tokens\":[\" true\"],\"top_logprobs\":[{\" true\":-0.2,"
+        + "\" false\":-1.7,\" yes\":-4.1}]},\"finish_reason\":\"length\",\"stop_reason\":null}],\"usage\":{\"prompt_tokens\":90,\"total_tokens\":91,\"completion_tokens\":1}}"
+)
 
 final class Connection {
     let fd: Int32
@@ -77,7 +83,9 @@ var address = sockaddr_in()
 address.sin_family = sa_family_t(AF_INET)
 address.sin_addr.s_addr = inet_addr("127.0.0.1")
 address.sin_port = 0
-_ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+_ = withUnsafePointer(to: &address) {
+    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+}
 listen(listener, 4096)
 var bound = sockaddr_in()
 var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -158,7 +166,10 @@ while true {
         guard let c = connections[p.fd] else { continue }
         if p.revents & Int16(POLLIN) != 0 {
             let n = read(c.fd, &buffer, buffer.count)
-            if n <= 0 { close(c); continue }
+            if n <= 0 {
+                close(c)
+                continue
+            }
             c.input += buffer[0..<n]
             if c.output.isEmpty { handle(c) }
         } else if p.revents & Int16(POLLERR | POLLHUP) != 0 {
@@ -182,7 +193,12 @@ while true {
     }
     for c in Array(connections.values) where c.sent < c.output.count {
         let n = c.output[c.sent...].withUnsafeBytes { send(c.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        if n > 0 { c.sent += n } else if n < 0 && errno != EAGAIN && errno != EWOULDBLOCK { close(c); continue }
+        if n > 0 {
+            c.sent += n
+        } else if n < 0 && errno != EAGAIN && errno != EWOULDBLOCK {
+            close(c)
+            continue
+        }
         if c.sent == c.output.count && c.closing { close(c) }
     }
 }

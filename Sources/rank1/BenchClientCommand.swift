@@ -27,41 +27,54 @@ struct BenchClient: AsyncParsableCommand {
     func run() async throws {
         let levels = streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard !levels.isEmpty, levels.allSatisfy({ (1...1024).contains($0) }) else { throw ValidationError("--streams: numbers from 1 to 1,024") }
-        guard tokens > 1, total > 0, repetitions > 0, rate >= 0 else { throw ValidationError("--tokens, --total and --repeat must be positive, --rate at least 0") }
+        guard tokens > 1, total > 0, repetitions > 0, rate >= 0 else {
+            throw ValidationError("--tokens, --total and --repeat must be positive, --rate at least 0")
+        }
         let server = try SyntheticServer(tokens: tokens, rate: rate)
         defer { server.stop() }
         var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(server.port)/v1")!, model: "synthetic", apiKey: nil)
         config.concurrency = 1024
         let engine = RemoteReranker(configuration: config)
         _ = try await prepared(engine)
-        print("rank1-synthetic-server: \(tokens) tokens per chain, " + (rate > 0 ? "\(Int(rate)) tokens/s in total" : "unpaced")
-              + "; \(repetitions) runs per level (medians); client CPU = user + system time of this process")
+        print(
+            "rank1-synthetic-server: \(tokens) tokens per chain, " + (rate > 0 ? "\(Int(rate)) tokens/s in total" : "unpaced")
+                + "; \(repetitions) runs per level (medians); client CPU = user + system time of this process")
         print("streams | tokens/run | wall s | achieved tok/s | client CPU ms per 1,000 tok | tok/s per client core | RSS MB after | failed")
-        var worst = Double.infinity, anyFailed = false
+        var worst = Double.infinity
+        var anyFailed = false
         for n in levels {
             let chains = max(n, (total + tokens - 1) / tokens)
-            var request = RerankRequest(query: "protein folding", instruction: nil,
-                                        passages: (0..<chains).map { Passage(id: "p\($0)", text: "Passage \($0) about proteins.") })
+            var request = RerankRequest(
+                query: "protein folding", instruction: nil,
+                passages: (0..<chains).map { Passage(id: "p\($0)", text: "Passage \($0) about proteins.") })
             request.parallel = n
             request.budget = tokens + 8
             request.profile = PromptProfile.named("rank1")
-            var cpuPerK: [Double] = [], walls: [Double] = [], done = 0, failed = 0
+            var cpuPerK: [Double] = []
+            var walls: [Double] = []
+            var done = 0
+            var failed = 0
             for _ in 0..<repetitions {
-                let cpu0 = processCPUSeconds(), wall0 = monotonicSeconds()
+                let cpu0 = processCPUSeconds()
+                let wall0 = monotonicSeconds()
                 var stats: JobStats?
                 for await e in engine.start(request) {
                     if case .finished(let s) = e { stats = s }
                     if case .failed = e { failed += 1 }
                 }
-                let cpu = processCPUSeconds() - cpu0, wall = monotonicSeconds() - wall0
+                let cpu = processCPUSeconds() - cpu0
+                let wall = monotonicSeconds() - wall0
                 done = stats?.decodeTokens ?? 0
                 cpuPerK.append(done > 0 ? cpu / Double(done) * 1e6 : .infinity)  // ms per 1,000 tokens
                 walls.append(wall)
             }
-            let c = median(cpuPerK), w = median(walls)
+            let c = median(cpuPerK)
+            let w = median(walls)
             worst = min(worst, 1e6 / c)
-            print(String(format: "%7d | %10d | %6.2f | %14.0f | %27.2f | %21.0f | %12.1f | %d", n, done, w, Double(done) / w, c, 1e6 / c,
-                         residentMegabytes(), failed))
+            print(
+                String(
+                    format: "%7d | %10d | %6.2f | %14.0f | %27.2f | %21.0f | %12.1f | %d", n, done, w, Double(done) / w, c, 1e6 / c,
+                    residentMegabytes(), failed))
             anyFailed = anyFailed || failed > 0 || done != chains * tokens
         }
         print(String(format: "slowest level: %.0f tokens/s per client core (goal: at least 30,000)", worst))
@@ -111,7 +124,8 @@ func processCPUSeconds() -> Double {
 /// This process's resident memory now, in MB (/proc/self/status VmRSS).
 func residentMegabytes() -> Double {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-          let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+        let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
     return kb / 1024
 }

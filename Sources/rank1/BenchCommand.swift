@@ -43,7 +43,9 @@ struct BenchRerank: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard repetitions > 0, passages > 0, parallel > 0, budget > 0 else { throw ValidationError("--repeat, --passages, --parallel and --budget must be positive") }
+        guard repetitions > 0, passages > 0, parallel > 0, budget > 0 else {
+            throw ValidationError("--repeat, --passages, --parallel and --budget must be positive")
+        }
         let reader = try IndexReader(directory: index)
         let searcher = try Searcher(index: reader)
         var options = modelOptions
@@ -51,15 +53,25 @@ struct BenchRerank: AsyncParsableCommand {
         let engine = try options.makeLlama()
         let chosen = try resolveProfile(profile, automatic: engine.model.automaticProfile.profile)
         let queries = query.isEmpty ? BenchRerank.defaultQueries : query
-        print("model \(engine.modelName), profile \(chosen.name), \(passages) passages per query, parallel \(parallel), budget \(budget), "
-              + "\(modelOptions.threads) threads, \(repetitions) runs per query (medians)")
+        print(
+            "model \(engine.modelName), profile \(chosen.name), \(passages) passages per query, parallel \(parallel), budget \(budget), "
+                + "\(modelOptions.threads) threads, \(repetitions) runs per query (medians)")
         print("decode tokens/s = tokens of pure decode steps / their time; s/passage = job time / passages (prompts, reasoning, verdicts)")
-        print("query                          | prompt tok | bare dec tok/s | bare prompt tok/s | bare s/psg | engine dec tok/s | engine s/psg | re-eval tok/psg | first token ms (prompt alone)")
-        var allBare: [Double] = [], allOurs: [Double] = [], bareTps: [Double] = [], oursTps: [Double] = []
-        var ratios: [Double] = [], firstExcess: [Double] = []
+        print(
+            "query                          | prompt tok | bare dec tok/s | bare prompt tok/s | bare s/psg | engine dec tok/s | engine s/psg | re-eval tok/psg | first token ms (prompt alone)"
+        )
+        var allBare: [Double] = []
+        var allOurs: [Double] = []
+        var bareTps: [Double] = []
+        var oursTps: [Double] = []
+        var ratios: [Double] = []
+        var firstExcess: [Double] = []
         for q in queries {
             let hits = try searcher.search(q, k: passages)
-            guard !hits.isEmpty else { print("\(q): no BM25 hits, skipped"); continue }
+            guard !hits.isEmpty else {
+                print("\(q): no BM25 hits, skipped")
+                continue
+            }
             let ps = try hits.map { h -> Passage in
                 let d = try reader.document(h.doc)
                 return Passage(id: d.id, title: d.title, text: d.text)
@@ -74,10 +86,12 @@ struct BenchRerank: AsyncParsableCommand {
                 // second team left idle by another thread made the engine's decode steps ~40% slower.
                 func runBare() async throws {
                     let (model, threads, parallel, budget, cut) = (engine.model, modelOptions.threads, parallel, budget, maxPassageTokens)
-                    bare.append(try await engine.perform {
-                        try DecodeBaseline.run(model: model, profile: chosen, query: q, instruction: nil, passages: ps, parallel: parallel,
-                                               tokens: budget, maxPassageTokens: cut, threads: threads)
-                    })
+                    bare.append(
+                        try await engine.perform {
+                            try DecodeBaseline.run(
+                                model: model, profile: chosen, query: q, instruction: nil, passages: ps, parallel: parallel,
+                                tokens: budget, maxPassageTokens: cut, threads: threads)
+                        })
                 }
                 if baselineFirst { try await runBare() }
                 var req = RerankRequest(query: q, passages: ps)
@@ -89,16 +103,21 @@ struct BenchRerank: AsyncParsableCommand {
                 var stats: JobStats?
                 for await e in engine.start(req) { if case .finished(let s) = e { stats = s } }
                 guard let s = stats else { throw ValidationError("the engine's job for \"\(q)\" ended without finishing") }
-                ours.append(EngineRun(decodeTokensPerSecond: s.pureDecodeTokensPerSecond, perPassage: s.seconds / n,
-                                      firstToken: s.firstTokenSeconds ?? .nan,
-                                      reevaluatedPerPassage: Double(s.reevaluatedTokens) / n))
+                ours.append(
+                    EngineRun(
+                        decodeTokensPerSecond: s.pureDecodeTokensPerSecond, perPassage: s.seconds / n,
+                        firstToken: s.firstTokenSeconds ?? .nan,
+                        reevaluatedPerPassage: Double(s.reevaluatedTokens) / n))
                 if !baselineFirst { try await runBare() }
             }
             let b0 = bare[0]
             let barePerPassage = bare.map { $0.seconds / n }
-            let bTps = median(bare.map(\.decodeTokensPerSecond)), eTps = median(ours.map(\.decodeTokensPerSecond))
-            let bSec = median(barePerPassage), eSec = median(ours.map(\.perPassage))
-            let first = median(ours.map(\.firstToken)), alone = median(bare.map(\.firstPromptSeconds))
+            let bTps = median(bare.map(\.decodeTokensPerSecond))
+            let eTps = median(ours.map(\.decodeTokensPerSecond))
+            let bSec = median(barePerPassage)
+            let eSec = median(ours.map(\.perPassage))
+            let first = median(ours.map(\.firstToken))
+            let alone = median(bare.map(\.firstPromptSeconds))
             allBare += barePerPassage
             allOurs += ours.map(\.perPassage)
             bareTps += bare.map(\.decodeTokensPerSecond)
@@ -107,17 +126,23 @@ struct BenchRerank: AsyncParsableCommand {
             firstExcess.append(first - alone)
             let promptPer = Double(b0.promptTokens - b0.prefixTokens) / n
             let label = q.count > 30 ? String(q.prefix(29)) + "…" : q.padding(toLength: 30, withPad: " ", startingAt: 0)
-            print(String(format: "%@ | %3d + %3.0f  | %14.1f | %17.1f | %10.2f | %16.1f | %12.2f | %15.0f | %.0f (%.0f)", label, b0.prefixTokens, promptPer,
-                         bTps, median(bare.map(\.promptTokensPerSecond)), bSec, eTps, eSec, median(ours.map(\.reevaluatedPerPassage)),
-                         first * 1000, alone * 1000))
+            print(
+                String(
+                    format: "%@ | %3d + %3.0f  | %14.1f | %17.1f | %10.2f | %16.1f | %12.2f | %15.0f | %.0f (%.0f)", label, b0.prefixTokens,
+                    promptPer,
+                    bTps, median(bare.map(\.promptTokensPerSecond)), bSec, eTps, eSec, median(ours.map(\.reevaluatedPerPassage)),
+                    first * 1000, alone * 1000))
         }
         guard !ratios.isEmpty else { return }
-        print(String(format: "all queries (medians of every run): s per passage bare %.2f, engine %.2f; decode tokens/s bare %.1f, engine %.1f, "
-                     + "ratio %.3f (per query %.3f–%.3f); first token %+.0f to %+.0f ms against the first prompt alone",
-                     median(allBare), median(allOurs), median(bareTps), median(oursTps), median(oursTps) / median(bareTps),
-                     ratios.min()!, ratios.max()!, firstExcess.min()! * 1000, firstExcess.max()! * 1000))
-        print("prompt tok: shared prefix (evaluated once) + each passage's own tokens; re-eval tok/psg: tokens evaluated again for the verdict "
-              + "(the forced close re-tokenizes prompt + cut reasoning + \"\\n</think>\"; the tail that differs from the cache is fed anew)")
+        print(
+            String(
+                format: "all queries (medians of every run): s per passage bare %.2f, engine %.2f; decode tokens/s bare %.1f, engine %.1f, "
+                    + "ratio %.3f (per query %.3f–%.3f); first token %+.0f to %+.0f ms against the first prompt alone",
+                median(allBare), median(allOurs), median(bareTps), median(oursTps), median(oursTps) / median(bareTps),
+                ratios.min()!, ratios.max()!, firstExcess.min()! * 1000, firstExcess.max()! * 1000))
+        print(
+            "prompt tok: shared prefix (evaluated once) + each passage's own tokens; re-eval tok/psg: tokens evaluated again for the verdict "
+                + "(the forced close re-tokenizes prompt + cut reasoning + \"\\n</think>\"; the tail that differs from the cache is fed anew)")
     }
 
 }

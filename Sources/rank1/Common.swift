@@ -49,7 +49,10 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 }
 
 struct SearchThreadsOption: ParsableArguments {
-    @Option(help: "Threads per query, 1 or 2: with 2, a query with many postings is split over two document ranges searched at once (same results). Default: 2 on a machine with 2+ cores.")
+    @Option(
+        help:
+            "Threads per query, 1 or 2: with 2, a query with many postings is split over two document ranges searched at once (same results). Default: 2 on a machine with 2+ cores."
+    )
     var threads: Int?
 
     func validate() throws {
@@ -93,28 +96,36 @@ func appendTRECLines(_ hits: [Hit], qid: String, tag: String, reader: IndexReade
         out.append(contentsOf: head)
         try reader.withDocumentID(h.doc) { out.append(contentsOf: $0) }
         out.append(0x20)
-        var r = i + 1, n = 0
+        var r = i + 1
+        var n = 0
         repeat {
             digits[n] = UInt8(48 + r % 10)
             r /= 10
             n += 1
         } while r > 0
-        while n > 0 { n -= 1; out.append(digits[n]) }
+        while n > 0 {
+            n -= 1
+            out.append(digits[n])
+        }
         out.append(0x20)
         out.append(contentsOf: h.score.description.utf8)
         out.append(contentsOf: tail)
     }
 }
 
-
 /// A run's candidates for `queries`, looked up in the index by id. Ids the index lacks stop the command with the
 /// first few and their count, or with `skipMissing` are skipped and listed.
-func candidatesInIndex(_ run: Run, path: String, queries: [String], reader: IndexReader, index: String,
-                       skipMissing: Bool) throws -> [String: [(doc: Int, id: String, score: Double)]] {
-    var found: [String: [(doc: Int, id: String, score: Double)]] = [:], missing: [String] = []
+func candidatesInIndex(
+    _ run: Run, path: String, queries: [String], reader: IndexReader, index: String,
+    skipMissing: Bool
+) throws -> [String: [(doc: Int, id: String, score: Double)]] {
+    var found: [String: [(doc: Int, id: String, score: Double)]] = [:]
+    var missing: [String] = []
     for q in queries {
         for c in run.ranked(q) {
-            if let d = try reader.documentNumber(forID: c.doc) { found[q, default: []].append((d, c.doc, c.score)) } else {
+            if let d = try reader.documentNumber(forID: c.doc) {
+                found[q, default: []].append((d, c.doc, c.score))
+            } else {
                 missing.append("\(q) \(c.doc)")
             }
         }

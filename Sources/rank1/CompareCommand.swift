@@ -26,7 +26,9 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let (q, ra, rb) = try reportingErrors { (try Qrels(path: qrels), try Run(path: a), try Run(path: b)) }
-        let text = try reportingErrors { try queries.map { Dictionary(try readQueries($0).map { ($0.id, $0.text) }, uniquingKeysWith: { x, _ in x }) } } ?? [:]
+        let text =
+            try reportingErrors { try queries.map { Dictionary(try readQueries($0).map { ($0.id, $0.text) }, uniquingKeysWith: { x, _ in x }) } }
+            ?? [:]
         let c = Comparison(a: ra, b: rb, qrels: q, measure: Comparison.Measure(rawValue: metric)!, permutations: permutations, seed: seed)
         let byDifference = c.rows.sorted { $0.difference != $1.difference ? $0.difference > $1.difference : $0.query < $1.query }
         let wins = byDifference.filter { $0.difference > 1e-12 }.prefix(top)
@@ -36,10 +38,11 @@ struct Compare: ParsableCommand {
                 "{\"query\":\(jsonString(r.query)),\"a\":\(r.a),\"b\":\(r.b),\"difference\":\(r.difference)"
                     + (text[r.query].map { ",\"text\":\(jsonString($0))" } ?? "") + "}"
             }
-            print("{\"metric\":\(jsonString(metric)),\"a\":\(jsonString(a)),\"b\":\(jsonString(b)),\"queries\":\(c.rows.count),"
-                + "\"mean_a\":\(c.meanA),\"mean_b\":\(c.meanB),\"mean_difference\":\(c.meanDifference),"
-                + "\"wins\":\(c.wins),\"ties\":\(c.ties),\"losses\":\(c.losses),\"p_value\":\(c.pValue),"
-                + "\"permutations\":\(permutations),\"seed\":\(seed),\"per_query\":[" + c.rows.map(row).joined(separator: ",") + "]}")
+            print(
+                "{\"metric\":\(jsonString(metric)),\"a\":\(jsonString(a)),\"b\":\(jsonString(b)),\"queries\":\(c.rows.count),"
+                    + "\"mean_a\":\(c.meanA),\"mean_b\":\(c.meanB),\"mean_difference\":\(c.meanDifference),"
+                    + "\"wins\":\(c.wins),\"ties\":\(c.ties),\"losses\":\(c.losses),\"p_value\":\(c.pValue),"
+                    + "\"permutations\":\(permutations),\"seed\":\(seed),\"per_query\":[" + c.rows.map(row).joined(separator: ",") + "]}")
             return
         }
         print(String(format: "%@ over %d judged queries: A %.4f (%@), B %.4f (%@)", metric, c.rows.count, c.meanA, a, c.meanB, b))

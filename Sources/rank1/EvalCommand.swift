@@ -20,7 +20,11 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Queries: queries.jsonl or qid<TAB>text (with --rerank).") var queries: String?
     @Option(help: "Rerank each query's BM25 top K with Rank1 (--settings paper: 100 unless given).") var rerank: Int?
     @Option(help: "Judgments that may fail (after retries) before the run counts as failed (exit 3).") var allowFailures = 0
-    @Option(name: .customLong("run"), help: "With --rerank: the first stage to rerank instead of our BM25: a TREC run (qid Q0 docid rank score tag) or the reference's JSON run ({qid: {docid: score}}).")
+    @Option(
+        name: .customLong("run"),
+        help:
+            "With --rerank: the first stage to rerank instead of our BM25: a TREC run (qid Q0 docid rank score tag) or the reference's JSON run ({qid: {docid: score}})."
+    )
     var firstStage: String?
     @Flag(help: "With --run: skip (and list) candidates whose ids are not in the index, instead of stopping.") var skipMissing = false
     @Option(help: "Judged queries to use, in file order (with --rerank).") var maxQueries: Int?
@@ -45,8 +49,9 @@ struct Eval: AsyncParsableCommand {
             let run = try reportingErrors { try Run(path: path) }
             qs = qs.filter { run.results[$0.id] != nil }
             guard !qs.isEmpty else { throw ValidationError("\(path): no query of \(queries) with judgments is in the run") }
-            let found = try candidatesInIndex(run, path: path, queries: qs.prefix(maxQueries ?? qs.count).map(\.id), reader: reader,
-                                              index: index, skipMissing: skipMissing)
+            let found = try candidatesInIndex(
+                run, path: path, queries: qs.prefix(maxQueries ?? qs.count).map(\.id), reader: reader,
+                index: index, skipMissing: skipMissing)
             given = found
         }
         if let n = maxQueries { qs = Array(qs.prefix(n)) }
@@ -56,10 +61,12 @@ struct Eval: AsyncParsableCommand {
         let fusion = try judge.fusion(profile: profile)
         // The paper's prompt for a known collection (named by the queries' folder), unless one was given.
         var instruction = try judge.instructionTemplate()
-        var instructionName = instruction == nil ? "none (the bare query)" : judge.preset ?? (judge.instruction != nil ? "--instruction" : "the config's preset")
+        var instructionName =
+            instruction == nil ? "none (the bare query)" : judge.preset ?? (judge.instruction != nil ? "--instruction" : "the config's preset")
         let collection = ((queries as NSString).deletingLastPathComponent as NSString).lastPathComponent
         if judge.paper && instruction == nil, let task = Presets.paperTask(collection: collection),
-           let (key, text) = try Presets.paper().prompt(task: task.task, subtask: task.subtask) {
+            let (key, text) = try Presets.paper().prompt(task: task.task, subtask: task.subtask)
+        {
             instruction = text
             instructionName = "the paper's \(key) prompt"
         }
@@ -74,27 +81,39 @@ struct Eval: AsyncParsableCommand {
         settings.profile = profile
         settings.instruction = instruction
         let journal = try reportingErrors {
-            try JudgmentJournal(directory: out, settings: [
-                "model": (engine as? LlamaReranker).map { $0.model.fingerprint } ?? "\(engine.modelName) (remote)",
-                "profile": profile.name, "budget": "\(settings.budget)", "min_tokens": "\(settings.minReasoningTokens)",
-                "repetition_guard": "\(settings.repetitionGuard)", "repetition_window": "\(settings.repetitionWindow)",
-                "rethink": "\(settings.rethink)", "max_passage_tokens": "\(settings.maxPassageTokens)",
-                "schedule": settings.schedule.rawValue, "instruction": instruction ?? "", "rerank": "\(k)",
-                "index": "\(reader.path) (\(reader.documentCount) documents)",
-            ])
+            try JudgmentJournal(
+                directory: out,
+                settings: [
+                    "model": (engine as? LlamaReranker).map { $0.model.fingerprint } ?? "\(engine.modelName) (remote)",
+                    "profile": profile.name, "budget": "\(settings.budget)", "min_tokens": "\(settings.minReasoningTokens)",
+                    "repetition_guard": "\(settings.repetitionGuard)", "repetition_window": "\(settings.repetitionWindow)",
+                    "rethink": "\(settings.rethink)", "max_passage_tokens": "\(settings.maxPassageTokens)",
+                    "schedule": settings.schedule.rawValue, "instruction": instruction ?? "", "rerank": "\(k)",
+                    "index": "\(reader.path) (\(reader.documentCount) documents)",
+                ])
         }
         let resumed = journal.judged.values.reduce(0) { $0 + $1.count }
         if !json && (resumed > 0 || journal.tornBytes > 0) {
-            printError("rank1: resuming from \(journal.path): \(resumed) judgments kept, \(journal.failedEarlier) failed ones judged again"
-                + (journal.tornBytes > 0 ? "; a torn last line (\(journal.tornBytes) bytes, the interrupted write) was dropped" : ""))
+            printError(
+                "rank1: resuming from \(journal.path): \(resumed) judgments kept, \(journal.failedEarlier) failed ones judged again"
+                    + (journal.tornBytes > 0 ? "; a torn last line (\(journal.tornBytes) bytes, the interrupted write) was dropped" : ""))
         }
-        var bm25Run = Run(), rerankedRun = Run(), fusedRun = Run()
+        var bm25Run = Run()
+        var rerankedRun = Run()
+        var fusedRun = Run()
         var bm25Lines: [UInt8] = []
-        var rerankedText = "", fusedText = "", traces = ""
-        var chainTokens: [Int] = [], repetitive = 0, stopped = 0, judgedSeconds = 0.0, judgedPassages = 0
+        var rerankedText = ""
+        var fusedText = ""
+        var traces = ""
+        var chainTokens: [Int] = []
+        var repetitive = 0
+        var stopped = 0
+        var judgedSeconds = 0.0
+        var judgedPassages = 0
         let started = monotonicSeconds()
         let progress = Progress(started: started)
-        var passagesDone = 0, decodedTokens = 0
+        var passagesDone = 0
+        var decodedTokens = 0
         var served: [String: Int] = [:]  // verdicts per endpoint of a fleet
         for (n, q) in qs.enumerated() {
             // The first stage: our BM25 top 100, or the given run's candidates in its order.
@@ -140,8 +159,9 @@ struct Eval: AsyncParsableCommand {
                         printError("\(q.id) \(top[p].id): \(reason)")
                         failures.append("\(q.id) \(top[p].id): \(reason)")
                         try reportingErrors {
-                            try journal.append(JudgmentJournal.Entry(
-                                query: q.id, doc: top[p].id, status: "failed", reason: reason, settings: journal.settingsHash))
+                            try journal.append(
+                                JudgmentJournal.Entry(
+                                    query: q.id, doc: top[p].id, status: "failed", reason: reason, settings: journal.settingsHash))
                         }
                     }
                     if case .endpoint(let name, let up, let reason) = e {
@@ -185,8 +205,9 @@ struct Eval: AsyncParsableCommand {
             passagesDone += top.count
             decodedTokens += top.indices.reduce(0) { sum, p in sum + (entries[p]?.tokens ?? 0) }
             if !quiet {
-                progress.update(queries: n + 1, of: qs.count, passages: passagesDone, of: qs.count * k, tokens: decodedTokens,
-                                failures: failures.count)
+                progress.update(
+                    queries: n + 1, of: qs.count, passages: passagesDone, of: qs.count * k, tokens: decodedTokens,
+                    failures: failures.count)
             }
         }
         if !quiet { progress.finish() }
@@ -196,24 +217,29 @@ struct Eval: AsyncParsableCommand {
         if fusion != nil { try fusedText.write(toFile: out + "/fused.trec", atomically: true, encoding: .utf8) }
         // A reranked metric that silently holds unjudged passages would be BM25's order passed off as Rank1's.
         if failures.count > allowFailures {
-            printError("rank1: \(failures.count) judgments failed (allowed: \(allowFailures)); no reranked metric is reported. First: "
-                       + failures.prefix(3).joined(separator: "; "))
+            printError(
+                "rank1: \(failures.count) judgments failed (allowed: \(allowFailures)); no reranked metric is reported. First: "
+                    + failures.prefix(3).joined(separator: "; "))
             throw ExitCode(ExitCodes.judgmentsFailed)
         }
-        let before = Evaluation(run: bm25Run, qrels: qr), after = Evaluation(run: rerankedRun, qrels: qr)
+        let before = Evaluation(run: bm25Run, qrels: qr)
+        let after = Evaluation(run: rerankedRun, qrels: qr)
         let fused = fusion.map { _ in Evaluation(run: fusedRun, qrels: qr) }
         let medianTokens = chainTokens.isEmpty ? 0 : median(chainTokens.map(Double.init))
         let repetitiveShare = chainTokens.isEmpty ? 0 : Double(repetitive) / Double(chainTokens.count)
         let secondsPerPassage = judgedPassages == 0 ? 0 : judgedSeconds / Double(judgedPassages)
         if json {
-            print("{\"queries\":\(before.queries),\"rerank\":\(k),\"bm25_ndcg@10\":\(before.ndcg10),\"reranked_ndcg@10\":\(after.ndcg10),"
-                + "\"bm25_mrr@10\":\(before.mrr10),\"reranked_mrr@10\":\(after.mrr10),"
-                + (fused.map { "\"fused_ndcg@10\":\($0.ndcg10),\"fused_mrr@10\":\($0.mrr10),\"fusion_weight\":\(fusion!.weight)," } ?? "")
-                + "\"profile\":\(jsonString(profile.name)),\"median_reasoning_tokens\":\(medianTokens),"
-                + "\"repetitive_share\":\(repetitiveShare),\"stopped_repeating\":\(stopped),\"seconds_per_passage\":\(secondsPerPassage),"
-                + "\"model\":\(jsonString(engine.modelName))}")
+            print(
+                "{\"queries\":\(before.queries),\"rerank\":\(k),\"bm25_ndcg@10\":\(before.ndcg10),\"reranked_ndcg@10\":\(after.ndcg10),"
+                    + "\"bm25_mrr@10\":\(before.mrr10),\"reranked_mrr@10\":\(after.mrr10),"
+                    + (fused.map { "\"fused_ndcg@10\":\($0.ndcg10),\"fused_mrr@10\":\($0.mrr10),\"fusion_weight\":\(fusion!.weight)," } ?? "")
+                    + "\"profile\":\(jsonString(profile.name)),\"median_reasoning_tokens\":\(medianTokens),"
+                    + "\"repetitive_share\":\(repetitiveShare),\"stopped_repeating\":\(stopped),\"seconds_per_passage\":\(secondsPerPassage),"
+                    + "\"model\":\(jsonString(engine.modelName))}")
         } else {
-            if !failures.isEmpty { print("\(failures.count) judgments failed (allowed by --allow-failures); their passages keep BM25 order below the judged") }
+            if !failures.isEmpty {
+                print("\(failures.count) judgments failed (allowed by --allow-failures); their passages keep BM25 order below the judged")
+            }
             print(String(format: "%d queries, %d passages judged in %.0f s", qs.count, passagesDone, monotonicSeconds() - started))
             print("model \(engine.modelName), profile \(profile.name), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
             if modelOptions.endpoint.count > 1 {
@@ -221,9 +247,14 @@ struct Eval: AsyncParsableCommand {
             }
             report(before, label: given == nil ? "BM25" : "First")
             report(after, label: "Rank1")
-            if let fused, let fusion { report(fused, label: "Fused"); print("       (\(fusion.label))") }
-            print(String(format: "reasoning: median %.0f tokens, %.1f%% of chains repeat themselves (%d stopped by the guard); %.2f s per passage",
-                         medianTokens, repetitiveShare * 100, stopped, secondsPerPassage))
+            if let fused, let fusion {
+                report(fused, label: "Fused")
+                print("       (\(fusion.label))")
+            }
+            print(
+                String(
+                    format: "reasoning: median %.0f tokens, %.1f%% of chains repeat themselves (%d stopped by the guard); %.2f s per passage",
+                    medianTokens, repetitiveShare * 100, stopped, secondsPerPassage))
         }
     }
 
@@ -254,9 +285,10 @@ final class Progress {
     func update(queries: Int, of totalQueries: Int, passages: Int, of totalPassages: Int, tokens: Int, failures: Int) {
         let elapsed = monotonicSeconds() - started
         let left = passages > 0 ? elapsed / Double(passages) * Double(max(0, totalPassages - passages)) : 0
-        let line = String(format: "queries %d/%d · passages %d/%d · %.0f tok/s · %@ elapsed, ~%@ left · %d failed",
-                          queries, totalQueries, passages, totalPassages, elapsed > 0 ? Double(tokens) / elapsed : 0,
-                          Progress.clock(elapsed), Progress.clock(left), failures)
+        let line = String(
+            format: "queries %d/%d · passages %d/%d · %.0f tok/s · %@ elapsed, ~%@ left · %d failed",
+            queries, totalQueries, passages, totalPassages, elapsed > 0 ? Double(tokens) / elapsed : 0,
+            Progress.clock(elapsed), Progress.clock(left), failures)
         lastLine = line
         if live {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))

@@ -17,7 +17,11 @@ struct Explore: AsyncParsableCommand {
     @Option(help: "A BEIR collection folder (corpus.jsonl, queries.jsonl, qrels/): pick its judged queries, see relevant passages and live nDCG@10.")
     var collection: String?
     @Option(help: "Qrels split of --collection.") var split = "test"
-    @Option(name: .customLong("run"), help: "A run file (TREC, or the reference's JSON {qid: {docid: score}}) to step through: a list of its queries, each query's candidates as the result list, to read and rerank. Given twice (A, then B): the queries sorted by B's nDCG@10 minus A's, Enter shows both rankings side by side.")
+    @Option(
+        name: .customLong("run"),
+        help:
+            "A run file (TREC, or the reference's JSON {qid: {docid: score}}) to step through: a list of its queries, each query's candidates as the result list, to read and rerank. Given twice (A, then B): the queries sorted by B's nDCG@10 minus A's, Enter shows both rankings side by side."
+    )
     var runs: [String] = []
     @Option(help: "With --run: the queries' texts (queries.jsonl or qid<TAB>text); --collection gives them too.") var queries: String?
     @Option(help: "With --run: relevance judgments (BEIR TSV or TREC qrels) for nDCG@10; --collection gives them too.") var qrels: String?
@@ -34,9 +38,10 @@ struct Explore: AsyncParsableCommand {
         let corpus = path + "/corpus.jsonl"
         guard FileSystem.exists(corpus) else { throw IndexError.badInput("\(path) is not a BEIR collection (no corpus.jsonl)") }
         let indexFile = dir + "/" + IndexFormat.fileName
-        let stale = (try? FileManager.default.attributesOfItem(atPath: corpus)[.modificationDate] as? Date).map { c in
-            ((try? FileManager.default.attributesOfItem(atPath: indexFile)[.modificationDate] as? Date) ?? .distantPast) < c
-        } ?? true
+        let stale =
+            (try? FileManager.default.attributesOfItem(atPath: corpus)[.modificationDate] as? Date).map { c in
+                ((try? FileManager.default.attributesOfItem(atPath: indexFile)[.modificationDate] as? Date) ?? .distantPast) < c
+            } ?? true
         if !FileSystem.exists(indexFile) || stale {
             printError("indexing \(corpus) into \(dir) …")
             var src = try openCorpus(path: path, format: .beir)
@@ -57,7 +62,9 @@ struct Explore: AsyncParsableCommand {
         if runs.count == 2 && collection == nil && qrels == nil {
             throw ValidationError("two runs are compared on nDCG@10: give --qrels FILE or --collection DIR")
         }
-        if runs.isEmpty && (queries != nil || qrels != nil || skipMissing) { throw ValidationError("--queries, --qrels and --skip-missing go with --run") }
+        if runs.isEmpty && (queries != nil || qrels != nil || skipMissing) {
+            throw ValidationError("--queries, --qrels and --skip-missing go with --run")
+        }
     }
 
     /// The run files as the explorer shows them, every candidate id checked against the index first.
@@ -68,8 +75,9 @@ struct Explore: AsyncParsableCommand {
         var loaded: [(name: String, run: Run)] = []
         for path in runs {
             let run = try Run(path: path)
-            _ = try candidatesInIndex(run, path: path, queries: run.queryOrder.filter { texts[$0] != nil }, reader: reader,
-                                      index: index, skipMissing: skipMissing)
+            _ = try candidatesInIndex(
+                run, path: path, queries: run.queryOrder.filter { texts[$0] != nil }, reader: reader,
+                index: index, skipMissing: skipMissing)
             loaded.append(((path as NSString).lastPathComponent, run))
         }
         let set = RunSet(runs: loaded, texts: texts, qrels: judgments)
@@ -120,7 +128,8 @@ struct Explore: AsyncParsableCommand {
         var keys = KeyMap()
         var colours: [Role: (Int16, Int16)] = [:]
         do {
-            let keymap = self.keymap ?? config.keymap, theme = self.theme ?? config.theme
+            let keymap = self.keymap ?? config.keymap
+            let theme = self.theme ?? config.theme
             keys = try KeyMap.load(shipped: root + "/Assets/keymap.json", user: keymap)
             let tp = theme ?? root + "/Assets/theme.json"
             if theme != nil || FileManager.default.fileExists(atPath: tp) { colours = try Terminal.loadTheme(path: tp) }
@@ -133,8 +142,9 @@ struct Explore: AsyncParsableCommand {
         var settings = try judge.request(query: "", passages: [], automatic: chosen.profile)
         settings.profile = chosen.profile
         let fusion = try judge.fusion(profile: chosen.profile)
-        let app = try ExplorerApp(reader: reader, corpusName: (dir as NSString).lastPathComponent, engine: engine,
-                                  engineProblem: problem, k: k, logPath: logPath, latencyTrace: latencyTrace, presets: presets)
+        let app = try ExplorerApp(
+            reader: reader, corpusName: (dir as NSString).lastPathComponent, engine: engine,
+            engineProblem: problem, k: k, logPath: logPath, latencyTrace: latencyTrace, presets: presets)
         app.settings = settings
         app.state.instruction = settings.instruction ?? ""
         app.state.fusion = engine == nil ? nil : fusion

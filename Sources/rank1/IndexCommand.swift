@@ -23,7 +23,10 @@ struct Index: ParsableCommand {
 
     @Option(help: "Posting memory before spilling to disk, in MiB.") var memoryMb = 256
 
-    @Option(help: ArgumentHelp("What to keep of each document: text (ids, titles and texts: needed to show and rerank) or none (ids only, as a Lucene docs-and-freqs index: search only, smaller).", valueName: "text|none"))
+    @Option(
+        help: ArgumentHelp(
+            "What to keep of each document: text (ids, titles and texts: needed to show and rerank) or none (ids only, as a Lucene docs-and-freqs index: search only, smaller).",
+            valueName: "text|none"))
     var store = "text"
 
     @Flag(help: "Print nothing but errors.") var quiet = false
@@ -77,14 +80,18 @@ struct Index: ParsableCommand {
                 }
                 if writer.documentCount == 0 && !allowEmpty {
                     // Nothing to search is a mistake far more often than a wish: say so, write nothing.
-                    let why = skipped.isEmpty ? "the corpus holds no document"
+                    let why =
+                        skipped.isEmpty
+                        ? "the corpus holds no document"
                         : "every record (\(skipped.count)) was skipped as bad; the first: \(skipped[0].description)"
                     throw IndexError.badInput("\(corpus): \(why)\n(nothing was written; --allow-empty writes an empty index)")
                 }
                 let report = try writer.finish()
                 let secs = monotonicSeconds() - start
                 if !quiet {
-                    printError("indexed \(report.documents) documents (\(report.documentsWithTerms) with terms), \(report.terms) terms, \(report.tokens) tokens in \(String(format: "%.2f", secs)) s → \(report.path) (\(report.bytes / 1024) KiB)")
+                    printError(
+                        "indexed \(report.documents) documents (\(report.documentsWithTerms) with terms), \(report.terms) terms, \(report.tokens) tokens in \(String(format: "%.2f", secs)) s → \(report.path) (\(report.bytes / 1024) KiB)"
+                    )
                 }
                 if !skipped.isEmpty {
                     printError("skipped \(skipped.count) bad record\(skipped.count == 1 ? "" : "s"):")

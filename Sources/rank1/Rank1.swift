@@ -14,7 +14,10 @@ struct Rank1: AsyncParsableCommand {
             With no subcommand, opens the explorer on the default corpus (built by scripts/setup.sh). \
             `rank1 --version` says the version, the llama.cpp build and where the runtime was found.
             """,
-        subcommands: [Explore.self, Index.self, Search.self, Serve.self, Eval.self, Explain.self, Show.self, RerankCommand.self, Analyze.self, Check.self, Bench.self, Compare.self],
+        subcommands: [
+            Explore.self, Index.self, Search.self, Serve.self, Eval.self, Explain.self, Show.self, RerankCommand.self, Analyze.self, Check.self,
+            Bench.self, Compare.self,
+        ],
         defaultSubcommand: Explore.self)
 
     /// `--version` is answered here: the explorer is the default subcommand, so the parser would take it as the

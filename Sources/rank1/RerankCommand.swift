@@ -5,9 +5,15 @@ import Retrieval
 
 /// Options shared by everything that runs the in-process reranker.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "GGUF model file, or an embedded model's name (qwen, smollm2, smollm2-q8, gemma3). Default: $RANK1_MODEL or qwen. With --endpoint: the server's model name.")
+    @Option(
+        help:
+            "GGUF model file, or an embedded model's name (qwen, smollm2, smollm2-q8, gemma3). Default: $RANK1_MODEL or qwen. With --endpoint: the server's model name."
+    )
     var model: String?
-    @Option(help: "An OpenAI-compatible server (vLLM, llama.cpp, llama-cpp-python), e.g. http://127.0.0.1:8000/v1. API key: $RANK1_API_KEY or ~/.config/rank1/config.json. Repeat it for several servers of the same model: work goes to whichever has free capacity, and a failing one is taken out and asked again later.")
+    @Option(
+        help:
+            "An OpenAI-compatible server (vLLM, llama.cpp, llama-cpp-python), e.g. http://127.0.0.1:8000/v1. API key: $RANK1_API_KEY or ~/.config/rank1/config.json. Repeat it for several servers of the same model: work goes to whichever has free capacity, and a failing one is taken out and asked again later."
+    )
     var endpoint: [String] = []
     @Option(help: "With --endpoint: seconds without a token (a trickle of bytes does not count) before a stream counts as stalled and is retried.")
     var timeout: Double = 60
@@ -56,9 +62,10 @@ struct ModelOptions: ParsableArguments {
     }
 
     func makeLlama() throws -> LlamaReranker {
-        let config = LlamaConfiguration(libraryPath: RuntimeDiscovery.libraryPath(explicit: llamaLib),
-                                        modelPath: RuntimeDiscovery.modelPath(explicit: try chosen().model), threads: threads,
-                                        cache: noCache ? nil : TraceCache())
+        let config = LlamaConfiguration(
+            libraryPath: RuntimeDiscovery.libraryPath(explicit: llamaLib),
+            modelPath: RuntimeDiscovery.modelPath(explicit: try chosen().model), threads: threads,
+            cache: noCache ? nil : TraceCache())
         return try LlamaReranker(configuration: config)
     }
 }
@@ -70,21 +77,34 @@ struct JudgeOptions: ParsableArguments {
     var budget: Int?
     @Option(help: "Passages judged in parallel (in-process: KV streams; with --endpoint: open streams to the server, up to 1,024).") var parallel = 8
     @Option(help: "Times a closed chain is reopened with \"Wait\".") var rethink = 0
-    @Option(help: "Minimum reasoning length: end-of-generation and </think> are masked until a chain has this many tokens. Default: 0 for the rank1 profile, 40 for chat profiles.")
+    @Option(
+        help:
+            "Minimum reasoning length: end-of-generation and </think> are masked until a chain has this many tokens. Default: 0 for the rank1 profile, 40 for chat profiles."
+    )
     var minTokens: Int?
     @Option(help: "Prompt profile: auto (from the model's metadata), \(PromptProfile.all.map(\.name).joined(separator: ", ")).")
     var profile = "auto"
-    @Flag(inversion: .prefixedNo, help: "Stop a chain that repeats itself and close it by force. Default: off for the rank1 profile, on for chat profiles.")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Stop a chain that repeats itself and close it by force. Default: off for the rank1 profile, on for chat profiles.")
     var repetitionGuard: Bool?
     @Option(help: "A short cycle counts as a loop once it has run this many tokens (a longer block written twice in a row always does).")
     var repetitionWindow = 12
-    @Option(help: "Fuse with BM25: this share of the Rank1 score, the rest min-max normalised BM25 (1 = off; never for the rank1 profile). Default: 0.3 for chat profiles.")
+    @Option(
+        help:
+            "Fuse with BM25: this share of the Rank1 score, the rest min-max normalised BM25 (1 = off; never for the rank1 profile). Default: 0.3 for chat profiles."
+    )
     var fuse: Double?
-    @Option(help: "Passage tokens kept (longer passages are cut at a word boundary and marked). Default: 384 for the rank1 profile, 256 for chat profiles.")
+    @Option(
+        help:
+            "Passage tokens kept (longer passages are cut at a word boundary and marked). Default: 384 for the rank1 profile, 256 for chat profiles.")
     var maxPassageTokens: Int?
     @Option(help: "batched (shared prefix, continuous batching) or single (one passage at a time).")
     var schedule = "batched"
-    @Option(help: "paper: the reference's evaluation (raw Rank1 prompt, budget 8192, greedy, 16,000-token context, fallback score 0.5, top 100 in eval, the paper's prompt for a known collection). Flags given as well override it.")
+    @Option(
+        help:
+            "paper: the reference's evaluation (raw Rank1 prompt, budget 8192, greedy, 16,000-token context, fallback score 0.5, top 100 in eval, the paper's prompt for a known collection). Flags given as well override it."
+    )
     var settings: String?
 
     /// The reference's evaluation settings (orionw/rank1 rank1.py with vLLM: max_tokens 8192, max_model_len 16000).
@@ -189,13 +209,15 @@ struct RerankCommand: AsyncParsableCommand {
             out.write(EventJSON.profile(chosen, model: engine.modelName, backend: engine.backendName) + "\n")
         } else {
             out.write("Rank1 reranking of the BM25 top \(passages.count) for \"\(query)\"\n")
-            out.write("model \(engine.modelName) (\(engine.backendName)), profile \(profile.name) (\(chosen.reason)), budget \(request.budget) tokens, "
-                      + "\(request.parallel) in parallel\n")
+            out.write(
+                "model \(engine.modelName) (\(engine.backendName)), profile \(profile.name) (\(chosen.reason)), budget \(request.budget) tokens, "
+                    + "\(request.parallel) in parallel\n")
             let instructionText = request.instruction.map { "\"" + String($0.replacingOccurrences(of: "\n", with: " ").prefix(100)) + "\"" }
             out.write("instruction: \(instructionText ?? "none (the bare query)")\n")
             if choice.rank1Shaped == false { out.write(notRank1Notice + "\n") }
-            out.write("thinking: minimum \(request.minReasoningTokens) tokens, repetition guard \(request.repetitionGuard ? "on" : "off"), "
-                      + "\(request.rethink) rethinks; ranking: \(fusion?.label ?? "Rank1 score")\n\n")
+            out.write(
+                "thinking: minimum \(request.minReasoningTokens) tokens, repetition guard \(request.repetitionGuard ? "on" : "off"), "
+                    + "\(request.rethink) rethinks; ranking: \(fusion?.label ?? "Rank1 score")\n\n")
             out.flush()
         }
         var verdicts: [Int: Verdict] = [:]
@@ -209,34 +231,55 @@ struct RerankCommand: AsyncParsableCommand {
             }
             switch event {
             case .started(let p, let truncated):
-                if streamInline { out.write("── [\(p + 1)] \(passages[p].id)\(truncated ? " (passage cut)" : "")\n"); out.flush() }
+                if streamInline {
+                    out.write("── [\(p + 1)] \(passages[p].id)\(truncated ? " (passage cut)" : "")\n")
+                    out.flush()
+                }
             case .token(_, let text):
-                if streamInline { live += text; out.write(text); out.flush() }
+                if streamInline {
+                    live += text
+                    out.write(text)
+                    out.flush()
+                }
             case .restarted(let p, _, let reason):
-                if !jsonl { out.write("\n[\(p + 1)] \(passages[p].id): retrying after \(reason)\n"); out.flush() }
+                if !jsonl {
+                    out.write("\n[\(p + 1)] \(passages[p].id): retrying after \(reason)\n")
+                    out.flush()
+                }
             case .verdict(let v):
                 verdicts[v.passage] = v
                 if !jsonl {
                     if streamInline { out.write("\n") }
                     let mark = v.score >= 0.5 ? "✓" : "✗"
-                    out.write(String(format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
-                                     passages[v.passage].id, v.reasoningTokens, v.forcedClose ? ", forced close" : "",
-                                     v.stoppedRepeating ? ", loop stopped" : v.repetitive ? ", repeats" : "",
-                                     v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.cached ? ", cached" : "", v.seconds))
+                    out.write(
+                        String(
+                            format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
+                            passages[v.passage].id, v.reasoningTokens, v.forcedClose ? ", forced close" : "",
+                            v.stoppedRepeating ? ", loop stopped" : v.repetitive ? ", repeats" : "",
+                            v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.cached ? ", cached" : "", v.seconds))
                     if showReasoning && !streamInline {
-                        out.write(v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
+                        out.write(
+                            v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
                     }
                     out.flush()
                 }
             case .failed(let p, let reason):
                 if firstFailure == nil { firstFailure = "\(passages[p].id): \(reason)" }
-                if !jsonl { out.write("[\(p + 1)] \(passages[p].id): failed: \(reason)\n"); out.flush() }
+                if !jsonl {
+                    out.write("[\(p + 1)] \(passages[p].id): failed: \(reason)\n")
+                    out.flush()
+                }
             case .endpoint(let name, let up, let reason):
-                if !jsonl { out.write("endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)\n"); out.flush() }
+                if !jsonl {
+                    out.write("endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)\n")
+                    out.flush()
+                }
             case .finished(let stats):
                 if !jsonl {
-                    out.write(String(format: "\n%d judged, %d failed in %.1f s; %d reasoning tokens, %.1f tokens/s\n", stats.judged, stats.failed,
-                                     stats.seconds, stats.decodeTokens, stats.decodeTokensPerSecond))
+                    out.write(
+                        String(
+                            format: "\n%d judged, %d failed in %.1f s; %d reasoning tokens, %.1f tokens/s\n", stats.judged, stats.failed,
+                            stats.seconds, stats.decodeTokens, stats.decodeTokensPerSecond))
                     if stats.endpoints.count > 1 { out.write(EndpointSummary.text(stats.endpoints) + "\n") }
                     out.write("\n")
                 }
@@ -259,8 +302,10 @@ struct RerankCommand: AsyncParsableCommand {
                 let mv = move > 0 ? "↑\(move)" : move < 0 ? "↓\(-move)" : "·"
                 let score = verdicts[p].map { String(format: "%.3f", $0.score) } ?? "  -  "
                 let f = fused.map { fs in verdicts[p] == nil ? "    -  " : String(format: "  %.3f", fs[p]) } ?? ""
-                out.write(String(format: "%4d  %4d  %4@  %@%@  %@  %@\n", r + 1, p + 1, mv, score, f, passages[p].id,
-                                 String(passages[p].title.prefix(60))))
+                out.write(
+                    String(
+                        format: "%4d  %4d  %4@  %@%@  %@  %@\n", r + 1, p + 1, mv, score, f, passages[p].id,
+                        String(passages[p].title.prefix(60))))
             }
         }
         out.flush()
@@ -279,7 +324,8 @@ enum ExitCodes {
 }
 
 /// Said wherever judgments are shown for a model that is not shaped like a Rank1 checkpoint.
-let notRank1Notice = "note: this model is not a Rank1 checkpoint (its vocabulary has no single </think> token): its judgments are "
+let notRank1Notice =
+    "note: this model is not a Rank1 checkpoint (its vocabulary has no single </think> token): its judgments are "
     + "illustrative. For real ones use a Rank1 GGUF (--model rank1-7b.Q4_K_M.gguf) or a server running jhu-clsp/rank1-* (--endpoint URL)."
 
 /// Prepares a backend (a server is probed), or exits with the cause and the fix.
@@ -293,9 +339,10 @@ func prepared(_ engine: any Reranker) async throws -> ProfileChoice {
 /// What each endpoint of a fleet did, in one line.
 enum EndpointSummary {
     static func text(_ endpoints: [EndpointStats]) -> String {
-        "served: " + endpoints.map { e in
-            "\(e.endpoint) \(e.judged)" + (e.takenOut > 0 ? " (taken out \(e.takenOut)×\(e.up ? ", back" : ", out at the end"))" : "")
-        }.joined(separator: "; ")
+        "served: "
+            + endpoints.map { e in
+                "\(e.endpoint) \(e.judged)" + (e.takenOut > 0 ? " (taken out \(e.takenOut)×\(e.up ? ", back" : ", out at the end"))" : "")
+            }.joined(separator: "; ")
     }
 }
 

@@ -10,7 +10,9 @@ struct Search: ParsableCommand {
     @Option(help: "Queries: queries.jsonl or qid<TAB>text lines.") var queries: String?
     @Option(help: "Hits per query.") var k = 10
     @Option(help: "Write a TREC run here (with --queries).") var trec: String?
-    @Option(help: "Write per-query qid<TAB>wall_us<TAB>cpu_us here (cpu_us: this thread only; with --threads 2 the helper thread's share is not in it).") var latencies: String?
+    @Option(
+        help: "Write per-query qid<TAB>wall_us<TAB>cpu_us here (cpu_us: this thread only; with --threads 2 the helper thread's share is not in it).")
+    var latencies: String?
     @Option(help: "Run tag for TREC output.") var tag = "rank1"
     @Flag(help: "JSON output.") var json = false
     @OptionGroup var bm25: BM25Options
@@ -50,13 +52,20 @@ struct Search: ParsableCommand {
             var run: [UInt8] = []
             var lat = ""
             for (qid, text) in qs {
-                let t0 = monotonicSeconds(), c0 = cpuSeconds()
+                let t0 = monotonicSeconds()
+                let c0 = cpuSeconds()
                 let hits = try searcher.search(text, k: k)
-                let t1 = monotonicSeconds(), c1 = cpuSeconds()
+                let t1 = monotonicSeconds()
+                let c1 = cpuSeconds()
                 lat += "\(qid)\t\((t1 - t0) * 1e6)\t\((c1 - c0) * 1e6)\n"
                 try appendTRECLines(hits, qid: qid, tag: tag, reader: reader, to: &run)
             }
-            if let path = trec { try Data(run).write(to: URL(fileURLWithPath: path), options: .atomic) } else { out.write(run); out.flush() }
+            if let path = trec {
+                try Data(run).write(to: URL(fileURLWithPath: path), options: .atomic)
+            } else {
+                out.write(run)
+                out.flush()
+            }
             if let path = latencies { try lat.write(toFile: path, atomically: true, encoding: .utf8) }
         }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Explorer
 
 /// The key decoder on the byte sequences terminals send (xterm, VT220, rxvt, tmux, screen, the Linux console).

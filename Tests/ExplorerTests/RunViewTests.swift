@@ -1,6 +1,7 @@
 import Foundation
 import Retrieval
 import Testing
+
 @testable import Explorer
 
 /// Run files in the explorer: one run's queries stepped through with its candidates as the result list; two runs'
@@ -35,10 +36,16 @@ import Testing
     @Test func oneRunIsSteppedThroughWithItsCandidatesAsTheResults() throws {
         var s = RunViewTests.state([("bm25.trec", RunViewTests.a)])
         #expect(s.runs!.queries.map(\.id) == ["q1", "q2", "q3"])  // the run's order; q9 has no judgments
-        #expect(RunSet(runs: [("bm25.trec", RunViewTests.a)], texts: RunViewTests.texts, qrels: nil).queries.map(\.values) == [[nil], [nil], [nil], [nil]])
+        #expect(
+            RunSet(runs: [("bm25.trec", RunViewTests.a)], texts: RunViewTests.texts, qrels: nil).queries.map(\.values) == [
+                [nil], [nil], [nil], [nil],
+            ])
         try SnapshotTests().check(s, "run-picker")
         let effects = Explorer.update(&s, .key(.enter))
-        guard case .candidates(let query, let cands)? = effects.first else { Issue.record("Enter: \(effects)"); return }
+        guard case .candidates(let query, let cands)? = effects.first else {
+            Issue.record("Enter: \(effects)")
+            return
+        }
         #expect(query == "terminal file manager" && cands.map(\.id) == ["ytree", "mc", "ranger", "nnn"] && cands.map(\.score) == [100, 99, 98, 97])
         #expect(s.mode == .browse && s.currentQuery?.id == "q1")
         _ = Explorer.update(&s, .searched(query: query, rows: Fixture.rows(), milliseconds: 0.1))
@@ -46,7 +53,10 @@ import Testing
         // More/fewer changes K without replacing the run's candidates by a BM25 search.
         #expect(Explorer.update(&s, .key(.char("+"))) == [])
         // ] and [ step through the run's queries, and stop at its ends.
-        guard case .candidates(let q2, _)? = Explorer.update(&s, .key(.char("]"))).first else { Issue.record("]"); return }
+        guard case .candidates(let q2, _)? = Explorer.update(&s, .key(.char("]"))).first else {
+            Issue.record("]")
+            return
+        }
         #expect(q2 == "image viewer" && s.runQuery == 1)
         _ = Explorer.update(&s, .key(.char("[")))
         _ = Explorer.update(&s, .key(.char("[")))
@@ -63,7 +73,8 @@ import Testing
         var s = RunViewTests.state([("bm25.trec", RunViewTests.a), ("rank1.trec", RunViewTests.b)])
         let qs = s.runs!.queries
         // nDCG@10 per query as Evaluation computes it, the largest win first; q9 (no judgments) left out.
-        let ea = Evaluation(run: RunViewTests.a, qrels: RunViewTests.qrels()), eb = Evaluation(run: RunViewTests.b, qrels: RunViewTests.qrels())
+        let ea = Evaluation(run: RunViewTests.a, qrels: RunViewTests.qrels())
+        let eb = Evaluation(run: RunViewTests.b, qrels: RunViewTests.qrels())
         #expect(qs.map(\.id) == ["q3", "q1", "q2"])
         #expect(qs[0].values == [0, eb.perQuery["q3"]!.ndcg10] && qs[1].values == [ea.perQuery["q1"]!.ndcg10, eb.perQuery["q1"]!.ndcg10])
         #expect(qs[0].difference! > qs[1].difference! && qs[1].difference! > 0 && qs[2].difference! < 0)
@@ -73,12 +84,15 @@ import Testing
         #expect(effects == [.sideBySide(query: "q1", ids: [["ytree", "mc", "ranger", "nnn"], ["mc", "ytree", "nnn", "ranger"]])])
         #expect(s.mode == .sideBySide)
         func rows(_ ids: [String]) -> [ResultRow] {
-            ids.enumerated().map { n, id in ResultRow(id: id, title: Fixture.passages.first { $0.0 == id }?.1 ?? "", text: "", bm25Score: 0, bm25Rank: n) }
+            ids.enumerated().map { n, id in
+                ResultRow(id: id, title: Fixture.passages.first { $0.0 == id }?.1 ?? "", text: "", bm25Score: 0, bm25Rank: n)
+            }
         }
         // An answer for another query (stale) is ignored; the right one is marked with the judgments.
         _ = Explorer.update(&s, .sideBySide(query: "q2", columns: [rows(["feh"]), rows(["gimp"])]))
         #expect(s.sideBySide.isEmpty)
-        _ = Explorer.update(&s, .sideBySide(query: "q1", columns: [rows(["ytree", "mc", "ranger", "nnn"]), rows(["mc", "ytree", "nnn", "ranger"])]))
+        _ = Explorer.update(
+            &s, .sideBySide(query: "q1", columns: [rows(["ytree", "mc", "ranger", "nnn"]), rows(["mc", "ytree", "nnn", "ranger"])]))
         #expect(s.sideBySide[1].map { $0.relevant ?? 0 } == [2, 0, 1, 0])
         try SnapshotTests().check(s, "run-side-by-side")
         // ] opens the next query in the list (by difference), Esc goes back to the list.
@@ -91,8 +105,10 @@ import Testing
 
     @Test func stepKeysWalkACollectionToo() {
         var s = Fixture.start()
-        s.collectionQueries = [CollectionQuery(id: "q1", text: "terminal file manager", relevant: ["mc": 2]),
-                               CollectionQuery(id: "q2", text: "image viewer", relevant: ["feh": 1])]
+        s.collectionQueries = [
+            CollectionQuery(id: "q1", text: "terminal file manager", relevant: ["mc": 2]),
+            CollectionQuery(id: "q2", text: "image viewer", relevant: ["feh": 1]),
+        ]
         #expect(Explorer.update(&s, .key(.char("]"))) == [.search(query: "terminal file manager", k: 5)])
         #expect(Explorer.update(&s, .key(.char("]"))) == [.search(query: "image viewer", k: 5)])
         #expect(Explorer.update(&s, .key(.char("]"))) == [.search(query: "image viewer", k: 5)])  // the last stays

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Explorer
 @testable import Rerank
 
@@ -18,8 +19,9 @@ enum Fixture {
     }
 
     static func start(width: Int = 80, height: Int = 24) -> ExplorerState {
-        var s = ExplorerState(width: width, height: height, corpusName: "debian", corpusSize: 63436, modelName: "SmolLM2-135M",
-                              backend: "llama.cpp", rerankAvailable: true)
+        var s = ExplorerState(
+            width: width, height: height, corpusName: "debian", corpusSize: 63436, modelName: "SmolLM2-135M",
+            backend: "llama.cpp", rerankAvailable: true)
         s.k = 5
         s.keyMap = shippedKeys
         return s
@@ -36,8 +38,9 @@ enum Fixture {
     }
 
     static func verdict(_ p: Int, _ score: Double, _ reasoning: String) -> Verdict {
-        Verdict(passage: p, score: score, probabilityTrue: score / 3, reasoning: reasoning, reasoningTokens: 20, forcedClose: p % 2 == 0,
-                rethinks: 0, truncatedPassage: false, promptTokens: 90, seconds: 1.5)
+        Verdict(
+            passage: p, score: score, probabilityTrue: score / 3, reasoning: reasoning, reasoningTokens: 20, forcedClose: p % 2 == 0,
+            rethinks: 0, truncatedPassage: false, promptTokens: 90, seconds: 1.5)
     }
 
     /// Starts a rerank and feeds engine events for the job it started.
@@ -49,11 +52,16 @@ enum Fixture {
         _ = Explorer.update(&s, .engine(generation: g, event: .token(passage: 0, text: " It runs in a terminal.")))
         let n = complete ? scores.count : 2
         for (p, sc) in scores.prefix(n).enumerated() {
-            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(verdict(p, sc, "The passage describes a file manager. It runs in a terminal. So it is relevant."))))
+            _ = Explorer.update(
+                &s,
+                .engine(
+                    generation: g, event: .verdict(verdict(p, sc, "The passage describes a file manager. It runs in a terminal. So it is relevant.")))
+            )
         }
         if complete {
-            let stats = JobStats(passages: scores.count, judged: scores.count, failed: 0, decodeTokens: 100, promptTokens: 400, seconds: 2,
-                                 cancelled: false, firstTokenSeconds: 0.3)
+            let stats = JobStats(
+                passages: scores.count, judged: scores.count, failed: 0, decodeTokens: 100, promptTokens: 400, seconds: 2,
+                cancelled: false, firstTokenSeconds: 0.3)
             _ = Explorer.update(&s, .engine(generation: g, event: .finished(stats)))
         }
     }
@@ -97,16 +105,27 @@ enum Fixture {
         Fixture.searched(&s)
         Fixture.rerank(&s, scores: [0.2, 0.9, 0.5, 0.7, 0.1])
         _ = Explorer.update(&s, .key(.char("i")))
-        for c in "FILL_QUERY_HERE\nA relevant passage must describe a file manager." { _ = Explorer.update(&s, c == "\n" ? .key(.enter) : .key(.char(c))) }
+        for c in "FILL_QUERY_HERE\nA relevant passage must describe a file manager." {
+            _ = Explorer.update(&s, c == "\n" ? .key(.enter) : .key(.char(c)))
+        }
         try check(s, "instruction-edit")
         let effects = Explorer.update(&s, .key(.ctrl("s")))
-        guard case .rerank(let g, _, let instruction, _)? = effects.first else { Issue.record("Ctrl-S did not rerank"); return }
+        guard case .rerank(let g, _, let instruction, _)? = effects.first else {
+            Issue.record("Ctrl-S did not rerank")
+            return
+        }
         #expect(instruction == "FILL_QUERY_HERE\nA relevant passage must describe a file manager.")
         for (p, sc) in [0.8, 0.3, 0.95, 0.1, 0.6].enumerated() {
             _ = Explorer.update(&s, .engine(generation: g, event: .verdict(Fixture.verdict(p, sc, "Reasoning \(p)."))))
         }
-        _ = Explorer.update(&s, .engine(generation: g, event: .finished(JobStats(passages: 5, judged: 5, failed: 0, decodeTokens: 50,
-            promptTokens: 300, seconds: 1, cancelled: false, firstTokenSeconds: 0.2))))
+        _ = Explorer.update(
+            &s,
+            .engine(
+                generation: g,
+                event: .finished(
+                    JobStats(
+                        passages: 5, judged: 5, failed: 0, decodeTokens: 50,
+                        promptTokens: 300, seconds: 1, cancelled: false, firstTokenSeconds: 0.2))))
         try check(s, "instruction-diff")
         _ = Explorer.update(&s, .key(.char("v")))
         try check(s, "ab-view")
@@ -125,12 +144,21 @@ enum Fixture {
         _ = Explorer.update(&s, .key(.char("i")))
         for c in "FILL_QUERY_HERE, a file manager" { _ = Explorer.update(&s, .key(.char(c))) }
         let effects = Explorer.update(&s, .key(.ctrl("s")))
-        guard case .rerank(let g, _, _, _)? = effects.first else { Issue.record("Ctrl-S did not rerank"); return }
+        guard case .rerank(let g, _, _, _)? = effects.first else {
+            Issue.record("Ctrl-S did not rerank")
+            return
+        }
         for (p, sc) in [0.8, 0.3, 0.95, 0.1, 0.6].enumerated() {
             _ = Explorer.update(&s, .engine(generation: g, event: .verdict(Fixture.verdict(p, sc, "Reasoning \(p)."))))
         }
-        _ = Explorer.update(&s, .engine(generation: g, event: .finished(JobStats(passages: 5, judged: 5, failed: 0, decodeTokens: 50,
-            promptTokens: 300, seconds: 1, cancelled: false, firstTokenSeconds: 0.2))))
+        _ = Explorer.update(
+            &s,
+            .engine(
+                generation: g,
+                event: .finished(
+                    JobStats(
+                        passages: 5, judged: 5, failed: 0, decodeTokens: 50,
+                        promptTokens: 300, seconds: 1, cancelled: false, firstTokenSeconds: 0.2))))
         try check(s, "fused-scores")
         let screen = View.render(s).screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let status = try #require(screen.last)
@@ -172,12 +200,17 @@ enum Fixture {
         for context in KeyContext.allCases {
             #expect(seen.contains(context.title), "no title \(context.title)")
             for a in context.actions {
-                let label = s.keyMap.label(a, in: context), what = s.keyMap.description(a, in: context)
+                let label = s.keyMap.label(a, in: context)
+                let what = s.keyMap.description(a, in: context)
                 // The row with the description starts with the first key name (a long label continues below).
                 let first = String(label.split(separator: " ")[0])
-                let row = lines.contains { $0.contains(" " + what) && $0.contains("│ " + first + " ") || $0.contains("│ " + first + "  ") && $0.contains(what) }
+                let row = lines.contains {
+                    $0.contains(" " + what) && $0.contains("│ " + first + " ") || $0.contains("│ " + first + "  ") && $0.contains(what)
+                }
                 #expect(row, "\(context.rawValue).\(a.rawValue): \(label) / \(what) not shown whole")
-                for name in label.split(separator: " ") { #expect(seen.contains(" " + name + " ") || seen.contains(" " + name + "\u{2502}"), "key \(name) cut") }
+                for name in label.split(separator: " ") {
+                    #expect(seen.contains(" " + name + " ") || seen.contains(" " + name + "\u{2502}"), "key \(name) cut")
+                }
             }
         }
         _ = Explorer.update(&s, .key(.char("x")))
@@ -193,8 +226,11 @@ enum Fixture {
 
     @Test func wideCharacters() throws {
         var s = Fixture.start(width: 100, height: 20)
-        let rows = Fixture.rows([("ja", "日本語のファイルマネージャー", "端末で動くファイルマネージャーです。🐱 emoji and café."),
-                                 ("zh", "终端文件管理器", "一个在终端中运行的文件管理器。")] + Fixture.passages)
+        let rows = Fixture.rows(
+            [
+                ("ja", "日本語のファイルマネージャー", "端末で動くファイルマネージャーです。🐱 emoji and café."),
+                ("zh", "终端文件管理器", "一个在终端中运行的文件管理器。"),
+            ] + Fixture.passages)
         for c in "/file" { _ = Explorer.update(&s, .key(.char(c))) }
         _ = Explorer.update(&s, .key(.escape))
         _ = Explorer.update(&s, .searched(query: "file", rows: rows, milliseconds: 0.8))
@@ -212,8 +248,10 @@ enum Fixture {
 @Suite struct CollectionAndKeyMapTests {
     func collectionState() -> ExplorerState {
         var s = Fixture.start()
-        s.collectionQueries = [CollectionQuery(id: "q1", text: "terminal file manager", relevant: ["mc": 2, "nnn": 1]),
-                               CollectionQuery(id: "q2", text: "image viewer", relevant: ["feh": 1])]
+        s.collectionQueries = [
+            CollectionQuery(id: "q1", text: "terminal file manager", relevant: ["mc": 2, "nnn": 1]),
+            CollectionQuery(id: "q2", text: "image viewer", relevant: ["feh": 1]),
+        ]
         s.mode = .pickingQuery
         return s
     }

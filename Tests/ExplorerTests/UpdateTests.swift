@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Explorer
 @testable import Rerank
 
@@ -13,7 +14,10 @@ import Testing
         #expect(Explorer.update(&s, .paste("ile\nmanager")) == [.search(query: "file manager", k: 5)])
         #expect(Explorer.update(&s, .key(.enter)) == [.search(query: "file manager", k: 5)])
         let effects = Explorer.update(&s, .searched(query: "file manager", rows: Fixture.rows(), milliseconds: 1))
-        guard case .rerank(_, let q, nil, let ps)? = effects.first else { Issue.record("no rerank after Enter: \(effects)"); return }
+        guard case .rerank(_, let q, nil, let ps)? = effects.first else {
+            Issue.record("no rerank after Enter: \(effects)")
+            return
+        }
         #expect(q == "file manager" && ps.count == 5)
     }
 
@@ -21,7 +25,11 @@ import Testing
         var s = Fixture.start()
         Fixture.searched(&s)
         guard case .rerank(let first, _, _, _)? = Explorer.update(&s, .key(.enter)).first,
-              case .rerank(let second, _, _, _)? = Explorer.update(&s, .key(.enter)).first else { Issue.record("no job"); return }
+            case .rerank(let second, _, _, _)? = Explorer.update(&s, .key(.enter)).first
+        else {
+            Issue.record("no job")
+            return
+        }
         #expect(second == first + 1)
         _ = Explorer.update(&s, .engine(generation: first, event: .verdict(Fixture.verdict(0, 0.9, "old"))))
         #expect(s.results[0].judgment == .queued)
@@ -88,8 +96,9 @@ import Testing
     }
 
     @Test func withoutAModelBM25StillWorks() {
-        var s = ExplorerState(width: 80, height: 24, corpusName: "c", corpusSize: 1, modelName: "no model", backend: "libllama not found",
-                              rerankAvailable: false)
+        var s = ExplorerState(
+            width: 80, height: 24, corpusName: "c", corpusSize: 1, modelName: "no model", backend: "libllama not found",
+            rerankAvailable: false)
         s.keyMap = Fixture.shippedKeys
         Fixture.searched(&s)
         #expect(Explorer.update(&s, .key(.enter)).isEmpty)

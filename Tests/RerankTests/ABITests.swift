@@ -1,21 +1,32 @@
 import CLlama
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// Our declarations in r1_llama.h against the installed llama.h, field by field, and the load-time probe.
 @Suite struct ABITests {
     /// (our struct, llama.h's struct, fields in declaration order)
     static let structs: [(String, String, [String])] = [
-        ("r1_model_params", "llama_model_params", ["devices", "tensor_buft_overrides", "n_gpu_layers", "split_mode", "load_mode",
-            "lazy_mode", "main_gpu", "tensor_split", "progress_callback", "progress_callback_user_data", "kv_overrides",
-            "vocab_only", "check_tensors", "use_extra_bufts", "no_host", "no_alloc", "load_mtp"]),
-        ("r1_context_params", "llama_context_params", ["n_ctx", "n_batch", "n_ubatch", "n_seq_max", "n_rs_seq", "n_outputs_max",
-            "n_outputs_max_per_seq", "n_threads", "n_threads_batch", "ctx_type", "rope_scaling_type", "pooling_type",
-            "attention_type", "flash_attn_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor", "yarn_attn_factor",
-            "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "defrag_thold", "cb_eval", "cb_eval_user_data", "type_k",
-            "type_v", "abort_callback", "abort_callback_data", "embeddings", "offload_kqv", "no_perf", "op_offload",
-            "swa_full", "kv_unified", "samplers", "n_samplers", "ctx_other"]),
+        (
+            "r1_model_params", "llama_model_params",
+            [
+                "devices", "tensor_buft_overrides", "n_gpu_layers", "split_mode", "load_mode",
+                "lazy_mode", "main_gpu", "tensor_split", "progress_callback", "progress_callback_user_data", "kv_overrides",
+                "vocab_only", "check_tensors", "use_extra_bufts", "no_host", "no_alloc", "load_mtp",
+            ]
+        ),
+        (
+            "r1_context_params", "llama_context_params",
+            [
+                "n_ctx", "n_batch", "n_ubatch", "n_seq_max", "n_rs_seq", "n_outputs_max",
+                "n_outputs_max_per_seq", "n_threads", "n_threads_batch", "ctx_type", "rope_scaling_type", "pooling_type",
+                "attention_type", "flash_attn_type", "rope_freq_base", "rope_freq_scale", "yarn_ext_factor", "yarn_attn_factor",
+                "yarn_beta_fast", "yarn_beta_slow", "yarn_orig_ctx", "defrag_thold", "cb_eval", "cb_eval_user_data", "type_k",
+                "type_v", "abort_callback", "abort_callback_data", "embeddings", "offload_kqv", "no_perf", "op_offload",
+                "swa_full", "kv_unified", "samplers", "n_samplers", "ctx_other",
+            ]
+        ),
         ("r1_batch", "llama_batch", ["n_tokens", "token", "embd", "pos", "n_seq_id", "seq_id", "logits"]),
     ]
 
@@ -55,11 +66,13 @@ import Testing
     @Test func loadTimeProbeRefusesAnotherABI() throws {
         // A stand-in library whose llama_context_params has one more field (as a later llama.cpp has).
         let dir = RerankFixtures.tempDir()
-        let names = ["llama_backend_init", "llama_log_set", "llama_model_load_from_file", "llama_model_free", "llama_init_from_model",
-                     "llama_free", "llama_model_get_vocab", "llama_model_meta_val_str", "llama_model_desc", "llama_vocab_n_tokens",
-                     "llama_vocab_is_eog", "llama_vocab_get_add_bos", "llama_tokenize", "llama_token_to_piece", "llama_batch_init",
-                     "llama_batch_free", "llama_decode", "llama_get_logits_ith", "llama_get_memory", "llama_memory_clear",
-                     "llama_memory_seq_rm", "llama_memory_seq_cp", "llama_set_n_threads", "llama_n_ctx"]
+        let names = [
+            "llama_backend_init", "llama_log_set", "llama_model_load_from_file", "llama_model_free", "llama_init_from_model",
+            "llama_free", "llama_model_get_vocab", "llama_model_meta_val_str", "llama_model_desc", "llama_vocab_n_tokens",
+            "llama_vocab_is_eog", "llama_vocab_get_add_bos", "llama_tokenize", "llama_token_to_piece", "llama_batch_init",
+            "llama_batch_free", "llama_decode", "llama_get_logits_ith", "llama_get_memory", "llama_memory_clear",
+            "llama_memory_seq_rm", "llama_memory_seq_cp", "llama_set_n_threads", "llama_n_ctx",
+        ]
         var c = "#include \"r1_llama.h\"\n"
         c += "struct wider { struct r1_context_params p; long long moe_cache_size; };\n"
         c += "struct wider llama_context_default_params(void) { struct wider w = {0}; w.moe_cache_size = 7; return w; }\n"

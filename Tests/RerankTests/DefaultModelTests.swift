@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// The model and profile the README's run command ships with must reason, not loop (issue 6's criterion (a)):
@@ -7,12 +8,14 @@ import Testing
 /// 40 tokens, does not repeat itself, and has no repeated line.
 @Suite(.serialized) struct DefaultModelTests {
     @Test func defaultProfileWritesANonRepetitiveChain() async throws {
-        let config = LlamaConfiguration(libraryPath: RerankFixtures.libraryPath,
-                                        modelPath: RerankFixtures.model(RuntimeDiscovery.defaultModel), threads: 2)
+        let config = LlamaConfiguration(
+            libraryPath: RerankFixtures.libraryPath,
+            modelPath: RerankFixtures.model(RuntimeDiscovery.defaultModel), threads: 2)
         let engine = try LlamaReranker(configuration: config)
         let profile = engine.automaticProfile.profile
-        var r = RerankRequest(query: "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors.",
-                              passages: [try RerankFixtures.scifact("22401720")])
+        var r = RerankRequest(
+            query: "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors.",
+            passages: [try RerankFixtures.scifact("22401720")])
         r.profile = profile
         r.budget = 96
         r.parallel = 1

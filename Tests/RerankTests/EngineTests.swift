@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// The in-process engine with the embedded SmolLM2 model: events, supersede, cancel, memory.
@@ -25,7 +26,9 @@ import Testing
 
     @Test func everyPassageGetsStartedTokensAndOneVerdict() async throws {
         let events = await RerankFixtures.events(EngineTests.engine, request())
-        var started = Set<Int>(), verdicts: [Int: Verdict] = [:], tokens: [Int: String] = [:]
+        var started = Set<Int>()
+        var verdicts: [Int: Verdict] = [:]
+        var tokens: [Int: String] = [:]
         var finished: JobStats?
         for e in events {
             switch e {
@@ -142,41 +145,43 @@ import Testing
 
 /// Thinking control on the real engine (SmolLM2, which loops on the raw Rank1 prompt). Nested in EngineTests
 /// so that it shares the engine one job at a time (a job started elsewhere would supersede these).
-extension EngineTests { @Suite(.serialized) struct ThinkingControlTests {
-    static let query = "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors."
-    /// SmolLM2 answers this scifact passage with "The answer is:\n\nA:\n\nA:\n\n…" on the raw prompt.
-    static let looping = try! RerankFixtures.scifact("22401720")
+extension EngineTests {
+    @Suite(.serialized) struct ThinkingControlTests {
+        static let query = "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors."
+        /// SmolLM2 answers this scifact passage with "The answer is:\n\nA:\n\nA:\n\n…" on the raw prompt.
+        static let looping = try! RerankFixtures.scifact("22401720")
 
-    func request(guardOn: Bool) -> RerankRequest {
-        var r = RerankRequest(query: EngineTests.ThinkingControlTests.query, passages: [EngineTests.ThinkingControlTests.looping])
-        r.profile = .rank1
-        r.budget = 64
-        r.parallel = 1
-        r.repetitionGuard = guardOn
-        return r
-    }
+        func request(guardOn: Bool) -> RerankRequest {
+            var r = RerankRequest(query: EngineTests.ThinkingControlTests.query, passages: [EngineTests.ThinkingControlTests.looping])
+            r.profile = .rank1
+            r.budget = 64
+            r.parallel = 1
+            r.repetitionGuard = guardOn
+            return r
+        }
 
-    @Test func guardStopsALoopingChainAndClosesItByForce() async throws {
-        let off = try #require(RerankFixtures.verdicts(await RerankFixtures.events(EngineTests.engine, request(guardOn: false))).first)
-        let on = try #require(RerankFixtures.verdicts(await RerankFixtures.events(EngineTests.engine, request(guardOn: true))).first)
-        #expect(off.repetitive && !off.stoppedRepeating && off.reasoningTokens == 64, "without the guard the loop runs to the budget")
-        #expect(on.repetitive && on.stoppedRepeating && on.forcedClose)
-        #expect(on.reasoningTokens < off.reasoningTokens)
-        #expect(on.score > 0 && on.score < 1)
-    }
+        @Test func guardStopsALoopingChainAndClosesItByForce() async throws {
+            let off = try #require(RerankFixtures.verdicts(await RerankFixtures.events(EngineTests.engine, request(guardOn: false))).first)
+            let on = try #require(RerankFixtures.verdicts(await RerankFixtures.events(EngineTests.engine, request(guardOn: true))).first)
+            #expect(off.repetitive && !off.stoppedRepeating && off.reasoningTokens == 64, "without the guard the loop runs to the budget")
+            #expect(on.repetitive && on.stoppedRepeating && on.forcedClose)
+            #expect(on.reasoningTokens < off.reasoningTokens)
+            #expect(on.score > 0 && on.score < 1)
+        }
 
-    @Test func minimumLengthMasksTheCloseAndTheEndOfGeneration() async throws {
-        var r = RerankRequest(query: "what is a cat", passages: EngineTests.passages)
-        r.profile = .chatml
-        r.budget = 40
-        r.minReasoningTokens = 30
-        r.repetitionGuard = false
-        let verdicts = RerankFixtures.verdicts(await RerankFixtures.events(EngineTests.engine, r))
-        #expect(verdicts.count == EngineTests.passages.count)
-        for v in verdicts {
-            #expect(v.reasoningTokens >= 30, "a chain ended before its minimum: \(v.reasoning)")
-            // Nothing closes the reasoning within the first 30 tokens: no "</" before the end of the chain.
-            #expect(v.reasoning.hasPrefix("The query"))
+        @Test func minimumLengthMasksTheCloseAndTheEndOfGeneration() async throws {
+            var r = RerankRequest(query: "what is a cat", passages: EngineTests.passages)
+            r.profile = .chatml
+            r.budget = 40
+            r.minReasoningTokens = 30
+            r.repetitionGuard = false
+            let verdicts = RerankFixtures.verdicts(await RerankFixtures.events(EngineTests.engine, r))
+            #expect(verdicts.count == EngineTests.passages.count)
+            for v in verdicts {
+                #expect(v.reasoningTokens >= 30, "a chain ended before its minimum: \(v.reasoning)")
+                // Nothing closes the reasoning within the first 30 tokens: no "</" before the end of the chain.
+                #expect(v.reasoning.hasPrefix("The query"))
+            }
         }
     }
-} }
+}

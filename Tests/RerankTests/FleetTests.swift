@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Rerank
 
 /// How a job over several endpoints hands out passages: to the serving endpoint with the most free lanes, never

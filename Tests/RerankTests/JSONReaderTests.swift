@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// The streaming client's own JSON reader (it parses every token's chunk) against Foundation's, on the

@@ -1,6 +1,7 @@
 import CSupport
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// The reference's dataset prompts ship byte for byte, and are looked up as the reference does.

@@ -1,12 +1,14 @@
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// Prompt profiles, the repetition detector and score fusion: pure parts, no model.
 struct ProfileTests {
     static func facts(close: Int32?, control: Bool = false, verdictWords: Bool = true, template: String?) -> VocabularyFacts {
-        VocabularyFacts(thinkClose: close, thinkCloseIsControl: control, trueToken: verdictWords ? 10 : nil,
-                        falseToken: verdictWords ? 11 : nil, chatTemplate: template)
+        VocabularyFacts(
+            thinkClose: close, thinkCloseIsControl: control, trueToken: verdictWords ? 10 : nil,
+            falseToken: verdictWords ? 11 : nil, chatTemplate: template)
     }
 
     @Test func automaticProfileFollowsTheVocabularyNotTheName() {
@@ -30,16 +32,18 @@ struct ProfileTests {
 
     @Test func rank1ProfileIsTheRawPromptByteForByte() {
         let p = PromptProfile.rank1.prompt(filledQuery: "q?", passage: "T x")
-        #expect(p == "Determine if the following passage is relevant to the query. Answer only with 'true' or 'false'.\nQuery: q?\nPassage: T x\n<think>")
+        #expect(
+            p == "Determine if the following passage is relevant to the query. Answer only with 'true' or 'false'.\nQuery: q?\nPassage: T x\n<think>")
         #expect(PromptProfile.rank1.reasoningStart.isEmpty)
         #expect(PromptProfile.rank1.forcedCloseSuffix(reasoning: " a. b") == "\na.\n</think>")
     }
 
     @Test func chatmlWrapsTheSameQuestionAndPrefillsTheReasoning() {
         let p = PromptProfile.chatml.prompt(filledQuery: "q?", passage: "T x")
-        #expect(p == "<|im_start|>system\n" + PromptProfile.system + "<|im_end|>\n<|im_start|>user\n"
-            + "Determine if the following passage is relevant to the query. Answer only with 'true' or 'false'.\nQuery: q?\nPassage: T x"
-            + "<|im_end|>\n<|im_start|>assistant\n<think>\n")
+        #expect(
+            p == "<|im_start|>system\n" + PromptProfile.system + "<|im_end|>\n<|im_start|>user\n"
+                + "Determine if the following passage is relevant to the query. Answer only with 'true' or 'false'.\nQuery: q?\nPassage: T x"
+                + "<|im_end|>\n<|im_start|>assistant\n<think>\n")
         #expect(PromptProfile.chatml.reasoningStart == "The query")
         // Already after a newline: no second one before the cut reasoning.
         #expect(PromptProfile.chatml.forcedCloseSuffix(reasoning: "The query asks. And") == "The query asks.\n</think>")
@@ -53,7 +57,8 @@ struct ProfileTests {
         }
         // Demonstrations live in the shared prefix: one irrelevant, then one relevant, each closed with its verdict.
         let demo = PromptProfile.chatmlDemo.prefix(filledQuery: "q")
-        let f = demo.range(of: "</think> false")!, t = demo.range(of: "</think> true")!
+        let f = demo.range(of: "</think> false")!
+        let t = demo.range(of: "</think> true")!
         #expect(f.lowerBound < t.lowerBound)
         #expect(!PromptProfile.chatml.prefix(filledQuery: "q").contains("</think> true"))
         let gemma = PromptProfile.gemmaDemo.prompt(filledQuery: "q", passage: "p")
@@ -85,9 +90,9 @@ struct ProfileTests {
     @Test func fusionInterpolatesWithMinMaxNormalisedBM25() {
         let f = ScoreFusion(weight: 0.25)
         let fused = f.fuse(bm25: [10, 20, 30], rank1: [1.0, nil, 0.0])
-        #expect(abs(fused[0] - 0.25) < 1e-12)   // 0.25·1 + 0.75·0
+        #expect(abs(fused[0] - 0.25) < 1e-12)  // 0.25·1 + 0.75·0
         #expect(abs(fused[1] - 0.375) < 1e-12)  // unjudged: BM25 share only
-        #expect(abs(fused[2] - 0.75) < 1e-12)   // 0.25·0 + 0.75·1
+        #expect(abs(fused[2] - 0.75) < 1e-12)  // 0.25·0 + 0.75·1
         #expect(ScoreFusion(weight: 0).fuse(bm25: [5, 5], rank1: [0.1, 0.9]) == [1, 1])  // equal BM25 → 1
         #expect(ScoreFusion(weight: 7).weight == 1 && ScoreFusion(weight: -1).weight == 0)
         #expect(f.label == "fused 0.25·Rank1 + 0.75·BM25")

@@ -1,11 +1,14 @@
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// The one judging protocol both backends use: every way a chain ends, and what is evaluated then.
 struct ReasoningChainTests {
-    static func chain(budget: Int = 50, minTokens: Int = 0, guardOn: Bool = false, rethinks: Int = 0, close: Int32? = 99,
-                      profile: PromptProfile = .rank1) -> ReasoningChain {
+    static func chain(
+        budget: Int = 50, minTokens: Int = 0, guardOn: Bool = false, rethinks: Int = 0, close: Int32? = 99,
+        profile: PromptProfile = .rank1
+    ) -> ReasoningChain {
         var r = RerankRequest(query: "q", passages: [])
         r.budget = budget
         r.minReasoningTokens = minTokens
@@ -46,14 +49,17 @@ struct ReasoningChainTests {
         // Chat profiles already end their prompt with a newline after `<think>`.
         var chat = ReasoningChainTests.chain(budget: 1, profile: .chatml)
         #expect(chat.reasoning == "The query")
-        #expect(chat.append(token: 1, text: " is odd. And", endsGeneration: false).step == .close(closing: "The query is odd.\n</think>", atEnd: false))
+        #expect(
+            chat.append(token: 1, text: " is odd. And", endsGeneration: false).step == .close(closing: "The query is odd.\n</think>", atEnd: false))
     }
 
     @Test func theGuardCutsBeforeALoop() {
         var c = ReasoningChainTests.chain(guardOn: true)
         _ = c.append(token: 1, text: "Start.", endsGeneration: false)
         var last = ReasoningChain.Step.more
-        for i in 0..<12 where last == .more { last = c.append(token: Int32(10 + i % 2), text: i % 2 == 0 ? " a." : " b.", endsGeneration: false).step }
+        for i in 0..<12 where last == .more {
+            last = c.append(token: Int32(10 + i % 2), text: i % 2 == 0 ? " a." : " b.", endsGeneration: false).step
+        }
         #expect(c.stoppedRepeating && c.repetitive && c.forced)
         #expect(last == .close(closing: "\nStart. a. b.\n</think>", atEnd: false))
         // Backends without ids: texts stand in for them.

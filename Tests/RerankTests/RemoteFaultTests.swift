@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// The remote backend against a misbehaving loopback server: each failure marks only its passage, with
@@ -29,7 +30,8 @@ import Testing
         var request = RerankRequest(query: "cats", passages: modes.map { Passage(id: $0, text: "\($0) passage text") })
         request.parallel = 7
         let t0 = Date()
-        var verdicts: [String: Verdict] = [:], failures: [String: String] = [:]
+        var verdicts: [String: Verdict] = [:]
+        var failures: [String: String] = [:]
         var finished = false
         for await e in engine.start(request) {
             switch e {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Rerank
 
 /// Parsers of the remote backend on responses written from the servers' documented formats.
@@ -16,7 +17,8 @@ import Testing
 
     @Test func streamedChunksInTheOpenAIShape() throws {
         // vLLM / llama-cpp-python: {"choices":[{"text":…, "finish_reason":null|"length"|"stop"}]}
-        let c = try CompletionJSON.chunk(#"{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" The passage","logprobs":null,"finish_reason":null}]}"#)
+        let c = try CompletionJSON.chunk(
+            #"{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" The passage","logprobs":null,"finish_reason":null}]}"#)
         #expect(c == CompletionJSON.Chunk(text: " The passage", finishReason: nil))
         let end = try CompletionJSON.chunk(#"{"choices":[{"index":0,"text":"","finish_reason":"length","stop_reason":null}]}"#)
         #expect(end?.finishReason == "length")
@@ -29,7 +31,8 @@ import Testing
 
     @Test func logprobsInTheLegacyOpenAIShape() throws {
         // vLLM's /v1/completions with "logprobs": 20.
-        let body = #"{"choices":[{"index":0,"text":" true","logprobs":{"text_offset":[120],"token_logprobs":[-0.105],"tokens":[" true"],"top_logprobs":[{" true":-0.105," false":-2.303,"\n":-6.0}]},"finish_reason":"length"}]}"#
+        let body =
+            #"{"choices":[{"index":0,"text":" true","logprobs":{"text_offset":[120],"token_logprobs":[-0.105],"tokens":[" true"],"top_logprobs":[{" true":-0.105," false":-2.303,"\n":-6.0}]},"finish_reason":"length"}]}"#
         let top = try CompletionJSON.firstTokenTopLogprobs(Data(body.utf8))
         let (score, pTrue, exact) = try CompletionJSON.score(top)
         #expect(exact)
@@ -39,7 +42,8 @@ import Testing
 
     @Test func logprobsInTheLlamaCppServerShape() throws {
         // llama.cpp server: "logprobs": {"content": [{"id", "token", "logprob", "top_logprobs": [{"id", "token", "logprob"}]}]}
-        let body = #"{"choices":[{"text":" false","logprobs":{"content":[{"id":2416,"token":" false","logprob":-0.4,"bytes":[32,102],"top_logprobs":[{"id":2416,"token":" false","logprob":-0.4},{"id":1847,"token":" true","logprob":-1.2}]}]}}]}"#
+        let body =
+            #"{"choices":[{"text":" false","logprobs":{"content":[{"id":2416,"token":" false","logprob":-0.4,"bytes":[32,102],"top_logprobs":[{"id":2416,"token":" false","logprob":-0.4},{"id":1847,"token":" true","logprob":-1.2}]}]}}]}"#
         let top = try CompletionJSON.firstTokenTopLogprobs(Data(body.utf8))
         #expect(top == [" false": -0.4, " true": -1.2])
         #expect(abs(try CompletionJSON.score(top).score - 1 / (1 + exp(-0.4 + 1.2))) < 1e-12)
@@ -53,8 +57,9 @@ import Testing
     }
 
     @Test func errorBodiesGiveTheServerMessage() {
-        #expect(HTTPStreamer.message(from: Data(#"{"error":{"message":"This model's maximum context length is 4096 tokens"}}"#.utf8))
-            == "This model's maximum context length is 4096 tokens")
+        #expect(
+            HTTPStreamer.message(from: Data(#"{"error":{"message":"This model's maximum context length is 4096 tokens"}}"#.utf8))
+                == "This model's maximum context length is 4096 tokens")
         #expect(HTTPStreamer.message(from: Data(#"{"detail":"Not Found"}"#.utf8)) == "Not Found")
         #expect(HTTPStreamer.message(from: Data("upstream timeout".utf8)) == "upstream timeout")
     }

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Rerank
 
 enum RerankFixtures {

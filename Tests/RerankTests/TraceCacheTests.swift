@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Rerank
 
 @Suite struct TraceCacheTests {
@@ -10,8 +11,9 @@ import Testing
     }()
 
     func verdict(_ s: Double) -> Verdict {
-        Verdict(passage: 0, score: s, probabilityTrue: 0.1, reasoning: "because", reasoningTokens: 3, forcedClose: true, rethinks: 0,
-                truncatedPassage: false, promptTokens: 40, seconds: 1.5)
+        Verdict(
+            passage: 0, score: s, probabilityTrue: 0.1, reasoning: "because", reasoningTokens: 3, forcedClose: true, rethinks: 0,
+            truncatedPassage: false, promptTokens: 40, seconds: 1.5)
     }
 
     @Test func storedJudgmentComesBackIdentical() {

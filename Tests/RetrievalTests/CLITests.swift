@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Retrieval
 
 /// The rank1 binary driven as a user drives it: bad input, the serve protocol, kill during rebuild.
@@ -9,7 +10,8 @@ import Testing
     @Test func malformedJSONStopsWithFileAndLine() throws {
         let dir = Fixtures.tempDir("bad")
         let corpus = dir + "/corpus.jsonl"
-        Fixtures.write("""
+        Fixtures.write(
+            """
             {"_id": "1", "title": "ok", "text": "fine"}
             {"_id": "2", "title": "broken", "text": "no closing quote}
             {"_id": "3", "title": "ok", "text": "also fine"}
@@ -84,7 +86,10 @@ import Testing
     @Test func storeNoneSearchesTheSameAndRefusesToShowText() throws {
         let dir = Fixtures.tempDir("store")
         var corpus = ""
-        for i in 0..<300 { corpus += "{\"_id\":\"d\(i)\",\"title\":\"Doc \(i)\",\"text\":\"apples \(i % 7 == 0 ? "pears" : "plums") number \(i) with a long enough body of words to store\"}\n" }
+        for i in 0..<300 {
+            corpus +=
+                "{\"_id\":\"d\(i)\",\"title\":\"Doc \(i)\",\"text\":\"apples \(i % 7 == 0 ? "pears" : "plums") number \(i) with a long enough body of words to store\"}\n"
+        }
         Fixtures.write(corpus, to: dir + "/c.jsonl")
         #expect(try Fixtures.run([bin, "index", dir + "/c.jsonl", "--out", dir + "/text", "--quiet"]).status == 0)
         #expect(try Fixtures.run([bin, "index", dir + "/c.jsonl", "--out", dir + "/none", "--store", "none", "--quiet"]).status == 0)
@@ -93,7 +98,8 @@ import Testing
         let b = try Fixtures.run([bin, "serve", dir + "/none", "--k", "20"], stdin: queries)
         #expect(a.status == 0 && b.status == 0)
         #expect(a.out == b.out && a.out.contains("q2 Q0 d42 1 "))
-        let withText = try IndexReader(directory: dir + "/text"), without = try IndexReader(directory: dir + "/none")
+        let withText = try IndexReader(directory: dir + "/text")
+        let without = try IndexReader(directory: dir + "/none")
         #expect(withText.storesText && !without.storesText)
         #expect(without.fileSize < withText.fileSize)
         let show = try Fixtures.run([bin, "show", dir + "/none", "--doc", "d1"])

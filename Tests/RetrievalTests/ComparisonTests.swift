@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Retrieval
 
 /// The paired comparison's bookkeeping; its agreement with trec_eval and an independent randomization test is
@@ -7,7 +8,8 @@ import Testing
 struct ComparisonTests {
     @Test func winsTiesLossesAndADeterministicPValue() throws {
         var qrels = Qrels()
-        var a = Run(), b = Run()
+        var a = Run()
+        var b = Run()
         for q in 0..<40 {
             qrels.judgments["q\(q)"] = ["rel\(q)": 1]
             a.add(query: "q\(q)", doc: "x\(q)", score: 2)

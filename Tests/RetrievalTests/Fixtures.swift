@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Retrieval
 
 /// Paths and helpers shared by the tests.
@@ -47,7 +48,9 @@ enum Fixtures {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: args[0])
         p.arguments = Array(args.dropFirst())
-        let out = Pipe(), err = Pipe(), inp = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        let inp = Pipe()
         p.standardOutput = out
         p.standardError = err
         p.standardInput = inp

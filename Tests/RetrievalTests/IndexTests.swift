@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Retrieval
 
 @Suite struct IndexRoundTripTests {
@@ -41,7 +42,8 @@ import Testing
         let a = try Fixtures.buildIndex(many, in: Fixtures.tempDir("mem"))
         let b = try Fixtures.buildIndex(many, in: Fixtures.tempDir("spill"), budget: 64)
         #expect(a.termCount == b.termCount)
-        let sa = try Searcher(index: a), sb = try Searcher(index: b)
+        let sa = try Searcher(index: a)
+        let sb = try Searcher(index: b)
         for q in ["w1 w2 w3", "w17", "w199 w5 w5"] {
             #expect(try sa.search(q, k: 20) == sb.search(q, k: 20))
         }
@@ -65,8 +67,11 @@ import Testing
 @Suite struct IndexIntegrityTests {
     func freshIndex() throws -> String {
         let dir = Fixtures.tempDir("corrupt")
-        _ = try Fixtures.buildIndex([SourceDocument(id: "a", title: "t", text: "alpha beta gamma"),
-                                     SourceDocument(id: "b", title: "", text: "beta delta")], in: dir)
+        _ = try Fixtures.buildIndex(
+            [
+                SourceDocument(id: "a", title: "t", text: "alpha beta gamma"),
+                SourceDocument(id: "b", title: "", text: "beta delta"),
+            ], in: dir)
         return dir
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Retrieval
 
 /// The posting list codec: bit-packed full blocks, varint tails, skip tables.
@@ -79,4 +80,3 @@ import Testing
         #expect(bytes == [0, 0])
     }
 }
-

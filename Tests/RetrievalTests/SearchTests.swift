@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Retrieval
 
 /// One scifact index shared by the tests of this file (built once, from ../shared).
@@ -76,7 +77,8 @@ actor SciFact {
             var expected = TopK(k: k)
             var top = TopK(k: k)
             for _ in 0..<Int(rng.next() % 150) {  // hits of earlier windows (documents below 5000)
-                let s = Float(rng.next() % 40) * 0.25, d = Int(rng.next() % 5000)
+                let s = Float(rng.next() % 40) * 0.25
+                let d = Int(rng.next() % 5000)
                 expected.insert(score: s, doc: d)
                 top.insert(score: s, doc: d)
             }
@@ -105,8 +107,9 @@ actor SciFact {
         let r = try IndexReader(directory: try await SciFact.shared.index())
         let s = try Searcher(index: r)
         let qrels = try Qrels(path: Fixtures.corpus("scifact") + "/qrels/test.tsv")
-        var queries = try JSONLReader(path: Fixtures.corpus("scifact") + "/queries.jsonl",
-                                      fields: JSONLFields(id: "_id", title: nil, text: "text"))
+        var queries = try JSONLReader(
+            path: Fixtures.corpus("scifact") + "/queries.jsonl",
+            fields: JSONLFields(id: "_id", title: nil, text: "text"))
         var run = Run()
         while let q = try queries.next() {
             if qrels.relevant(q.id).isEmpty { continue }

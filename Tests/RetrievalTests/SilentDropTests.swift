@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Retrieval
 
 /// Nothing dropped without a word (issue 17): empty and all-skipped corpora, unreadable files and folders,
@@ -57,8 +58,9 @@ import Testing
         #expect(r.err.contains("cannot read"), "\(r.err)")
         r = try Fixtures.run(asUser + [bin, "index", corpus, "--out", dir + "/i", "--format", "text", "--skip-bad", "--quiet"])
         #expect(r.status == 0, "\(r.err)")
-        #expect(r.err.contains("skipped 2 bad records") && r.err.contains("locked: cannot read folder") && r.err.contains("loop: cannot read"),
-                "\(r.err)")
+        #expect(
+            r.err.contains("skipped 2 bad records") && r.err.contains("locked: cannot read folder") && r.err.contains("loop: cannot read"),
+            "\(r.err)")
         let idx = try IndexReader(directory: dir + "/i")
         #expect(idx.documentCount == 1)
     }

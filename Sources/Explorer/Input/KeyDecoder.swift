@@ -63,9 +63,12 @@ public struct KeyDecoder: Sendable {
         }
         var decoded = ""
         guard buffer[(i + 1)..<(i + length)].allSatisfy({ $0 & 0xC0 == 0x80 }),
-              transcode(buffer[i..<(i + length)].makeIterator(), from: UTF8.self, to: UTF32.self, stoppingOnError: true, into: {
-                  decoded.unicodeScalars.append(Unicode.Scalar($0)!)
-              }) == false, let c = decoded.first else { return ("\u{FFFD}", 1) }
+            transcode(
+                buffer[i..<(i + length)].makeIterator(), from: UTF8.self, to: UTF32.self, stoppingOnError: true,
+                into: {
+                    decoded.unicodeScalars.append(Unicode.Scalar($0)!)
+                }) == false, let c = decoded.first
+        else { return ("\u{FFFD}", 1) }
         return (c, length)
     }
 
@@ -75,20 +78,21 @@ public struct KeyDecoder: Sendable {
         case UInt8(ascii: "["): return csi(at: i, final: final)
         case UInt8(ascii: "O"):
             guard i + 2 < buffer.count else { return final ? (.key(.alt("O")), 2) : nil }
-            let key: Key? = switch buffer[i + 2] {
-            case UInt8(ascii: "A"): .up
-            case UInt8(ascii: "B"): .down
-            case UInt8(ascii: "C"): .right
-            case UInt8(ascii: "D"): .left
-            case UInt8(ascii: "H"): .home
-            case UInt8(ascii: "F"): .end
-            case UInt8(ascii: "M"): .enter
-            case UInt8(ascii: "P"): .function(1)
-            case UInt8(ascii: "Q"): .function(2)
-            case UInt8(ascii: "R"): .function(3)
-            case UInt8(ascii: "S"): .function(4)
-            default: nil
-            }
+            let key: Key? =
+                switch buffer[i + 2] {
+                case UInt8(ascii: "A"): .up
+                case UInt8(ascii: "B"): .down
+                case UInt8(ascii: "C"): .right
+                case UInt8(ascii: "D"): .left
+                case UInt8(ascii: "H"): .home
+                case UInt8(ascii: "F"): .end
+                case UInt8(ascii: "M"): .enter
+                case UInt8(ascii: "P"): .function(1)
+                case UInt8(ascii: "Q"): .function(2)
+                case UInt8(ascii: "R"): .function(3)
+                case UInt8(ascii: "S"): .function(4)
+                default: nil
+                }
             return (key.map { .key($0) }, 3)
         case 0x1B: return (.key(.escape), 1)  // ESC ESC: the first is a lone Escape
         default:
@@ -132,17 +136,18 @@ public struct KeyDecoder: Sendable {
         case UInt8(ascii: "~"):
             let code = numbers.first ?? 0
             if code == 200 { return paste(from: i + used, start: i) }
-            let key: Key? = switch code {
-            case 1, 7: .home
-            case 4, 8: .end
-            case 3: .delete
-            case 5: .pageUp
-            case 6: .pageDown
-            case 11...15: .function(code - 10)
-            case 17...21: .function(code - 11)
-            case 23, 24: .function(code - 12)
-            default: nil  // Insert and keys we do not use
-            }
+            let key: Key? =
+                switch code {
+                case 1, 7: .home
+                case 4, 8: .end
+                case 3: .delete
+                case 5: .pageUp
+                case 6: .pageDown
+                case 11...15: .function(code - 10)
+                case 17...21: .function(code - 11)
+                case 23, 24: .function(code - 12)
+                default: nil  // Insert and keys we do not use
+                }
             return (key.map { .key($0) }, used)
         default: return (nil, used)  // a sequence we do not use is dropped whole, never typed as text
         }

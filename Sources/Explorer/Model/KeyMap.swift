@@ -3,8 +3,13 @@ import Foundation
 /// Where a key is pressed: each context has its own bindings (a key may mean different things in two contexts,
 /// never two things in one).
 public enum KeyContext: String, CaseIterable, Sendable {
-    case browse, queryEditor = "query_editor", instructionEditor = "instruction_editor", list, sideBySide = "side_by_side"
-    case abView = "ab_view", help
+    case browse
+    case queryEditor = "query_editor"
+    case instructionEditor = "instruction_editor"
+    case list
+    case sideBySide = "side_by_side"
+    case abView = "ab_view"
+    case help
 
     public var title: String {
         switch self {
@@ -22,13 +27,17 @@ public enum KeyContext: String, CaseIterable, Sendable {
     public var actions: [Action] {
         switch self {
         case .browse:
-            [.editQuery, .rerank, .cancel, .editInstruction, .compare, .pickQuery, .nextQuery, .previousQuery, .up, .down, .pageUp,
-             .pageDown, .top, .bottom, .nextPane, .previousPane, .nextStep, .previousStep, .verdict, .more, .fewer, .help, .quit]
+            [
+                .editQuery, .rerank, .cancel, .editInstruction, .compare, .pickQuery, .nextQuery, .previousQuery, .up, .down, .pageUp,
+                .pageDown, .top, .bottom, .nextPane, .previousPane, .nextStep, .previousStep, .verdict, .more, .fewer, .help, .quit,
+            ]
         case .queryEditor:
             [.apply, .close, .left, .right, .lineStart, .lineEnd, .deleteBack, .deleteForward, .deleteToStart, .deleteWord]
         case .instructionEditor:
-            [.apply, .close, .nextPreset, .history, .clear, .newline, .left, .right, .lineStart, .lineEnd, .deleteBack, .deleteForward,
-             .deleteWord]
+            [
+                .apply, .close, .nextPreset, .history, .clear, .newline, .left, .right, .lineStart, .lineEnd, .deleteBack, .deleteForward,
+                .deleteWord,
+            ]
         case .list: [.open, .close, .up, .down, .pageUp, .pageDown, .top, .bottom]
         case .sideBySide: [.nextQuery, .previousQuery, .close, .help, .quit]
         case .abView: [.close]
@@ -42,13 +51,32 @@ public enum KeyContext: String, CaseIterable, Sendable {
 
 /// What a key does.
 public enum Action: String, CaseIterable, Sendable {
-    case quit, help, editQuery = "edit_query", editInstruction = "edit_instruction", compare, rerank, cancel
-    case nextPane = "next_pane", previousPane = "previous_pane", up, down, pageUp = "page_up", pageDown = "page_down"
-    case top, bottom, nextStep = "next_step", previousStep = "previous_step", verdict, more, fewer
-    case pickQuery = "pick_query", nextQuery = "next_query", previousQuery = "previous_query"
-    case apply, close, open, left, right, lineStart = "line_start", lineEnd = "line_end", deleteBack = "delete_back"
-    case deleteForward = "delete_forward", deleteToStart = "delete_to_start", deleteWord = "delete_word", newline
-    case nextPreset = "next_preset", history, clear
+    case quit, help
+    case editQuery = "edit_query"
+    case editInstruction = "edit_instruction"
+    case compare, rerank, cancel
+    case nextPane = "next_pane"
+    case previousPane = "previous_pane"
+    case up, down
+    case pageUp = "page_up"
+    case pageDown = "page_down"
+    case top, bottom
+    case nextStep = "next_step"
+    case previousStep = "previous_step"
+    case verdict, more, fewer
+    case pickQuery = "pick_query"
+    case nextQuery = "next_query"
+    case previousQuery = "previous_query"
+    case apply, close, open, left, right
+    case lineStart = "line_start"
+    case lineEnd = "line_end"
+    case deleteBack = "delete_back"
+    case deleteForward = "delete_forward"
+    case deleteToStart = "delete_to_start"
+    case deleteWord = "delete_word"
+    case newline
+    case nextPreset = "next_preset"
+    case history, clear
 }
 
 /// Keys → actions for every context, with what each does: Assets/keymap.json, optionally overridden by a user's
@@ -85,9 +113,12 @@ public struct KeyMap: Equatable, Sendable {
         var map = base ?? KeyMap()
         for (contextName, value) in obj.sorted(by: { $0.key < $1.key }) {
             guard let context = KeyContext(rawValue: contextName) else {
-                throw KeyMapError("\(source): unknown context \"\(contextName)\" (known: \(KeyContext.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw KeyMapError(
+                    "\(source): unknown context \"\(contextName)\" (known: \(KeyContext.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
-            guard let entries = value as? [String: Any] else { throw KeyMapError("\(source): \"\(contextName)\" must be an object of action → binding") }
+            guard let entries = value as? [String: Any] else {
+                throw KeyMapError("\(source): \"\(contextName)\" must be an object of action → binding")
+            }
             for (actionName, entry) in entries.sorted(by: { $0.key < $1.key }) {
                 let at = "\(source): \(contextName).\(actionName)"
                 guard let action = Action(rawValue: actionName), context.actions.contains(action) else {

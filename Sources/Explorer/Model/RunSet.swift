@@ -32,7 +32,9 @@ public struct RunSet: Equatable, Sendable {
     /// queries without judgments when `qrels` are given (as `rank1 compare` counts them).
     public init(runs: [(name: String, run: Run)], texts: [String: String], qrels: Qrels?) {
         names = runs.map(\.name)
-        rankings = runs.map { r in Dictionary(uniqueKeysWithValues: r.run.queryOrder.map { q in (q, r.run.ranked(q).map { Candidate(id: $0.doc, score: $0.score) }) }) }
+        rankings = runs.map { r in
+            Dictionary(uniqueKeysWithValues: r.run.queryOrder.map { q in (q, r.run.ranked(q).map { Candidate(id: $0.doc, score: $0.score) }) })
+        }
         let evaluations = qrels.map { q in runs.map { Evaluation(run: $0.run, qrels: q) } }
         var order: [String] = []
         var seen = Set<String>()
@@ -41,7 +43,8 @@ public struct RunSet: Equatable, Sendable {
             let relevant = qrels?.relevant(id) ?? [:]
             guard let text = texts[id], qrels == nil || !relevant.isEmpty else { return nil }
             // A query a run lacks scores 0 there, as in `rank1 compare`.
-            let values: [Double?] = evaluations.map { es in es.map { $0.perQuery[id]?.ndcg10 ?? 0 } }
+            let values: [Double?] =
+                evaluations.map { es in es.map { $0.perQuery[id]?.ndcg10 ?? 0 } }
                 ?? Array(repeating: nil, count: runs.count)
             return Query(id: id, text: text, relevant: relevant, values: values)
         }

@@ -66,7 +66,11 @@ extension Explorer {
     static func showSideBySide(_ s: inout ExplorerState, query: String, columns: [[ResultRow]]) {
         guard let runs = s.runs, let i = s.runQuery, runs.queries[i].id == query else { return }
         s.sideBySide = columns.map { rows in
-            rows.map { var r = $0; r.relevant = runs.queries[i].relevant[r.id]; return r }
+            rows.map {
+                var r = $0
+                r.relevant = runs.queries[i].relevant[r.id]
+                return r
+            }
         }
     }
 }

@@ -3,7 +3,9 @@ import Rerank
 
 /// What Rank1 has said about one passage so far.
 public enum Judgment: Equatable, Sendable {
-    case none, queued, judging, done(Verdict), failed(String)
+    case none, queued, judging
+    case done(Verdict)
+    case failed(String)
 
     var verdict: Verdict? { if case .done(let v) = self { v } else { nil } }
 }
@@ -144,8 +146,10 @@ public struct ExplorerState: Equatable, Sendable {
     /// A run's candidates were asked for (`.candidates`); the next `.searched` brings them.
     public var candidatesPending = false
 
-    public init(width: Int, height: Int, corpusName: String, corpusSize: Int, modelName: String, backend: String,
-                rerankAvailable: Bool) {
+    public init(
+        width: Int, height: Int, corpusName: String, corpusSize: Int, modelName: String, backend: String,
+        rerankAvailable: Bool
+    ) {
         self.width = width
         self.height = height
         self.corpusName = corpusName

@@ -21,9 +21,12 @@ public enum Explorer {
                 state.currentQuery = nil
             }
             state.searchedQuery = query
-            state.firstStage = state.runs.flatMap { runs in
-                state.runQuery.flatMap { runs.names.count == 1 && runs.queries[$0].text == query && state.candidatesPending ? runs.names[0] : nil }
-            } ?? "BM25"
+            state.firstStage =
+                state.runs.flatMap { runs in
+                    state.runQuery.flatMap {
+                        runs.names.count == 1 && runs.queries[$0].text == query && state.candidatesPending ? runs.names[0] : nil
+                    }
+                } ?? "BM25"
             state.candidatesPending = false
             state.bm25Milliseconds = ms
             state.selected = 0
@@ -69,7 +72,10 @@ public enum Explorer {
 
     static func handleKey(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
         // Ctrl-C quits from anywhere, whatever the key map says.
-        if key == .ctrl("c") { s.quit = true; return [.quit] }
+        if key == .ctrl("c") {
+            s.quit = true
+            return [.quit]
+        }
         // Esc and a key typed right after it arrive as one Alt+key; unless Alt+key is bound here, they are
         // those two keys.
         if case .alt(let c) = key, s.keyMap.action(for: key, in: context(s.mode)) == nil {
@@ -151,7 +157,8 @@ public enum Explorer {
             s.instructionCursor = s.instructionDraft.count
         case .compare:
             if s.previousRanking.isEmpty {
-                s.message = "A/B needs two instructions: rerank, edit the instruction (\(s.keyMap.label(.editInstruction, in: .browse))), rerank again"
+                s.message =
+                    "A/B needs two instructions: rerank, edit the instruction (\(s.keyMap.label(.editInstruction, in: .browse))), rerank again"
             } else {
                 s.mode = .comparing
             }
@@ -297,15 +304,22 @@ public enum Explorer {
             s.mode = .browse
             return startRerank(&s)
         case .nextPreset:
-            guard !s.presets.isEmpty else { s.message = "no presets in Assets/presets"; return [] }
+            guard !s.presets.isEmpty else {
+                s.message = "no presets in Assets/presets"
+                return []
+            }
             let names = s.presets.map(\.template)
             let next = ((names.firstIndex(of: s.instructionDraft) ?? -1) + 1) % names.count
             s.instructionDraft = s.presets[next].template
             s.instructionCursor = s.instructionDraft.count
             s.message = "preset \(s.presets[next].name)"
         case .history:
-            guard !s.instructionHistory.isEmpty else { s.message = "no earlier instructions"; return [] }
-            let i = ((s.instructionHistory.lastIndex(of: s.instructionDraft) ?? s.instructionHistory.count) - 1 + s.instructionHistory.count)
+            guard !s.instructionHistory.isEmpty else {
+                s.message = "no earlier instructions"
+                return []
+            }
+            let i =
+                ((s.instructionHistory.lastIndex(of: s.instructionDraft) ?? s.instructionHistory.count) - 1 + s.instructionHistory.count)
                 % s.instructionHistory.count
             s.instructionDraft = s.instructionHistory[i]
             s.instructionCursor = s.instructionDraft.count
@@ -388,8 +402,11 @@ public enum Explorer {
         s.reasoningStep = 0
         s.followStream = true
         let passages = top.map { Passage(id: s.results[$0].id, title: s.results[$0].title, text: s.results[$0].text) }
-        return [.rerank(generation: s.generation, query: s.searchedQuery, instruction: s.instruction.isEmpty ? nil : s.instruction,
-                        passages: passages)]
+        return [
+            .rerank(
+                generation: s.generation, query: s.searchedQuery, instruction: s.instruction.isEmpty ? nil : s.instruction,
+                passages: passages)
+        ]
     }
 
     static func applyEngine(_ s: inout ExplorerState, _ event: RerankEvent) {
@@ -436,7 +453,10 @@ public enum Explorer {
         if let id, let row = s.results.firstIndex(where: { $0.id == id }), let pos = s.ranking.firstIndex(of: row) {
             s.selected = pos
         }
-        if s.followStream { s.reasoningStep = Int.max; clampStep(&s) }
+        if s.followStream {
+            s.reasoningStep = Int.max
+            clampStep(&s)
+        }
     }
 
     /// Kendall's τ between the previous instruction's ranking and the current one, over shared ids.
@@ -446,7 +466,8 @@ public enum Explorer {
         let common = current.filter { s.previousRanking.contains($0) }
         guard common.count >= 2 else { return nil }
         let prev = Dictionary(uniqueKeysWithValues: s.previousRanking.enumerated().map { ($1, $0) })
-        var concordant = 0, discordant = 0
+        var concordant = 0
+        var discordant = 0
         for i in 0..<common.count {
             for j in (i + 1)..<common.count {
                 if prev[common[i]]! < prev[common[j]]! { concordant += 1 } else { discordant += 1 }
@@ -460,7 +481,11 @@ public enum Explorer {
         if layout.results.contains(x: x, y: y) {
             s.focus = .results
             let row = y - layout.results.y - 1 + layout.firstVisible(selected: s.selected, count: s.results.count)
-            if row >= 0 && row < s.results.count { s.selected = row; s.passageScroll = 0; s.reasoningStep = 0 }
+            if row >= 0 && row < s.results.count {
+                s.selected = row
+                s.passageScroll = 0
+                s.reasoningStep = 0
+            }
         } else if layout.passage.contains(x: x, y: y) {
             s.focus = .passage
         } else if layout.reasoning.contains(x: x, y: y) {

@@ -12,10 +12,12 @@ public struct Layout: Sendable {
     public let status: Rect
 
     public init(width: Int, height: Int) {
-        let w = max(width, 1), h = max(height, 3)
+        let w = max(width, 1)
+        let h = max(height, 3)
         query = Rect(x: 0, y: 0, width: w, height: 1)
         status = Rect(x: 0, y: h - 1, width: w, height: 1)
-        let bodyY = 1, bodyH = h - 2
+        let bodyY = 1
+        let bodyH = h - 2
         if w >= 100 {
             let left = w * 9 / 20
             results = Rect(x: 0, y: bodyY, width: left, height: bodyH)

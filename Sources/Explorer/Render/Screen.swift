@@ -30,8 +30,10 @@ public struct Screen: Equatable, Sendable {
     /// Writes `text` at (x, y), clipped to `maxWidth` columns (and the screen); returns columns used.
     /// A wide character that would straddle the edge is replaced by a space.
     @discardableResult
-    public mutating func put(_ text: some StringProtocol, x: Int, y: Int, maxWidth: Int? = nil, role: Role = .normal,
-                             bold: Bool = false, reverse: Bool = false) -> Int {
+    public mutating func put(
+        _ text: some StringProtocol, x: Int, y: Int, maxWidth: Int? = nil, role: Role = .normal,
+        bold: Bool = false, reverse: Bool = false
+    ) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(maxWidth ?? width, width - max(x, 0))
         var col = 0

@@ -25,8 +25,8 @@ public enum TextWidth {
         if s.properties.isEmojiPresentation { return 2 }
         switch v {
         case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
-             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
-             0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
+            0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6,
+            0x1F300...0x1F64F, 0x1F900...0x1F9FF, 0x20000...0x2FFFD, 0x30000...0x3FFFD:
             return 2
         default: return 1
         }
@@ -77,7 +77,10 @@ public enum TextWidth {
             if !word.isEmpty { tokens.append((word, wordStart)) }
             for (tok, at) in tokens {
                 if tok == " " {
-                    if used < columns { line += " "; used += 1 }
+                    if used < columns {
+                        line += " "
+                        used += 1
+                    }
                     continue
                 }
                 var t = Substring(tok)

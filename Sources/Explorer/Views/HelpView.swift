@@ -33,7 +33,8 @@ extension View {
     /// The help's box: wide enough for the widest key label and description, as the screen allows.
     static func helpGeometry(_ s: ExplorerState) -> (width: Int, height: Int, keyColumn: Int) {
         let probe = helpLines(s, columns: 60)
-        var keyColumn = 0, what = 0
+        var keyColumn = 0
+        var what = 0
         for case .binding(let k, let w) in probe {
             keyColumn = max(keyColumn, TextWidth.of(k))
             what = max(what, TextWidth.of(w))
@@ -53,7 +54,8 @@ extension View {
         let rows = g.height - 2
         let top = min(s.helpScroll, max(0, lines.count - rows))
         let m = s.keyMap
-        let title = lines.count > rows
+        let title =
+            lines.count > rows
             ? "Keys \(top + 1)-\(min(top + rows, lines.count)) of \(lines.count) · \(m.label(.down, in: .help).split(separator: " ").first ?? "") "
                 + "\(m.label(.pageDown, in: .help)) scroll · any other key closes"
             : "Keys · any key closes"

@@ -7,7 +7,8 @@ extension View {
     static func runPicker(_ sc: inout Screen, _ s: ExplorerState) {
         guard let runs = s.runs else { return }
         let two = runs.names.count == 2
-        let title = two
+        let title =
+            two
             ? "\(runs.queries.count) queries by B − A in nDCG@10 — \(listKeys(s))"
             : "\(runs.queries.count) queries of \(runs.names[0]) — \(listKeys(s))"
         let inner = box(&sc, s, title: title, width: s.width - 4, height: s.height - 4)
@@ -24,8 +25,9 @@ extension View {
             var x = inner.x
             if two {
                 let d = q.difference
-                x += sc.put(d.map { String(format: "%+.3f ", $0) } ?? "   -   ", x: x, y: y,
-                            role: sel ? .selected : (d ?? 0) > 1e-12 ? .good : (d ?? 0) < -1e-12 ? .bad : .dim, reverse: sel)
+                x += sc.put(
+                    d.map { String(format: "%+.3f ", $0) } ?? "   -   ", x: x, y: y,
+                    role: sel ? .selected : (d ?? 0) > 1e-12 ? .good : (d ?? 0) < -1e-12 ? .bad : .dim, reverse: sel)
                 x += sc.put("A \(value(q.values[0])) B \(value(q.values[1]))  ", x: x, y: y, role: sel ? .selected : .dim, reverse: sel)
             } else {
                 x += sc.put("nDCG@10 \(value(q.values[0]))  ", x: x, y: y, role: sel ? .selected : .dim, reverse: sel)
@@ -40,7 +42,9 @@ extension View {
         guard let runs = s.runs, runs.names.count == 2, let i = s.runQuery ?? (runs.queries.isEmpty ? nil : s.pickerSelection) else { return }
         let q = runs.queries[i]
         let half = r.width / 2
-        let sides = [Rect(x: r.x, y: r.y, width: half - 1, height: r.height - 1), Rect(x: r.x + half, y: r.y, width: r.width - half, height: r.height - 1)]
+        let sides = [
+            Rect(x: r.x, y: r.y, width: half - 1, height: r.height - 1), Rect(x: r.x + half, y: r.y, width: r.width - half, height: r.height - 1),
+        ]
         let columns = s.sideBySide.count == 2 ? s.sideBySide : [[], []]
         let inA = Dictionary(columns[0].enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         for (side, rect) in sides.enumerated() {
@@ -56,7 +60,8 @@ extension View {
                 var x = rect.x
                 x += sc.put(String(format: "%3d ", n + 1), x: x, y: y, role: .dim)
                 if side == 1 {
-                    let (mv, role): (String, Role) = inA[row.id].map { a in a > n ? ("↑\(a - n)", .good) : a < n ? ("↓\(n - a)", .bad) : ("·", .dim) } ?? ("new", .accent)
+                    let (mv, role): (String, Role) =
+                        inA[row.id].map { a in a > n ? ("↑\(a - n)", .good) : a < n ? ("↓\(n - a)", .bad) : ("·", .dim) } ?? ("new", .accent)
                     x += sc.put(mv.padding(toLength: 4, withPad: " ", startingAt: 0), x: x, y: y, role: role)
                 }
                 x += sc.put((row.relevant ?? 0) > 0 ? "★" : " ", x: x, y: y, role: .warning)
@@ -65,7 +70,8 @@ extension View {
         }
         let d = q.difference.map { String(format: "B − A %+.3f · ", $0) } ?? ""
         let m = s.keyMap
-        let keys = "\(m.label(.nextQuery, in: .sideBySide)) \(m.label(.previousQuery, in: .sideBySide)) next/previous · "
+        let keys =
+            "\(m.label(.nextQuery, in: .sideBySide)) \(m.label(.previousQuery, in: .sideBySide)) next/previous · "
             + "\(m.label(.close, in: .sideBySide).split(separator: " ").first ?? "") queries"
         sc.put("\(i + 1)/\(runs.queries.count) \(q.id) · \(d)\(keys)", x: r.x + 1, y: r.y + r.height - 1, maxWidth: r.width - 2, role: .accent)
     }

@@ -44,7 +44,8 @@ public enum View {
         // costs one pass, not one pass per character.
         let chars = Array(s.query)
         let cursor = min(s.queryCursor, chars.count)
-        var start = cursor, used = 0
+        var start = cursor
+        var used = 0
         while start > 0 && used + TextWidth.of(chars[start - 1]) <= avail - 1 {
             start -= 1
             used += TextWidth.of(chars[start])
@@ -87,7 +88,8 @@ public enum View {
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         // The note names the score column's number (the sort key) first; what does not fit is left out from the end.
         let basis = s.previousRanking.isEmpty ? s.firstStage : "prev. instr."
-        var parts = s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]
+        var parts =
+            s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
             let reranked = s.results.contains { $0.judgment.verdict != nil } ? s.ndcg10(s.ranking) : nil
             parts.insert(String(format: "nDCG@10 %@ %.3f", s.firstStage, bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? ""), at: 0)
@@ -115,8 +117,9 @@ public enum View {
             if isSel { sc.fill(x: r.x, y: y, width: r.width, height: 1, role: .selected, reverse: true) }
             var x = r.x
             func put(_ t: String, _ role: Role, width w: Int? = nil, bold: Bool = false) {
-                let used = sc.put(t, x: x, y: y, maxWidth: min(w ?? r.width, r.x + r.width - x), role: isSel ? .selected : role,
-                                  bold: bold, reverse: isSel)
+                let used = sc.put(
+                    t, x: x, y: y, maxWidth: min(w ?? r.width, r.x + r.width - x), role: isSel ? .selected : role,
+                    bold: bold, reverse: isSel)
                 x += max(w ?? used, used)
             }
             put(String(format: "%3d ", pos + 1), .dim)
@@ -180,7 +183,10 @@ public enum View {
         var charAtByte = [Int](repeating: 0, count: text.utf8.count + 1)
         var b = 0
         for (ci, ch) in text.enumerated() {
-            for _ in 0..<ch.utf8.count { charAtByte[b] = ci; b += 1 }
+            for _ in 0..<ch.utf8.count {
+                charAtByte[b] = ci
+                b += 1
+            }
         }
         charAtByte[b] = text.count
         for t in analyzer.rawTokens(text) where t.term.map(wanted.contains) == true {
@@ -211,9 +217,10 @@ public enum View {
         var right = ""
         switch row.judgment {
         case .done(let v):
-            right = String(format: "%@ %.3f · %d tok, %.0f tok/s%@%@", v.score >= 0.5 ? "true" : "false", v.score, v.reasoningTokens,
-                           v.seconds > 0 ? Double(v.reasoningTokens) / v.seconds : 0,
-                           v.forcedClose ? " · forced close" : "", v.rethinks > 0 ? " · \(v.rethinks) rethink" : "")
+            right = String(
+                format: "%@ %.3f · %d tok, %.0f tok/s%@%@", v.score >= 0.5 ? "true" : "false", v.score, v.reasoningTokens,
+                v.seconds > 0 ? Double(v.reasoningTokens) / v.seconds : 0,
+                v.forcedClose ? " · forced close" : "", v.rethinks > 0 ? " · \(v.rethinks) rethink" : "")
             if v.stoppedRepeating { right += " · loop stopped" } else if v.repetitive { right += " · repeats" }
             if v.cached { right += " · cached" }
         case .judging: right = "thinking " + spinnerFrames[s.spinner % spinnerFrames.count]
@@ -227,7 +234,8 @@ public enum View {
         if case .failed(let why) = row.judgment { text = "failed: \(why)" }
         if text.isEmpty && s.rank1Checkpoint == false && s.rerankAvailable {
             // Said plainly before the first judgment, so nobody mistakes a small generic model for Rank1.
-            let note = "\(s.modelName) is not a Rank1 checkpoint (no single </think> token): its judgments are illustrative. "
+            let note =
+                "\(s.modelName) is not a Rank1 checkpoint (no single </think> token): its judgments are illustrative. "
                 + "For real ones, start with --model rank1-7b.Q4_K_M.gguf or --endpoint URL of a server running jhu-clsp/rank1-* "
                 + "(README: Using a real Rank1 checkpoint)."
             for (i, l) in TextWidth.wrap(note, columns: r.width - 2).prefix(r.height - 1).enumerated() {
@@ -242,8 +250,9 @@ public enum View {
         var lines = TextWidth.wrap(text, columns: r.width - 2)
         if case .done(let v) = row.judgment {
             // Both numbers say what they are normalised over; the fused value says what it is made of.
-            var verdict = String(format: "→ %@: score %.3f = P(true)/(P(true)+P(false)); P(true) over the vocabulary %.2g",
-                                 v.score >= 0.5 ? "relevant" : "not relevant", v.score, v.probabilityTrue)
+            var verdict = String(
+                format: "→ %@: score %.3f = P(true)/(P(true)+P(false)); P(true) over the vocabulary %.2g",
+                v.score >= 0.5 ? "relevant" : "not relevant", v.score, v.probabilityTrue)
             if let fusion = s.fusion, let index = s.selectedIndex, let f = s.rankScores[index] {
                 verdict += String(format: "; fused %.3f = %.2g×score + %.2g×BM25 (min-max over the judged)", f, fusion.weight, 1 - fusion.weight)
             }
@@ -294,7 +303,8 @@ public enum View {
     // MARK: overlays
 
     static func box(_ sc: inout Screen, _ s: ExplorerState, title: String, width: Int, height: Int) -> Rect {
-        let w = min(width, s.width - 2), h = min(height, s.height - 2)
+        let w = min(width, s.width - 2)
+        let h = min(height, s.height - 2)
         let r = Rect(x: (s.width - w) / 2, y: max(1, (s.height - h) / 2), width: w, height: h)
         sc.fill(x: r.x, y: r.y, width: r.width, height: r.height, role: .overlay)
         sc.put("┌" + String(repeating: "─", count: max(r.width - 2, 0)) + "┐", x: r.x, y: r.y, role: .overlay)
@@ -308,8 +318,9 @@ public enum View {
     }
 
     static func picker(_ sc: inout Screen, _ s: ExplorerState) {
-        let inner = box(&sc, s, title: "Pick a query (\(s.collectionQueries.count) with judgments) — \(listKeys(s))",
-                        width: s.width - 4, height: s.height - 4)
+        let inner = box(
+            &sc, s, title: "Pick a query (\(s.collectionQueries.count) with judgments) — \(listKeys(s))",
+            width: s.width - 4, height: s.height - 4)
         let rows = inner.height
         let first = max(0, min(s.pickerSelection - rows / 2, s.collectionQueries.count - rows))
         for (i, q) in s.collectionQueries.dropFirst(first).prefix(rows).enumerated() {
@@ -321,9 +332,11 @@ public enum View {
     }
 
     static func instructionEditor(_ sc: inout Screen, _ s: ExplorerState) -> (x: Int, y: Int)? {
-        let inner = box(&sc, s, title: "Instruction — FILL_QUERY_HERE marks the query; empty = bare query", width: 76,
-                        height: min(14, s.height - 2))
-        let m = s.keyMap, c = KeyContext.instructionEditor
+        let inner = box(
+            &sc, s, title: "Instruction — FILL_QUERY_HERE marks the query; empty = bare query", width: 76,
+            height: min(14, s.height - 2))
+        let m = s.keyMap
+        let c = KeyContext.instructionEditor
         let hint = [(Action.apply, "apply"), (.nextPreset, "preset"), (.history, "history"), (.clear, "clear"), (.close, "cancel")]
             .map { "\(m.label($0.0, in: c).split(separator: " ").first ?? "") \($0.1)" }.joined(separator: "  ")
         sc.put(hint, x: inner.x, y: inner.y + inner.height - 1, maxWidth: inner.width, role: .dim)

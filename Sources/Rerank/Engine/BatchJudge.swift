@@ -19,17 +19,19 @@ final class BatchJudge {
         let sequence: Int32
         let promptText: String
         let promptTokens: [Int32]
-        var feed: [Int32]          // tokens to evaluate in the next step
-        var position: Int32        // position of feed[0]
-        var cached: [Int32] = []   // tokens in the sequence's KV cache, in order
+        var feed: [Int32]  // tokens to evaluate in the next step
+        var position: Int32  // position of feed[0]
+        var cached: [Int32] = []  // tokens in the sequence's KV cache, in order
         var phase = Phase.prompt
         var pieces = UTF8Pieces()  // token bytes → text (a character may span tokens)
         var chain: ReasoningChain  // the protocol: closes, budget, loops, rethinks
         let truncated: Bool
         let started = Date()
 
-        init(passage: Int, sequence: Int32, promptText: String, promptTokens: [Int32], feed: [Int32], position: Int32,
-             chain: ReasoningChain, truncated: Bool) {
+        init(
+            passage: Int, sequence: Int32, promptText: String, promptTokens: [Int32], feed: [Int32], position: Int32,
+            chain: ReasoningChain, truncated: Bool
+        ) {
             self.passage = passage
             self.sequence = sequence
             self.promptText = promptText
@@ -55,8 +57,10 @@ final class BatchJudge {
 
     func cacheKey(_ p: Int) -> TraceCache.Key { TraceCache.key(model: modelID, request: request, profile: profile, passage: request.passages[p]) }
 
-    init(model: LlamaModel, context: LlamaContext, request: RerankRequest, cache: TraceCache? = nil,
-         emit: @escaping (RerankEvent) -> Void, isCancelled: @escaping () -> Bool) throws {
+    init(
+        model: LlamaModel, context: LlamaContext, request: RerankRequest, cache: TraceCache? = nil,
+        emit: @escaping (RerankEvent) -> Void, isCancelled: @escaping () -> Bool
+    ) throws {
         self.cache = cache
         modelID = cache == nil ? "" : model.fingerprint
         self.model = model
@@ -68,8 +72,9 @@ final class BatchJudge {
         rules = ReasoningChain.Rules(request: request, profile: profile, thinkClose: model.vocabularyFacts.thinkClose)
         trueToken = try model.singleToken(" true")
         falseToken = try model.singleToken(" false")
-        stats = JobStats(passages: request.passages.count, judged: 0, failed: 0, decodeTokens: 0, promptTokens: 0,
-                         seconds: 0, cancelled: false, firstTokenSeconds: nil)
+        stats = JobStats(
+            passages: request.passages.count, judged: 0, failed: 0, decodeTokens: 0, promptTokens: 0,
+            seconds: 0, cancelled: false, firstTokenSeconds: nil)
     }
 
     func fittedPassage(_ p: Passage) -> (text: String, truncated: Bool) {
@@ -113,7 +118,10 @@ final class BatchJudge {
         var finished = 0
 
         while finished < request.passages.count {
-            if isCancelled() { stats.cancelled = true; break }
+            if isCancelled() {
+                stats.cancelled = true
+                break
+            }
             // Free lanes take the next passages, in BM25 order; the trace cache answers what it knows.
             laneLoop: for lane in 0..<lanes where slots[lane] == nil {
                 if !prefixReady && prefixLane != nil { break }  // the others wait for the shared prefix
@@ -156,8 +164,9 @@ final class BatchJudge {
                 }
                 stats.promptTokens += feed.count
                 let chain = ReasoningChain(rules: rules)
-                slots[lane] = Slot(passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
-                                   feed: feed, position: position, chain: chain, truncated: truncated)
+                slots[lane] = Slot(
+                    passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
+                    feed: feed, position: position, chain: chain, truncated: truncated)
                 slots[lane]!.cached = cached
                 emit(.started(passage: p, truncated: truncated))
                 if !chain.reasoning.isEmpty { emit(.token(passage: p, text: chain.reasoning)) }
@@ -196,12 +205,17 @@ final class BatchJudge {
                 if firstTokenPending { break }
             }
             if context.batchCount == 0 { break }
-            let pure = rows.count == context.batchCount && (0..<lanes).allSatisfy { slots[$0] == nil || slots[$0]!.phase == .thinking || fedCount[$0] == 0 }
+            let pure =
+                rows.count == context.batchCount && (0..<lanes).allSatisfy { slots[$0] == nil || slots[$0]!.phase == .thinking || fedCount[$0] == 0 }
             let stepStart = Date()
             try context.decode()
             if BatchJudge.traceSteps {
-                FileHandle.standardError.write(Data(String(format: "step tokens=%d rows=%d pure=%d %.1f ms\n", context.batchCount, rows.count,
-                                                           pure ? 1 : 0, Date().timeIntervalSince(stepStart) * 1000).utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        String(
+                            format: "step tokens=%d rows=%d pure=%d %.1f ms\n", context.batchCount, rows.count,
+                            pure ? 1 : 0, Date().timeIntervalSince(stepStart) * 1000
+                        ).utf8))
             }
             if pure {
                 stats.pureDecodeTokens += context.batchCount
@@ -257,7 +271,10 @@ final class BatchJudge {
                 }
             }
         }
-        if stats.cancelled { context.clearAll(); return }
+        if stats.cancelled {
+            context.clearAll()
+            return
+        }
         stats.seconds = Date().timeIntervalSince(start)
         emit(.finished(stats))
     }
@@ -275,7 +292,8 @@ final class BatchJudge {
         while common < min(full.count, s.cached.count) && full[common] == s.cached[common] { common += 1 }
         if common == full.count { common -= 1 }  // at least one token must be evaluated to get logits
         if BatchJudge.traceSteps {
-            FileHandle.standardError.write(Data("rewind passage \(s.passage): keep \(common) of \(s.cached.count) cached, feed \(full.count - common)\n".utf8))
+            FileHandle.standardError.write(
+                Data("rewind passage \(s.passage): keep \(common) of \(s.cached.count) cached, feed \(full.count - common)\n".utf8))
         }
         context.remove(sequence: s.sequence, from: Int32(common))
         stats.reevaluatedTokens += full.count - common
@@ -287,7 +305,8 @@ final class BatchJudge {
     /// Reads the verdict at the position after `</think>`; reopens the chain for a rethink if asked.
     /// Returns true when the passage is done.
     private func finishOrRethink(_ s: Slot, _ logits: UnsafeMutablePointer<Float>) -> Bool {
-        let lt = Double(logits[Int(trueToken)]), lf = Double(logits[Int(falseToken)])
+        let lt = Double(logits[Int(trueToken)])
+        let lf = Double(logits[Int(falseToken)])
         if let wait = s.chain.reopen() {
             emit(.token(passage: s.passage, text: wait))
             rewind(s, to: model.tokenize(s.promptText + s.chain.reasoning, addSpecial: true))
@@ -299,11 +318,12 @@ final class BatchJudge {
         var sum = 0.0
         for i in 0..<model.vocabularySize { sum += exp(Double(logits[i]) - maxLogit) }
         let c = s.chain
-        let v = Verdict(passage: s.passage, score: Rank1Score.of(logitTrue: lt, logitFalse: lf), probabilityTrue: exp(lt - maxLogit) / sum,
-                        reasoning: c.reasoning + s.pieces.flush(), reasoningTokens: c.totalThought, forcedClose: c.forced,
-                        rethinks: c.rethinks, truncatedPassage: s.truncated, promptTokens: s.promptTokens.count,
-                        seconds: Date().timeIntervalSince(s.started), repetitive: c.repetitive,
-                        stoppedRepeating: c.stoppedRepeating)
+        let v = Verdict(
+            passage: s.passage, score: Rank1Score.of(logitTrue: lt, logitFalse: lf), probabilityTrue: exp(lt - maxLogit) / sum,
+            reasoning: c.reasoning + s.pieces.flush(), reasoningTokens: c.totalThought, forcedClose: c.forced,
+            rethinks: c.rethinks, truncatedPassage: s.truncated, promptTokens: s.promptTokens.count,
+            seconds: Date().timeIntervalSince(s.started), repetitive: c.repetitive,
+            stoppedRepeating: c.stoppedRepeating)
         stats.judged += 1
         cache?.store(cacheKey(s.passage), v)
         emit(.verdict(v))

@@ -20,17 +20,21 @@ public enum DecodeBaseline {
         public var promptTokensPerSecond: Double { Double(promptTokens) / (seconds - decodeSeconds) }
     }
 
-    public static func run(model: LlamaModel, profile: PromptProfile, query: String, instruction: String?, passages: [Passage],
-                           parallel: Int, tokens: Int, maxPassageTokens: Int, threads: Int) throws -> Result {
+    public static func run(
+        model: LlamaModel, profile: PromptProfile, query: String, instruction: String?, passages: [Passage],
+        parallel: Int, tokens: Int, maxPassageTokens: Int, threads: Int
+    ) throws -> Result {
         let filled = Rank1Prompt.filledQuery(query: query, instruction: instruction)
         var prefixText = profile.prefix(filledQuery: filled)
         prefixText.removeLast()
         let prefix = model.tokenize(prefixText, addSpecial: true)
         let perStream = (max(512, prefix.count + 128) + maxPassageTokens + tokens + 8 + 160 + 255) / 256 * 256
-        let ctx = try LlamaContext(model: model, contextSize: perStream * (parallel + 1), batchCapacity: max(2048, parallel * 600),
-                                   sequences: parallel + 1, threads: threads)
+        let ctx = try LlamaContext(
+            model: model, contextSize: perStream * (parallel + 1), batchCapacity: max(2048, parallel * 600),
+            sequences: parallel + 1, threads: threads)
         let suffixes: [[Int32]] = passages.map { p in
-            let full = model.tokenize(profile.prompt(filledQuery: filled, passage: BatchJudge.fit(p, model: model, maxTokens: maxPassageTokens).text), addSpecial: true)
+            let full = model.tokenize(
+                profile.prompt(filledQuery: filled, passage: BatchJudge.fit(p, model: model, maxTokens: maxPassageTokens).text), addSpecial: true)
             return full.starts(with: prefix) ? Array(full[prefix.count...]) : full
         }
         // The first passage's prompt, alone.
@@ -84,8 +88,9 @@ public enum DecodeBaseline {
                 generated += wave.count
             }
         }
-        return Result(generatedTokens: generated, promptTokens: promptTokens, prefixTokens: prefix.count, seconds: Date().timeIntervalSince(t0),
-                      firstPromptSeconds: firstPrompt, decodeSeconds: decodeTime)
+        return Result(
+            generatedTokens: generated, promptTokens: promptTokens, prefixTokens: prefix.count, seconds: Date().timeIntervalSince(t0),
+            firstPromptSeconds: firstPrompt, decodeSeconds: decodeTime)
     }
 
     static func argmax(_ logits: UnsafeMutablePointer<Float>, _ n: Int) -> Int32 {

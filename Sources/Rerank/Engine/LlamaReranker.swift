@@ -7,8 +7,10 @@ public struct LlamaConfiguration: Sendable {
     public var threads: Int
     /// Where finished judgments are kept (nil: no cache).
     public var cache: TraceCache?
-    public init(libraryPath: String, modelPath: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                cache: TraceCache? = nil) {
+    public init(
+        libraryPath: String, modelPath: String, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        cache: TraceCache? = nil
+    ) {
         self.libraryPath = libraryPath
         self.modelPath = modelPath
         self.threads = threads
@@ -122,18 +124,23 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
             if context == nil || context!.contextSize < needed || context!.sequences != lanes + 1 {
                 context = nil
                 let size = needed
-                context = try LlamaContext(model: model, contextSize: size, batchCapacity: max(2048, lanes * 600),
-                                           sequences: lanes + 1, threads: configuration.threads)
+                context = try LlamaContext(
+                    model: model, contextSize: size, batchCapacity: max(2048, lanes * 600),
+                    sequences: lanes + 1, threads: configuration.threads)
             }
-            let judge = try BatchJudge(model: model, context: context!, request: request, cache: configuration.cache,
-                                       emit: { [unowned self] e in if !self.isStale(generation) { out.yield(e) } },
-                                       isCancelled: { [unowned self] in self.isStale(generation) })
+            let judge = try BatchJudge(
+                model: model, context: context!, request: request, cache: configuration.cache,
+                emit: { [unowned self] e in if !self.isStale(generation) { out.yield(e) } },
+                isCancelled: { [unowned self] in self.isStale(generation) })
             try judge.run()
         } catch {
             if !isStale(generation) {
                 for p in request.passages.indices { out.yield(.failed(passage: p, reason: "\(error)")) }
-                out.yield(.finished(JobStats(passages: request.passages.count, judged: 0, failed: request.passages.count,
-                                             decodeTokens: 0, promptTokens: 0, seconds: 0, cancelled: false, firstTokenSeconds: nil)))
+                out.yield(
+                    .finished(
+                        JobStats(
+                            passages: request.passages.count, judged: 0, failed: request.passages.count,
+                            decodeTokens: 0, promptTokens: 0, seconds: 0, cancelled: false, firstTokenSeconds: nil)))
             }
         }
     }

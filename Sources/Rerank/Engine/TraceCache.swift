@@ -67,7 +67,8 @@ public final class TraceCache: @unchecked Sendable {
     }
 
     public static func key(model: String, request: RerankRequest, profile: PromptProfile, passage: Passage) -> Key {
-        Key(protocolVersion: protocolVersion, model: model, query: request.query, instruction: request.instruction ?? "",
+        Key(
+            protocolVersion: protocolVersion, model: model, query: request.query, instruction: request.instruction ?? "",
             passageID: passage.id, passageHash: hash(passage.title + "\u{1}" + passage.text), budget: request.budget,
             rethink: request.rethink, maxPassageTokens: request.maxPassageTokens, minReasoningTokens: request.minReasoningTokens,
             schedule: request.schedule.rawValue, profile: profile.name, repetitionGuard: request.repetitionGuard,
@@ -88,17 +89,19 @@ public final class TraceCache: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: p)  // damaged or a collision: drop it
             return nil
         }
-        return Verdict(passage: passage, score: e.score, probabilityTrue: e.probabilityTrue, reasoning: e.reasoning,
-                       reasoningTokens: e.reasoningTokens, forcedClose: e.forcedClose, rethinks: e.rethinks,
-                       truncatedPassage: e.truncatedPassage, promptTokens: e.promptTokens, seconds: e.seconds, cached: true,
-                       repetitive: e.repetitive ?? false, stoppedRepeating: e.stoppedRepeating ?? false)
+        return Verdict(
+            passage: passage, score: e.score, probabilityTrue: e.probabilityTrue, reasoning: e.reasoning,
+            reasoningTokens: e.reasoningTokens, forcedClose: e.forcedClose, rethinks: e.rethinks,
+            truncatedPassage: e.truncatedPassage, promptTokens: e.promptTokens, seconds: e.seconds, cached: true,
+            repetitive: e.repetitive ?? false, stoppedRepeating: e.stoppedRepeating ?? false)
     }
 
     public func store(_ key: Key, _ v: Verdict) {
-        let e = Entry(key: key, score: v.score, probabilityTrue: v.probabilityTrue, reasoning: v.reasoning,
-                      reasoningTokens: v.reasoningTokens, forcedClose: v.forcedClose, rethinks: v.rethinks,
-                      truncatedPassage: v.truncatedPassage, promptTokens: v.promptTokens, seconds: v.seconds,
-                      repetitive: v.repetitive, stoppedRepeating: v.stoppedRepeating)
+        let e = Entry(
+            key: key, score: v.score, probabilityTrue: v.probabilityTrue, reasoning: v.reasoning,
+            reasoningTokens: v.reasoningTokens, forcedClose: v.forcedClose, rethinks: v.rethinks,
+            truncatedPassage: v.truncatedPassage, promptTokens: v.promptTokens, seconds: v.seconds,
+            repetitive: v.repetitive, stoppedRepeating: v.stoppedRepeating)
         guard let data = try? JSONEncoder().encode(e) else { return }
         let p = path(key)
         let tmp = p + ".tmp-\(getpid())"

@@ -22,9 +22,11 @@ public final class JudgmentJournal {
         public var reason: String?
         public var settings: String
 
-        public init(query: String, doc: String, status: String, score: Double? = nil, pTrue: Double? = nil, tokens: Int? = nil,
-                    forcedClose: Bool? = nil, repetitive: Bool? = nil, stoppedRepeating: Bool? = nil, seconds: Double? = nil,
-                    reasoning: String? = nil, reason: String? = nil, settings: String) {
+        public init(
+            query: String, doc: String, status: String, score: Double? = nil, pTrue: Double? = nil, tokens: Int? = nil,
+            forcedClose: Bool? = nil, repetitive: Bool? = nil, stoppedRepeating: Bool? = nil, seconds: Double? = nil,
+            reasoning: String? = nil, reason: String? = nil, settings: String
+        ) {
             self.query = query
             self.doc = doc
             self.status = status
@@ -42,7 +44,9 @@ public final class JudgmentJournal {
 
         enum CodingKeys: String, CodingKey {
             case query, doc, status, score, tokens, seconds, reasoning, reason, settings, repetitive
-            case pTrue = "p_true", forcedClose = "forced_close", stoppedRepeating = "stopped_repeating"
+            case pTrue = "p_true"
+            case forcedClose = "forced_close"
+            case stoppedRepeating = "stopped_repeating"
         }
     }
 
@@ -84,8 +88,9 @@ public final class JudgmentJournal {
                         throw RerankError("\(path):1: not a rank1 judgment journal")
                     }
                     if h.hash != settingsHash {
-                        throw RerankError("\(path) was written with other settings: " + JudgmentJournal.difference(h.settings, settings)
-                            + "; use another --out, or remove the journal to start over")
+                        throw RerankError(
+                            "\(path) was written with other settings: " + JudgmentJournal.difference(h.settings, settings)
+                                + "; use another --out, or remove the journal to start over")
                     }
                 } else {
                     guard let e = try? JSONDecoder().decode(Entry.self, from: line) else {

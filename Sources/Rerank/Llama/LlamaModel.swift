@@ -97,16 +97,18 @@ public final class LlamaModel: @unchecked Sendable {
 
     /// What the vocabulary says about judging with this model (see VocabularyFacts).
     /// Computed once at load, so any thread may read it while the engine's thread uses the model.
-    public private(set) var vocabularyFacts = VocabularyFacts(thinkClose: nil, thinkCloseIsControl: false, trueToken: nil,
-                                                              falseToken: nil, chatTemplate: nil)
+    public private(set) var vocabularyFacts = VocabularyFacts(
+        thinkClose: nil, thinkCloseIsControl: false, trueToken: nil,
+        falseToken: nil, chatTemplate: nil)
 
     private func readVocabularyFacts() -> VocabularyFacts {
         let close = tokenize(Rank1Prompt.thinkClose, addSpecial: false)
         let single = close.count == 1 && piece(close[0]) == Array(Rank1Prompt.thinkClose.utf8) ? close[0] : nil
         // A control token renders as nothing unless special tokens are rendered.
         let control = single.map { piece($0, special: false).isEmpty } ?? false
-        return VocabularyFacts(thinkClose: single, thinkCloseIsControl: control, trueToken: try? singleToken(" true"),
-                               falseToken: try? singleToken(" false"), chatTemplate: chatTemplate)
+        return VocabularyFacts(
+            thinkClose: single, thinkCloseIsControl: control, trueToken: try? singleToken(" true"),
+            falseToken: try? singleToken(" false"), chatTemplate: chatTemplate)
     }
 
     /// The prompt profile this model gets when none is asked for, and why.
@@ -171,18 +173,20 @@ public final class LlamaModel: @unchecked Sendable {
         return endOfTurnTokens.contains(token)
     }
 
-    private lazy var endOfTurnTokens: Set<Int32> = Set(["<|im_end|>", "<end_of_turn>", "<|eot_id|>"].compactMap { marker in
-        let t = tokenize(marker, addSpecial: false)
-        return t.count == 1 && piece(t[0]) == Array(marker.utf8) ? t[0] : nil
-    })
+    private lazy var endOfTurnTokens: Set<Int32> = Set(
+        ["<|im_end|>", "<end_of_turn>", "<|eot_id|>"].compactMap { marker in
+            let t = tokenize(marker, addSpecial: false)
+            return t.count == 1 && piece(t[0]) == Array(marker.utf8) ? t[0] : nil
+        })
 
     /// The id of a text that must be exactly one token (" true", " false").
     func singleToken(_ text: String) throws -> Int32 {
         let t = tokenize(text, addSpecial: false)
         guard t.count == 1 else {
             let pieces = t.map { "\"" + String(decoding: piece($0), as: UTF8.self) + "\"" }.joined(separator: " ")
-            throw RerankError("\((path as NSString).lastPathComponent): the vocabulary has no single token for \"\(text)\" "
-                + "(it is \(t.count) tokens: \(pieces)); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
+            throw RerankError(
+                "\((path as NSString).lastPathComponent): the vocabulary has no single token for \"\(text)\" "
+                    + "(it is \(t.count) tokens: \(pieces)); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
         }
         return t[0]
     }

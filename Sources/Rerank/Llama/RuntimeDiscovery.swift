@@ -14,7 +14,8 @@ public enum RuntimeDiscovery {
         var dir = URL(fileURLWithPath: exe).resolvingSymlinksInPath().deletingLastPathComponent()
         while dir.path != "/" {
             if fm.fileExists(atPath: dir.appendingPathComponent(".runtime").path)
-                || fm.fileExists(atPath: dir.appendingPathComponent("Package.swift").path) {
+                || fm.fileExists(atPath: dir.appendingPathComponent("Package.swift").path)
+            {
                 return dir.path
             }
             dir = dir.deletingLastPathComponent()
@@ -48,8 +49,12 @@ public enum RuntimeDiscovery {
         }
         var out = "ggml \(call("ggml_version") ?? "?") (commit \(call("ggml_commit") ?? "?"))"
         let sitePackages = ((dir as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
-        if let info = try? FileManager.default.contentsOfDirectory(atPath: sitePackages).first(where: { $0.hasPrefix("llama_cpp_python-") && $0.hasSuffix(".dist-info") }) {
-            out += ", built by " + info.dropLast(".dist-info".count).replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: "-python-", with: "-python ")
+        if let info = try? FileManager.default.contentsOfDirectory(atPath: sitePackages).first(where: {
+            $0.hasPrefix("llama_cpp_python-") && $0.hasSuffix(".dist-info")
+        }) {
+            out +=
+                ", built by "
+                + info.dropLast(".dist-info".count).replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: "-python-", with: "-python ")
         }
         return out
     }

@@ -11,13 +11,17 @@ struct Demonstration: Sendable {
     static let all: [Demonstration] = [
         Demonstration(
             query: "Does aspirin reduce the risk of colorectal cancer?",
-            passage: "Statin use and bone density. In a cohort of 2,000 older women, statin use was associated with a small increase in hip bone mineral density over five years.",
-            reasoning: "The query asks whether aspirin lowers the risk of colorectal cancer. The passage studies statins and hip bone density in older women. Aspirin and colorectal cancer are not discussed, so the passage cannot answer the query.",
+            passage:
+                "Statin use and bone density. In a cohort of 2,000 older women, statin use was associated with a small increase in hip bone mineral density over five years.",
+            reasoning:
+                "The query asks whether aspirin lowers the risk of colorectal cancer. The passage studies statins and hip bone density in older women. Aspirin and colorectal cancer are not discussed, so the passage cannot answer the query.",
             verdict: "false"),
         Demonstration(
             query: "What causes scurvy?",
-            passage: "Vitamin C deficiency and collagen synthesis. Ascorbic acid is a cofactor of the enzymes that stabilise collagen; without it connective tissue weakens, which produces the bleeding gums and poor wound healing of scurvy.",
-            reasoning: "The query asks for the cause of scurvy. The passage explains that a lack of vitamin C weakens collagen and produces the symptoms of scurvy. That is the cause the query asks for, so the passage answers it.",
+            passage:
+                "Vitamin C deficiency and collagen synthesis. Ascorbic acid is a cofactor of the enzymes that stabilise collagen; without it connective tissue weakens, which produces the bleeding gums and poor wound healing of scurvy.",
+            reasoning:
+                "The query asks for the cause of scurvy. The passage explains that a lack of vitamin C weakens collagen and produces the symptoms of scurvy. That is the cause the query asks for, so the passage answers it.",
             verdict: "true"),
     ]
 }

@@ -52,12 +52,16 @@ public enum Presets {
     /// evaluation of a known collection gets the prompt the paper used; nil for collections it has none for.
     public static func paperTask(collection: String) -> (task: String, subtask: String?)? {
         let name = collection.lowercased()
-        let beir = ["scifact": "SciFact", "climate-fever": "ClimateFEVER", "trec-covid": "TRECCOVID", "arguana": "ArguAna",
-                    "dbpedia-entity": "DBPedia", "fiqa": "FiQA2018", "nfcorpus": "NFCorpus", "webis-touche2020": "Touche2020",
-                    "scidocs": "SCIDOCS"]
+        let beir = [
+            "scifact": "SciFact", "climate-fever": "ClimateFEVER", "trec-covid": "TRECCOVID", "arguana": "ArguAna",
+            "dbpedia-entity": "DBPedia", "fiqa": "FiQA2018", "nfcorpus": "NFCorpus", "webis-touche2020": "Touche2020",
+            "scidocs": "SCIDOCS",
+        ]
         if let t = beir[name] { return (t, nil) }
-        let bright = ["biology", "earth_science", "economics", "psychology", "robotics", "stackoverflow", "sustainable_living",
-                      "pony", "leetcode", "aops", "theoremqa_theorems", "theoremqa_questions"]
+        let bright = [
+            "biology", "earth_science", "economics", "psychology", "robotics", "stackoverflow", "sustainable_living",
+            "pony", "leetcode", "aops", "theoremqa_theorems", "theoremqa_questions",
+        ]
         for b in bright where name == b || name == "bright-" + b || name == "bright_" + b { return ("BrightRetrieval", b) }
         return nil
     }

@@ -52,7 +52,10 @@ extension PromptProfile {
         }
         if facts.isRank1Shaped {
             let kind = facts.thinkCloseIsControl ? "a control token" : "one token"
-            return ProfileChoice(profile: .rank1, reason: "</think> is \(kind) (id \(facts.thinkClose!)) and \" true\"/\" false\" are single tokens: a Rank1-shaped checkpoint", rank1Shaped: true)
+            return ProfileChoice(
+                profile: .rank1,
+                reason: "</think> is \(kind) (id \(facts.thinkClose!)) and \" true\"/\" false\" are single tokens: a Rank1-shaped checkpoint",
+                rank1Shaped: true)
         }
         let why = facts.thinkClose == nil ? "</think> is several tokens" : "\" true\"/\" false\" are not single tokens"
         guard let template = facts.chatTemplate else {
@@ -64,6 +67,7 @@ extension PromptProfile {
         if template.contains("<start_of_turn>") {
             return ProfileChoice(profile: .gemma, reason: "\(why) (not a Rank1 checkpoint); its chat template is Gemma's", rank1Shaped: false)
         }
-        return ProfileChoice(profile: .rank1, reason: "\(why) and it has no chat template it could be asked in: the raw Rank1 prompt", rank1Shaped: false)
+        return ProfileChoice(
+            profile: .rank1, reason: "\(why) and it has no chat template it could be asked in: the raw Rank1 prompt", rank1Shaped: false)
     }
 }

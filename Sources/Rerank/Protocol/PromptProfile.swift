@@ -65,7 +65,8 @@ public struct PromptProfile: Sendable, Equatable, Hashable {
 
     /// Asks for a short, structured argument: small instruct models otherwise answer at once with no
     /// reasoning, or drift into restating the prompt.
-    static let system = "You judge whether a passage is relevant to a search query. Inside <think> </think> write three short sentences: "
+    static let system =
+        "You judge whether a passage is relevant to a search query. Inside <think> </think> write three short sentences: "
         + "what the query asks or claims; what the passage reports about it; whether the passage answers, supports or contradicts "
         + "the query, or is about something else. Then answer with one word: true if the passage answers, supports or contradicts "
         + "the query, false otherwise."
@@ -77,7 +78,8 @@ public struct PromptProfile: Sendable, Equatable, Hashable {
     /// What follows the prompt when a chain is closed by force. The raw protocol's rule exactly; chat
     /// prompts already end with a newline after `<think>`, so no second one is added.
     public func forcedCloseSuffix(reasoning: String) -> String {
-        format == .raw ? Rank1Prompt.forcedCloseSuffix(reasoning: reasoning)
+        format == .raw
+            ? Rank1Prompt.forcedCloseSuffix(reasoning: reasoning)
             : Rank1Prompt.cutReasoning(reasoning) + "\n" + Rank1Prompt.thinkClose
     }
 

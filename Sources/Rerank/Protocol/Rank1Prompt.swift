@@ -80,5 +80,5 @@ extension String {
 }
 
 #if canImport(Foundation)
-import Foundation
+    import Foundation
 #endif

@@ -12,7 +12,11 @@ struct UTF8Pieces {
         var back = 0
         while i >= 0 && back < 4 {
             let b = pending[i]
-            if b & 0xC0 == 0x80 { i -= 1; back += 1; continue }
+            if b & 0xC0 == 0x80 {
+                i -= 1
+                back += 1
+                continue
+            }
             let need = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
             if pending.count - i < need { end = i }
             break

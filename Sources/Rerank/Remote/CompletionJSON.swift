@@ -47,7 +47,8 @@ public enum CompletionJSON {
     public static func chunk(_ event: String) throws -> Chunk? {
         var event = event
         return try event.withUTF8 { bytes -> Chunk? in
-            var from = 0, to = bytes.count
+            var from = 0
+            var to = bytes.count
             while from < to, bytes[from] == 32 || bytes[from] == 9 { from += 1 }
             while to > from, bytes[to - 1] == 32 || bytes[to - 1] == 9 { to -= 1 }
             if to - from == 6, Array(bytes[from..<to]) == Array("[DONE]".utf8) { return nil }
@@ -88,8 +89,11 @@ public enum CompletionJSON {
         guard let choices = obj["choices"] as? [[String: Any]], let first = choices.first else {
             throw ParseError.malformed("no choices")
         }
-        guard let lp = first["logprobs"] as? [String: Any] else { throw ParseError.malformed("the answer carries no logprobs: Rank1 reads its verdict from the logprobs of \" true\" and \" false\" "
-                + "(the request asks for \"logprobs\": 20; the server must return them: vLLM caps them with --max-logprobs, default 20)") }
+        guard let lp = first["logprobs"] as? [String: Any] else {
+            throw ParseError.malformed(
+                "the answer carries no logprobs: Rank1 reads its verdict from the logprobs of \" true\" and \" false\" "
+                    + "(the request asks for \"logprobs\": 20; the server must return them: vLLM caps them with --max-logprobs, default 20)")
+        }
         var out: [String: Double] = [:]
         // No token at all (llama-cpp-python leaves an end-of-generation token out of its answer): nothing listed.
         if let top = lp["top_logprobs"] as? [Any], top.isEmpty { return [:] }
@@ -115,12 +119,14 @@ public enum CompletionJSON {
     /// The Rank1 score from the top log-probabilities: sigmoid(lp(" true") − lp(" false")). A token missing
     /// from the list is bounded by the smallest listed logprob (`exact` is false then); both missing is an error.
     public static func score(_ top: [String: Double]) throws -> (score: Double, pTrue: Double, exact: Bool) {
-        let t = top[" true"], f = top[" false"]
+        let t = top[" true"]
+        let f = top[" false"]
         guard t != nil || f != nil else {
             throw ParseError.malformed("neither \" true\" nor \" false\" is among the top logprobs after </think>")
         }
         let floor = top.values.min() ?? -100
-        let lt = t ?? floor, lf = f ?? floor
+        let lt = t ?? floor
+        let lf = f ?? floor
         return (Rank1Score.of(logitTrue: lt, logitFalse: lf), exp(lt), t != nil && f != nil)
     }
 }

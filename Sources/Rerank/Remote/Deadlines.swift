@@ -72,11 +72,12 @@ final class Interrupt: @unchecked Sendable {
     }
 }
 
-
 /// Runs `body` against `watchdog`, which ends the race only by throwing (a deadline, a stall): whichever finishes
 /// first decides, and the other is cancelled (which closes the body's requests).
-func race<T: Sendable>(_ body: @escaping @Sendable () async throws -> T,
-                       watchdog: @escaping @Sendable () async throws -> Void) async throws -> T {
+func race<T: Sendable>(
+    _ body: @escaping @Sendable () async throws -> T,
+    watchdog: @escaping @Sendable () async throws -> Void
+) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {

@@ -1,10 +1,11 @@
 import CSupport
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Plain-HTTP/1.1 requests over non-blocking sockets, all driven by ONE thread blocked in epoll_wait(): a client
@@ -25,8 +26,10 @@ final class HTTP1Loop: @unchecked Sendable {
         var lastActivity = monotonicNow()
         let idleTimeout: Double
         let connectTimeout: Double
-        init(id: Int, fd: Int32, out: [UInt8], idleTimeout: Double, connectTimeout: Double,
-             continuation: AsyncThrowingStream<Data, Error>.Continuation) {
+        init(
+            id: Int, fd: Int32, out: [UInt8], idleTimeout: Double, connectTimeout: Double,
+            continuation: AsyncThrowingStream<Data, Error>.Continuation
+        ) {
             self.id = id
             self.fd = fd
             self.out = out
@@ -57,8 +60,10 @@ final class HTTP1Loop: @unchecked Sendable {
 
     /// Sends `request` and streams the response body (2xx), or fails with `HTTPError` carrying the server's message.
     /// `interrupt`, when fired, ends the stream at once with its error and closes the connection.
-    func stream(_ request: URLRequest, idleTimeout: Double, connectTimeout: Double = 10,
-                interrupt: Interrupt? = nil) -> AsyncThrowingStream<Data, Error> {
+    func stream(
+        _ request: URLRequest, idleTimeout: Double, connectTimeout: Double = 10,
+        interrupt: Interrupt? = nil
+    ) -> AsyncThrowingStream<Data, Error> {
         AsyncThrowingStream { continuation in
             let fd: Int32
             let bytes: [UInt8]
@@ -173,12 +178,18 @@ final class HTTP1Loop: @unchecked Sendable {
                     var err: Int32 = 0
                     var len = socklen_t(MemoryLayout<Int32>.size)
                     getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len)
-                    if err != 0 { finish(c, URLError(.cannotConnectToHost), &owned); continue }
+                    if err != 0 {
+                        finish(c, URLError(.cannotConnectToHost), &owned)
+                        continue
+                    }
                     c.connected = true
                 }
                 if c.written < c.out.count {
                     let n = c.out.withUnsafeBytes { send(c.fd, $0.baseAddress! + c.written, c.out.count - c.written, Int32(MSG_NOSIGNAL)) }
-                    if n < 0 && errno != EAGAIN { finish(c, URLError(.networkConnectionLost), &owned); continue }
+                    if n < 0 && errno != EAGAIN {
+                        finish(c, URLError(.networkConnectionLost), &owned)
+                        continue
+                    }
                     if n > 0 { c.written += n }
                     if c.written == c.out.count { _ = r1_epoll_watch(ep, c.fd, Int64(c.id), 0, 0) }
                     continue
@@ -221,8 +232,15 @@ final class HTTP1Loop: @unchecked Sendable {
 /// An HTTP/1.1 response, parsed incrementally: status and headers, then the body by Content-Length, chunked
 /// encoding or until the connection closes. A non-2xx body is kept (its message is the error) instead of streamed.
 struct HTTP1Response {
-    private enum Body { case length(Int), chunked, untilClose }
-    private enum Chunk { case size, data(Int), dataEnd, trailer }
+    private enum Body {
+        case length(Int)
+        case chunked, untilClose
+    }
+    private enum Chunk {
+        case size
+        case data(Int)
+        case dataEnd, trailer
+    }
     private var head: [UInt8] = []
     private var body: Body?
     private var chunk = Chunk.size
@@ -284,7 +302,8 @@ struct HTTP1Response {
         var chunked = false
         for l in lines.dropFirst() {
             guard let colon = l.firstIndex(of: ":") else { continue }
-            let name = l[..<colon].lowercased(), value = l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            let name = l[..<colon].lowercased()
+            let value = l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             if name == "content-length" { length = Int(value) }
             if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
         }
@@ -293,7 +312,11 @@ struct HTTP1Response {
 
     private mutating func emit(_ b: ArraySlice<UInt8>) {
         guard !b.isEmpty else { return }
-        if isSuccess { received += b } else if errorBody.count < HTTP1Response.maxErrorBody { errorBody += b.prefix(HTTP1Response.maxErrorBody - errorBody.count) }
+        if isSuccess {
+            received += b
+        } else if errorBody.count < HTTP1Response.maxErrorBody {
+            errorBody += b.prefix(HTTP1Response.maxErrorBody - errorBody.count)
+        }
     }
 
     private mutating func consume(_ bytes: ArraySlice<UInt8>) throws -> Bool {
@@ -313,7 +336,11 @@ struct HTTP1Response {
                 case .size, .trailer, .dataEnd:
                     let b = bytes[i]
                     i += 1
-                    if b != 10 { if b != 13 { line.append(b) }; if line.count > 4096 { throw URLError(.badServerResponse) }; continue }
+                    if b != 10 {
+                        if b != 13 { line.append(b) }
+                        if line.count > 4096 { throw URLError(.badServerResponse) }
+                        continue
+                    }
                     defer { line.removeAll(keepingCapacity: true) }
                     switch chunk {
                     case .size:
@@ -338,7 +365,8 @@ struct HTTP1Response {
 extension HTTP1Response {
     /// A chunk-size line: hex digits, optional spaces, optional `;extensions`.
     static func chunkSize(_ line: [UInt8]) -> Int? {
-        var n = 0, digits = 0
+        var n = 0
+        var digits = 0
         for b in line {
             let d: Int
             switch b {

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// An HTTP error answer: the status and the server's message.
@@ -59,8 +60,10 @@ final class HTTPStreamer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         return out
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                    completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
         lock.lock()
         streams[dataTask.taskIdentifier]?.status = (response as? HTTPURLResponse)?.statusCode ?? 0
         lock.unlock()
@@ -69,7 +72,10 @@ final class HTTPStreamer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         lock.lock()
-        guard let s = streams[dataTask.taskIdentifier] else { lock.unlock(); return }
+        guard let s = streams[dataTask.taskIdentifier] else {
+            lock.unlock()
+            return
+        }
         if (200..<300).contains(s.status) {
             lock.unlock()
             s.continuation.yield(data)

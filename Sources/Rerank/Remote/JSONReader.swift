@@ -26,9 +26,18 @@ enum JSON: Equatable {
         return nil
     }
 
-    var string: String? { if case .string(let s) = self { return s }; return nil }
-    var array: [JSON]? { if case .array(let a) = self { return a }; return nil }
-    var int: Int? { if case .number(let n) = self { return Int(n) ?? Double(n).flatMap { Int(exactly: $0) } }; return nil }
+    var string: String? {
+        if case .string(let s) = self { return s }
+        return nil
+    }
+    var array: [JSON]? {
+        if case .array(let a) = self { return a }
+        return nil
+    }
+    var int: Int? {
+        if case .number(let n) = self { return Int(n) ?? Double(n).flatMap { Int(exactly: $0) } }
+        return nil
+    }
 
     /// Parses one JSON text (surrounding whitespace allowed); nil when it is not valid JSON.
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSON? {
@@ -82,7 +91,10 @@ private struct JSONReader {
         at += 1
         var fields: [(String, JSON)] = []
         skipSpace()
-        if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return .object(fields) }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "}") {
+            at += 1
+            return .object(fields)
+        }
         while true {
             skipSpace()
             guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = string() else { return nil }
@@ -93,8 +105,14 @@ private struct JSONReader {
             fields.append((key, v))
             skipSpace()
             guard at < bytes.count else { return nil }
-            if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
-            if bytes[at] == UInt8(ascii: "}") { at += 1; return .object(fields) }
+            if bytes[at] == UInt8(ascii: ",") {
+                at += 1
+                continue
+            }
+            if bytes[at] == UInt8(ascii: "}") {
+                at += 1
+                return .object(fields)
+            }
             return nil
         }
     }
@@ -106,14 +124,23 @@ private struct JSONReader {
         at += 1
         var items: [JSON] = []
         skipSpace()
-        if at < bytes.count, bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "]") {
+            at += 1
+            return .array(items)
+        }
         while true {
             guard let v = value() else { return nil }
             items.append(v)
             skipSpace()
             guard at < bytes.count else { return nil }
-            if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
-            if bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+            if bytes[at] == UInt8(ascii: ",") {
+                at += 1
+                continue
+            }
+            if bytes[at] == UInt8(ascii: "]") {
+                at += 1
+                return .array(items)
+            }
             return nil
         }
     }
@@ -164,7 +191,11 @@ private struct JSONReader {
                 return String(decoding: out, as: UTF8.self)
             }
             if b < 0x20 { return nil }
-            if b != UInt8(ascii: "\\") { out.append(b); at += 1; continue }
+            if b != UInt8(ascii: "\\") {
+                out.append(b)
+                at += 1
+                continue
+            }
             at += 1
             guard at < bytes.count else { return nil }
             let e = bytes[at]
@@ -188,7 +219,10 @@ private struct JSONReader {
                         at = save
                     }
                 }
-                if scalar == nil { if (0xD800..<0xE000).contains(unit) { unit = 0xFFFD }; scalar = Unicode.Scalar(unit) }
+                if scalar == nil {
+                    if (0xD800..<0xE000).contains(unit) { unit = 0xFFFD }
+                    scalar = Unicode.Scalar(unit)
+                }
                 out += Array(String(Character(scalar!)).utf8)
             default: return nil
             }

@@ -32,7 +32,8 @@ public struct RemoteConfiguration: Sendable {
         if let k = env["RANK1_API_KEY"] ?? env["OPENAI_API_KEY"], !k.isEmpty { return k }
         let path = RuntimeDiscovery.configPath()
         if let data = FileManager.default.contents(atPath: path),
-           let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let k = obj["api_key"] as? String {
+            let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let k = obj["api_key"] as? String
+        {
             return k
         }
         return nil

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// One OpenAI-compatible server (vLLM, llama.cpp's llama-server, llama-cpp-python's server) judging passages by
@@ -32,11 +33,14 @@ final class RemoteEndpoint: Sendable {
         let facts: ServerFacts
         let limit = configuration.connectTimeout * 3
         do {
-            facts = try await withTimeout(limit, RemoteFailure.noAnswer(limit, configuration.baseURL.absoluteString)) { [probe] in try await probe.run() }
+            facts = try await withTimeout(limit, RemoteFailure.noAnswer(limit, configuration.baseURL.absoluteString)) { [probe] in
+                try await probe.run()
+            }
         } catch { throw RerankError(reason(error)) }
         if let v = facts.vocabulary, v.trueToken == nil || v.falseToken == nil {
-            throw RerankError("the model \"\(configuration.model)\" has no single token for \(v.trueToken == nil ? "\" true\"" : "\" false\"") "
-                + "(by the server's tokenizer); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
+            throw RerankError(
+                "the model \"\(configuration.model)\" has no single token for \(v.trueToken == nil ? "\" true\"" : "\" false\"") "
+                    + "(by the server's tokenizer); Rank1 reads its verdict from the single tokens \" true\" and \" false\"")
         }
         var choice = PromptProfile.automatic(facts.vocabulary)
         choice.reason += "; \(facts.kind.rawValue), closes seen by \(facts.closeSignal.rawValue)"
@@ -58,8 +62,10 @@ final class RemoteEndpoint: Sendable {
     func reason(_ e: Error) -> String { configuration.redact(RemoteEndpoint.describe(e)) }
 
     /// Judges passage `p` of the request, under its deadline and the stall timeout.
-    func judge(_ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
-               _ emit: @escaping @Sendable (RerankEvent) -> Void) async throws -> Verdict {
+    func judge(
+        _ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
+        _ emit: @escaping @Sendable (RerankEvent) -> Void
+    ) async throws -> Verdict {
         let clock = ProgressClock()
         var v = try await watched(clock) { try await self.judgeChain(p, request, filled, facts, automatic, clock, emit) }
         v.endpoint = name
@@ -69,7 +75,8 @@ final class RemoteEndpoint: Sendable {
     /// Runs a passage's judgment under its deadline and the stall timeout, measured in tokens received (a server
     /// that trickles bytes without finishing events is stalled all the same).
     private func watched<T: Sendable>(_ clock: ProgressClock, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let deadline = configuration.passageDeadline, stall = configuration.idleTimeout
+        let deadline = configuration.passageDeadline
+        let stall = configuration.idleTimeout
         return try await race(body) {
             while true {
                 // Checked often enough for the stall limit, but not 5 times a second for each of 1,024 streams.
@@ -126,8 +133,10 @@ final class RemoteEndpoint: Sendable {
         return (cut + " […]", true)
     }
 
-    private func judgeChain(_ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
-                            _ clock: ProgressClock, _ emit: @Sendable (RerankEvent) -> Void) async throws -> Verdict {
+    private func judgeChain(
+        _ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
+        _ clock: ProgressClock, _ emit: @Sendable (RerankEvent) -> Void
+    ) async throws -> Verdict {
         let started = Date()
         let (passage, truncated) = await fit(request.passages[p], maxTokens: request.maxPassageTokens)
         let profile = request.profile ?? automatic
@@ -140,21 +149,24 @@ final class RemoteEndpoint: Sendable {
             // A round is retried from its start after a transient failure; the stream says so once.
             let roundStart = chain
             let closing: String
-            (closing, finish) = try await configuration.retrying(onRetry: { error in
-                chain = roundStart
-                emit(.restarted(passage: p, reasoning: chain.reasoning, reason: self.reason(error)))
-            }) {
-                try await generate(&chain, prompt: prompt, facts: facts, clock: clock) { emit(.token(passage: p, text: $0)) }
-            }
+            (closing, finish) = try await configuration.retrying(
+                onRetry: { error in
+                    chain = roundStart
+                    emit(.restarted(passage: p, reasoning: chain.reasoning, reason: self.reason(error)))
+                },
+                {
+                    try await generate(&chain, prompt: prompt, facts: facts, clock: clock) { emit(.token(passage: p, text: $0)) }
+                })
             let (score, pTrue) = try await verdict(prompt + closing, facts, clock)
             if let wait = chain.reopen() {
                 emit(.token(passage: p, text: wait))
                 continue
             }
-            return Verdict(passage: p, score: score, probabilityTrue: pTrue, reasoning: chain.reasoning, reasoningTokens: chain.totalThought,
-                           forcedClose: chain.forced, rethinks: chain.rethinks, truncatedPassage: truncated, promptTokens: 0,
-                           seconds: Date().timeIntervalSince(started), repetitive: chain.repetitive,
-                           stoppedRepeating: chain.stoppedRepeating, serverFinish: chain.forced ? finish : nil)
+            return Verdict(
+                passage: p, score: score, probabilityTrue: pTrue, reasoning: chain.reasoning, reasoningTokens: chain.totalThought,
+                forcedClose: chain.forced, rethinks: chain.rethinks, truncatedPassage: truncated, promptTokens: 0,
+                seconds: Date().timeIntervalSince(started), repetitive: chain.repetitive,
+                stoppedRepeating: chain.stoppedRepeating, serverFinish: chain.forced ? finish : nil)
         }
     }
 
@@ -181,21 +193,27 @@ final class RemoteEndpoint: Sendable {
     /// Streams greedy reasoning into the chain until it closes (the closing text to evaluate is returned, with
     /// the server's finish_reason when the server ended the stream). The client enforces the budget: it stops
     /// reading (and so closes the stream) at the chain's last token.
-    private func generate(_ chain: inout ReasoningChain, prompt: String, facts: ServerFacts, clock: ProgressClock,
-                          onText: (String) -> Void) async throws -> (String, String?) {
+    private func generate(
+        _ chain: inout ReasoningChain, prompt: String, facts: ServerFacts, clock: ProgressClock,
+        onText: (String) -> Void
+    ) async throws -> (String, String?) {
         while true {
             // While the chain is shorter than its minimum, closing tokens are masked (as in-process) for just
             // the tokens still missing; then the stream continues unmasked.
             let masked = chain.closingMasked
             let maxTokens = masked ? min(chain.remainingBudget, chain.rules.minTokens - chain.thought) : chain.remainingBudget
             if maxTokens <= 0 { return (RemoteEndpoint.closingText(chain.endOfGeneration()), nil) }
-            var body: [String: Any] = ["model": configuration.model, "prompt": prompt + chain.reasoning, "max_tokens": maxTokens,
-                                       "temperature": 0, "stream": true]
+            var body: [String: Any] = [
+                "model": configuration.model, "prompt": prompt + chain.reasoning, "max_tokens": maxTokens,
+                "temperature": 0, "stream": true,
+            ]
             body.merge(RemoteEndpoint.specialTokenFields(facts.kind)) { a, _ in a }
             if facts.closeSignal == .tokenID { body["logprobs"] = 1 }  // llama-server: each chunk names its token id
             if masked {
                 let ids = [facts.vocabulary?.thinkClose].compactMap { $0 } + facts.endOfTurnTokens + facts.closeStartTokens
-                body["logit_bias"] = facts.kind == .llamaServer ? ids.map { [Int($0), false] as [Any] } as [Any]
+                body["logit_bias"] =
+                    facts.kind == .llamaServer
+                    ? ids.map { [Int($0), false] as [Any] } as [Any]
                     : Dictionary(ids.map { ("\($0)", -100) }, uniquingKeysWith: { a, _ in a })
                 body["min_tokens"] = maxTokens
             }
@@ -213,7 +231,10 @@ final class RemoteEndpoint: Sendable {
                 if sse.overlong { throw RemoteFailure.overlongLine(sse.maxLine) }
                 if sse.invalidUTF8 { throw RemoteFailure.invalidUTF8 }
                 for event in sse.take() {
-                    guard let c = try CompletionJSON.chunk(event) else { ended = true; break stream }
+                    guard let c = try CompletionJSON.chunk(event) else {
+                        ended = true
+                        break stream
+                    }
                     clock.progressed()
                     if !c.text.isEmpty || !c.tokens.isEmpty {
                         let id = c.tokens.count == 1 ? c.tokens[0].id : nil
@@ -230,8 +251,9 @@ final class RemoteEndpoint: Sendable {
             }
             try Task.checkCancellation()
             if !ended {
-                throw CompletionJSON.ParseError.malformed(sse.hasPartialEvent || finish == nil && chain.thought > 0
-                    ? "the stream ended before the server finished it (truncated)" : "the answer was not an event stream")
+                throw CompletionJSON.ParseError.malformed(
+                    sse.hasPartialEvent || finish == nil && chain.thought > 0
+                        ? "the stream ended before the server finished it (truncated)" : "the answer was not an event stream")
             }
             if masked && finish == "length" { continue }
             return (RemoteEndpoint.closingText(chain.endOfGeneration()), finish)

@@ -74,8 +74,9 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         }
         for (i, r) in setups.enumerated() {
             if let s = try? r.get(), s.choice.profile != chosen.choice.profile {
-                throw RerankError("the endpoints judge differently: \(endpoints[first].name) gets profile \(chosen.choice.profile.name), "
-                    + "\(endpoints[i].name) gets \(s.choice.profile.name); give endpoints that serve the same model")
+                throw RerankError(
+                    "the endpoints judge differently: \(endpoints[first].name) gets profile \(chosen.choice.profile.name), "
+                        + "\(endpoints[i].name) gets \(s.choice.profile.name); give endpoints that serve the same model")
             }
         }
         return (chosen.choice, first)
@@ -135,16 +136,22 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             let why = (error as? RerankError)?.message ?? endpoints[0].reason(error)
             for p in request.passages.indices { emit(.failed(passage: p, reason: why)) }
             if isCurrent(g) && !Task.isCancelled {
-                out.yield(.finished(JobStats(passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0,
-                                             promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false, firstTokenSeconds: nil)))
+                out.yield(
+                    .finished(
+                        JobStats(
+                            passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0,
+                            promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false, firstTokenSeconds: nil)))
             }
             return
         }
         var facts = setups.map { try? $0.get().facts }
         for (e, f) in facts.enumerated() { if let f { fleet.lanes[e] = RemoteReranker.lanes(lanes, f) } }
         let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
-        var judged = 0, failed = 0, tokens = 0
-        let initialReasoning = ReasoningChain(rules: ReasoningChain.Rules(request: request, profile: request.profile ?? automatic, thinkClose: nil)).reasoning
+        var judged = 0
+        var failed = 0
+        var tokens = 0
+        let initialReasoning = ReasoningChain(rules: ReasoningChain.Rules(request: request, profile: request.profile ?? automatic, thinkClose: nil))
+            .reasoning
 
         enum Outcome: Sendable {
             case judged(passage: Int, endpoint: Int, Result<Verdict, Error>)
@@ -153,13 +160,17 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         await withTaskGroup(of: Outcome.self) { group in
             func dispatch() {
                 while let (p, e) = fleet.nextAssignment() {
-                    let endpoint = endpoints[e], f = facts[e]!
-                    group.addTask { .judged(passage: p, endpoint: e, await Result { try await endpoint.judge(p, request, filled, f, automatic, emit) }) }
+                    let endpoint = endpoints[e]
+                    let f = facts[e]!
+                    group.addTask {
+                        .judged(passage: p, endpoint: e, await Result { try await endpoint.judge(p, request, filled, f, automatic, emit) })
+                    }
                 }
             }
             func check(_ e: Int) {
                 fleet.checking[e] = true
-                let delay = configuration.backoff(fleet.failedChecks[e] + 1), endpoint = endpoints[e]
+                let delay = configuration.backoff(fleet.failedChecks[e] + 1)
+                let endpoint = endpoints[e]
                 group.addTask {
                     do { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) } catch { return .checked(endpoint: e, .failure(error)) }
                     return .checked(endpoint: e, await Result { try await endpoint.recheck() })
@@ -175,7 +186,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             }
             dispatch()
             while let outcome = await group.next() {
-                if Task.isCancelled { group.cancelAll(); break }
+                if Task.isCancelled {
+                    group.cancelAll()
+                    break
+                }
                 switch outcome {
                 case .judged(_, let e, .success(let v)):
                     fleet.finished(e, judged: true)
@@ -193,7 +207,9 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                             if !fleet.checking[e] { check(e) }
                         }
                         fleet.queue.insert(p, at: 0)
-                        emit(.restarted(passage: p, reasoning: initialReasoning, reason: "\(endpoints[e].name): \(why); judged again on another endpoint"))
+                        emit(
+                            .restarted(
+                                passage: p, reasoning: initialReasoning, reason: "\(endpoints[e].name): \(why); judged again on another endpoint"))
                     } else {
                         failed += 1
                         emit(.failed(passage: p, reason: endpoints.count > 1 ? "\(endpoints[e].name): \(why)" : why))
@@ -209,7 +225,9 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                         emit(.endpoint(endpoints[e].name, up: true, reason: "answers again"))
                     case .success(let setup):
                         fleet.failedChecks[e] = Int.max / 2  // never again in this job
-                        emit(.endpoint(endpoints[e].name, up: false, reason: "it now gets profile \(setup.choice.profile.name), not \(automatic.name)"))
+                        emit(
+                            .endpoint(endpoints[e].name, up: false, reason: "it now gets profile \(setup.choice.profile.name), not \(automatic.name)")
+                        )
                     case .failure:
                         fleet.failedChecks[e] += 1
                         if fleet.allOutForGood(after: retries) {
@@ -231,9 +249,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         let stillOut = Set(fleet.up.indices.filter { !fleet.up[$0] })
         lock.withLock { outOfService = stillOut }
         guard !Task.isCancelled, isCurrent(g) else { return }
-        var stats = JobStats(passages: request.passages.count, judged: judged, failed: failed, decodeTokens: tokens,
-                             promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false,
-                             firstTokenSeconds: firstToken.value)
+        var stats = JobStats(
+            passages: request.passages.count, judged: judged, failed: failed, decodeTokens: tokens,
+            promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false,
+            firstTokenSeconds: firstToken.value)
         stats.endpoints = fleet.stats
         out.yield(.finished(stats))
     }
@@ -271,7 +290,8 @@ struct Fleet {
     /// The next passage and the serving endpoint with the most free lanes, if both exist.
     mutating func nextAssignment() -> (Int, Int)? {
         guard !queue.isEmpty,
-              let e = names.indices.filter({ up[$0] && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] }) else { return nil }
+            let e = names.indices.filter({ up[$0] && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] })
+        else { return nil }
         inFlight[e] += 1
         return (queue.removeFirst(), e)
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 extension RemoteConfiguration {
@@ -23,11 +24,13 @@ extension RemoteConfiguration {
     /// `body`, again after each transient failure (up to `retries` times, after the backoff); `onRetry` runs
     /// before each new attempt (a stream restarts its chain and says so).
     /// Runs on the caller's actor (`isolation`), so an actor's own methods can be retried.
-    func retrying<T>(isolation: isolated (any Actor)? = #isolation, onRetry: (Error) -> Void = { _ in },
-                     _ body: () async throws -> T) async throws -> T {
+    func retrying<T>(
+        isolation: isolated (any Actor)? = #isolation, onRetry: (Error) -> Void = { _ in },
+        _ body: () async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
-            do { return try await body() } catch where RemoteConfiguration.isTransient(error) && attempt < retries {
+            do { return try await body() } catch  where RemoteConfiguration.isTransient(error) && attempt < retries {
                 attempt += 1
                 onRetry(error)
                 try await Task.sleep(nanoseconds: UInt64(backoff(attempt) * 1e9))

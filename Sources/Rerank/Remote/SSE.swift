@@ -31,7 +31,10 @@ public struct SSEParser: Sendable {
         while i < b.count {
             if lastWasCR {
                 lastWasCR = false
-                if b[i] == 10 { i += 1; continue }
+                if b[i] == 10 {
+                    i += 1
+                    continue
+                }
             }
             var j = i
             while j < b.count && b[j] != 10 && b[j] != 13 { j += 1 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// What a server is and what it can show, asked once before the first judgment. Real Rank1 checkpoints have
@@ -54,18 +55,21 @@ actor ServerProbe {
         }
         if !models.ids.isEmpty && !models.ids.contains(configuration.model) && kind != .llamaServer {
             // llama-server answers for its one model whatever the name; other servers refuse unknown names.
-            throw RerankError("the server at \(configuration.baseURL.absoluteString) does not serve \"\(configuration.model)\"; "
-                + "it serves: \(models.ids.joined(separator: ", ")) (pass one of them with --model)")
+            throw RerankError(
+                "the server at \(configuration.baseURL.absoluteString) does not serve \"\(configuration.model)\"; "
+                    + "it serves: \(models.ids.joined(separator: ", ")) (pass one of them with --model)")
         }
         var vocabulary: VocabularyFacts?
         let close = await tokenizer.tokens(Rank1Prompt.thinkClose)
         if await tokenizer.dialectName == "extras" { kind = .llamaCppPython }  // only its server has /extras/tokenize
         if let close {
-            let t = await tokenizer.tokens(" true"), f = await tokenizer.tokens(" false")
-            vocabulary = VocabularyFacts(thinkClose: close.count == 1 ? Int32(close[0]) : nil, thinkCloseIsControl: false,
-                                         trueToken: t?.count == 1 ? Int32(t![0]) : nil,
-                                         falseToken: f?.count == 1 ? Int32(f![0]) : nil,
-                                         chatTemplate: props?["chat_template"] as? String)
+            let t = await tokenizer.tokens(" true")
+            let f = await tokenizer.tokens(" false")
+            vocabulary = VocabularyFacts(
+                thinkClose: close.count == 1 ? Int32(close[0]) : nil, thinkCloseIsControl: false,
+                trueToken: t?.count == 1 ? Int32(t![0]) : nil,
+                falseToken: f?.count == 1 ? Int32(f![0]) : nil,
+                chatTemplate: props?["chat_template"] as? String)
         }
         var signal = ServerFacts.CloseSignal.text
         if let id = vocabulary?.thinkClose {
@@ -84,25 +88,30 @@ actor ServerProbe {
             if let t = await tokenizer.tokens(marker), t.count == 1 { endOfTurn.append(Int32(t[0])) }
         }
         let closeStart = (await tokenizer.tokens("</")).map { $0.count == 1 ? [Int32($0[0])] : [] } ?? []
-        let f = ServerFacts(kind: kind, servedModels: models.ids, vocabulary: vocabulary, closeSignal: signal,
-                            endOfTurnTokens: endOfTurn, closeStartTokens: closeStart)
+        let f = ServerFacts(
+            kind: kind, servedModels: models.ids, vocabulary: vocabulary, closeSignal: signal,
+            endOfTurnTokens: endOfTurn, closeStartTokens: closeStart)
         facts = f
         return f
     }
 
     static func hiddenCloseMessage(kind: ServerFacts.Kind, id: Int32, text: String) -> String {
         let shown = text.isEmpty ? "nothing" : "\"\(text)\""
-        let cause = "the model's </think> is a special token (id \(id)) and this \(kind.rawValue) hides special tokens "
+        let cause =
+            "the model's </think> is a special token (id \(id)) and this \(kind.rawValue) hides special tokens "
             + "(asked to write </think>, it answered \(shown), with no token id), so a closed chain cannot be told from an unclosed one"
         let fix: String
         switch kind {
         case .llamaCppPython:
-            fix = "llama-cpp-python's server always detokenizes without special tokens; serve the GGUF with llama.cpp's "
+            fix =
+                "llama-cpp-python's server always detokenizes without special tokens; serve the GGUF with llama.cpp's "
                 + "llama-server (ids are read from its logprobs, with or without --special), with vLLM, or judge in-process with --model FILE.gguf"
         case .llamaServer: fix = "start llama-server with --special"
         case .vllm: fix = "this vLLM ignores \"skip_special_tokens\": false; use a vLLM that honours it (0.7 or later)"
-        case .other: fix = "make the server render special tokens (vLLM: \"skip_special_tokens\": false; llama-server: --special), "
-            + "or judge in-process with --model FILE.gguf"
+        case .other:
+            fix =
+                "make the server render special tokens (vLLM: \"skip_special_tokens\": false; llama-server: --special), "
+                + "or judge in-process with --model FILE.gguf"
         }
         return "refusing to judge: \(cause). Fix: \(fix)."
     }
@@ -110,8 +119,10 @@ actor ServerProbe {
     /// Generates one token forced to `id` (a large bias on it alone) and returns its text and, where the
     /// server gives one, its id.
     private func forcedToken(_ id: Int32, kind: ServerFacts.Kind) async throws -> (String, Int32?) {
-        var body: [String: Any] = ["model": configuration.model, "prompt": Rank1Prompt.thinkOpen, "max_tokens": 1, "temperature": 0,
-                                   "logprobs": 1, "stream": false]
+        var body: [String: Any] = [
+            "model": configuration.model, "prompt": Rank1Prompt.thinkOpen, "max_tokens": 1, "temperature": 0,
+            "logprobs": 1, "stream": false,
+        ]
         body["logit_bias"] = kind == .llamaServer ? [[Int(id), 100]] as [Any] : ["\(id)": 100]
         body.merge(RemoteEndpoint.specialTokenFields(kind)) { a, _ in a }
         let data = try await http.data(try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body))

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The server's own tokenizer, so a long passage is cut at the same token as in-process (not by a guess of
@@ -41,7 +42,8 @@ actor ServerTokenizer {
     private func rawTokens(_ text: String, _ d: Dialect) async throws -> [Int] {
         let obj: [String: Any]
         switch d {
-        case .root: obj = try await post("tokenize", ["model": model, "prompt": text, "content": text, "add_special_tokens": false, "add_special": false])
+        case .root:
+            obj = try await post("tokenize", ["model": model, "prompt": text, "content": text, "add_special_tokens": false, "add_special": false])
         case .extras: obj = try await post("extras/tokenize", ["model": model, "input": text])
         case .none: return []
         }

@@ -37,7 +37,10 @@ public struct EnglishAnalyzer: Analyzer {
         if n == 0 { return nil }
         let token = UnsafeBufferPointer(rebasing: raw[0..<n])
         var ascii = true
-        for b in token where b >= 0x80 { ascii = false; break }
+        for b in token where b >= 0x80 {
+            ascii = false
+            break
+        }
         if ascii {
             var lower = [UInt8](token)
             for i in lower.indices where lower[i] >= UInt8(ascii: "A") && lower[i] <= UInt8(ascii: "Z") { lower[i] |= 0x20 }

@@ -118,22 +118,25 @@ public struct PorterStemmer: Sendable {
 
         mutating func step1ab() {
             if b[k] == State.s {
-                if ends("sses") { k -= 2 }
-                else if ends("ies") { setTo("i") }
-                else if b[k - 1] != State.s { k -= 1 }
+                if ends("sses") { k -= 2 } else if ends("ies") { setTo("i") } else if b[k - 1] != State.s { k -= 1 }
             }
             if ends("eed") {
                 if m() > 0 { k -= 1 }
             } else if (ends("ed") || ends("ing")) && vowelInStem() {
                 k = j
-                if ends("at") { setTo("ate") }
-                else if ends("bl") { setTo("ble") }
-                else if ends("iz") { setTo("ize") }
-                else if doubleC(k) {
+                if ends("at") {
+                    setTo("ate")
+                } else if ends("bl") {
+                    setTo("ble")
+                } else if ends("iz") {
+                    setTo("ize")
+                } else if doubleC(k) {
                     k -= 1
                     let ch = b[k]
                     if ch == State.l || ch == State.s || ch == State.z { k += 1 }
-                } else if m() == 1 && cvc(k) { setTo("e") }
+                } else if m() == 1 && cvc(k) {
+                    setTo("e")
+                }
             }
         }
 
@@ -145,34 +148,97 @@ public struct PorterStemmer: Sendable {
             if k == 0 { return }
             switch b[k - 1] {
             case UInt16(UInt8(ascii: "a")):
-                if ends("ational") { r("ate"); break }
-                if ends("tional") { r("tion"); break }
+                if ends("ational") {
+                    r("ate")
+                    break
+                }
+                if ends("tional") {
+                    r("tion")
+                    break
+                }
             case UInt16(UInt8(ascii: "c")):
-                if ends("enci") { r("ence"); break }
-                if ends("anci") { r("ance"); break }
+                if ends("enci") {
+                    r("ence")
+                    break
+                }
+                if ends("anci") {
+                    r("ance")
+                    break
+                }
             case UInt16(UInt8(ascii: "e")):
-                if ends("izer") { r("ize"); break }
+                if ends("izer") {
+                    r("ize")
+                    break
+                }
             case UInt16(UInt8(ascii: "l")):
-                if ends("bli") { r("ble"); break }
-                if ends("alli") { r("al"); break }
-                if ends("entli") { r("ent"); break }
-                if ends("eli") { r("e"); break }
-                if ends("ousli") { r("ous"); break }
+                if ends("bli") {
+                    r("ble")
+                    break
+                }
+                if ends("alli") {
+                    r("al")
+                    break
+                }
+                if ends("entli") {
+                    r("ent")
+                    break
+                }
+                if ends("eli") {
+                    r("e")
+                    break
+                }
+                if ends("ousli") {
+                    r("ous")
+                    break
+                }
             case UInt16(UInt8(ascii: "o")):
-                if ends("ization") { r("ize"); break }
-                if ends("ation") { r("ate"); break }
-                if ends("ator") { r("ate"); break }
+                if ends("ization") {
+                    r("ize")
+                    break
+                }
+                if ends("ation") {
+                    r("ate")
+                    break
+                }
+                if ends("ator") {
+                    r("ate")
+                    break
+                }
             case UInt16(UInt8(ascii: "s")):
-                if ends("alism") { r("al"); break }
-                if ends("iveness") { r("ive"); break }
-                if ends("fulness") { r("ful"); break }
-                if ends("ousness") { r("ous"); break }
+                if ends("alism") {
+                    r("al")
+                    break
+                }
+                if ends("iveness") {
+                    r("ive")
+                    break
+                }
+                if ends("fulness") {
+                    r("ful")
+                    break
+                }
+                if ends("ousness") {
+                    r("ous")
+                    break
+                }
             case UInt16(UInt8(ascii: "t")):
-                if ends("aliti") { r("al"); break }
-                if ends("iviti") { r("ive"); break }
-                if ends("biliti") { r("ble"); break }
+                if ends("aliti") {
+                    r("al")
+                    break
+                }
+                if ends("iviti") {
+                    r("ive")
+                    break
+                }
+                if ends("biliti") {
+                    r("ble")
+                    break
+                }
             case UInt16(UInt8(ascii: "g")):
-                if ends("logi") { r("log"); break }
+                if ends("logi") {
+                    r("log")
+                    break
+                }
             default: break
             }
         }
@@ -180,16 +246,37 @@ public struct PorterStemmer: Sendable {
         mutating func step3() {
             switch b[k] {
             case UInt16(UInt8(ascii: "e")):
-                if ends("icate") { r("ic"); break }
-                if ends("ative") { r(""); break }
-                if ends("alize") { r("al"); break }
+                if ends("icate") {
+                    r("ic")
+                    break
+                }
+                if ends("ative") {
+                    r("")
+                    break
+                }
+                if ends("alize") {
+                    r("al")
+                    break
+                }
             case UInt16(UInt8(ascii: "i")):
-                if ends("iciti") { r("ic"); break }
+                if ends("iciti") {
+                    r("ic")
+                    break
+                }
             case UInt16(UInt8(ascii: "l")):
-                if ends("ical") { r("ic"); break }
-                if ends("ful") { r(""); break }
+                if ends("ical") {
+                    r("ic")
+                    break
+                }
+                if ends("ful") {
+                    r("")
+                    break
+                }
             case UInt16(UInt8(ascii: "s")):
-                if ends("ness") { r(""); break }
+                if ends("ness") {
+                    r("")
+                    break
+                }
             default: break
             }
         }
@@ -205,8 +292,7 @@ public struct PorterStemmer: Sendable {
             case UInt16(UInt8(ascii: "l")): matched = ends("able") || ends("ible")
             case UInt16(UInt8(ascii: "n")): matched = ends("ant") || ends("ement") || ends("ment") || ends("ent")
             case UInt16(UInt8(ascii: "o")):
-                if ends("ion") && j >= 0 && (b[j] == State.s || b[j] == UInt16(UInt8(ascii: "t"))) { matched = true }
-                else { matched = ends("ou") }
+                if ends("ion") && j >= 0 && (b[j] == State.s || b[j] == UInt16(UInt8(ascii: "t"))) { matched = true } else { matched = ends("ou") }
             case UInt16(UInt8(ascii: "s")): matched = ends("ism")
             case UInt16(UInt8(ascii: "t")): matched = ends("ate") || ends("iti")
             case UInt16(UInt8(ascii: "u")): matched = ends("ous")

@@ -18,7 +18,8 @@ public struct StandardTokenizer: Sendable {
         // Input is valid UTF-8 (corpus readers reject the rest); be defensive at the buffer's end anyway.
         let n = p.count
         if b0 >= 0xF0, i + 3 < n {
-            let v = (UInt32(b0 & 0x07) << 18) | (UInt32(p[i + 1] & 0x3F) << 12) | (UInt32(p[i + 2] & 0x3F) << 6)
+            let v =
+                (UInt32(b0 & 0x07) << 18) | (UInt32(p[i + 1] & 0x3F) << 12) | (UInt32(p[i + 2] & 0x3F) << 6)
                 | UInt32(p[i + 3] & 0x3F)
             return (Unicode.Scalar(v) ?? "\u{FFFD}", 4)
         }
@@ -48,11 +49,11 @@ public struct StandardTokenizer: Sendable {
     private func scan(_ p: UnsafeBufferPointer<UInt8>, _ ascii: UnsafePointer<WordBreakClass>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         let n = p.count
         var i = 0
-        var start = -1          // start of the open token, -1 when none
-        var end = 0             // end of the open token (after its last character and its Extend marks)
+        var start = -1  // start of the open token, -1 when none
+        var end = 0  // end of the open token (after its last character and its Extend marks)
         var last = WordBreakClass.other
-        var hasWord = false     // the open token holds more than underscores
-        var units = 0           // UTF-16 length of the open token
+        var hasWord = false  // the open token holds more than underscores
+        var units = 0  // UTF-16 length of the open token
 
         @inline(__always) func flush() {
             if start >= 0, hasWord { body(UnsafeBufferPointer(rebasing: p[start..<end])) }

@@ -2,7 +2,10 @@
 /// strings (numbers keep their literal text; null is absent; nested values are skipped but checked).
 /// Corpus lines are flat objects; a general JSON tree would cost time and memory for nothing.
 struct FlatJSON {
-    struct Failure: Error { var offset: Int; var message: String }
+    struct Failure: Error {
+        var offset: Int
+        var message: String
+    }
 
     static func parseObject(_ p: UnsafeBufferPointer<UInt8>, wanted: [String]) throws -> [String: String] {
         var parser = FlatJSON(p: p)
@@ -49,8 +52,14 @@ struct FlatJSON {
             }
             skipSpace()
             guard i < p.count else { throw fail("unexpected end of line inside an object") }
-            if p[i] == UInt8(ascii: ",") { i += 1; continue }
-            if p[i] == UInt8(ascii: "}") { i += 1; break }
+            if p[i] == UInt8(ascii: ",") {
+                i += 1
+                continue
+            }
+            if p[i] == UInt8(ascii: "}") {
+                i += 1
+                break
+            }
             throw fail("expected ',' or '}' after a value")
         }
         try end()
@@ -77,9 +86,16 @@ struct FlatJSON {
         while true {
             guard i < p.count else { throw fail("unterminated string") }
             let c = p[i]
-            if c == UInt8(ascii: "\"") { i += 1; return out }
+            if c == UInt8(ascii: "\"") {
+                i += 1
+                return out
+            }
             if c < 0x20 { throw fail("control character inside a string") }
-            if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
+            if c != UInt8(ascii: "\\") {
+                out.append(c)
+                i += 1
+                continue
+            }
             i += 1
             guard i < p.count else { throw fail("unterminated escape") }
             let e = p[i]
@@ -157,8 +173,10 @@ struct FlatJSON {
     private mutating func skipNumber() throws {
         let start = i
         if p[i] == UInt8(ascii: "-") { i += 1 }
-        while i < p.count, (p[i] >= 48 && p[i] <= 57) || p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: "e")
-            || p[i] == UInt8(ascii: "E") || p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i += 1 }
+        while i < p.count,
+            (p[i] >= 48 && p[i] <= 57) || p[i] == UInt8(ascii: ".") || p[i] == UInt8(ascii: "e")
+                || p[i] == UInt8(ascii: "E") || p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-")
+        { i += 1 }
         if i == start || (i == start + 1 && p[start] == UInt8(ascii: "-")) { throw fail("malformed number") }
     }
 
@@ -173,7 +191,10 @@ struct FlatJSON {
             let isObject = close == UInt8(ascii: "}")
             i += 1
             skipSpace()
-            if i < p.count, p[i] == close { i += 1; return }
+            if i < p.count, p[i] == close {
+                i += 1
+                return
+            }
             while true {
                 skipSpace()
                 if isObject {
@@ -183,8 +204,14 @@ struct FlatJSON {
                 try skipValue(depth: depth + 1)
                 skipSpace()
                 guard i < p.count else { throw fail("unexpected end of line inside a value") }
-                if p[i] == UInt8(ascii: ",") { i += 1; continue }
-                if p[i] == close { i += 1; return }
+                if p[i] == UInt8(ascii: ",") {
+                    i += 1
+                    continue
+                }
+                if p[i] == close {
+                    i += 1
+                    return
+                }
                 throw fail("expected ',' or '\(Character(Unicode.Scalar(close)))'")
             }
         case UInt8(ascii: "t"): if !(try literal("true")) { throw fail("invalid literal") }

@@ -60,7 +60,7 @@ public struct TRECReader: DocumentSource {
     static func parse(_ body: String, location: String) throws -> SourceDocument {
         func element(_ name: String) -> String? {
             guard let open = body.range(of: "<\(name)>", options: .caseInsensitive),
-                  let close = body.range(of: "</\(name)>", options: .caseInsensitive, range: open.upperBound..<body.endIndex)
+                let close = body.range(of: "</\(name)>", options: .caseInsensitive, range: open.upperBound..<body.endIndex)
             else { return nil }
             return String(body[open.upperBound..<close.lowerBound])
         }
@@ -72,7 +72,8 @@ public struct TRECReader: DocumentSource {
         var rest = body
         for tag in ["DOCNO"] + (titleTag.map { [$0] } ?? []) {
             if let open = rest.range(of: "<\(tag)>", options: .caseInsensitive),
-               let close = rest.range(of: "</\(tag)>", options: .caseInsensitive, range: open.upperBound..<rest.endIndex) {
+                let close = rest.range(of: "</\(tag)>", options: .caseInsensitive, range: open.upperBound..<rest.endIndex)
+            {
                 rest.removeSubrange(open.lowerBound..<close.upperBound)
             }
         }
@@ -84,8 +85,15 @@ public struct TRECReader: DocumentSource {
         var out = ""
         var inTag = false
         for ch in s {
-            if ch == "<" { inTag = true; out.append(" "); continue }
-            if ch == ">" && inTag { inTag = false; continue }
+            if ch == "<" {
+                inTag = true
+                out.append(" ")
+                continue
+            }
+            if ch == ">" && inTag {
+                inTag = false
+                continue
+            }
             if !inTag { out.append(ch) }
         }
         return out

@@ -3,7 +3,10 @@
 /// difference is set against the mean differences of random sign flips (Smucker, Allan & Carterette 2007).
 public struct Comparison: Sendable {
     public enum Measure: String, CaseIterable, Sendable {
-        case ndcg10 = "ndcg@10", recall100 = "recall@100", mrr10 = "mrr@10", map
+        case ndcg10 = "ndcg@10"
+        case recall100 = "recall@100"
+        case mrr10 = "mrr@10"
+        case map
         func of(_ q: Evaluation.PerQuery) -> Double {
             switch self {
             case .ndcg10: return q.ndcg10
@@ -37,7 +40,8 @@ public struct Comparison: Sendable {
     public var meanDifference: Double { meanB - meanA }
 
     public init(a: Run, b: Run, qrels: Qrels, measure: Measure = .ndcg10, permutations: Int = 10_000, seed: UInt64 = 1) {
-        let ea = Evaluation(run: a, qrels: qrels), eb = Evaluation(run: b, qrels: qrels)
+        let ea = Evaluation(run: a, qrels: qrels)
+        let eb = Evaluation(run: b, qrels: qrels)
         let queries = Set(ea.perQuery.keys).union(eb.perQuery.keys).sorted()
         rows = queries.map { q in Row(query: q, a: ea.perQuery[q].map(measure.of) ?? 0, b: eb.perQuery[q].map(measure.of) ?? 0) }
         self.measure = measure

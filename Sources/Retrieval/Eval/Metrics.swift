@@ -32,7 +32,11 @@ public struct Evaluation: Sendable {
     static func evaluate(hits: [(doc: String, score: Double)], relevant rel: [String: Int]) -> PerQuery {
         let ranked = hits.sorted { a, b in a.score != b.score ? a.score > b.score : a.doc > b.doc }
         let totalRelevant = rel.values.filter { $0 > 0 }.count
-        var dcg = 0.0, found100 = 0, rr = 0.0, apSum = 0.0, foundAll = 0
+        var dcg = 0.0
+        var found100 = 0
+        var rr = 0.0
+        var apSum = 0.0
+        var foundAll = 0
         for (i, h) in ranked.enumerated() {
             let g = rel[h.doc] ?? 0
             if i < 10, g > 0 { dcg += Double(g) / log2(Double(i + 2)) }
@@ -55,5 +59,5 @@ public struct Evaluation: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Relevance judgments: query id → document id → grade. Reads BEIR TSV (`query-id corpus-id score`,
 /// with or without its header) and TREC qrels (`qid 0 docid grade`).
 public struct Qrels: Sendable {
@@ -52,7 +53,9 @@ public struct Run: Sendable {
         for qid in obj.keys.sorted() {
             guard let docs = obj[qid] as? [String: Any] else { throw CorpusError(path, "query \"\(qid)\": expected {\"docid\": score, …}") }
             for (doc, v) in docs {
-                guard let score = (v as? NSNumber)?.doubleValue else { throw CorpusError(path, "query \"\(qid)\", document \"\(doc)\": the score is not a number") }
+                guard let score = (v as? NSNumber)?.doubleValue else {
+                    throw CorpusError(path, "query \"\(qid)\", document \"\(doc)\": the score is not a number")
+                }
                 add(query: qid, doc: doc, score: score)
             }
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Buffered sequential writer with a running CRC-32C of what was written since `beginSection`.
@@ -26,7 +26,10 @@ final class FileWriter {
         crc = Checksum.crc32c(bytes, seed: crc)
         position += UInt64(bytes.count)
         if buffer.count + bytes.count > (1 << 20) { try flush() }
-        if bytes.count >= (1 << 20) { try rawWrite(bytes); return }
+        if bytes.count >= (1 << 20) {
+            try rawWrite(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
     }
 

@@ -50,13 +50,15 @@ public enum IndexError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case .io(let m): return m
-        case .notAnIndex(let p): return "\(p) is not a Rank1 index (no \(IndexFormat.fileName) with the right magic bytes); build one with `rank1 index`"
+        case .notAnIndex(let p):
+            return "\(p) is not a Rank1 index (no \(IndexFormat.fileName) with the right magic bytes); build one with `rank1 index`"
         case .unsupportedVersion(let p, let v):
             return "\(p): index format version \(v) is not supported (this rank1 reads version \(IndexFormat.version)); rebuild it with `rank1 index`"
         case .corrupt(let p, let d): return "\(p): index is damaged (\(d)); rebuild it with `rank1 index`"
         case .badInput(let m): return m
         case .textNotStored(let p):
-            return "\(p) was built with --store none: it keeps no document text to show or rerank; rebuild it with `rank1 index` (text is stored by default)"
+            return
+                "\(p) was built with --store none: it keeps no document text to show or rerank; rebuild it with `rank1 index` (text is stored by default)"
         }
     }
 }

@@ -1,8 +1,9 @@
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSupport
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A term's dictionary entry.
 public struct TermInfo: Sendable {
@@ -79,7 +80,8 @@ public final class IndexReader {
                 let o = IndexFormat.sectionTableOffset + i * IndexFormat.sectionRecordSize
                 let s = (offset: Int(u64(o)), length: Int(u64(o + 8)), crc: u32(o + 16))
                 guard s.offset >= IndexFormat.headerSize, s.offset + s.length <= size else {
-                    throw IndexError.corrupt(path: file, detail: "section \(IndexFormat.Section(rawValue: i)!.name) lies outside the file (truncated?)")
+                    throw IndexError.corrupt(
+                        path: file, detail: "section \(IndexFormat.Section(rawValue: i)!.name) lies outside the file (truncated?)")
                 }
                 sections.append(s)
             }
@@ -134,9 +136,11 @@ public final class IndexReader {
 
     private func termIndexEntry(_ block: Int) -> (dict: Int, crc: UInt32, postings: Int) {
         let e = section(.termIndex) + block * IndexFormat.termIndexEntrySize
-        return (Int(UInt32(littleEndian: e.loadUnaligned(as: UInt32.self))),
-                UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 4, as: UInt32.self)),
-                Int(UInt64(littleEndian: e.loadUnaligned(fromByteOffset: 8, as: UInt64.self))))
+        return (
+            Int(UInt32(littleEndian: e.loadUnaligned(as: UInt32.self))),
+            UInt32(littleEndian: e.loadUnaligned(fromByteOffset: 4, as: UInt32.self)),
+            Int(UInt64(littleEndian: e.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        )
     }
 
     /// Decodes the terms of one dictionary block in order, calling `body` with each term's bytes and
@@ -161,8 +165,9 @@ public final class IndexReader {
             let maxTf = Varint.read(dict, &i)
             let minNorm = dict[i]
             i += 1
-            let info = TermInfo(ordinal: first + k, docFreq: df, maxTf: maxTf, minNorm: minNorm,
-                                postingsOffset: postings, postingsLength: len)
+            let info = TermInfo(
+                ordinal: first + k, docFreq: df, maxTf: maxTf, minNorm: minNorm,
+                postingsOffset: postings, postingsLength: len)
             postings += len
             let more = term.withUnsafeBufferPointer { body($0, info) }
             if !more { return }
@@ -181,7 +186,10 @@ public final class IndexReader {
     public func term(_ ordinal: Int) -> String {
         var out = ""
         scanBlock(ordinal / IndexFormat.termsPerBlock) { bytes, info in
-            if info.ordinal == ordinal { out = String(decoding: bytes, as: UTF8.self); return false }
+            if info.ordinal == ordinal {
+                out = String(decoding: bytes, as: UTF8.self)
+                return false
+            }
             return true
         }
         return out
@@ -190,7 +198,10 @@ public final class IndexReader {
     func info(_ ordinal: Int) -> TermInfo {
         var out: TermInfo?
         scanBlock(ordinal / IndexFormat.termsPerBlock) { _, info in
-            if info.ordinal == ordinal { out = info; return false }
+            if info.ordinal == ordinal {
+                out = info
+                return false
+            }
             return true
         }
         return out!
@@ -210,7 +221,8 @@ public final class IndexReader {
             return c != 0 ? c : a.count - key.count
         }
         // The last block whose first term is ≤ key.
-        var lo = 0, hi = termBlockCount
+        var lo = 0
+        var hi = termBlockCount
         while lo < hi {
             let mid = (lo + hi) / 2
             if compare(firstTerm(mid)) <= 0 { lo = mid + 1 } else { hi = mid }
@@ -233,12 +245,13 @@ public final class IndexReader {
             throw IndexError.corrupt(path: path, detail: "posting list of term \(t.ordinal) out of bounds")
         }
         let block = t.ordinal / IndexFormat.termsPerBlock
-        let word = block >> 6, bit = UInt64(1) << UInt64(block & 63)
+        let word = block >> 6
+        let bit = UInt64(1) << UInt64(block & 63)
         if verifiedBlocks[word] & bit == 0 {
             let entry = termIndexEntry(block)
             let end = block + 1 < termBlockCount ? termIndexEntry(block + 1).postings : s.length
             guard entry.postings <= end, end <= s.length,
-                  Checksum.crc32c(UnsafeRawBufferPointer(start: section(.postings) + entry.postings, count: end - entry.postings)) == entry.crc
+                Checksum.crc32c(UnsafeRawBufferPointer(start: section(.postings) + entry.postings, count: end - entry.postings)) == entry.crc
             else {
                 throw IndexError.corrupt(path: path, detail: "checksum mismatch in the postings of \"\(term(t.ordinal))\"")
             }
@@ -275,8 +288,10 @@ public final class IndexReader {
     private func blockEntry(_ b: Int) -> (offset: Int, packed: Int, raw: Int, firstDoc: Int, crc: UInt32) {
         let e = section(.blockIndex) + b * IndexFormat.blockIndexEntrySize
         func u32(_ o: Int) -> Int { Int(UInt32(littleEndian: e.loadUnaligned(fromByteOffset: o, as: UInt32.self))) }
-        return (Int(UInt64(littleEndian: e.loadUnaligned(as: UInt64.self))), u32(8), u32(12), u32(16),
-                UInt32(u32(20)))
+        return (
+            Int(UInt64(littleEndian: e.loadUnaligned(as: UInt64.self))), u32(8), u32(12), u32(16),
+            UInt32(u32(20))
+        )
     }
 
     /// A stored document (its block is verified and decompressed).
@@ -284,7 +299,8 @@ public final class IndexReader {
         let id = try documentID(number)
         guard storesText else { throw IndexError.textNotStored(path) }
         // The last block whose first document is ≤ number.
-        var lo = 0, hi = blockCount
+        var lo = 0
+        var hi = blockCount
         while lo < hi {
             let mid = (lo + hi) / 2
             if blockEntry(mid).firstDoc <= number { lo = mid + 1 } else { hi = mid }
@@ -322,7 +338,8 @@ public final class IndexReader {
     public func documentNumber(forID id: String) throws -> Int? {
         let order = section(.idOrder)
         let key = Array(id.utf8)
-        var lo = 0, hi = documentCount
+        var lo = 0
+        var hi = documentCount
         while lo < hi {
             let mid = (lo + hi) / 2
             let doc = Int(UInt32(littleEndian: order.loadUnaligned(fromByteOffset: mid * 4, as: UInt32.self)))

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 public struct IndexBuildOptions: Sendable {
     /// Posting bytes held in memory before a run is spilled to a temporary file.
@@ -80,7 +81,8 @@ public final class IndexWriter {
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
             guard name.hasPrefix(IndexFormat.fileName + ".tmp-") || name.hasPrefix(".r1run-") else { continue }
-            let pidText = name.hasPrefix(".r1run-")
+            let pidText =
+                name.hasPrefix(".r1run-")
                 ? String(name.dropFirst(7).prefix(while: { $0 != "-" }))
                 : String(name.dropFirst(IndexFormat.fileName.count + 5))
             if let pid = Int32(pidText), pid != getpid(), kill(pid, 0) != 0, errno == ESRCH {
@@ -164,8 +166,10 @@ public final class IndexWriter {
         try accumulator.finish()
         let blockIndex = try compressor.finish()
         var postings = accumulator.takePostings()
-        let norms = accumulator.norms, runs = accumulator.runs
-        let totalTokens = accumulator.totalTokens, fieldDocCount = accumulator.fieldDocCount
+        let norms = accumulator.norms
+        let runs = accumulator.runs
+        let totalTokens = accumulator.totalTokens
+        let fieldDocCount = accumulator.fieldDocCount
         var sections = [(offset: UInt64, length: UInt64, crc: UInt32)](repeating: (0, 0, 0), count: IndexFormat.Section.allCases.count)
         func close(_ s: IndexFormat.Section, from start: UInt64) {
             sections[s.rawValue] = (start, out.position - start, out.sectionCRC)
@@ -280,9 +284,13 @@ public final class IndexWriter {
             throw IndexError.io("cannot move \(tempPath) to \(finalPath): \(String(cString: strerror(errno)))")
         }
         let dfd = open(directory, O_RDONLY)
-        if dfd >= 0 { fsync(dfd); Glibc.close(dfd) }
-        return IndexBuildReport(documents: docCount, documentsWithTerms: fieldDocCount, terms: termCount,
-                                tokens: totalTokens, runs: runs.count, bytes: size, path: finalPath)
+        if dfd >= 0 {
+            fsync(dfd)
+            Glibc.close(dfd)
+        }
+        return IndexBuildReport(
+            documents: docCount, documentsWithTerms: fieldDocCount, terms: termCount,
+            tokens: totalTokens, runs: runs.count, bytes: size, path: finalPath)
     }
 
     /// Drops the partial file (after an error).
@@ -338,7 +346,8 @@ public final class IndexWriter {
         var gaps: [UInt32] = []
         gaps.reserveCapacity(bs)
         for b in 0..<blocks {
-            let lo = b * bs, hi = min(lo + bs, docs.count)
+            let lo = b * bs
+            let hi = min(lo + bs, docs.count)
             let offset = UInt32(out.count - dataStart)
             if hi - lo == bs {
                 gaps.removeAll(keepingCapacity: true)
@@ -404,7 +413,11 @@ public func jsonQuote(_ s: String) -> String {
         case "\r": out += "\\r"
         case "\t": out += "\\t"
         default:
-            if u.value < 0x20 { out += "\\u00" + String(u.value >> 4, radix: 16) + String(u.value & 15, radix: 16) } else { out.unicodeScalars.append(u) }
+            if u.value < 0x20 {
+                out += "\\u00" + String(u.value >> 4, radix: 16) + String(u.value & 15, radix: 16)
+            } else {
+                out.unicodeScalars.append(u)
+            }
         }
     }
     return out + "\""

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The second stage of an index build, on a thread of its own: per-document term frequencies, the

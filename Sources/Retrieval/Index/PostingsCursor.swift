@@ -40,7 +40,10 @@ public final class PostingsCursor {
 
     private func load(_ b: Int) {
         block = b
-        guard b < blockCount else { doc = PostingsCursor.exhausted; return }
+        guard b < blockCount else {
+            doc = PostingsCursor.exhausted
+            return
+        }
         var i = blockCount > 1 ? Int(UInt32(littleEndian: skips.loadUnaligned(fromByteOffset: b * 8 + 4, as: UInt32.self))) : 0
         count = b == blockCount - 1 ? docFreq - b * IndexFormat.blockSize : IndexFormat.blockSize
         var prev: Int32 = b == 0 ? -1 : lastDoc(ofBlock: b - 1)
@@ -69,12 +72,12 @@ public final class PostingsCursor {
                 var tf: UInt32
                 let x = i + 4 <= dataCount ? UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt32.self)) : 0x8080
                 if x & 0x8080 != 0x8080 {
-                    let c0 = (x >> 7) & 1                      // 1 when the value takes two bytes
+                    let c0 = (x >> 7) & 1  // 1 when the value takes two bytes
                     let length = 1 &+ c0
                     v = (x & 0x7F) | ((((x >> 8) & 0x7F) << 7) & (0 &- c0))
-                    let next = (x >> (length &* 8)) & 0xFF     // the byte after the value
+                    let next = (x >> (length &* 8)) & 0xFF  // the byte after the value
                     let one = v & 1
-                    if one == 0 && next >= 0x80 {              // tf ≥ 128
+                    if one == 0 && next >= 0x80 {  // tf ≥ 128
                         i += Int(length)
                         tf = Varint.read(data, &i)
                     } else {
@@ -132,7 +135,10 @@ public final class PostingsCursor {
         if b != block { load(b) }
         if doc == PostingsCursor.exhausted { return }
         while pos < count && docs[pos] < target { pos += 1 }
-        if pos == count { load(blockCount); return }  // only a single-block list can run off its end here
+        if pos == count {
+            load(blockCount)
+            return
+        }  // only a single-block list can run off its end here
         doc = docs[pos]
     }
 }

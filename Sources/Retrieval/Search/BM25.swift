@@ -33,5 +33,5 @@ public struct BM25: Sendable, Equatable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -39,7 +39,10 @@ final class SearchWorker: @unchecked Sendable {
             let deadline = monotonicSeconds() + spin
             var found = false
             repeat {
-                if requested.load(ordering: .acquiring) > done || stopping.load(ordering: .acquiring) { found = true; break }
+                if requested.load(ordering: .acquiring) > done || stopping.load(ordering: .acquiring) {
+                    found = true
+                    break
+                }
                 sched_yield()  // a runnable process on this core (the client) goes first
             } while monotonicSeconds() < deadline
             if found { continue }

@@ -84,8 +84,9 @@ public final class Searcher {
         analyzedTerms(query).compactMap { t in
             guard let info = t.bytes.withUnsafeBufferPointer({ index.lookup(bytes: $0) }) else { return nil }
             let weight = Float(t.count) * BM25.idf(docFreq: info.docFreq, docCount: index.documentsWithTerms)
-            return WeightedTerm(info: info, weight: weight,
-                                upperBound: BM25.score(weight: weight, tf: info.maxTf, normInverse: normInverse[Int(info.minNorm)]))
+            return WeightedTerm(
+                info: info, weight: weight,
+                upperBound: BM25.score(weight: weight, tf: info.maxTf, normInverse: normInverse[Int(info.minNorm)]))
         }
     }
 
@@ -170,7 +171,8 @@ public final class Searcher {
                 while true {
                     let m = c.run(below: end)
                     if m == 0 { break }
-                    let ds = c.runDocs, ts = c.runTfs
+                    let ds = c.runDocs
+                    let ts = c.runTfs
                     for j in 0..<m { runScores[j] = cache[Int(norms[Int(ds[j])])] }
                     for j in 0..<m { runScores[j] = BM25.score(weight: weight, tf: ts[j], normInverse: runScores[j]) }
                     for j in 0..<m { window.add(Int(ds[j] - start), Double(runScores[j])) }
@@ -239,8 +241,9 @@ public final class Searcher {
             parts.append(.init(term: q.term, boost: q.boost, docFreq: info.docFreq, idf: idf, tf: tf, score: score))
         }
         let total = Float(parts.reduce(0.0) { $0 + Double($1.score) })
-        return Explanation(doc: doc, score: total, k1: bm25.k1, b: bm25.b, docLength: LengthNorm.decode(dlByte),
-                           averageLength: averageLength, docCount: index.documentsWithTerms, terms: parts)
+        return Explanation(
+            doc: doc, score: total, k1: bm25.k1, b: bm25.b, docLength: LengthNorm.decode(dlByte),
+            averageLength: averageLength, docCount: index.documentsWithTerms, terms: parts)
     }
 }
 
@@ -273,7 +276,8 @@ public struct Explanation: Sendable {
             }
             s += "  \(t.score) = weight(\"\(t.term)\") = boost \(t.boost) · idf · tf-part\n"
             s += "    idf = \(t.idf) = ln(1 + (N − n + 0.5) / (n + 0.5)), n = \(t.docFreq), N = \(docCount)\n"
-            s += "    tf-part = tf / (tf + k1 · (1 − b + b · dl / avgdl)), tf = \(t.tf), k1 = \(k1), b = \(b), dl = \(docLength), avgdl = \(averageLength)\n"
+            s +=
+                "    tf-part = tf / (tf + k1 · (1 − b + b · dl / avgdl)), tf = \(t.tf), k1 = \(k1), b = \(b), dl = \(docLength), avgdl = \(averageLength)\n"
         }
         return s
     }

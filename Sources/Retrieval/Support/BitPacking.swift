@@ -30,8 +30,10 @@ enum BitPacking {
     /// is how many bytes may be read from `p`: with 8 to spare past the packed bytes, each value is one
     /// unaligned 64-bit load and a shift (no per-byte loop).
     @inline(__always)
-    static func read(_ p: UnsafePointer<UInt8>, _ i: inout Int, count: Int, width: Int,
-                     into out: UnsafeMutablePointer<UInt32>, available: Int = 0) {
+    static func read(
+        _ p: UnsafePointer<UInt8>, _ i: inout Int, count: Int, width: Int,
+        into out: UnsafeMutablePointer<UInt32>, available: Int = 0
+    ) {
         if width == 0 {
             out.update(repeating: 0, count: count)
             return

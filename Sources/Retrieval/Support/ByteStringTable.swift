@@ -110,5 +110,5 @@ struct ByteStringTable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

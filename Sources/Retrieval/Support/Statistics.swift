@@ -4,7 +4,8 @@ public func percentile(_ values: [Double], _ q: Double) -> Double {
     guard !values.isEmpty else { return .nan }
     let s = values.sorted()
     let position = min(max(q, 0), 1) * Double(s.count - 1)
-    let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
+    let low = Int(position.rounded(.down))
+    let high = Int(position.rounded(.up))
     return s[low] + (s[high] - s[low]) * (position - Double(low))
 }
 

@@ -66,19 +66,25 @@ final class ExplorerApp: @unchecked Sendable {
     var keyLatencies: [Double] = []
     var searchLatencies: [Double] = []
 
-    init(reader: IndexReader, corpusName: String, engine: (any Reranker)?, engineProblem: String?, k: Int, logPath: String,
-         latencyTrace: String?, presets: [Preset]) throws {
+    init(
+        reader: IndexReader, corpusName: String, engine: (any Reranker)?, engineProblem: String?, k: Int, logPath: String,
+        latencyTrace: String?, presets: [Preset]
+    ) throws {
         self.reader = reader
         searcher = try Searcher(index: reader)
         self.engine = engine
         log = FileLog(path: logPath)
         self.latencyTrace = latencyTrace
-        state = ExplorerState(width: 80, height: 24, corpusName: corpusName, corpusSize: reader.documentCount,
-                              modelName: engine?.modelName ?? "no model", backend: engine?.backendName ?? (engineProblem ?? "no reranker"),
-                              rerankAvailable: engine != nil)
+        state = ExplorerState(
+            width: 80, height: 24, corpusName: corpusName, corpusSize: reader.documentCount,
+            modelName: engine?.modelName ?? "no model", backend: engine?.backendName ?? (engineProblem ?? "no reranker"),
+            rerankAvailable: engine != nil)
         state.k = k
         state.presets = presets
-        if let p = engineProblem { state.message = "BM25 only: \(p)"; state.messageIsError = true }
+        if let p = engineProblem {
+            state.message = "BM25 only: \(p)"
+            state.messageIsError = true
+        }
     }
 
     static func now() -> Double { monotonicSeconds() }
@@ -223,9 +229,10 @@ final class ExplorerApp: @unchecked Sendable {
 
     func writeLatencyReport() {
         guard let path = latencyTrace else { return }
-        let text = String(format: "keys %d p50 %.2f ms p99 %.2f ms max %.2f ms\nsearch %d p50 %.2f ms p99 %.2f ms\n",
-                          keyLatencies.count, percentile(keyLatencies, 0.5), percentile(keyLatencies, 0.99), keyLatencies.max() ?? .nan,
-                          searchLatencies.count, percentile(searchLatencies, 0.5), percentile(searchLatencies, 0.99))
+        let text = String(
+            format: "keys %d p50 %.2f ms p99 %.2f ms max %.2f ms\nsearch %d p50 %.2f ms p99 %.2f ms\n",
+            keyLatencies.count, percentile(keyLatencies, 0.5), percentile(keyLatencies, 0.99), keyLatencies.max() ?? .nan,
+            searchLatencies.count, percentile(searchLatencies, 0.5), percentile(searchLatencies, 0.99))
         try? text.write(toFile: path, atomically: true, encoding: .utf8)
     }
 }

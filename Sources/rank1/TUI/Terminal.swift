@@ -51,7 +51,10 @@ final class Terminal {
 
     private func setupColors() {
         let noColor = ProcessInfo.processInfo.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        guard !noColor, has_colors() else { monochrome = true; return }
+        guard !noColor, has_colors() else {
+            monochrome = true
+            return
+        }
         start_color()
         use_default_colors()
         monochrome = false
@@ -61,7 +64,10 @@ final class Terminal {
             (.highlight, 220, -1), (.good, 71, -1), (.bad, 167, -1), (.warning, 214, -1), (.border, 250, 237),
             (.input, 255, 235), (.current, 16, 153), (.overlay, 255, 238),
         ]
-        let cyan = Int16(COLOR_CYAN), yellow = Int16(COLOR_YELLOW), white = Int16(COLOR_WHITE), blue = Int16(COLOR_BLUE)
+        let cyan = Int16(COLOR_CYAN)
+        let yellow = Int16(COLOR_YELLOW)
+        let white = Int16(COLOR_WHITE)
+        let blue = Int16(COLOR_BLUE)
         let basic: [(Role, Int16, Int16)] = [
             (.normal, -1, -1), (.dim, -1, -1), (.title, cyan, -1), (.accent, cyan, -1), (.selected, -1, -1),
             (.highlight, yellow, -1), (.good, Int16(COLOR_GREEN), -1), (.bad, Int16(COLOR_RED), -1), (.warning, yellow, -1),
@@ -106,8 +112,14 @@ final class Terminal {
             var x = 0
             while x < screen.width {
                 let c = screen[x, y]
-                if !full, let p = previous, p[x, y] == c { x += 1; continue }
-                if c.text.isEmpty { x += 1; continue }  // second column of a wide character
+                if !full, let p = previous, p[x, y] == c {
+                    x += 1
+                    continue
+                }
+                if c.text.isEmpty {
+                    x += 1
+                    continue
+                }  // second column of a wide character
                 attrset(Int32(bitPattern: UInt32(attributes(c))))
                 _ = mvaddstr(Int32(y), Int32(x), c.text)
                 x += 1
@@ -154,7 +166,8 @@ final class Terminal {
         if decoder.hasPending && now - lastByte >= Terminal.escapeDelay { out += decoder.flush() }
         var size = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0,
-           Int(size.ws_col) != width || Int(size.ws_row) != height {
+            Int(size.ws_col) != width || Int(size.ws_row) != height
+        {
             resizeterm(Int32(size.ws_row), Int32(size.ws_col))
             updateSize()
             invalidate()
