@@ -50,9 +50,9 @@ import Testing
     }
 
     @Test func mouseReports() {
-        #expect(decode("\u{1B}[<0;10;5M\u{1B}[<0;10;5m") == [.click(x: 9, y: 4)])  // press counts, release does not
+        #expect(decode("\u{1B}[<0;10;5M\u{1B}[<32;12;5M\u{1B}[<0;12;5m") == [.click(x: 9, y: 4), .drag(x: 11, y: 4), .release(x: 11, y: 4)])
         #expect(decode("\u{1B}[<64;1;1M\u{1B}[<65;1;1M") == [.wheel(up: true), .wheel(up: false)])
-        #expect(decode("\u{1B}[<32;3;3M\u{1B}[<2;3;3M").isEmpty)  // motion and the right button are not used
+        #expect(decode("\u{1B}[<35;3;3M\u{1B}[<2;3;3M\u{1B}[<2;3;3m").isEmpty)  // motion without a button, the right button
         #expect(decode([0x1B, 0x5B, 0x4D, 32, 33 + 4, 33 + 2]) == [.click(x: 4, y: 2)])  // X10
     }
 

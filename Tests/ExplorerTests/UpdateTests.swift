@@ -136,4 +136,34 @@ import Testing
         #expect(screen.contains("profile chatml"))
         #expect(!View.render(plain).screen.text.contains("fused"))
     }
+
+    @Test func theDividerMovesByKeysAndByDraggingWithinBounds() {
+        var s = Fixture.start(width: 120, height: 30)
+        Fixture.searched(&s)
+        let before = Layout(width: 120, height: 30, split: s.split).results.width
+        _ = Explorer.update(&s, .key(.char(">")))
+        #expect(Layout(width: 120, height: 30, split: s.split).results.width == before + 4)
+        for _ in 0..<50 { _ = Explorer.update(&s, .key(.char("<"))) }
+        let narrowest = Layout(width: 120, height: 30, split: s.split)
+        #expect(narrowest.results.width == 24 && narrowest.passage.x == 25)  // bounded: the list stays usable
+        _ = Explorer.update(&s, .key(.char(">")))
+        #expect(Layout(width: 120, height: 30, split: s.split).results.width == 28)  // no hidden overshoot to undo
+        // Drag: press on the divider column, move, let go; a move without the press does nothing.
+        let divider = Layout(width: 120, height: 30, split: s.split).results.width
+        _ = Explorer.update(&s, .click(x: divider, y: 10))
+        #expect(s.draggingDivider)
+        _ = Explorer.update(&s, .drag(x: 70, y: 12))
+        #expect(Layout(width: 120, height: 30, split: s.split).results.width == 70)
+        _ = Explorer.update(&s, .release(x: 70, y: 12))
+        _ = Explorer.update(&s, .drag(x: 40, y: 12))
+        #expect(!s.draggingDivider && Layout(width: 120, height: 30, split: s.split).results.width == 70)
+        let header = String(View.render(s).screen.text.split(separator: "\n")[1])
+        #expect(header.distance(from: header.startIndex, to: header.range(of: "Passage")!.lowerBound) == 72, "\(header)")
+        // Stacked (narrow) screens move the divider by rows.
+        var n = Fixture.start(width: 80, height: 24)
+        Fixture.searched(&n)
+        let rows = Layout(width: 80, height: 24).results.height
+        _ = Explorer.update(&n, .key(.char(">")))
+        #expect(Layout(width: 80, height: 24, split: n.split).results.height == rows + 1)
+    }
 }

@@ -168,13 +168,17 @@ public struct KeyDecoder: Sendable {
         return nil  // the paste goes on in the next read
     }
 
-    /// SGR button codes: 0 left, 64/65 the wheel; +32 motion; release (`m`) and other buttons are not used.
+    /// SGR button codes: 0 left, 64/65 the wheel; +32 motion (with the left button held: a drag); the left
+    /// button's release (`m`, or X10's button 3) ends a drag. Other buttons are not used.
     private func mouse(button: Int, x: Int, y: Int, press: Bool) -> Message? {
-        guard press, button & 32 == 0 else { return nil }
-        switch button & ~(4 | 8 | 16) {  // shift, alt, ctrl held
-        case 0: return .click(x: max(0, x), y: max(0, y))
-        case 64: return .wheel(up: true)
-        case 65: return .wheel(up: false)
+        let x = max(0, x)
+        let y = max(0, y)
+        switch (button & ~(4 | 8 | 16), press) {  // shift, alt, ctrl held
+        case (0, true): return .click(x: x, y: y)
+        case (0, false), (3, true): return .release(x: x, y: y)
+        case (32, true): return .drag(x: x, y: y)
+        case (64, true): return .wheel(up: true)
+        case (65, true): return .wheel(up: false)
         default: return nil
         }
     }

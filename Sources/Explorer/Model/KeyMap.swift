@@ -29,7 +29,8 @@ public enum KeyContext: String, CaseIterable, Sendable {
         case .browse:
             [
                 .editQuery, .rerank, .cancel, .editInstruction, .compare, .pickQuery, .nextQuery, .previousQuery, .up, .down, .pageUp,
-                .pageDown, .top, .bottom, .nextPane, .previousPane, .nextStep, .previousStep, .verdict, .more, .fewer, .help, .quit,
+                .pageDown, .top, .bottom, .nextPane, .previousPane, .nextStep, .previousStep, .verdict, .more, .fewer, .widerList,
+                .narrowerList, .help, .quit,
             ]
         case .queryEditor:
             [.apply, .close, .left, .right, .lineStart, .lineEnd, .deleteBack, .deleteForward, .deleteToStart, .deleteWord]
@@ -76,6 +77,8 @@ public enum Action: String, CaseIterable, Sendable {
     case deleteWord = "delete_word"
     case newline
     case nextPreset = "next_preset"
+    case widerList = "wider_list"
+    case narrowerList = "narrower_list"
     case history, clear
 }
 

@@ -21,6 +21,9 @@ public enum Message: Equatable, Sendable {
     case tick(now: Double)
     case wheel(up: Bool)
     case click(x: Int, y: Int)
+    /// The mouse moved with the button held, and the button was let go.
+    case drag(x: Int, y: Int)
+    case release(x: Int, y: Int)
     /// The documents of each run's ranking of one query (for the side-by-side view), in run order.
     case sideBySide(query: String, columns: [[ResultRow]])
 }

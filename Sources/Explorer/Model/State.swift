@@ -122,6 +122,10 @@ public struct ExplorerState: Equatable, Sendable {
     public var keyMap = KeyMap()
     /// Lines the help overlay is scrolled by.
     public var helpScroll = 0
+    /// How far the divider between the list and the passage pane is moved from its default (Layout keeps it in
+    /// bounds), and whether the mouse is dragging it.
+    public var split = 0
+    public var draggingDivider = false
     /// Collection mode: the queries to pick from, the picked one (its judgments mark the results).
     public var collectionQueries: [CollectionQuery] = []
     /// How the model is asked (shown in the status bar) and the fusion with BM25, if on.

@@ -60,6 +60,15 @@ public enum Explorer {
             return handleKey(&state, up ? .up : .down)
         case .click(let x, let y):
             return click(&state, x: x, y: y)
+        case .drag(let x, let y):
+            if state.draggingDivider {
+                let layout = Layout(width: state.width, height: state.height, split: state.split)
+                state.split = Layout(width: state.width, height: state.height, split: layout.split(toward: x, y)).split
+            }
+            return []
+        case .release:
+            state.draggingDivider = false
+            return []
         case .key(let key):
             return handleKey(&state, key)
         case .sideBySide(let query, let columns):
@@ -205,6 +214,9 @@ public enum Explorer {
             s.followStream = true
             s.reasoningStep = Int.max
             clampStep(&s)
+        case .widerList, .narrowerList:
+            let step = Layout(width: s.width, height: s.height).sideBySide ? 4 : 1
+            s.split = Layout(width: s.width, height: s.height, split: s.split + (action == .widerList ? step : -step)).split
         case .more, .fewer:
             s.k = action == .more ? min(s.k + 5, 100) : max(s.k - 5, 5)
             s.message = "rerank top \(s.k)"
@@ -238,246 +250,12 @@ public enum Explorer {
         s.reasoningStep = min(s.reasoningStep, max(steps - 1, 0))
     }
 
-    static func pickQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        let n = s.collectionQueries.count
-        let action = s.keyMap.action(for: key, in: .list)
-        if moveInList(&s.pickerSelection, count: n, action) { return [] }
-        switch action {
-        case .close: s.mode = .browse
-        case .open: return openCollectionQuery(&s, s.pickerSelection)
-        default: break
-        }
-        return []
-    }
-
-    /// Searches query `i` of the collection; its judgments mark the results.
-    static func openCollectionQuery(_ s: inout ExplorerState, _ i: Int) -> [Effect] {
-        guard s.collectionQueries.indices.contains(i) else { return [] }
-        let q = s.collectionQueries[i]
-        s.pickerSelection = i
-        s.currentQuery = q
-        s.query = q.text
-        s.queryCursor = q.text.count
-        s.mode = .browse
-        return [.search(query: q.text, k: s.k)]
-    }
-
-    static func editQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        let action = s.keyMap.action(for: key, in: .queryEditor)
-        switch action {
-        case .close:
-            s.mode = .browse
-            return []
-        case .apply:
-            s.mode = .browse
-            s.rerankAfterSearch = s.rerankAvailable
-            if !s.rerankAvailable { s.message = "reranking is off: \(s.backend)" }
-            return [.search(query: s.query, k: s.k)]
-        default:
-            if editLine(&s.query, &s.queryCursor, key, action) { return [.search(query: s.query, k: s.k)] }
-            return []
-        }
-    }
-
-    static func editInstruction(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        let action = s.keyMap.action(for: key, in: .instructionEditor)
-        switch action {
-        case .close:
-            s.mode = .browse
-            s.message = "instruction unchanged"
-        case .apply:
-            let draft = s.instructionDraft.trimmingWhitespace()
-            if !draft.isEmpty, let problem = Rank1Prompt.validate(instruction: draft) {
-                s.message = "invalid instruction: \(problem)"
-                s.messageIsError = true
-                return []
-            }
-            s.messageIsError = false
-            // The judged passages' order under the current instruction becomes the diff's baseline.
-            let judged = s.ranking.filter { s.results[$0].judgment.verdict != nil }.map { s.results[$0].id }
-            if !judged.isEmpty {
-                s.previousRanking = judged
-                s.previousInstruction = s.instruction
-            }
-            if !s.instruction.isEmpty, s.instructionHistory.last != s.instruction { s.instructionHistory.append(s.instruction) }
-            s.instruction = draft
-            s.mode = .browse
-            return startRerank(&s)
-        case .nextPreset:
-            guard !s.presets.isEmpty else {
-                s.message = "no presets in Assets/presets"
-                return []
-            }
-            let names = s.presets.map(\.template)
-            let next = ((names.firstIndex(of: s.instructionDraft) ?? -1) + 1) % names.count
-            s.instructionDraft = s.presets[next].template
-            s.instructionCursor = s.instructionDraft.count
-            s.message = "preset \(s.presets[next].name)"
-        case .history:
-            guard !s.instructionHistory.isEmpty else {
-                s.message = "no earlier instructions"
-                return []
-            }
-            let i =
-                ((s.instructionHistory.lastIndex(of: s.instructionDraft) ?? s.instructionHistory.count) - 1 + s.instructionHistory.count)
-                % s.instructionHistory.count
-            s.instructionDraft = s.instructionHistory[i]
-            s.instructionCursor = s.instructionDraft.count
-        case .clear:
-            s.instructionDraft = ""
-            s.instructionCursor = 0
-        default:
-            _ = editLine(&s.instructionDraft, &s.instructionCursor, key, action)
-        }
-        return []
-    }
-
-    /// Line editing by an editor action, or a typed character when the key has none; true when the text changed.
-    static func editLine(_ text: inout String, _ cursor: inout Int, _ key: Key, _ action: Action?) -> Bool {
-        cursor = min(max(cursor, 0), text.count)
-        switch action {
-        case nil:
-            guard case .char(let c) = key else { return false }
-            insert(&text, &cursor, String(c))
-            return true
-        case .newline?:
-            insert(&text, &cursor, "\n")
-            return true
-        case .deleteBack?:
-            guard cursor > 0 else { return false }
-            text.remove(at: text.index(text.startIndex, offsetBy: cursor - 1))
-            cursor -= 1
-            return true
-        case .deleteForward?:
-            guard cursor < text.count else { return false }
-            text.remove(at: text.index(text.startIndex, offsetBy: cursor))
-            return true
-        case .left?: cursor = max(0, cursor - 1)
-        case .right?: cursor = min(text.count, cursor + 1)
-        case .lineStart?: cursor = 0
-        case .lineEnd?: cursor = text.count
-        case .deleteToStart?:
-            text.removeSubrange(text.startIndex..<text.index(text.startIndex, offsetBy: cursor))
-            cursor = 0
-            return true
-        case .deleteWord?:
-            let before = text.prefix(cursor)
-            let trimmed = before.dropLast(before.reversed().prefix(while: { $0 == " " }).count)
-            let keep = trimmed.dropLast(trimmed.reversed().prefix(while: { $0 != " " }).count)
-            text = String(keep) + text.dropFirst(cursor)
-            cursor = keep.count
-            return true
-        default: break
-        }
-        return false
-    }
-
-    static func insert(_ text: inout String, _ cursor: inout Int, _ piece: String) {
-        cursor = min(max(cursor, 0), text.count)
-        text.insert(contentsOf: piece, at: text.index(text.startIndex, offsetBy: cursor))
-        cursor += piece.count
-    }
-
-    // MARK: reranking
-
-    static func startRerank(_ s: inout ExplorerState) -> [Effect] {
-        guard s.rerankAvailable else {
-            s.message = "reranking is off: \(s.backend)"
-            s.messageIsError = true
-            return []
-        }
-        guard !s.results.isEmpty else {
-            s.message = "nothing to rerank: type a query first (/)"
-            return []
-        }
-        s.generation += 1
-        let top = Array(s.results.indices.prefix(s.k))
-        for i in s.results.indices {
-            s.results[i].judgment = top.contains(i) ? .queued : .none
-            s.results[i].reasoning = ""
-        }
-        s.job = JobProgress(generation: s.generation, total: top.count, startedAt: s.now)
-        s.tau = nil
-        s.selected = 0
-        s.reasoningStep = 0
-        s.followStream = true
-        let passages = top.map { Passage(id: s.results[$0].id, title: s.results[$0].title, text: s.results[$0].text) }
-        return [
-            .rerank(
-                generation: s.generation, query: s.searchedQuery, instruction: s.instruction.isEmpty ? nil : s.instruction,
-                passages: passages)
-        ]
-    }
-
-    static func applyEngine(_ s: inout ExplorerState, _ event: RerankEvent) {
-        switch event {
-        case .started(let p, let truncated):
-            guard p < s.results.count else { return }
-            s.results[p].judgment = .judging
-            s.results[p].truncated = truncated
-        case .token(let p, let text):
-            guard p < s.results.count else { return }
-            s.results[p].reasoning += text
-            s.job?.tokens += 1
-        case .restarted(let p, let reasoning, _):
-            guard p < s.results.count else { return }
-            s.results[p].reasoning = reasoning
-        case .verdict(let v):
-            guard v.passage < s.results.count else { return }
-            s.results[v.passage].judgment = .done(v)
-            s.results[v.passage].reasoning = v.reasoning
-            s.job?.judged += 1
-        case .failed(let p, let reason):
-            guard p < s.results.count else { return }
-            s.results[p].judgment = .failed(reason)
-            s.job?.judged += 1
-        case .endpoint(let name, let up, let reason):
-            s.message = "endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)"
-            s.messageIsError = !up
-        case .finished(let stats):
-            s.job?.finished = true
-            s.job?.tokensPerSecond = stats.decodeTokensPerSecond
-            s.job?.tokens = stats.decodeTokens
-            s.tau = kendallTau(s)
-        }
-        let now = s.now
-        if let job = s.job, job.startedAt > 0, now > job.startedAt, !job.finished {
-            s.job?.tokensPerSecond = Double(job.tokens) / (now - job.startedAt)
-        }
-    }
-
-    /// Keeps the selected passage selected while the ranking reorders.
-    static func keepSelection(_ s: inout ExplorerState, _ change: (inout ExplorerState) -> Void) {
-        let id = s.selectedRow?.id
-        change(&s)
-        if let id, let row = s.results.firstIndex(where: { $0.id == id }), let pos = s.ranking.firstIndex(of: row) {
-            s.selected = pos
-        }
-        if s.followStream {
-            s.reasoningStep = Int.max
-            clampStep(&s)
-        }
-    }
-
-    /// Kendall's τ between the previous instruction's ranking and the current one, over shared ids.
-    public static func kendallTau(_ s: ExplorerState) -> Double? {
-        guard !s.previousRanking.isEmpty else { return nil }
-        let current = s.ranking.filter { s.results[$0].judgment.verdict != nil }.map { s.results[$0].id }
-        let common = current.filter { s.previousRanking.contains($0) }
-        guard common.count >= 2 else { return nil }
-        let prev = Dictionary(uniqueKeysWithValues: s.previousRanking.enumerated().map { ($1, $0) })
-        var concordant = 0
-        var discordant = 0
-        for i in 0..<common.count {
-            for j in (i + 1)..<common.count {
-                if prev[common[i]]! < prev[common[j]]! { concordant += 1 } else { discordant += 1 }
-            }
-        }
-        return Double(concordant - discordant) / Double(concordant + discordant)
-    }
-
     static func click(_ s: inout ExplorerState, x: Int, y: Int) -> [Effect] {
-        let layout = Layout(width: s.width, height: s.height)
+        let layout = Layout(width: s.width, height: s.height, split: s.split)
+        if layout.onDivider(x: x, y: y) {
+            s.draggingDivider = true  // the panes follow the mouse until the button is let go
+            return []
+        }
         if layout.results.contains(x: x, y: y) {
             s.focus = .results
             let row = y - layout.results.y - 1 + layout.firstVisible(selected: s.selected, count: s.results.count)

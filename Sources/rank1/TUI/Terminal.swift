@@ -27,7 +27,7 @@ final class Terminal {
         // Keys are decoded by Explorer's KeyDecoder from the bytes on stdin, not by curses: keypad stays off (so
         // the terminal is left in its normal cursor mode) and mouse and paste reporting are asked for here.
         keypad(r1_stdscr(), false)
-        Terminal.writeRaw("\u{1B}[?2004h\u{1B}[?1000h\u{1B}[?1006h")  // bracketed paste; mouse buttons, SGR form
+        Terminal.writeRaw("\u{1B}[?2004h\u{1B}[?1002h\u{1B}[?1006h")  // bracketed paste; mouse buttons and drags, SGR form
         setupColors()
         width = Int(r1_cols())
         height = Int(r1_lines())
@@ -46,7 +46,7 @@ final class Terminal {
         guard active else { return }
         active = false
         endwin()
-        writeRaw("\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?2004l")
+        writeRaw("\u{1B}[?1006l\u{1B}[?1002l\u{1B}[?2004l")
     }
 
     private func setupColors() {

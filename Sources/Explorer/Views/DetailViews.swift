@@ -1,0 +1,121 @@
+import Foundation
+import Rerank
+import Retrieval
+
+/// The selected passage (query terms highlighted) and its reasoning, step by step, with the verdict.
+extension View {
+    static func passage(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        guard let row = s.selectedRow else {
+            header(&sc, "Passage", r, focused: s.focus == .passage)
+            return
+        }
+        header(&sc, "Passage · \(row.id)", r, focused: s.focus == .passage, right: row.truncated ? "cut for the model […]" : "")
+        let text = row.title.isEmpty ? row.text : row.title + "\n" + row.text
+        let roles = highlightRoles(text, query: s.searchedQuery, titleLength: row.title.isEmpty ? 0 : row.title.count)
+        let lines = TextWidth.wrap(text, columns: r.width - 2)
+        let scroll = min(s.passageScroll, max(0, lines.count - (r.height - 1)))
+        for (i, l) in lines.dropFirst(scroll).prefix(r.height - 1).enumerated() {
+            drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: r.y + 1 + i, width: r.width - 2)
+        }
+    }
+
+    /// Per-character roles: query terms highlighted (by analyzed term, so "cats" matches "cat").
+    static func highlightRoles(_ text: String, query: String, titleLength: Int) -> [(Role, Bool)] {
+        var roles = [(Role, Bool)](repeating: (.normal, false), count: text.count)
+        for i in 0..<min(titleLength, roles.count) { roles[i] = (.title, true) }
+        let analyzer = EnglishAnalyzer()
+        let wanted = Set(analyzer.terms(query))
+        guard !wanted.isEmpty else { return roles }
+        // Byte offsets → character offsets.
+        var charAtByte = [Int](repeating: 0, count: text.utf8.count + 1)
+        var b = 0
+        for (ci, ch) in text.enumerated() {
+            for _ in 0..<ch.utf8.count {
+                charAtByte[b] = ci
+                b += 1
+            }
+        }
+        charAtByte[b] = text.count
+        for t in analyzer.rawTokens(text) where t.term.map(wanted.contains) == true {
+            for c in charAtByte[t.range.lowerBound]..<charAtByte[t.range.upperBound] where c < roles.count { roles[c] = (.highlight, true) }
+        }
+        return roles
+    }
+
+    static func drawStyled(_ sc: inout Screen, _ line: String, start: Int, roles: [(Role, Bool)], x: Int, y: Int, width: Int) {
+        var col = 0
+        for (i, ch) in line.enumerated() {
+            let (role, bold) = start + i < roles.count ? roles[start + i] : (.normal, false)
+            let w = sc.put(String(ch), x: x + col, y: y, maxWidth: width - col, role: role, bold: bold)
+            col += w
+            if col >= width { break }
+        }
+    }
+
+    static func reasoning(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        guard let row = s.selectedRow else {
+            header(&sc, "Reasoning", r, focused: s.focus == .reasoning)
+            return
+        }
+        let steps = Sentences.split(row.reasoning)
+        let step = min(s.reasoningStep, max(steps.count - 1, 0))
+        var right = ""
+        switch row.judgment {
+        case .done(let v):
+            right = String(
+                format: "%@ %.3f · %d tok, %.0f tok/s%@%@", v.score >= 0.5 ? "true" : "false", v.score, v.reasoningTokens,
+                v.seconds > 0 ? Double(v.reasoningTokens) / v.seconds : 0,
+                v.forcedClose ? " · forced close" : "", v.rethinks > 0 ? " · \(v.rethinks) rethink" : "")
+            if v.stoppedRepeating { right += " · loop stopped" } else if v.repetitive { right += " · repeats" }
+            if v.cached { right += " · cached" }
+        case .judging: right = "thinking " + spinnerFrames[s.spinner % spinnerFrames.count]
+        case .queued: right = "queued"
+        case .failed(let why): right = "failed: " + why
+        case .none: right = s.rerankAvailable ? "Enter reranks" : ""
+        }
+        if !steps.isEmpty { right = "step \(step + 1)/\(steps.count) · " + right }
+        header(&sc, "Reasoning", r, focused: s.focus == .reasoning, right: right)
+        var text = row.reasoning.trimmingWhitespace().isEmpty ? "" : row.reasoning
+        if case .failed(let why) = row.judgment { text = "failed: \(why)" }
+        if text.isEmpty && s.rank1Checkpoint == false && s.rerankAvailable {
+            // Said plainly before the first judgment, so nobody mistakes a small generic model for Rank1.
+            let note =
+                "\(s.modelName) is not a Rank1 checkpoint (no single </think> token): its judgments are illustrative. "
+                + "For real ones, start with --model rank1-7b.Q4_K_M.gguf or --endpoint URL of a server running jhu-clsp/rank1-* "
+                + "(README: Using a real Rank1 checkpoint)."
+            for (i, l) in TextWidth.wrap(note, columns: r.width - 2).prefix(r.height - 1).enumerated() {
+                sc.put(l.line, x: r.x + 1, y: r.y + 1 + i, maxWidth: r.width - 2, role: .warning)
+            }
+            return
+        }
+        var roles = [(Role, Bool)](repeating: (.normal, false), count: text.count)
+        if step < steps.count {
+            for c in steps[step] where c < roles.count { roles[c] = (.current, true) }
+        }
+        var lines = TextWidth.wrap(text, columns: r.width - 2)
+        if case .done(let v) = row.judgment {
+            // Both numbers say what they are normalised over; the fused value says what it is made of.
+            var verdict = String(
+                format: "→ %@: score %.3f = P(true)/(P(true)+P(false)); P(true) over the vocabulary %.2g",
+                v.score >= 0.5 ? "relevant" : "not relevant", v.score, v.probabilityTrue)
+            if let fusion = s.fusion, let index = s.selectedIndex, let f = s.rankScores[index] {
+                verdict += String(format: "; fused %.3f = %.2g×score + %.2g×BM25 (min-max over the judged)", f, fusion.weight, 1 - fusion.weight)
+            }
+            for l in TextWidth.wrap(verdict, columns: r.width - 2) { lines.append((l.line, text.count + 10_000 + l.start)) }
+        }
+        // Keep the current step in view (the end while following the stream).
+        let visible = r.height - 1
+        var top = 0
+        if step < steps.count, let idx = lines.lastIndex(where: { $0.start <= steps[step].lowerBound }) {
+            top = max(0, idx - visible / 2)
+        }
+        if s.followStream { top = max(0, lines.count - visible) }
+        for (i, l) in lines.dropFirst(top).prefix(visible).enumerated() {
+            if l.start >= text.count + 10_000 {
+                sc.put(l.line, x: r.x + 1, y: r.y + 1 + i, maxWidth: r.width - 2, role: .accent, bold: true)
+            } else {
+                drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: r.y + 1 + i, width: r.width - 2)
+            }
+        }
+    }
+}

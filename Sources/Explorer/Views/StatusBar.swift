@@ -1,0 +1,28 @@
+import Foundation
+
+/// The status bar: job progress, the model, messages, timings, the corpus.
+extension View {
+    static func statusBar(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        sc.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .border, reverse: true)
+        // Job progress first (it changes), then the message, then what stays the same.
+        var parts: [String] = []
+        if let job = s.job {
+            let state = job.cancelled ? "cancelled" : job.finished ? "done" : "judging"
+            parts.append("\(state) \(job.judged)/\(job.total)")
+            parts.append(String(format: "%.0f tok/s", job.tokensPerSecond))
+        }
+        // The model's name and τ come early, so that an 80-column screen shows them whole.
+        parts.append(s.modelName + (s.rank1Checkpoint == false ? " (not Rank1)" : ""))
+        if let tau = s.tau { parts.append(String(format: "Kendall τ %.2f", tau)) }
+        if let m = s.message { parts.append(m) }
+        // A fused ranking is said next to the progress, so that a narrow screen still shows it.
+        if let f = s.fusion, s.job != nil { parts.append("ranked by \(f.label)") }
+        if !s.searchedQuery.isEmpty { parts.append(String(format: "%@ %.1f ms", s.firstStage, s.bm25Milliseconds)) }
+        parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.backend]
+        if !s.profileName.isEmpty { parts.append("profile \(s.profileName)") }
+        if let f = s.fusion, s.job == nil { parts.append("ranks by \(f.label)") }
+        parts.append("? help")
+        let text = parts.joined(separator: " │ ")
+        sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.messageIsError && s.message != nil ? .bad : .border, reverse: true)
+    }
+}
