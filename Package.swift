@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "rank1-synthetic-server", targets: ["SyntheticServer"]),
         .library(name: "Retrieval", targets: ["Retrieval"]),
         .library(name: "Rerank", targets: ["Rerank"]),
+        .library(name: "Pipeline", targets: ["Pipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -27,16 +28,20 @@ let package = Package(
         .systemLibrary(
             name: "CNcurses", path: "Sources/CNcurses",
             providers: [.apt(["libncurses-dev"])]),
+        // What needs both engines: candidates as passages, an evaluation's judging with its journal.
+        .target(name: "Pipeline", dependencies: ["Retrieval", "Rerank"], path: "Sources/Pipeline"),
         // The explorer as a pure state machine rendered to an in-memory screen. No curses here either.
         .target(name: "Explorer", dependencies: ["Retrieval", "Rerank"], path: "Sources/Explorer"),
         .executableTarget(
             name: "rank1",
             dependencies: [
-                "Retrieval", "Rerank", "Explorer", "CNcurses", "CSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Retrieval", "Rerank", "Pipeline", "Explorer", "CNcurses", "CSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/rank1"),
         .executableTarget(name: "SyntheticServer", path: "Sources/SyntheticServer"),
         .testTarget(name: "RetrievalTests", dependencies: ["Retrieval"], path: "Tests/RetrievalTests"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Rerank"], path: "Tests/PipelineTests"),
         .testTarget(
             name: "ExplorerTests", dependencies: ["Explorer", "Rerank", "Retrieval"], path: "Tests/ExplorerTests",
             exclude: ["Snapshots"]),

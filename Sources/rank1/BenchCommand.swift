@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Rerank
 import Retrieval
 
@@ -72,10 +73,7 @@ struct BenchRerank: AsyncParsableCommand {
                 print("\(q): no BM25 hits, skipped")
                 continue
             }
-            let ps = try hits.map { h -> Passage in
-                let d = try reader.document(h.doc)
-                return Passage(id: d.id, title: d.title, text: d.text)
-            }
+            let ps = try Candidates.passages(hits.map(\.doc), in: reader)
             let n = Double(ps.count)
             var bare: [DecodeBaseline.Result] = []
             var ours: [EngineRun] = []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Rerank
 import Retrieval
 
@@ -131,48 +132,21 @@ struct Eval: AsyncParsableCommand {
                 bm25Run.add(query: q.id, doc: ids[i], score: h.score)
                 if given != nil { bm25Lines += Array("\(q.id) Q0 \(ids[i]) \(i + 1) \(h.printed) first-stage\n".utf8) }
             }
-            let top = try hits.prefix(k).map { h -> Passage in
-                let d = try reader.document(h.doc)
-                return Passage(id: d.id, title: d.title, text: d.text)
-            }
-            // Judgments the journal already holds are kept; only the others are asked for.
-            var entries: [Int: JudgmentJournal.Entry] = [:]
-            for (i, p) in top.enumerated() { entries[i] = journal.judged[q.id]?[p.id] }
-            let todo = top.indices.filter { entries[$0] == nil }
-            if !todo.isEmpty {
-                var request = settings
-                request.query = q.text
-                request.passages = todo.map { top[$0] }
-                for await e in engine.start(request) {
-                    if case .verdict(let v) = e {
-                        let p = todo[v.passage]
-                        let entry = JudgmentJournal.Entry(
-                            query: q.id, doc: top[p].id, status: "judged", score: v.score, pTrue: v.probabilityTrue,
-                            tokens: v.reasoningTokens, forcedClose: v.forcedClose, repetitive: v.repetitive,
-                            stoppedRepeating: v.stoppedRepeating, seconds: v.seconds, reasoning: v.reasoning, reason: nil,
-                            settings: journal.settingsHash)
-                        try reportingErrors { try journal.append(entry) }
-                        entries[p] = entry
-                    }
-                    if case .failed(let i, let reason) = e {
-                        let p = todo[i]
-                        printError("\(q.id) \(top[p].id): \(reason)")
-                        failures.append("\(q.id) \(top[p].id): \(reason)")
-                        try reportingErrors {
-                            try journal.append(
-                                JudgmentJournal.Entry(
-                                    query: q.id, doc: top[p].id, status: "failed", reason: reason, settings: journal.settingsHash))
-                        }
-                    }
+            let top = try Candidates.passages(hits.prefix(k).map(\.doc), in: reader)
+            let judging = try await QueryJudging.run(
+                query: (q.id, q.text), passages: top, settings: settings, engine: engine, journal: journal,
+                onEvent: { e in
+                    if case .failed(let i, let reason) = e { printError("\(q.id) \(top[i].id): \(reason)") }
                     if case .endpoint(let name, let up, let reason) = e {
                         printError("rank1: endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)")
                     }
-                    if case .finished(let stats) = e, stats.cachedVerdicts == 0 {
-                        judgedSeconds += stats.seconds
-                        judgedPassages += stats.judged
-                        for e in stats.endpoints { served[e.endpoint, default: 0] += e.judged }
-                    }
-                }
+                })
+            let entries = judging.entries
+            failures += judging.failures
+            if let stats = judging.stats, stats.cachedVerdicts == 0 {
+                judgedSeconds += stats.seconds
+                judgedPassages += stats.judged
+                for e in stats.endpoints { served[e.endpoint, default: 0] += e.judged }
             }
             var scores: [Int: Double] = [:]
             for p in top.indices {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Rerank
 import Retrieval
 
@@ -191,8 +192,7 @@ struct RerankCommand: AsyncParsableCommand {
         let reader = try reportingErrors { try IndexReader(directory: index) }
         let searcher = try reportingErrors { try Searcher(index: reader) }
         let hits = try reportingErrors { try searcher.search(query, k: k) }
-        let docs = try reportingErrors { try hits.map { try reader.document($0.doc) } }
-        let passages = docs.map { Passage(id: $0.id, title: $0.title, text: $0.text) }
+        let passages = try reportingErrors { try Candidates.passages(hits.map(\.doc), in: reader) }
         let engine: any Reranker
         do { engine = try modelOptions.makeReranker() } catch {
             printError("rank1: \(error)\n(BM25 works without it: rank1 search \(index) --query …)")
