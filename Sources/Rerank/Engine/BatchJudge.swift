@@ -93,14 +93,50 @@ final class BatchJudge {
         return (kept + " […]", true)
     }
 
-    /// Judges every passage; returns when done or cancelled.
+    // The job's state, set up by `run` and advanced by its steps.
+    private var filled = ""
+    private var sharing = false
+    /// The shared prefix (instruction and query) and where it stands: the lane whose prompt evaluates it first,
+    /// and whether sequence 0 holds it for later lanes to copy.
+    private var prefixTokens: [Int32] = []
+    private var prefixLane: Int?
+    private var prefixReady = true
+    private var lanes = 1
+    private var queue = [Int]().makeIterator()
+    private var slots: [Slot?] = []
+    private var finished = 0
+
+    /// Judges every passage; returns when done or cancelled. Each round: free lanes take passages (`admit`), one
+    /// batch is filled (`fillBatch`) and decoded (`decode`), the lanes advance past what was fed (`advance`), and
+    /// the logits become tokens or verdicts (`readLogits`).
     func run() throws {
+        try setUp()
+        while finished < request.passages.count {
+            if isCancelled() {
+                stats.cancelled = true
+                break
+            }
+            admit()
+            let (rows, fedCount) = fillBatch()
+            if context.batchCount == 0 { break }
+            try decode(rows: rows, fedCount: fedCount)
+            advance(fedCount)
+            readLogits(rows)
+        }
+        if stats.cancelled {
+            context.clearAll()
+            return
+        }
+        stats.seconds = Date().timeIntervalSince(start)
+        emit(.finished(stats))
+    }
+
+    private func setUp() throws {
         context.clearAll()
-        let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
-        let sharing = request.schedule == .batched
+        filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
+        sharing = request.schedule == .batched
         // The shared prefix stops before the space after "Passage:", which tokenizers fold into the
         // passage's first word; a passage whose tokens do not start with it is evaluated on its own.
-        var prefixTokens: [Int32] = []
         if sharing {
             var prefixText = profile.prefix(filledQuery: filled)
             prefixText.removeLast()
@@ -110,173 +146,178 @@ final class BatchJudge {
         // The prefix is not evaluated on its own: the first passage's whole prompt is (so its reasoning
         // starts after one prompt evaluation), then its cache, cut back to the prefix, becomes sequence 0,
         // which every later lane copies.
-        var prefixLane: Int?
-        var prefixReady = !sharing
-        let lanes = request.schedule == .single ? 1 : max(1, min(request.parallel, context.sequences - 1))
-        var queue = Array(request.passages.indices).makeIterator()
-        var slots: [Slot?] = Array(repeating: nil, count: lanes)
-        var finished = 0
+        prefixLane = nil
+        prefixReady = !sharing
+        lanes = request.schedule == .single ? 1 : max(1, min(request.parallel, context.sequences - 1))
+        queue = Array(request.passages.indices).makeIterator()
+        slots = Array(repeating: nil, count: lanes)
+        finished = 0
+    }
 
-        while finished < request.passages.count {
-            if isCancelled() {
-                stats.cancelled = true
-                break
+    /// Free lanes take the next passages, in BM25 order; the trace cache answers what it knows.
+    private func admit() {
+        for lane in 0..<lanes where slots[lane] == nil {
+            if !prefixReady && prefixLane != nil { return }  // the others wait for the shared prefix
+            guard let p = nextUncached() else { return }
+            let sequence = Int32(lane + 1)
+            let (passageText, truncated) = fittedPassage(request.passages[p])
+            let promptText = profile.prompt(filledQuery: filled, passage: passageText)
+            let promptTokens = model.tokenize(promptText + profile.reasoningStart, addSpecial: true)
+            context.remove(sequence: sequence)
+            var feed = promptTokens
+            var position: Int32 = 0
+            var cached: [Int32] = []
+            if sharing && !prefixReady && prefixLane == nil && promptTokens.starts(with: prefixTokens) {
+                prefixLane = lane
+            } else if sharing && prefixReady, promptTokens.starts(with: prefixTokens) {
+                context.copy(sequence: 0, to: sequence)
+                feed = Array(promptTokens[prefixTokens.count...])
+                position = Int32(prefixTokens.count)
+                cached = prefixTokens
             }
-            // Free lanes take the next passages, in BM25 order; the trace cache answers what it knows.
-            laneLoop: for lane in 0..<lanes where slots[lane] == nil {
-                if !prefixReady && prefixLane != nil { break }  // the others wait for the shared prefix
-                var next: Int?
-                while let candidate = queue.next() {
-                    if let cache, let v = cache.lookup(cacheKey(candidate), passage: candidate) {
-                        emit(.started(passage: candidate, truncated: v.truncatedPassage))
-                        if !v.reasoning.isEmpty { emit(.token(passage: candidate, text: v.reasoning)) }
-                        emit(.verdict(v))
-                        stats.judged += 1
-                        stats.cachedVerdicts += 1
-                        finished += 1
-                        continue
-                    }
-                    next = candidate
-                    break
-                }
-                guard let p = next else { break laneLoop }
-                let sequence = Int32(lane + 1)
-                let (passageText, truncated) = fittedPassage(request.passages[p])
-                let promptText = profile.prompt(filledQuery: filled, passage: passageText)
-                let promptTokens = model.tokenize(promptText + profile.reasoningStart, addSpecial: true)
-                context.remove(sequence: sequence)
-                var feed = promptTokens
-                var position: Int32 = 0
-                var cached: [Int32] = []
-                if sharing && !prefixReady && prefixLane == nil && promptTokens.starts(with: prefixTokens) {
-                    prefixLane = lane
-                } else if sharing && prefixReady, promptTokens.starts(with: prefixTokens) {
-                    context.copy(sequence: 0, to: sequence)
-                    feed = Array(promptTokens[prefixTokens.count...])
-                    position = Int32(prefixTokens.count)
-                    cached = prefixTokens
-                }
-                if feed.count > context.batchCapacity {
-                    emit(.failed(passage: p, reason: "the prompt (\(feed.count) tokens) does not fit in one batch"))
-                    stats.failed += 1
+            if feed.count > context.batchCapacity {
+                emit(.failed(passage: p, reason: "the prompt (\(feed.count) tokens) does not fit in one batch"))
+                stats.failed += 1
+                finished += 1
+                continue
+            }
+            stats.promptTokens += feed.count
+            let chain = ReasoningChain(rules: rules)
+            slots[lane] = Slot(
+                passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
+                feed: feed, position: position, chain: chain, truncated: truncated)
+            slots[lane]!.cached = cached
+            emit(.started(passage: p, truncated: truncated))
+            if !chain.reasoning.isEmpty { emit(.token(passage: p, text: chain.reasoning)) }
+        }
+    }
+
+    /// The next passage the trace cache cannot answer; the ones it answers are emitted on the way.
+    private func nextUncached() -> Int? {
+        while let candidate = queue.next() {
+            guard let cache, let v = cache.lookup(cacheKey(candidate), passage: candidate) else { return candidate }
+            emit(.started(passage: candidate, truncated: v.truncatedPassage))
+            if !v.reasoning.isEmpty { emit(.token(passage: candidate, text: v.reasoning)) }
+            emit(.verdict(v))
+            stats.judged += 1
+            stats.cachedVerdicts += 1
+            finished += 1
+        }
+        return nil
+    }
+
+    /// One batch for every live lane. Lanes that are thinking or closing go first (a token or a short closing
+    /// text each); prompts fill the rest of the step in BM25 order, in chunks of at most `prefillPerStep` tokens,
+    /// so running chains keep streaming while new passages load. Until the first reasoning token exists, a step
+    /// holds only the first prompt: the first token then comes after one passage's prompt evaluation, not all of
+    /// them. Returns the rows whose logits are read, and how many tokens each lane fed.
+    private func fillBatch() -> (rows: [(lane: Int, row: Int)], fedCount: [Int]) {
+        context.clearBatch()
+        var rows: [(lane: Int, row: Int)] = []
+        var fedCount = [Int](repeating: 0, count: lanes)
+        for lane in 0..<lanes {
+            guard let s = slots[lane], s.phase != .prompt, !s.feed.isEmpty else { continue }
+            if context.batchCount + s.feed.count > context.batchCapacity { continue }
+            for (i, t) in s.feed.enumerated() {
+                let row = context.add(t, position: s.position + Int32(i), sequence: s.sequence, logits: i == s.feed.count - 1)
+                if i == s.feed.count - 1 { rows.append((lane, row)) }
+            }
+            fedCount[lane] = s.feed.count
+        }
+        let firstTokenPending = stats.firstTokenSeconds == nil
+        var allowance = firstTokenPending ? context.batchCapacity : max(prefillPerStep - context.batchCount, 32)
+        let promptLanes = (0..<lanes).filter { slots[$0]?.phase == .prompt }.sorted { slots[$0]!.passage < slots[$1]!.passage }
+        for lane in promptLanes {
+            let s = slots[lane]!
+            let n = min(s.feed.count, allowance, context.batchCapacity - context.batchCount)
+            if n <= 0 { break }
+            for i in 0..<n {
+                let last = i == n - 1 && n == s.feed.count
+                let row = context.add(s.feed[i], position: s.position + Int32(i), sequence: s.sequence, logits: last)
+                if last { rows.append((lane, row)) }
+            }
+            fedCount[lane] = n
+            allowance -= n
+            if firstTokenPending { break }
+        }
+        return (rows, fedCount)
+    }
+
+    /// Decodes the batch; a step of thinking lanes only ("pure") counts toward the decode rate.
+    private func decode(rows: [(lane: Int, row: Int)], fedCount: [Int]) throws {
+        let pure =
+            rows.count == context.batchCount && (0..<lanes).allSatisfy { slots[$0] == nil || slots[$0]!.phase == .thinking || fedCount[$0] == 0 }
+        let stepStart = Date()
+        try context.decode()
+        if BatchJudge.traceSteps {
+            FileHandle.standardError.write(
+                Data(
+                    String(
+                        format: "step tokens=%d rows=%d pure=%d %.1f ms\n", context.batchCount, rows.count,
+                        pure ? 1 : 0, Date().timeIntervalSince(stepStart) * 1000
+                    ).utf8))
+        }
+        if pure {
+            stats.pureDecodeTokens += context.batchCount
+            stats.pureDecodeSeconds += Date().timeIntervalSince(stepStart)
+        }
+    }
+
+    /// What each lane fed is now in its cache; the lane that evaluated the shared prefix first hands it to sequence 0.
+    private func advance(_ fedCount: [Int]) {
+        for lane in 0..<lanes where fedCount[lane] > 0 {
+            let s = slots[lane]!
+            s.cached += s.feed.prefix(fedCount[lane])
+            s.position += Int32(fedCount[lane])
+            s.feed.removeFirst(fedCount[lane])
+        }
+        if !prefixReady, let pl = prefixLane, let s = slots[pl], s.feed.isEmpty {
+            // Whole-stream copy (llama.cpp copies across KV streams only whole), then cut to the prefix.
+            context.remove(sequence: 0)
+            context.copy(sequence: s.sequence, to: 0)
+            context.remove(sequence: 0, from: Int32(prefixTokens.count))
+            prefixReady = true
+        }
+    }
+
+    /// Each row's logits: a closing lane's verdict (or a rethink), a thinking lane's next token through the chain.
+    private func readLogits(_ rows: [(lane: Int, row: Int)]) {
+        for (lane, row) in rows {
+            guard let s = slots[lane] else { continue }
+            let logits = context.logits(row)
+            if s.phase == .closing {
+                if finishOrRethink(s, logits) {
+                    context.remove(sequence: s.sequence)
+                    slots[lane] = nil
                     finished += 1
-                    continue
                 }
-                stats.promptTokens += feed.count
-                let chain = ReasoningChain(rules: rules)
-                slots[lane] = Slot(
-                    passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
-                    feed: feed, position: position, chain: chain, truncated: truncated)
-                slots[lane]!.cached = cached
-                emit(.started(passage: p, truncated: truncated))
-                if !chain.reasoning.isEmpty { emit(.token(passage: p, text: chain.reasoning)) }
+                continue
             }
-            // One decode for every live lane. Lanes that are thinking or closing go first (a token or a
-            // short closing text each); prompts fill the rest of the step in BM25 order, in chunks of at
-            // most `prefillPerStep` tokens, so running chains keep streaming while new passages load.
-            // Until the first reasoning token exists, a step holds only the first prompt: the first
-            // token then comes after one passage's prompt evaluation, not all of them.
-            context.clearBatch()
-            var rows: [(lane: Int, row: Int)] = []
-            var fedCount = [Int](repeating: 0, count: lanes)
-            for lane in 0..<lanes {
-                guard let s = slots[lane], s.phase != .prompt, !s.feed.isEmpty else { continue }
-                if context.batchCount + s.feed.count > context.batchCapacity { continue }
-                for (i, t) in s.feed.enumerated() {
-                    let row = context.add(t, position: s.position + Int32(i), sequence: s.sequence, logits: i == s.feed.count - 1)
-                    if i == s.feed.count - 1 { rows.append((lane, row)) }
-                }
-                fedCount[lane] = s.feed.count
+            s.phase = .thinking
+            let token = argmax(logits, masking: s.chain.closingMasked)
+            let ends = model.isEndOfGeneration(token)
+            let text = ends ? "" : s.pieces.append(model.piece(token))
+            let (shown, step) = s.chain.append(token: token, text: text, endsGeneration: ends)
+            if !ends {
+                stats.decodeTokens += 1
+                if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
             }
-            let firstTokenPending = stats.firstTokenSeconds == nil
-            var allowance = firstTokenPending ? context.batchCapacity : max(prefillPerStep - context.batchCount, 32)
-            let promptLanes = (0..<lanes).filter { slots[$0]?.phase == .prompt }.sorted { slots[$0]!.passage < slots[$1]!.passage }
-            for lane in promptLanes {
-                let s = slots[lane]!
-                let n = min(s.feed.count, allowance, context.batchCapacity - context.batchCount)
-                if n <= 0 { break }
-                for i in 0..<n {
-                    let last = i == n - 1 && n == s.feed.count
-                    let row = context.add(s.feed[i], position: s.position + Int32(i), sequence: s.sequence, logits: last)
-                    if last { rows.append((lane, row)) }
-                }
-                fedCount[lane] = n
-                allowance -= n
-                if firstTokenPending { break }
-            }
-            if context.batchCount == 0 { break }
-            let pure =
-                rows.count == context.batchCount && (0..<lanes).allSatisfy { slots[$0] == nil || slots[$0]!.phase == .thinking || fedCount[$0] == 0 }
-            let stepStart = Date()
-            try context.decode()
-            if BatchJudge.traceSteps {
-                FileHandle.standardError.write(
-                    Data(
-                        String(
-                            format: "step tokens=%d rows=%d pure=%d %.1f ms\n", context.batchCount, rows.count,
-                            pure ? 1 : 0, Date().timeIntervalSince(stepStart) * 1000
-                        ).utf8))
-            }
-            if pure {
-                stats.pureDecodeTokens += context.batchCount
-                stats.pureDecodeSeconds += Date().timeIntervalSince(stepStart)
-            }
-            for lane in 0..<lanes where fedCount[lane] > 0 {
-                let s = slots[lane]!
-                s.cached += s.feed.prefix(fedCount[lane])
-                s.position += Int32(fedCount[lane])
-                s.feed.removeFirst(fedCount[lane])
-            }
-            if !prefixReady, let pl = prefixLane, let s = slots[pl], s.feed.isEmpty {
-                // Whole-stream copy (llama.cpp copies across KV streams only whole), then cut to the prefix.
-                context.remove(sequence: 0)
-                context.copy(sequence: s.sequence, to: 0)
-                context.remove(sequence: 0, from: Int32(prefixTokens.count))
-                prefixReady = true
-            }
-            for (lane, row) in rows {
-                guard let s = slots[lane] else { continue }
-                let logits = context.logits(row)
-                if s.phase == .closing {
-                    if finishOrRethink(s, logits) {
-                        context.remove(sequence: s.sequence)
-                        slots[lane] = nil
-                        finished += 1
-                    }
-                    continue
-                }
-                s.phase = .thinking
-                let token = argmax(logits, masking: s.chain.closingMasked)
-                let ends = model.isEndOfGeneration(token)
-                let text = ends ? "" : s.pieces.append(model.piece(token))
-                let (shown, step) = s.chain.append(token: token, text: text, endsGeneration: ends)
-                if !ends {
-                    stats.decodeTokens += 1
-                    if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
-                }
-                if !shown.isEmpty { emit(.token(passage: s.passage, text: shown)) }
-                switch step {
-                case .more:
-                    s.feed = [token]
-                case .close(_, atEnd: true):
-                    // `</think>` is the token just generated: evaluating it on the sequence's cache gives the
-                    // verdict position without re-evaluating anything.
-                    s.feed = [token]
-                    s.phase = .closing
-                case .close(let closing, atEnd: false):
-                    // A forced close (or text after `</think>` in one token); the budget's last token is not
-                    // evaluated on its own: the close evaluates it with the closing text, as a server does
-                    // after max_tokens (and one decode step is saved).
-                    reevaluate(s, suffix: closing)
-                }
+            if !shown.isEmpty { emit(.token(passage: s.passage, text: shown)) }
+            switch step {
+            case .more:
+                s.feed = [token]
+            case .close(_, atEnd: true):
+                // `</think>` is the token just generated: evaluating it on the sequence's cache gives the
+                // verdict position without re-evaluating anything.
+                s.feed = [token]
+                s.phase = .closing
+            case .close(let closing, atEnd: false):
+                // A forced close (or text after `</think>` in one token); the budget's last token is not
+                // evaluated on its own: the close evaluates it with the closing text, as a server does
+                // after max_tokens (and one decode step is saved).
+                reevaluate(s, suffix: closing)
             }
         }
-        if stats.cancelled {
-            context.clearAll()
-            return
-        }
-        stats.seconds = Date().timeIntervalSince(start)
-        emit(.finished(stats))
     }
 
     /// Queues `prompt + suffix`, tokenized whole (so the tokens are those of the complete text), for
