@@ -24,12 +24,16 @@ struct BenchClient: AsyncParsableCommand {
     @Option(help: "Tokens per run (at least one chain per stream).") var total = 150_000
     @Option(name: .customLong("repeat"), help: "Runs per level (medians are reported).") var repetitions = 3
 
-    func run() async throws {
-        let levels = streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    var levels: [Int] { streams.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
+    func validate() throws {
         guard !levels.isEmpty, levels.allSatisfy({ (1...1024).contains($0) }) else { throw ValidationError("--streams: numbers from 1 to 1,024") }
         guard tokens > 1, total > 0, repetitions > 0, rate >= 0 else {
             throw ValidationError("--tokens, --total and --repeat must be positive, --rate at least 0")
         }
+    }
+
+    func run() async throws {
         let server = try SyntheticServer(tokens: tokens, rate: rate)
         defer { server.stop() }
         var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(server.port)/v1")!, model: "synthetic", apiKey: nil)

@@ -32,8 +32,8 @@ struct BenchRerank: AsyncParsableCommand {
     @Option(help: "Reasoning tokens per passage.") var budget = 128
     @Option(help: "Passages longer than this many tokens are cut (at a word boundary).") var maxPassageTokens = 384
     @Option(name: .customLong("repeat"), help: "Repetitions per query (medians are reported).") var repetitions = 3
-    @Option(help: "Prompt profile: auto (from the model's metadata) or rank1, chatml, chatml-demo, gemma, gemma-demo.")
-    var profile = "auto"
+    @Option(help: "Prompt profile: auto (from the model's metadata) or a named one.")
+    var profile = ProfileArgument.auto
     @OptionGroup var modelOptions: ModelOptions
 
     private struct EngineRun {
@@ -41,6 +41,12 @@ struct BenchRerank: AsyncParsableCommand {
         var perPassage: Double
         var firstToken: Double
         var reevaluatedPerPassage: Double
+    }
+
+    func validate() throws {
+        guard passages >= 1, parallel >= 1, budget >= 1, repetitions >= 1 else {
+            throw ValidationError("--passages, --parallel, --budget and --repeat must be at least 1")
+        }
     }
 
     func run() async throws {
@@ -52,7 +58,7 @@ struct BenchRerank: AsyncParsableCommand {
         var options = modelOptions
         options.noCache = true  // every run must compute
         let engine = try options.makeLlama()
-        let chosen = try resolveProfile(profile, automatic: engine.model.automaticProfile.profile)
+        let chosen = profile.resolved(automatic: engine.model.automaticProfile.profile)
         let queries = query.isEmpty ? BenchRerank.defaultQueries : query
         print(
             "model \(engine.modelName), profile \(chosen.name), \(passages) passages per query, parallel \(parallel), budget \(budget), "

@@ -68,6 +68,14 @@ struct BM25Options: ParsableArguments {
     var parameters: BM25 { BM25(k1: k1, b: b) }
 }
 
+/// An index opened for search with these BM25 parameters and threads per query.
+func openSearch(_ index: String, _ bm25: BM25Options, _ threads: SearchThreadsOption) throws -> (IndexReader, Searcher) {
+    let reader = try IndexReader(directory: index)
+    let searcher = try Searcher(index: reader, bm25: bm25.parameters)
+    searcher.parallelism = threads.parallelism
+    return (reader, searcher)
+}
+
 /// Queries from `queries.jsonl` ({"_id", "text"}) or `qid<TAB>text` lines.
 func readQueries(_ path: String) throws -> [(id: String, text: String)] {
     var out: [(String, String)] = []

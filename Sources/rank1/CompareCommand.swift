@@ -9,7 +9,7 @@ struct Compare: ParsableCommand {
     @Argument(help: "Run A (the baseline): TREC or the Rank1 reference's JSON form.") var a: String
     @Argument(help: "Run B.") var b: String
     @Option(help: "Qrels: BEIR TSV or TREC qrels.") var qrels: String
-    @Option(help: "Measure: \(Comparison.Measure.allCases.map(\.rawValue).joined(separator: ", ")).") var metric = "ndcg@10"
+    @Option(help: "Measure.") var metric = Comparison.Measure.ndcg10
     @Option(help: "Queries file (queries.jsonl or qid<TAB>text) to show the text of the largest wins and losses.") var queries: String?
     @Option(help: "Random sign flips in the paired randomization test (at least 10,000 is usual).") var permutations = 10_000
     @Option(help: "Seed of the randomization test (the same seed, the same p-value).") var seed: UInt64 = 1
@@ -17,9 +17,6 @@ struct Compare: ParsableCommand {
     @Flag(help: "JSON output, with every query's values.") var json = false
 
     func validate() throws {
-        guard Comparison.Measure(rawValue: metric) != nil else {
-            throw ValidationError("--metric is one of \(Comparison.Measure.allCases.map(\.rawValue).joined(separator: ", ")), not \(metric)")
-        }
         guard permutations >= 1 else { throw ValidationError("--permutations must be at least 1") }
         guard top >= 0 else { throw ValidationError("--top must be at least 0") }
     }
@@ -29,7 +26,7 @@ struct Compare: ParsableCommand {
         let text =
             try reportingErrors { try queries.map { Dictionary(try readQueries($0).map { ($0.id, $0.text) }, uniquingKeysWith: { x, _ in x }) } }
             ?? [:]
-        let c = Comparison(a: ra, b: rb, qrels: q, measure: Comparison.Measure(rawValue: metric)!, permutations: permutations, seed: seed)
+        let c = Comparison(a: ra, b: rb, qrels: q, measure: metric, permutations: permutations, seed: seed)
         let byDifference = c.rows.sorted { $0.difference != $1.difference ? $0.difference > $1.difference : $0.query < $1.query }
         let wins = byDifference.filter { $0.difference > 1e-12 }.prefix(top)
         let losses = byDifference.reversed().filter { $0.difference < -1e-12 }.prefix(top)
@@ -39,13 +36,13 @@ struct Compare: ParsableCommand {
                     + (text[r.query].map { ",\"text\":\(jsonString($0))" } ?? "") + "}"
             }
             print(
-                "{\"metric\":\(jsonString(metric)),\"a\":\(jsonString(a)),\"b\":\(jsonString(b)),\"queries\":\(c.rows.count),"
+                "{\"metric\":\(jsonString(metric.rawValue)),\"a\":\(jsonString(a)),\"b\":\(jsonString(b)),\"queries\":\(c.rows.count),"
                     + "\"mean_a\":\(c.meanA),\"mean_b\":\(c.meanB),\"mean_difference\":\(c.meanDifference),"
                     + "\"wins\":\(c.wins),\"ties\":\(c.ties),\"losses\":\(c.losses),\"p_value\":\(c.pValue),"
                     + "\"permutations\":\(permutations),\"seed\":\(seed),\"per_query\":[" + c.rows.map(row).joined(separator: ",") + "]}")
             return
         }
-        print(String(format: "%@ over %d judged queries: A %.4f (%@), B %.4f (%@)", metric, c.rows.count, c.meanA, a, c.meanB, b))
+        print(String(format: "%@ over %d judged queries: A %.4f (%@), B %.4f (%@)", metric.rawValue, c.rows.count, c.meanA, a, c.meanB, b))
         print(String(format: "B against A: %d wins, %d ties, %d losses; mean difference %+.4f", c.wins, c.ties, c.losses, c.meanDifference))
         print(String(format: "paired randomization test (%d sign flips, seed %llu): p = %.4f (two-sided)", permutations, seed, c.pValue))
         for (title, rows) in [("largest wins of B", Array(wins)), ("largest losses of B", Array(losses))] where !rows.isEmpty {

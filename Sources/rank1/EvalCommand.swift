@@ -33,6 +33,13 @@ struct Eval: AsyncParsableCommand {
     @OptionGroup var judge: JudgeOptions
     @OptionGroup var modelOptions: ModelOptions
 
+    func validate() throws {
+        if let k = rerank, k < 1 { throw ValidationError("--rerank must be at least 1, got \(k)") }
+        guard allowFailures >= 0 else { throw ValidationError("--allow-failures must be at least 0, got \(allowFailures)") }
+        if let n = maxQueries, n < 1 { throw ValidationError("--max-queries must be at least 1, got \(n)") }
+        if skipMissing && firstStage == nil { throw ValidationError("--skip-missing goes with --run") }
+    }
+
     func run() async throws {
         let qr = try reportingErrors { try Qrels(path: qrels) }
         guard let k = rerank ?? (judge.paper && index != nil ? 100 : nil) else {

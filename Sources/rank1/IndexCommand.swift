@@ -11,8 +11,8 @@ struct Index: ParsableCommand {
 
     @Option(help: "Index directory.") var out: String
 
-    @Option(help: "Corpus format: beir, jsonl, trec, tsv or text (default: guessed from the path).")
-    var format: String?
+    @Option(help: "Corpus format (default: guessed from the path).")
+    var format: CorpusFormat?
 
     @Option(name: .customLong("id-field"), help: "JSONL: id field.") var idField = "_id"
     @Option(name: .customLong("title-field"), help: "JSONL: title field (empty for none).") var titleField = "title"
@@ -27,34 +27,27 @@ struct Index: ParsableCommand {
         help: ArgumentHelp(
             "What to keep of each document: text (ids, titles and texts: needed to show and rerank) or none (ids only, as a Lucene docs-and-freqs index: search only, smaller).",
             valueName: "text|none"))
-    var store = "text"
+    var store = StoreArgument.text
 
     @Flag(help: "Print nothing but errors.") var quiet = false
 
     @Flag(help: "Write an index even when the corpus gives no document (by default that is an error: nothing was indexed).")
     var allowEmpty = false
 
+    func validate() throws {
+        guard memoryMb >= 1 else { throw ValidationError("--memory-mb must be at least 1, got \(memoryMb)") }
+    }
+
     func run() throws {
         try reportingErrors {
-            let fmt: CorpusFormat
-            if let f = format {
-                guard let parsed = CorpusFormat(rawValue: f) else {
-                    throw IndexError.badInput("unknown format \"\(f)\"; use one of: \(CorpusFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                fmt = parsed
-            } else {
-                fmt = CorpusFormat.detect(path: corpus)
-            }
-            guard store == "text" || store == "none" else {
-                throw IndexError.badInput("--store must be text or none, not \"\(store)\"")
-            }
+            let fmt = format ?? CorpusFormat.detect(path: corpus)
             guard FileSystem.exists(corpus) else { throw IndexError.badInput("\(corpus): no such file or directory") }
             let fields = JSONLFields(id: idField, title: titleField.isEmpty ? nil : titleField, text: textField)
             var source = try openCorpus(path: corpus, format: fmt, fields: fields)
             var options = IndexBuildOptions()
             options.memoryBudgetBytes = memoryMb << 20
             options.source = "\(fmt.rawValue):\(corpus)"
-            options.storeText = store == "text"
+            options.storeText = store == .text
             let writer = try IndexWriter(directory: out, options: options)
             var skipped: [CorpusError] = []
             let start = monotonicSeconds()

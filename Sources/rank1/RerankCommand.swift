@@ -28,6 +28,17 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "Decoding threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not read or write the trace cache (~/.cache/rank1/traces).") var noCache = false
 
+    func validate() throws {
+        guard timeout > 0, deadline > 0, connectTimeout > 0 else {
+            throw ValidationError("--timeout, --deadline and --connect-timeout must be positive")
+        }
+        guard retries >= 0 else { throw ValidationError("--retries must be at least 0") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        if let twice = Dictionary(grouping: endpoint, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+            throw ValidationError("--endpoint \(twice) is given twice")
+        }
+    }
+
     /// The model and endpoints asked for: the flags, else the user's config (together: either flag replaces both).
     func chosen() throws -> (model: String?, endpoints: [String]) {
         if model != nil || !endpoint.isEmpty { return (model, endpoint) }
@@ -40,12 +51,6 @@ struct ModelOptions: ParsableArguments {
         let (model, endpoint) = try chosen()
         if !endpoint.isEmpty {
             guard let model else { throw RerankError("--endpoint needs --model NAME (the model the server serves)") }
-            guard timeout > 0, deadline > 0, connectTimeout > 0, retries >= 0 else {
-                throw ValidationError("--timeout, --deadline and --connect-timeout must be positive, --retries at least 0")
-            }
-            if let twice = Dictionary(grouping: endpoint, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
-                throw ValidationError("--endpoint \(twice) is given twice")
-            }
             let configurations = try endpoint.map { e -> RemoteConfiguration in
                 guard let url = URL(string: e), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                     throw RerankError("--endpoint must be an http(s) URL, got \"\(e)\"")
@@ -83,8 +88,8 @@ struct JudgeOptions: ParsableArguments {
             "Minimum reasoning length: end-of-generation and </think> are masked until a chain has this many tokens. Default: 0 for the rank1 profile, 40 for chat profiles."
     )
     var minTokens: Int?
-    @Option(help: "Prompt profile: auto (from the model's metadata), \(PromptProfile.all.map(\.name).joined(separator: ", ")).")
-    var profile = "auto"
+    @Option(help: "Prompt profile: auto (from the model's metadata) or a named one.")
+    var profile = ProfileArgument.auto
     @Flag(
         inversion: .prefixedNo,
         help: "Stop a chain that repeats itself and close it by force. Default: off for the rank1 profile, on for chat profiles.")
@@ -101,44 +106,52 @@ struct JudgeOptions: ParsableArguments {
             "Passage tokens kept (longer passages are cut at a word boundary and marked). Default: 384 for the rank1 profile, 256 for chat profiles.")
     var maxPassageTokens: Int?
     @Option(help: "batched (shared prefix, continuous batching) or single (one passage at a time).")
-    var schedule = "batched"
+    var schedule = Schedule.batched
     @Option(
         help:
             "paper: the reference's evaluation (raw Rank1 prompt, budget 8192, greedy, 16,000-token context, fallback score 0.5, top 100 in eval, the paper's prompt for a known collection). Flags given as well override it."
     )
-    var settings: String?
+    var settings: SettingsPreset?
+
+    func validate() throws {
+        if let b = budget, b < 1 { throw ValidationError("--budget must be at least 1, got \(b)") }
+        guard (1...1024).contains(parallel) else { throw ValidationError("--parallel is 1 to 1,024, got \(parallel)") }
+        guard rethink >= 0 else { throw ValidationError("--rethink must be at least 0, got \(rethink)") }
+        if let m = minTokens, m < 0 { throw ValidationError("--min-tokens must be at least 0, got \(m)") }
+        guard repetitionWindow >= 2 else { throw ValidationError("--repetition-window must be at least 2, got \(repetitionWindow)") }
+        if let w = fuse, !(0...1).contains(w) { throw ValidationError("--fuse is a weight between 0 and 1, got \(w)") }
+        if let m = maxPassageTokens, m < 1 { throw ValidationError("--max-passage-tokens must be at least 1, got \(m)") }
+        if instruction != nil && preset != nil { throw ValidationError("give --instruction or --preset, not both") }
+    }
 
     /// The reference's evaluation settings (orionw/rank1 rank1.py with vLLM: max_tokens 8192, max_model_len 16000).
     static let paperBudget = 8192, paperContext = 16000
 
-    var paper: Bool { settings == "paper" }
+    var paper: Bool { settings == .paper }
 
     /// The profile asked for, else the backend's automatic one (the paper's settings use the raw protocol).
     func resolvedProfile(automatic: PromptProfile) throws -> PromptProfile {
-        try resolveProfile(paper && profile == "auto" ? "rank1" : profile, automatic: automatic)
+        (paper && profile == .auto ? ProfileArgument.named(.rank1) : profile).resolved(automatic: automatic)
     }
 
     /// The profile this run uses, and why.
     func choice(automatic: ProfileChoice) throws -> ProfileChoice {
-        if let s = settings, s != "paper" { throw ValidationError("--settings takes paper, got \(s)") }
         let p = try resolvedProfile(automatic: automatic.profile)
-        if paper && profile == "auto" && p != automatic.profile {
+        if paper && profile == .auto && p != automatic.profile {
             return ProfileChoice(profile: p, reason: "--settings paper (auto: \(automatic.profile.name))", rank1Shaped: automatic.rank1Shaped)
         }
-        return profile == "auto" ? automatic : automatic.asked(p)
+        return profile == .auto ? automatic : automatic.asked(p)
     }
 
     /// The fusion asked for (or the profile's default), checked: a weight in [0, 1], never with the
     /// byte-exact rank1 profile.
     func fusion(profile resolved: PromptProfile) throws -> ScoreFusion? {
         guard let w = fuse else { return paper ? nil : resolved.defaultFusion }
-        guard (0...1).contains(w) else { throw ValidationError("--fuse is a weight between 0 and 1, got \(w)") }
         if resolved.isRank1 && w != 1 { throw ValidationError("--fuse is not used with the rank1 profile (Rank1 scores are used as they are)") }
         return w == 1 ? nil : ScoreFusion(weight: w)
     }
 
     func instructionTemplate() throws -> String? {
-        if instruction != nil && preset != nil { throw ValidationError("give --instruction or --preset, not both") }
         // The config's preset is a default for everyday use; the paper's settings keep the paper's prompts.
         let configured = instruction == nil && !paper ? try UserConfig.get().preset : nil
         if let p = preset ?? configured { return try Presets.load(p) }
@@ -158,21 +171,12 @@ struct JudgeOptions: ParsableArguments {
         r.repetitionGuard = repetitionGuard ?? (paper ? false : resolved.defaultRepetitionGuard)
         r.repetitionWindow = repetitionWindow
         r.profile = resolved
-        guard let s = Schedule(rawValue: schedule) else { throw ValidationError("--schedule is batched or single") }
-        r.schedule = s
+        r.schedule = schedule
         return r
     }
 }
 
 /// A `--profile` value: "auto" (the backend's automatic profile) or a profile's name.
-func resolveProfile(_ name: String, automatic: PromptProfile) throws -> PromptProfile {
-    if name == "auto" { return automatic }
-    guard let p = PromptProfile.named(name) else {
-        throw ValidationError("unknown --profile \(name); one of auto, \(PromptProfile.all.map(\.name).joined(separator: ", "))")
-    }
-    return p
-}
-
 struct RerankCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerank",
@@ -181,6 +185,10 @@ struct RerankCommand: AsyncParsableCommand {
     @Argument(help: "Index directory (default: the config's index, $RANK1_INDEX, or the Debian corpus index built by setup).") var index: String?
     @Option(help: "The query.") var query: String
     @Option(help: "BM25 candidates to rerank.") var k = 20
+
+    func validate() throws {
+        guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
+    }
     @Flag(help: "JSON Lines: one event per line (started, token, verdict, failed, finished), then the ranking.")
     var jsonl = false
     @Flag(help: "Print each passage's whole reasoning when its verdict arrives.") var showReasoning = false

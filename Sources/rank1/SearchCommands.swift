@@ -20,13 +20,12 @@ struct Search: ParsableCommand {
 
     func validate() throws {
         if (query == nil) == (queries == nil) { throw ValidationError("give exactly one of --query or --queries") }
+        guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
     }
 
     func run() throws {
         try reportingErrors {
-            let reader = try IndexReader(directory: index)
-            let searcher = try Searcher(index: reader, bm25: bm25.parameters)
-            searcher.parallelism = threads.parallelism
+            let (reader, searcher) = try openSearch(index, bm25, threads)
             let out = Output.standard
             if let q = query {
                 let hits = try searcher.search(q, k: k)
@@ -91,9 +90,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let reader = try IndexReader(directory: index)
-            let searcher = try Searcher(index: reader, bm25: bm25.parameters)
-            searcher.parallelism = threads.parallelism
+            let (reader, searcher) = try openSearch(index, bm25, threads)
             let out = Output.standard
             out.write("READY\n")
             out.flush()

@@ -11,7 +11,7 @@ public struct Passage: Sendable, Equatable {
 }
 
 /// How passages are scheduled on the model.
-public enum Schedule: String, Sendable {
+public enum Schedule: String, CaseIterable, Sendable {
     /// Shared prefix evaluated once, up to `parallel` passages advancing in one decode per step.
     case batched
     /// One passage at a time, its whole prompt evaluated in one decode, no prefix sharing: the fixed

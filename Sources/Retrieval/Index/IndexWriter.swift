@@ -105,7 +105,7 @@ public final class IndexWriter {
         for field in options.storeText ? [doc.title, doc.text] : [] {
             var f = field
             f.withUTF8 { b in
-                Varint.append64(UInt64(b.count), to: &blockRaw)
+                Varint.append(UInt64(b.count), to: &blockRaw)
                 blockRaw.append(contentsOf: b)
             }
         }

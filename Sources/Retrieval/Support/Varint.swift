@@ -1,23 +1,13 @@
 /// LEB128 unsigned varints: postings and document records use them.
 enum Varint {
     @inline(__always)
-    static func append(_ value: UInt32, to out: inout [UInt8]) {
+    static func append<T: FixedWidthInteger & UnsignedInteger>(_ value: T, to out: inout [UInt8]) {
         var v = value
         while v >= 0x80 {
             out.append(UInt8(truncatingIfNeeded: v) | 0x80)
             v >>= 7
         }
-        out.append(UInt8(v))
-    }
-
-    @inline(__always)
-    static func append64(_ value: UInt64, to out: inout [UInt8]) {
-        var v = value
-        while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        out.append(UInt8(v))
+        out.append(UInt8(truncatingIfNeeded: v))
     }
 
     /// Decodes at `p + i`, advancing `i`. The caller guarantees the bytes are in bounds (checksummed data).

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Rerank
+import Retrieval
+
+// Typed command-line values: the parser refuses a wrong one, naming the choices, before any work starts.
+
+/// --profile: auto (the backend's choice from the model's metadata), or one of the prompt profiles.
+enum ProfileArgument: ExpressibleByArgument, Equatable {
+    case auto
+    case named(PromptProfile)
+
+    init?(argument: String) {
+        if argument == "auto" {
+            self = .auto
+        } else if let p = PromptProfile.named(argument) {
+            self = .named(p)
+        } else {
+            return nil
+        }
+    }
+
+    static var allValueStrings: [String] { ["auto"] + PromptProfile.all.map(\.name) }
+    var defaultValueDescription: String { name }
+    var name: String {
+        switch self {
+        case .auto: "auto"
+        case .named(let p): p.name
+        }
+    }
+
+    func resolved(automatic: PromptProfile) -> PromptProfile {
+        switch self {
+        case .auto: automatic
+        case .named(let p): p
+        }
+    }
+}
+
+/// --settings: named sets of judging settings (only the reference's evaluation so far).
+enum SettingsPreset: String, ExpressibleByArgument, CaseIterable {
+    case paper
+}
+
+/// --store: what an index keeps of each document.
+enum StoreArgument: String, ExpressibleByArgument, CaseIterable {
+    case text, none
+}
+
+extension Schedule: ExpressibleByArgument {}
+
+extension CorpusFormat: ExpressibleByArgument {}
+
+extension Comparison.Measure: ExpressibleByArgument {}
