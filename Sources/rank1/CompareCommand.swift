@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Rerank
 import Retrieval
 
 struct Compare: ParsableCommand {
@@ -31,15 +32,18 @@ struct Compare: ParsableCommand {
         let wins = byDifference.filter { $0.difference > 1e-12 }.prefix(top)
         let losses = byDifference.reversed().filter { $0.difference < -1e-12 }.prefix(top)
         if json {
-            func row(_ r: Comparison.Row) -> String {
-                "{\"query\":\(jsonString(r.query)),\"a\":\(r.a),\"b\":\(r.b),\"difference\":\(r.difference)"
-                    + (text[r.query].map { ",\"text\":\(jsonString($0))" } ?? "") + "}"
+            struct Row: Encodable { let query: String, a: Double, b: Double, difference: Double, text: String? }
+            struct Output: Encodable {
+                let metric: String, a: String, b: String, queries: Int, meanA: Double, meanB: Double, meanDifference: Double
+                let wins: Int, ties: Int, losses: Int, pValue: Double, permutations: Int, seed: UInt64, perQuery: [Row]
             }
+            let rows = c.rows.map { Row(query: $0.query, a: $0.a, b: $0.b, difference: $0.difference, text: text[$0.query]) }
             print(
-                "{\"metric\":\(jsonString(metric.rawValue)),\"a\":\(jsonString(a)),\"b\":\(jsonString(b)),\"queries\":\(c.rows.count),"
-                    + "\"mean_a\":\(c.meanA),\"mean_b\":\(c.meanB),\"mean_difference\":\(c.meanDifference),"
-                    + "\"wins\":\(c.wins),\"ties\":\(c.ties),\"losses\":\(c.losses),\"p_value\":\(c.pValue),"
-                    + "\"permutations\":\(permutations),\"seed\":\(seed),\"per_query\":[" + c.rows.map(row).joined(separator: ",") + "]}")
+                EventJSON.line(
+                    Output(
+                        metric: metric.rawValue, a: a, b: b, queries: c.rows.count, meanA: c.meanA, meanB: c.meanB,
+                        meanDifference: c.meanDifference, wins: c.wins, ties: c.ties, losses: c.losses, pValue: c.pValue,
+                        permutations: permutations, seed: seed, perQuery: rows)))
             return
         }
         print(String(format: "%@ over %d judged queries: A %.4f (%@), B %.4f (%@)", metric.rawValue, c.rows.count, c.meanA, a, c.meanB, b))

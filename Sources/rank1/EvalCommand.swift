@@ -162,12 +162,12 @@ struct Eval: AsyncParsableCommand {
                 chainTokens.append(v.tokens ?? 0)
                 if v.repetitive == true { repetitive += 1 }
                 if v.stoppedRepeating == true { stopped += 1 }
-                let firstStageScore: String = hits[p].printed
-                var line = "{\"query\":\(jsonString(q.id)),\"doc\":\(jsonString(top[p].id)),\"bm25_rank\":\(p + 1),"
-                line += "\"bm25\":\(firstStageScore),\"score\":\(score),\"tokens\":\(v.tokens ?? 0),"
-                line += "\"forced_close\":\(v.forcedClose ?? false),\"repetitive\":\(v.repetitive ?? false),"
-                line += "\"stopped_repeating\":\(v.stoppedRepeating ?? false),\"reasoning\":\(jsonString(v.reasoning ?? ""))}\n"
-                traces += line
+                // The first stage's score as printed (BM25's single-precision value, a run file's as given).
+                let trace = TraceLine(
+                    query: q.id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
+                    tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
+                    stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "")
+                traces += EventJSON.line(trace) + "\n"
             }
             // Reranked top K (unjudged ones after the judged, BM25 order among equals), then the rest of BM25.
             func write(_ key: (Int) -> Double?, to run: inout Run, _ text: inout String, tag: String) {
@@ -210,13 +210,12 @@ struct Eval: AsyncParsableCommand {
         let repetitiveShare = chainTokens.isEmpty ? 0 : Double(repetitive) / Double(chainTokens.count)
         let secondsPerPassage = judgedPassages == 0 ? 0 : judgedSeconds / Double(judgedPassages)
         if json {
-            print(
-                "{\"queries\":\(before.queries),\"rerank\":\(k),\"bm25_ndcg@10\":\(before.ndcg10),\"reranked_ndcg@10\":\(after.ndcg10),"
-                    + "\"bm25_mrr@10\":\(before.mrr10),\"reranked_mrr@10\":\(after.mrr10),"
-                    + (fused.map { "\"fused_ndcg@10\":\($0.ndcg10),\"fused_mrr@10\":\($0.mrr10),\"fusion_weight\":\(fusion!.weight)," } ?? "")
-                    + "\"profile\":\(jsonString(profile.name)),\"median_reasoning_tokens\":\(medianTokens),"
-                    + "\"repetitive_share\":\(repetitiveShare),\"stopped_repeating\":\(stopped),\"seconds_per_passage\":\(secondsPerPassage),"
-                    + "\"model\":\(jsonString(engine.modelName))}")
+            let summary = EvalSummary(
+                queries: before.queries, rerank: k, bm25Ndcg10: before.ndcg10, rerankedNdcg10: after.ndcg10, bm25Mrr10: before.mrr10,
+                rerankedMrr10: after.mrr10, fusedNdcg10: fused?.ndcg10, fusedMrr10: fused?.mrr10, fusionWeight: fusion?.weight,
+                profile: profile.name, medianReasoningTokens: medianTokens, repetitiveShare: repetitiveShare, stoppedRepeating: stopped,
+                secondsPerPassage: secondsPerPassage, model: engine.modelName)
+            print(EventJSON.line(summary))
         } else {
             if !failures.isEmpty {
                 print("\(failures.count) judgments failed (allowed by --allow-failures); their passages keep BM25 order below the judged")
@@ -241,7 +240,7 @@ struct Eval: AsyncParsableCommand {
 
     func report(_ e: Evaluation, label: String?) {
         if json && label == nil {
-            print("{\"queries\":\(e.queries),\"ndcg@10\":\(e.ndcg10),\"recall@100\":\(e.recall100),\"mrr@10\":\(e.mrr10),\"map\":\(e.map)}")
+            print(EventJSON.line(Metrics(queries: e.queries, ndcg10: e.ndcg10, recall100: e.recall100, mrr10: e.mrr10, map: e.map)))
             return
         }
         if let l = label {
@@ -284,5 +283,45 @@ final class Progress {
     static func clock(_ s: Double) -> String {
         let t = Int(s.rounded())
         return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
+    }
+}
+
+/// One judged pair in `traces.jsonl`.
+struct TraceLine: Encodable {
+    let query: String, doc: String, bm25Rank: Int, bm25: Double, score: Double, tokens: Int, forcedClose: Bool, repetitive: Bool
+    let stoppedRepeating: Bool, reasoning: String
+}
+
+/// `rank1 eval --json` of a run file.
+struct Metrics: Encodable {
+    let queries: Int, ndcg10: Double, recall100: Double, mrr10: Double, map: Double
+    enum CodingKeys: String, CodingKey {
+        case queries
+        case ndcg10 = "ndcg@10"
+        case recall100 = "recall@100"
+        case mrr10 = "mrr@10"
+        case map
+    }
+}
+
+/// `rank1 eval --rerank --json`: the first stage's and the reranked metrics, and how the judging went.
+struct EvalSummary: Encodable {
+    let queries: Int, rerank: Int, bm25Ndcg10: Double, rerankedNdcg10: Double, bm25Mrr10: Double, rerankedMrr10: Double
+    let fusedNdcg10: Double?, fusedMrr10: Double?, fusionWeight: Double?
+    let profile: String, medianReasoningTokens: Double, repetitiveShare: Double, stoppedRepeating: Int, secondsPerPassage: Double
+    let model: String
+    enum CodingKeys: String, CodingKey {
+        case queries, rerank, profile, model
+        case bm25Ndcg10 = "bm25_ndcg@10"
+        case rerankedNdcg10 = "reranked_ndcg@10"
+        case bm25Mrr10 = "bm25_mrr@10"
+        case rerankedMrr10 = "reranked_mrr@10"
+        case fusedNdcg10 = "fused_ndcg@10"
+        case fusedMrr10 = "fused_mrr@10"
+        case fusionWeight = "fusion_weight"
+        case medianReasoningTokens = "median_reasoning_tokens"
+        case repetitiveShare = "repetitive_share"
+        case stoppedRepeating = "stopped_repeating"
+        case secondsPerPassage = "seconds_per_passage"
     }
 }

@@ -297,11 +297,12 @@ struct RerankCommand: AsyncParsableCommand {
         let fused = fusion.map { f in f.fuse(bm25: hits.map { Double($0.score) }, rank1: passages.indices.map { verdicts[$0]?.score }) }
         let order = RerankedOrder.of(passages.count) { p in verdicts[p].map { fused?[p] ?? $0.score } }
         if jsonl {
-            var line = "{\"event\":\"ranking\",\"ids\":[" + order.map { jsonString(passages[$0].id) }.joined(separator: ",") + "]"
-            if let fusion, let fused {
-                line += ",\"fusion\":\(jsonString(fusion.label)),\"fused_scores\":[" + order.map { "\(fused[$0])" }.joined(separator: ",") + "]"
+            struct Ranking: Encodable {
+                var event = "ranking"
+                let ids: [String], fusion: String?, fusedScores: [Double]?
             }
-            out.write(line + "}\n")
+            let line = Ranking(ids: order.map { passages[$0].id }, fusion: fusion?.label, fusedScores: fused.map { f in order.map { f[$0] } })
+            out.write(EventJSON.line(line) + "\n")
         } else {
             if let fusion { out.write("ranked by \(fusion.label) (BM25 min-max normalised over these \(passages.count))\n") }
             out.write("rank  bm25  move  rank1\(fused != nil ? "  fused" : "")   id  title\n")
@@ -351,45 +352,5 @@ enum EndpointSummary {
             + endpoints.map { e in
                 "\(e.endpoint) \(e.judged)" + (e.takenOut > 0 ? " (taken out \(e.takenOut)×\(e.up ? ", back" : ", out at the end"))" : "")
             }.joined(separator: "; ")
-    }
-}
-
-/// JSON Lines for rerank events.
-enum EventJSON {
-    /// The first line of a `--jsonl` run: which profile judges, and why.
-    static func profile(_ c: ProfileChoice, model: String, backend: String) -> String {
-        "{\"event\":\"profile\",\"profile\":\(jsonString(c.profile.name)),\"reason\":\(jsonString(c.reason)),"
-            + "\"rank1_checkpoint\":\(c.rank1Shaped.map { "\($0)" } ?? "null"),\"model\":\(jsonString(model)),\"backend\":\(jsonString(backend))}"
-    }
-
-    static func encode(_ e: RerankEvent, passages: [Passage]) -> String {
-        switch e {
-        case .started(let p, let t):
-            return "{\"event\":\"started\",\"passage\":\(p),\"id\":\(jsonString(passages[p].id)),\"truncated\":\(t)}"
-        case .token(let p, let text):
-            return "{\"event\":\"token\",\"passage\":\(p),\"text\":\(jsonString(text))}"
-        case .restarted(let p, let reasoning, let reason):
-            return "{\"event\":\"restarted\",\"passage\":\(p),\"reasoning\":\(jsonString(reasoning)),\"reason\":\(jsonString(reason))}"
-        case .verdict(let v):
-            return "{\"event\":\"verdict\",\"passage\":\(v.passage),\"id\":\(jsonString(passages[v.passage].id)),\"score\":\(v.score),"
-                + "\"p_true\":\(v.probabilityTrue),\"tokens\":\(v.reasoningTokens),\"forced_close\":\(v.forcedClose),"
-                + "\"rethinks\":\(v.rethinks),\"truncated\":\(v.truncatedPassage),\"prompt_tokens\":\(v.promptTokens),"
-                + "\"seconds\":\(v.seconds),\"cached\":\(v.cached),"
-                + (v.serverFinish.map { "\"server_finish\":\(jsonString($0))," } ?? "")
-                + (v.endpoint.map { "\"endpoint\":\(jsonString($0))," } ?? "")
-                + "\"reasoning\":\(jsonString(v.reasoning))}"
-        case .failed(let p, let reason):
-            return "{\"event\":\"failed\",\"passage\":\(p),\"id\":\(jsonString(passages[p].id)),\"reason\":\(jsonString(reason))}"
-        case .endpoint(let name, let up, let reason):
-            return "{\"event\":\"endpoint\",\"endpoint\":\(jsonString(name)),\"up\":\(up),\"reason\":\(jsonString(reason))}"
-        case .finished(let s):
-            let endpoints = s.endpoints.map {
-                "{\"endpoint\":\(jsonString($0.endpoint)),\"judged\":\($0.judged),\"taken_out\":\($0.takenOut),\"up\":\($0.up)}"
-            }
-            return "{\"event\":\"finished\",\"judged\":\(s.judged),\"failed\":\(s.failed),\"decode_tokens\":\(s.decodeTokens),"
-                + "\"prompt_tokens\":\(s.promptTokens),\"seconds\":\(s.seconds),\"tokens_per_second\":\(s.decodeTokensPerSecond),"
-                + "\"first_token_seconds\":\(s.firstTokenSeconds.map { "\($0)" } ?? "null"),\"cancelled\":\(s.cancelled),"
-                + "\"endpoints\":[\(endpoints.joined(separator: ","))]}"
-        }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Rerank
 import Retrieval
 
 struct Search: ParsableCommand {
@@ -34,10 +35,8 @@ struct Search: ParsableCommand {
                     (id: try reader.documentID(h.doc), score: h.score, title: reader.storesText ? try reader.document(h.doc).title : "")
                 }
                 if json {
-                    let items = rows.enumerated().map { i, r in
-                        "{\"rank\":\(i + 1),\"id\":\(jsonString(r.id)),\"score\":\(r.score),\"title\":\(jsonString(r.title))}"
-                    }
-                    out.write("[" + items.joined(separator: ",") + "]\n")
+                    struct HitJSON: Encodable { let rank: Int, id: String, score: Float, title: String }
+                    out.write(EventJSON.line(rows.enumerated().map { i, r in HitJSON(rank: i + 1, id: r.id, score: r.score, title: r.title) }) + "\n")
                 } else {
                     for (i, r) in rows.enumerated() {
                         out.write("\(i + 1)\t\(String(format: "%.4f", r.score))\t\(r.id)\t\(r.title)\n")
@@ -75,8 +74,6 @@ func cpuSeconds() -> Double {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
-
-func jsonString(_ s: String) -> String { jsonQuote(s) }
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -142,7 +139,8 @@ struct Show: ParsableCommand {
             }
             let d = try reader.document(n)
             if json {
-                print("{\"id\":\(jsonString(d.id)),\"title\":\(jsonString(d.title)),\"text\":\(jsonString(d.text))}")
+                struct DocumentJSON: Encodable { let id: String, title: String, text: String }
+                print(EventJSON.line(DocumentJSON(id: d.id, title: d.title, text: d.text)))
             } else {
                 print("\(d.id)\n\(d.title)\n\n\(d.text)")
             }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The on-disk index: one file, `index.r1`, written whole to a temporary name and renamed into place.
 ///
 ///     header (512 bytes): magic, version, statistics, the section table, CRC-32C of the header
@@ -97,4 +99,20 @@ public enum LengthNorm {
 
     /// decode() for all 256 bytes.
     public static let table: [Int] = (0..<256).map { decode(UInt8($0)) }
+}
+
+/// The index's meta section: which analyzer built it, what it stores, where its corpus came from (JSON).
+struct IndexMeta: Codable, Equatable {
+    var analyzer: String
+    var store: String
+    var source: String
+
+    func encoded() throws -> Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try e.encode(self)
+    }
+
+    /// Read from the section's bytes; nil when they are not this shape.
+    static func decoded(_ bytes: UnsafeRawBufferPointer) -> IndexMeta? { try? JSONDecoder().decode(IndexMeta.self, from: Data(bytes)) }
 }

@@ -104,9 +104,11 @@ public final class IndexReader {
             throw error
         }
         let m = sections[IndexFormat.Section.meta.rawValue]
-        meta = String(decoding: UnsafeRawBufferPointer(start: base + m.offset, count: m.length), as: UTF8.self)
-        analyzerName = IndexReader.jsonField(meta, "analyzer") ?? ""
-        storesText = IndexReader.jsonField(meta, "store") != "none"
+        let metaBytes = UnsafeRawBufferPointer(start: base + m.offset, count: m.length)
+        meta = String(decoding: metaBytes, as: UTF8.self)
+        let parsed = IndexMeta.decoded(metaBytes)
+        analyzerName = parsed?.analyzer ?? ""
+        storesText = parsed?.store != "none"
         let termBlocks = (termCount + IndexFormat.termsPerBlock - 1) / IndexFormat.termsPerBlock
         verifiedBlocks = [UInt64](repeating: 0, count: (termBlocks + 63) / 64)
     }
@@ -364,10 +366,4 @@ public final class IndexReader {
         }
     }
 
-    static func jsonField(_ json: String, _ key: String) -> String? {
-        guard let r = json.range(of: "\"\(key)\":\"") else { return nil }
-        let rest = json[r.upperBound...]
-        guard let end = rest.firstIndex(of: "\"") else { return nil }
-        return String(rest[..<end])
-    }
 }

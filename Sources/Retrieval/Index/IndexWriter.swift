@@ -256,8 +256,8 @@ public final class IndexWriter {
         try section(.norms, norms)
         try section(.termDict, dict)
         try section(.termIndex, termIndex)
-        let meta = "{\"analyzer\":\"\(analyzer.name)\",\"store\":\"\(options.storeText ? "text" : "none")\",\"source\":\(jsonQuote(options.source))}"
-        try section(.meta, Array(meta.utf8))
+        let meta = IndexMeta(analyzer: analyzer.name, store: options.storeText ? "text" : "none", source: options.source)
+        try section(.meta, Array(try meta.encoded()))
 
         // Header last, then sync and rename: a reader sees either the old file or the whole new one.
         var header = IndexFormat.magic
@@ -400,27 +400,6 @@ func compareBytes(_ a: UnsafeBufferPointer<UInt8>, _ x0: Int, _ x1: Int, _ y0: I
         if c != 0 { return Int(c) }
     }
     return (x1 - x0) - (y1 - y0)
-}
-
-/// A JSON string literal for `s` (quotes, backslashes and control characters escaped).
-public func jsonQuote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-        switch u {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if u.value < 0x20 {
-                out += "\\u00" + String(u.value >> 4, radix: 16) + String(u.value & 15, radix: 16)
-            } else {
-                out.unicodeScalars.append(u)
-            }
-        }
-    }
-    return out + "\""
 }
 
 extension Array where Element == UInt8 {

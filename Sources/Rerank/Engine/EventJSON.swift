@@ -1,0 +1,108 @@
+import Foundation
+
+/// Rerank events as JSON Lines (`rank1 rerank --jsonl`): one object per event, `"event"` naming its kind, keys in
+/// snake_case (the properties' names, converted). Encoded with Codable, so every string is escaped one way.
+public enum EventJSON {
+    public static func line<T: Encodable>(_ value: T) -> String {
+        // Non-finite numbers are not JSON: they are written as strings rather than failing the whole line.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    /// The first line of a `--jsonl` run: which profile judges, and why.
+    public static func profile(_ c: ProfileChoice, model: String, backend: String) -> String {
+        line(ProfileLine(profile: c.profile.name, reason: c.reason, rank1Checkpoint: c.rank1Shaped, model: model, backend: backend))
+    }
+
+    /// One event; `passages` gives the ids of the passages it numbers.
+    public static func encode(_ e: RerankEvent, passages: [Passage]) -> String {
+        switch e {
+        case .started(let p, let t): return line(Started(passage: p, id: passages[p].id, truncated: t))
+        case .token(let p, let text): return line(Token(passage: p, text: text))
+        case .restarted(let p, let reasoning, let reason): return line(Restarted(passage: p, reasoning: reasoning, reason: reason))
+        case .verdict(let v):
+            return line(
+                VerdictLine(
+                    passage: v.passage, id: passages[v.passage].id, score: v.score, pTrue: v.probabilityTrue, tokens: v.reasoningTokens,
+                    forcedClose: v.forcedClose, rethinks: v.rethinks, truncated: v.truncatedPassage, promptTokens: v.promptTokens,
+                    seconds: v.seconds, cached: v.cached, serverFinish: v.serverFinish, endpoint: v.endpoint, reasoning: v.reasoning))
+        case .failed(let p, let reason): return line(Failed(passage: p, id: passages[p].id, reason: reason))
+        case .endpoint(let name, let up, let reason): return line(Endpoint(endpoint: name, up: up, reason: reason))
+        case .finished(let s):
+            return line(
+                Finished(
+                    judged: s.judged, failed: s.failed, decodeTokens: s.decodeTokens, promptTokens: s.promptTokens, seconds: s.seconds,
+                    tokensPerSecond: s.decodeTokensPerSecond, firstTokenSeconds: s.firstTokenSeconds, cancelled: s.cancelled,
+                    endpoints: s.endpoints.map { Served(endpoint: $0.endpoint, judged: $0.judged, takenOut: $0.takenOut, up: $0.up) }))
+        }
+    }
+
+    // The lines' shapes. Optional values are written as null when absent, so every line of a kind has the same keys
+    // (except `serverFinish` and `endpoint` of a verdict, which only remote judgments have).
+    struct ProfileLine: Encodable {
+        var event = "profile"
+        let profile: String, reason: String, rank1Checkpoint: Bool?, model: String, backend: String
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(event, forKey: .event)
+            try c.encode(profile, forKey: .profile)
+            try c.encode(reason, forKey: .reason)
+            try c.encode(rank1Checkpoint, forKey: .rank1Checkpoint)  // null when unknown
+            try c.encode(model, forKey: .model)
+            try c.encode(backend, forKey: .backend)
+        }
+        enum CodingKeys: String, CodingKey { case event, profile, reason, rank1Checkpoint, model, backend }
+    }
+    struct Started: Encodable {
+        var event = "started"
+        let passage: Int, id: String, truncated: Bool
+    }
+    struct Token: Encodable {
+        var event = "token"
+        let passage: Int, text: String
+    }
+    struct Restarted: Encodable {
+        var event = "restarted"
+        let passage: Int, reasoning: String, reason: String
+    }
+    struct VerdictLine: Encodable {
+        var event = "verdict"
+        let passage: Int, id: String, score: Double, pTrue: Double, tokens: Int, forcedClose: Bool, rethinks: Int, truncated: Bool
+        let promptTokens: Int, seconds: Double, cached: Bool, serverFinish: String?, endpoint: String?, reasoning: String
+    }
+    struct Failed: Encodable {
+        var event = "failed"
+        let passage: Int, id: String, reason: String
+    }
+    struct Endpoint: Encodable {
+        var event = "endpoint"
+        let endpoint: String, up: Bool, reason: String
+    }
+    struct Served: Encodable {
+        let endpoint: String, judged: Int, takenOut: Int, up: Bool
+    }
+    struct Finished: Encodable {
+        var event = "finished"
+        let judged: Int, failed: Int, decodeTokens: Int, promptTokens: Int, seconds: Double, tokensPerSecond: Double
+        let firstTokenSeconds: Double?, cancelled: Bool, endpoints: [Served]
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(event, forKey: .event)
+            try c.encode(judged, forKey: .judged)
+            try c.encode(failed, forKey: .failed)
+            try c.encode(decodeTokens, forKey: .decodeTokens)
+            try c.encode(promptTokens, forKey: .promptTokens)
+            try c.encode(seconds, forKey: .seconds)
+            try c.encode(tokensPerSecond, forKey: .tokensPerSecond)
+            try c.encode(firstTokenSeconds, forKey: .firstTokenSeconds)  // null before any token
+            try c.encode(cancelled, forKey: .cancelled)
+            try c.encode(endpoints, forKey: .endpoints)
+        }
+        enum CodingKeys: String, CodingKey {
+            case event, judged, failed, decodeTokens, promptTokens, seconds, tokensPerSecond, firstTokenSeconds, cancelled, endpoints
+        }
+    }
+}
