@@ -16,7 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
-        // Small C helpers: hardware CRC32C for index checksums, zlib blocks for the document store.
+        // Small C helpers: CRC32C for index checksums, zlib blocks for the document store, the search's window
+        // histogram, SIGWINCH to a pipe, epoll for the HTTP client.
         .target(name: "CSupport", path: "Sources/CSupport", linkerSettings: [.linkedLibrary("z")]),
         // Retrieval core: analysis, streaming index build, mmap'd index, BM25 search, evaluation. No terminal code.
         .target(name: "Retrieval", dependencies: ["CSupport"], path: "Sources/Retrieval"),

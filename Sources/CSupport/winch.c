@@ -4,8 +4,8 @@
 #include "csupport.h"
 
 // SIGWINCH may be delivered to any thread, so the UI thread's poll() would not see it. Our handler passes the
-// signal on to the one installed before (ncurses', which makes the next wget_wch return KEY_RESIZE) and writes
-// a byte to a pipe the UI thread polls, so a resize is drawn at once.
+// signal on to the one installed before (ncurses') and writes a byte to a pipe the UI thread polls; woken, the UI
+// reads the new size (TIOCGWINSZ) and redraws at once.
 static int winch_fd = -1;
 static struct sigaction winch_previous;
 

@@ -1,6 +1,6 @@
 // The peer for `rank1 bench client`: an OpenAI-compatible server that streams synthetic tokens in the shape
 // vLLM uses (HTTP/1.1 chunked SSE, one `data:` event per token with logprobs), fast enough that the client is
-// what is measured. No model: each chain is `--tokens` words, then `</think>`, then ` true`.
+// what is measured. No model: each chain is `--tokens` tokens: words, then `</think>`; the verdict is ` true`.
 //
 //   rank1-synthetic-server [--tokens N] [--rate TOKENS_PER_SECOND]
 //

@@ -37,15 +37,21 @@ func printError(_ s: String) {
 
 /// Runs `body`, turning library errors into a clean message and exit status 1.
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let e as IndexError {
-        printError("rank1: \(e.description)")
-        throw ExitCode.failure
-    } catch let e as CorpusError {
-        printError("rank1: \(e.description)")
-        throw ExitCode.failure
+    do { return try body() } catch { throw reported(error) }
+}
+
+func reportingAsyncErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do { return try await body() } catch { throw reported(error) }
+}
+
+/// A library error (bad input, a damaged index) printed as `rank1: …`, then exit status 1; others pass as they are.
+private func reported(_ error: Error) -> Error {
+    switch error {
+    case let e as IndexError: printError("rank1: \(e.description)")
+    case let e as CorpusError: printError("rank1: \(e.description)")
+    default: return error
     }
+    return ExitCode.failure
 }
 
 struct SearchThreadsOption: ParsableArguments {
@@ -92,33 +98,6 @@ func readQueries(_ path: String) throws -> [(id: String, text: String)] {
         out.append((q.id, q.title.isEmpty ? q.text : q.title + " " + q.text))
     }
     return out
-}
-
-/// Appends a query's hits as TREC lines (`qid Q0 docid rank score tag`), without building a String per line
-/// (the serve loop's per-query cost is mostly this formatting).
-func appendTRECLines(_ hits: [Hit], qid: String, tag: String, reader: IndexReader, to out: inout [UInt8]) throws {
-    let head = Array((qid + " Q0 ").utf8)
-    let tail = Array((" " + tag + "\n").utf8)
-    var digits = [UInt8](repeating: 0, count: 20)
-    for (i, h) in hits.enumerated() {
-        out.append(contentsOf: head)
-        try reader.withDocumentID(h.doc) { out.append(contentsOf: $0) }
-        out.append(0x20)
-        var r = i + 1
-        var n = 0
-        repeat {
-            digits[n] = UInt8(48 + r % 10)
-            r /= 10
-            n += 1
-        } while r > 0
-        while n > 0 {
-            n -= 1
-            out.append(digits[n])
-        }
-        out.append(0x20)
-        out.append(contentsOf: h.score.description.utf8)
-        out.append(contentsOf: tail)
-    }
 }
 
 /// A run's candidates for `queries`, looked up in the index by id. Ids the index lacks stop the command with the

@@ -82,7 +82,6 @@ struct Eval: AsyncParsableCommand {
             printError("rank1: profile \(profile.name) (\(choice.reason)); instruction: \(instructionName)")
             if choice.rank1Shaped == false { printError(notRank1Notice) }
         }
-        var failures: [String] = []
         // Every judgment goes to the journal as it is made; the same command after a crash continues from it.
         // Judging settings, read once (a preset is a file): each query's request is a copy with its passages.
         var settings = try judge.request(query: "", passages: [], automatic: profile)
@@ -106,96 +105,31 @@ struct Eval: AsyncParsableCommand {
                 "rank1: resuming from \(journal.path): \(resumed) judgments kept, \(journal.failedEarlier) failed ones judged again"
                     + (journal.tornBytes > 0 ? "; a torn last line (\(journal.tornBytes) bytes, the interrupted write) was dropped" : ""))
         }
-        var bm25Run = Run()
-        var rerankedRun = Run()
-        var fusedRun = Run()
-        var bm25Lines: [UInt8] = []
-        var rerankedText = ""
-        var fusedText = ""
-        var traces = ""
-        var chainTokens: [Int] = []
-        var repetitive = 0
-        var stopped = 0
-        var judgedSeconds = 0.0
-        var judgedPassages = 0
+        let evaluation = RerankEvaluation(
+            reader: reader, searcher: searcher, given: given, k: k, settings: settings, engine: engine, journal: journal, fusion: fusion)
         let started = monotonicSeconds()
         let progress = Progress(started: started)
-        var passagesDone = 0
-        var decodedTokens = 0
-        var served: [String: Int] = [:]  // verdicts per endpoint of a fleet
-        for (n, q) in qs.enumerated() {
-            // The first stage: our BM25 top 100, or the given run's candidates in its order.
-            // (scores keep their own printed form: BM25's single-precision value, a run file's as given)
-            let hits: [(doc: Int, score: Double, printed: String)]
-            if let given {
-                hits = (given[q.id] ?? []).map { ($0.doc, $0.score, "\($0.score)") }
-            } else {
-                let found = try reportingErrors { try searcher.search(q.text, k: 100) }
-                hits = found.map { (Int($0.doc), Double($0.score), "\($0.score)") }
-                try appendTRECLines(found, qid: q.id, tag: "bm25", reader: reader, to: &bm25Lines)
+        for q in qs {
+            try await reportingAsyncErrors {
+                try await evaluation.add(
+                    query: q.id, text: q.text,
+                    onEvent: { e, top in
+                        if case .failed(let i, let reason) = e { printError("\(q.id) \(top[i].id): \(reason)") }
+                        if case .endpoint(let name, let up, let reason) = e {
+                            printError("rank1: endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)")
+                        }
+                    })
             }
-            let ids = try hits.map { try reader.documentID($0.doc) }
-            for (i, h) in hits.enumerated() {
-                bm25Run.add(query: q.id, doc: ids[i], score: h.score)
-                if given != nil { bm25Lines += Array("\(q.id) Q0 \(ids[i]) \(i + 1) \(h.printed) first-stage\n".utf8) }
-            }
-            let top = try Candidates.passages(hits.prefix(k).map(\.doc), in: reader)
-            let judging = try await QueryJudging.run(
-                query: (q.id, q.text), passages: top, settings: settings, engine: engine, journal: journal,
-                onEvent: { e in
-                    if case .failed(let i, let reason) = e { printError("\(q.id) \(top[i].id): \(reason)") }
-                    if case .endpoint(let name, let up, let reason) = e {
-                        printError("rank1: endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)")
-                    }
-                })
-            let entries = judging.entries
-            failures += judging.failures
-            if let stats = judging.stats, stats.cachedVerdicts == 0 {
-                judgedSeconds += stats.seconds
-                judgedPassages += stats.judged
-                for e in stats.endpoints { served[e.endpoint, default: 0] += e.judged }
-            }
-            var scores: [Int: Double] = [:]
-            for p in top.indices {
-                guard let v = entries[p], let score = v.score else { continue }
-                scores[p] = score
-                chainTokens.append(v.tokens ?? 0)
-                if v.repetitive == true { repetitive += 1 }
-                if v.stoppedRepeating == true { stopped += 1 }
-                // The first stage's score as printed (BM25's single-precision value, a run file's as given).
-                let trace = TraceLine(
-                    query: q.id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
-                    tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
-                    stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "")
-                traces += EventJSON.line(trace) + "\n"
-            }
-            // Reranked top K (unjudged ones after the judged, BM25 order among equals), then the rest of BM25.
-            func write(_ key: (Int) -> Double?, to run: inout Run, _ text: inout String, tag: String) {
-                let order = RerankedOrder.of(top.count, score: key) + Array(top.count..<hits.count)
-                for (rank, i) in order.enumerated() {
-                    let score = Double(order.count - rank)
-                    run.add(query: q.id, doc: ids[i], score: score)
-                    text += "\(q.id) Q0 \(ids[i]) \(rank + 1) \(score) \(tag)\n"
-                }
-            }
-            write({ scores[$0] }, to: &rerankedRun, &rerankedText, tag: "rank1")
-            if let fusion {
-                let fused = fusion.fuse(bm25: top.indices.map { hits[$0].score }, rank1: top.indices.map { scores[$0] })
-                write({ fused[$0] }, to: &fusedRun, &fusedText, tag: "fused")
-            }
-            passagesDone += top.count
-            decodedTokens += top.indices.reduce(0) { sum, p in sum + (entries[p]?.tokens ?? 0) }
+            let t = evaluation.totals
             if !quiet {
                 progress.update(
-                    queries: n + 1, of: qs.count, passages: passagesDone, of: qs.count * k, tokens: decodedTokens,
-                    failures: failures.count)
+                    queries: t.queries, of: qs.count, passages: t.passages, of: qs.count * k, tokens: t.decodedTokens, failures: t.failures.count)
             }
         }
         if !quiet { progress.finish() }
-        try Data(bm25Lines).write(to: URL(fileURLWithPath: out + (given == nil ? "/bm25.trec" : "/first-stage.trec")), options: .atomic)
-        try rerankedText.write(toFile: out + "/reranked.trec", atomically: true, encoding: .utf8)
-        try traces.write(toFile: out + "/traces.jsonl", atomically: true, encoding: .utf8)
-        if fusion != nil { try fusedText.write(toFile: out + "/fused.trec", atomically: true, encoding: .utf8) }
+        try evaluation.write(to: out)
+        let t = evaluation.totals
+        let failures = t.failures
         // A reranked metric that silently holds unjudged passages would be BM25's order passed off as Rank1's.
         if failures.count > allowFailures {
             printError(
@@ -203,27 +137,27 @@ struct Eval: AsyncParsableCommand {
                     + failures.prefix(3).joined(separator: "; "))
             throw ExitCode(ExitCodes.judgmentsFailed)
         }
-        let before = Evaluation(run: bm25Run, qrels: qr)
-        let after = Evaluation(run: rerankedRun, qrels: qr)
-        let fused = fusion.map { _ in Evaluation(run: fusedRun, qrels: qr) }
-        let medianTokens = chainTokens.isEmpty ? 0 : median(chainTokens.map(Double.init))
-        let repetitiveShare = chainTokens.isEmpty ? 0 : Double(repetitive) / Double(chainTokens.count)
-        let secondsPerPassage = judgedPassages == 0 ? 0 : judgedSeconds / Double(judgedPassages)
+        let before = Evaluation(run: evaluation.firstStage, qrels: qr)
+        let after = Evaluation(run: evaluation.reranked, qrels: qr)
+        let fused = fusion.map { _ in Evaluation(run: evaluation.fused, qrels: qr) }
+        let medianTokens = t.chainTokens.isEmpty ? 0 : median(t.chainTokens.map(Double.init))
+        let repetitiveShare = t.chainTokens.isEmpty ? 0 : Double(t.repetitive) / Double(t.chainTokens.count)
+        let secondsPerPassage = t.judgedPassages == 0 ? 0 : t.judgedSeconds / Double(t.judgedPassages)
         if json {
             let summary = EvalSummary(
                 queries: before.queries, rerank: k, bm25Ndcg10: before.ndcg10, rerankedNdcg10: after.ndcg10, bm25Mrr10: before.mrr10,
                 rerankedMrr10: after.mrr10, fusedNdcg10: fused?.ndcg10, fusedMrr10: fused?.mrr10, fusionWeight: fusion?.weight,
-                profile: profile.name, medianReasoningTokens: medianTokens, repetitiveShare: repetitiveShare, stoppedRepeating: stopped,
+                profile: profile.name, medianReasoningTokens: medianTokens, repetitiveShare: repetitiveShare, stoppedRepeating: t.stopped,
                 secondsPerPassage: secondsPerPassage, model: engine.modelName)
             print(EventJSON.line(summary))
         } else {
             if !failures.isEmpty {
                 print("\(failures.count) judgments failed (allowed by --allow-failures); their passages keep BM25 order below the judged")
             }
-            print(String(format: "%d queries, %d passages judged in %.0f s", qs.count, passagesDone, monotonicSeconds() - started))
+            print(String(format: "%d queries, %d passages judged in %.0f s", qs.count, t.passages, monotonicSeconds() - started))
             print("model \(engine.modelName), profile \(profile.name), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
             if modelOptions.endpoint.count > 1 {
-                print("served: " + modelOptions.endpoint.map { "\($0) \(served[$0] ?? 0)" }.joined(separator: "; "))
+                print("served: " + modelOptions.endpoint.map { "\($0) \(t.served[$0] ?? 0)" }.joined(separator: "; "))
             }
             report(before, label: given == nil ? "BM25" : "First")
             report(after, label: "Rank1")
@@ -234,7 +168,7 @@ struct Eval: AsyncParsableCommand {
             print(
                 String(
                     format: "reasoning: median %.0f tokens, %.1f%% of chains repeat themselves (%d stopped by the guard); %.2f s per passage",
-                    medianTokens, repetitiveShare * 100, stopped, secondsPerPassage))
+                    medianTokens, repetitiveShare * 100, t.stopped, secondsPerPassage))
         }
     }
 
@@ -284,12 +218,6 @@ final class Progress {
         let t = Int(s.rounded())
         return t >= 3600 ? String(format: "%dh%02dm", t / 3600, t % 3600 / 60) : t >= 60 ? String(format: "%dm%02ds", t / 60, t % 60) : "\(t)s"
     }
-}
-
-/// One judged pair in `traces.jsonl`.
-struct TraceLine: Encodable {
-    let query: String, doc: String, bm25Rank: Int, bm25: Double, score: Double, tokens: Int, forcedClose: Bool, repetitive: Bool
-    let stoppedRepeating: Bool, reasoning: String
 }
 
 /// `rank1 eval --json` of a run file.

@@ -176,13 +176,13 @@ struct JudgeOptions: ParsableArguments {
     }
 }
 
-/// A `--profile` value: "auto" (the backend's automatic profile) or a profile's name.
+/// `rank1 rerank`: BM25's top k judged by Rank1, the reasoning shown as it streams.
 struct RerankCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rerank",
         abstract: "BM25 top-k, re-judged by Rank1 with its reasoning shown live.")
 
-    @Argument(help: "Index directory (default: the config's index, $RANK1_INDEX, or the Debian corpus index built by setup).") var index: String?
+    @Argument(help: "Index directory (default: $RANK1_INDEX, the config's index, or the Debian corpus index built by setup).") var index: String?
     @Option(help: "The query.") var query: String
     @Option(help: "BM25 candidates to rerank.") var k = 20
 

@@ -2,7 +2,7 @@
 #define R1_LLAMA_H
 // Our own declarations of the part of llama.h (llama.cpp as built by llama-cpp-python 0.3.36) that Rank1
 // Explorer uses. The library is loaded at run time with dlopen, so `swift build` never needs it. The
-// layouts must match the installed header exactly: Tests/abi compares sizeof/offsetof of every field
+// layouts must match the installed header exactly: Tests/RerankTests/ABITests.swift compares sizeof/offsetof of every field
 // against it, and r1_llama_open refuses a library whose default-parameter structs have another size.
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 import Rerank
 
-/// A key, decoded by the terminal adapter.
+/// A key, as KeyDecoder reads it from the terminal's bytes.
 public enum Key: Hashable, Sendable {
     case char(Character)
     case ctrl(Character)

@@ -29,7 +29,8 @@ extension View {
     }
 
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
-        // The note names the score column's number (the sort key) first; what does not fit is left out from the end.
+        // The note: nDCG@10 when judgments are known, then the score column's sort key, the moves' basis, K and the
+        // hits; what does not fit is left out from the end.
         let basis = s.previousRanking.isEmpty ? s.firstStage : "prev. instr."
         var parts =
             s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]

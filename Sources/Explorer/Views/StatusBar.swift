@@ -4,7 +4,7 @@ import Foundation
 extension View {
     static func statusBar(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         sc.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .border, reverse: true)
-        // Job progress first (it changes), then the message, then what stays the same.
+        // Job progress first (it changes), then the model and τ, the message, then what stays the same.
         var parts: [String] = []
         if let job = s.job {
             let state = job.cancelled ? "cancelled" : job.finished ? "done" : "judging"
@@ -15,7 +15,7 @@ extension View {
         parts.append(s.modelName + (s.rank1Checkpoint == false ? " (not Rank1)" : ""))
         if let tau = s.tau { parts.append(String(format: "Kendall τ %.2f", tau)) }
         if let m = s.message { parts.append(m) }
-        // A fused ranking is said next to the progress, so that a narrow screen still shows it.
+        // A fused ranking is said while a job shows, before the fixed parts, so that a narrow screen still shows it.
         if let f = s.fusion, s.job != nil { parts.append("ranked by \(f.label)") }
         if !s.searchedQuery.isEmpty { parts.append(String(format: "%@ %.1f ms", s.firstStage, s.bm25Milliseconds)) }
         parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.backend]

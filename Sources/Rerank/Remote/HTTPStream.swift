@@ -11,7 +11,7 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
     public var description: String { "HTTP \(status): \(message)" }
 }
 
-/// Streams response bodies as they arrive: plain http through our own poll() loop (HTTP1Loop), https through
+/// Streams response bodies as they arrive: plain http through our own epoll loop (HTTP1Loop), https through
 /// URLSession (URLSessionDataDelegate works on Linux too).
 /// A non-2xx answer becomes an `HTTPError` carrying the server's message; cancelling the consumer cancels
 /// the request at once.

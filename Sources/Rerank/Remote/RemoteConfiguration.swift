@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where a remote Rank1 server is and how to talk to it. The API key comes from the environment
-/// (RANK1_API_KEY, else OPENAI_API_KEY) or ~/.config/rank1/config.json {"api_key": …}; it is sent as a
+/// (RANK1_API_KEY, else OPENAI_API_KEY) or the user config ($XDG_CONFIG_HOME or ~/.config, rank1/config.json) {"api_key": …}; it is sent as a
 /// bearer token and never logged or shown.
 public struct RemoteConfiguration: Sendable {
     public var baseURL: URL

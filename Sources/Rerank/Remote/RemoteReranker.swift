@@ -5,14 +5,14 @@ import Foundation
 /// the running one and closes its streams at once.
 ///
 /// One endpoint: a request that fails transiently is retried there (RemoteConfiguration.retrying). Several
-/// (servers without a router): each passage goes to the endpoint with the most free capacity; a transient
+/// (servers without a router): each passage goes to the serving endpoint with the fewest in flight; a transient
 /// failure (refused, reset, 429, 5xx, stalled) takes that endpoint out at once, its passages are judged again
 /// elsewhere, and it is asked again later with backoff; the job ends with every passage judged if one
 /// endpoint lives.
 public final class RemoteReranker: Reranker, @unchecked Sendable {
     let endpoints: [RemoteEndpoint]
-    /// Re-dispatches of one passage after transient failures, and failed re-checks of a fleet whose every
-    /// endpoint is out, before giving up (the user's --retries).
+    /// The user's --retries: a passage is sent again after transient failures up to this plus the number of
+    /// endpoints times, and a fleet whose every endpoint is out is re-checked this many times, before giving up.
     private let retries: Int
     private let lock = NSLock()
     private var running: Task<Void, Never>?
@@ -287,7 +287,7 @@ struct Fleet {
         attempts = Array(repeating: 0, count: passages)
     }
 
-    /// The next passage and the serving endpoint with the most free lanes, if both exist.
+    /// The next passage and the serving endpoint with a free lane and the fewest in flight, if both exist.
     mutating func nextAssignment() -> (Int, Int)? {
         guard !queue.isEmpty,
             let e = names.indices.filter({ up[$0] && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] })

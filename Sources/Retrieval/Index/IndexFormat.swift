@@ -13,7 +13,7 @@ import Foundation
 ///       postings    per term: blocks of 128 docs, bit-packed gaps and tfs; the last, partial block as
 ///                   varints (see IndexWriter.encodePostings); more than one block: a skip table of
 ///                   (last doc u32, data offset u32) per block first
-///       meta        JSON: analyzer, source
+///       meta        JSON (IndexMeta): analyzer, store (text or none), source
 ///
 /// Opening verifies the header and every section but the two big ones; those are verified piecewise
 /// where they are read (a term block's postings on first use, a document block on each read).

@@ -4,9 +4,9 @@ import Synchronization
 /// One helper thread for splitting a query in two: `run` hands it a closure, `wait` returns once it has
 /// finished. Between queries the thread polls for the next request for up to `spin` seconds before it
 /// sleeps on a semaphore: waking a sleeping thread costs about as much as searching half of a small
-/// collection, so back-to-back queries find it awake. The caller's `wait` polls too (the helper is busy
-/// with a half of the same size, so the wait is short). Polling yields the core each round, so a client
-/// process waiting for a core is not held up by it. `stop` ends the thread.
+/// collection, so back-to-back queries find it awake. The helper's polling yields the core each round, so a
+/// client process waiting for a core is not held up by it. The caller's `wait` spins without yielding (the
+/// helper is busy with a half of the same size, so the wait is short). `stop` ends the thread.
 final class SearchWorker: @unchecked Sendable {
     private let requested = Atomic<Int>(0)
     private let completed = Atomic<Int>(0)

@@ -1,6 +1,6 @@
 /// Fixed-width bit packing of a block of small integers (full posting blocks: doc gaps and tfs), least
-/// significant bits first. Values are read with a byte-fed accumulator, so decoding never reads past the
-/// packed bytes.
+/// significant bits first. Decoding loads 64-bit words when at least 8 bytes follow the block in the buffer
+/// (`available`), else feeds an accumulator byte by byte: it never reads past the buffer.
 enum BitPacking {
     /// Bits needed for the largest of `values` (0 when all are 0).
     static func width<C: Collection>(_ values: C) -> Int where C.Element == UInt32 {

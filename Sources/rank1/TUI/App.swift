@@ -89,9 +89,10 @@ final class ExplorerApp: @unchecked Sendable {
 
     static func now() -> Double { monotonicSeconds() }
 
-    /// The UI loop; returns when the user quits or a termination signal arrives.
+    /// 256-colour overrides per screen role (Assets/theme.json).
     var theme: [Role: (Int16, Int16)] = [:]
 
+    /// The UI loop; returns when the user quits (a termination signal restores the terminal and exits).
     func run() {
         let term = Terminal(theme: theme)
         defer { Terminal.restore() }
@@ -130,7 +131,7 @@ final class ExplorerApp: @unchecked Sendable {
             // What was typed (or pasted) is on screen before the search runs.
             if !pendingKeyTimes.isEmpty && effects.contains(where: { if case .search = $0 { true } else { false } }) { redraw() }
             perform(effects)
-            // Coalesced redraw: only when something changed, at most every 16 ms.
+            // Coalesced redraw: when something changed, at most every 16 ms; after a key or paste at once.
             if lastDrawn != state && (ExplorerApp.now() - lastDrawTime) * 1000 >= 16 || !pendingKeyTimes.isEmpty { redraw() }
         }
         engine?.cancel()

@@ -3,8 +3,8 @@ import CSupport
 import Explorer
 import Foundation
 
-/// The only code that calls curses, always from the main thread: set up and restore the terminal,
-/// copy the in-memory screen out (changed cells only), and read keys without blocking.
+/// The only code that calls curses, always from the UI's one thread (rank1-ui): set up and restore the terminal,
+/// copy the in-memory screen out (changed cells only), and read input bytes (decoded by KeyDecoder) without blocking.
 final class Terminal {
     private var previous: Screen?
     private var pairs: [Role: attr_t] = [:]

@@ -1,0 +1,136 @@
+import Foundation
+import Rerank
+import Retrieval
+
+/// The evaluation pipeline of `rank1 eval --rerank K`: per query, the first stage (our BM25 top 100 or a given
+/// run's candidates), its top K judged through the journal (`QueryJudging`), and the runs that result: the first
+/// stage, the reranked one (judged by score, unjudged after them in first-stage order, then the rest of the first
+/// stage) and, with fusion, the fused one; the traces of every judgment; counts for the summary.
+public final class RerankEvaluation {
+    /// A run's candidates of one query, looked up in the index: document number, id, score.
+    public typealias Candidate = (doc: Int, id: String, score: Double)
+
+    public struct Totals {
+        public var queries = 0
+        public var passages = 0
+        public var decodedTokens = 0
+        /// Reasoning tokens of each judged chain, and how many chains repeated themselves or were stopped for it.
+        public var chainTokens: [Int] = []
+        public var repetitive = 0
+        public var stopped = 0
+        /// Engine time and passages of the judgments made by this run (not the journal's or the cache's).
+        public var judgedSeconds = 0.0
+        public var judgedPassages = 0
+        /// Verdicts per endpoint of a fleet.
+        public var served: [String: Int] = [:]
+        /// "qid docid: reason" of each failed judgment.
+        public var failures: [String] = []
+    }
+
+    private let reader: IndexReader
+    private let searcher: Searcher
+    private let given: [String: [Candidate]]?
+    private let k: Int
+    private let settings: RerankRequest
+    private let engine: any Reranker
+    private let journal: JudgmentJournal
+    private let fusion: ScoreFusion?
+
+    public private(set) var firstStage = Run()
+    public private(set) var reranked = Run()
+    public private(set) var fused = Run()
+    public private(set) var totals = Totals()
+    private var firstStageLines: [UInt8] = []
+    private var rerankedLines = ""
+    private var fusedLines = ""
+    private var traces = ""
+
+    /// `given`: the candidates of a first-stage run by query (nil: BM25's top 100 from `searcher`).
+    public init(
+        reader: IndexReader, searcher: Searcher, given: [String: [Candidate]]?, k: Int, settings: RerankRequest, engine: any Reranker,
+        journal: JudgmentJournal, fusion: ScoreFusion?
+    ) {
+        self.reader = reader
+        self.searcher = searcher
+        self.given = given
+        self.k = k
+        self.settings = settings
+        self.engine = engine
+        self.journal = journal
+        self.fusion = fusion
+    }
+
+    /// Judges one query and adds it to the runs. `onEvent` sees the engine's events (numbered as the query's
+    /// candidates) as they happen.
+    public func add(query id: String, text: String, onEvent: (RerankEvent, [Passage]) -> Void = { _, _ in }) async throws {
+        // Scores keep their own printed form: BM25's single-precision value, a run file's as given.
+        let hits: [(doc: Int, score: Double, printed: String)]
+        if let given {
+            hits = (given[id] ?? []).map { ($0.doc, $0.score, "\($0.score)") }
+        } else {
+            let found = try searcher.search(text, k: 100)
+            hits = found.map { ($0.doc, Double($0.score), "\($0.score)") }
+            try appendTRECLines(found, qid: id, tag: "bm25", reader: reader, to: &firstStageLines)
+        }
+        let ids = try hits.map { try reader.documentID($0.doc) }
+        for (i, h) in hits.enumerated() {
+            firstStage.add(query: id, doc: ids[i], score: h.score)
+            if given != nil { firstStageLines += Array("\(id) Q0 \(ids[i]) \(i + 1) \(h.printed) first-stage\n".utf8) }
+        }
+        let top = try Candidates.passages(hits.prefix(k).map(\.doc), in: reader)
+        let judging = try await QueryJudging.run(
+            query: (id, text), passages: top, settings: settings, engine: engine, journal: journal, onEvent: { onEvent($0, top) })
+        totals.failures += judging.failures
+        if let stats = judging.stats, stats.cachedVerdicts == 0 {
+            totals.judgedSeconds += stats.seconds
+            totals.judgedPassages += stats.judged
+            for e in stats.endpoints { totals.served[e.endpoint, default: 0] += e.judged }
+        }
+        var scores: [Int: Double] = [:]
+        for p in top.indices {
+            guard let v = judging.entries[p], let score = v.score else { continue }
+            scores[p] = score
+            totals.chainTokens.append(v.tokens ?? 0)
+            if v.repetitive == true { totals.repetitive += 1 }
+            if v.stoppedRepeating == true { totals.stopped += 1 }
+            let trace = TraceLine(
+                query: id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
+                tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
+                stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "")
+            traces += EventJSON.line(trace) + "\n"
+        }
+        // Reranked top K (unjudged ones after the judged, first-stage order among equals), then the rest.
+        func write(_ key: (Int) -> Double?, to run: inout Run, _ text: inout String, tag: String) {
+            let order = RerankedOrder.of(top.count, score: key) + Array(top.count..<hits.count)
+            for (rank, i) in order.enumerated() {
+                let score = Double(order.count - rank)
+                run.add(query: id, doc: ids[i], score: score)
+                text += "\(id) Q0 \(ids[i]) \(rank + 1) \(score) \(tag)\n"
+            }
+        }
+        write({ scores[$0] }, to: &reranked, &rerankedLines, tag: "rank1")
+        if let fusion {
+            let f = fusion.fuse(bm25: top.indices.map { hits[$0].score }, rank1: top.indices.map { scores[$0] })
+            write({ f[$0] }, to: &fused, &fusedLines, tag: "fused")
+        }
+        totals.queries += 1
+        totals.passages += top.count
+        totals.decodedTokens += top.indices.reduce(0) { sum, p in sum + (judging.entries[p]?.tokens ?? 0) }
+    }
+
+    /// Writes the runs and traces into `directory`: bm25.trec (or first-stage.trec for a given run), reranked.trec,
+    /// traces.jsonl and, with fusion, fused.trec.
+    public func write(to directory: String) throws {
+        try Data(firstStageLines).write(
+            to: URL(fileURLWithPath: directory + (given == nil ? "/bm25.trec" : "/first-stage.trec")), options: .atomic)
+        try rerankedLines.write(toFile: directory + "/reranked.trec", atomically: true, encoding: .utf8)
+        try traces.write(toFile: directory + "/traces.jsonl", atomically: true, encoding: .utf8)
+        if fusion != nil { try fusedLines.write(toFile: directory + "/fused.trec", atomically: true, encoding: .utf8) }
+    }
+}
+
+/// One judged pair in `traces.jsonl`.
+struct TraceLine: Encodable {
+    let query: String, doc: String, bm25Rank: Int, bm25: Double, score: Double, tokens: Int, forcedClose: Bool, repetitive: Bool
+    let stoppedRepeating: Bool, reasoning: String
+}
