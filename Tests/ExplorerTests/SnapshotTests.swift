@@ -43,6 +43,17 @@ enum Fixture {
             rethinks: 0, truncatedPassage: false, promptTokens: 90, seconds: 1.5)
     }
 
+    /// Verdicts for job `generation` (passage i gets scores[i]), then its end.
+    static func finish(_ s: inout ExplorerState, generation g: Int, scores: [Double]) {
+        for (p, sc) in scores.enumerated() {
+            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(verdict(p, sc, "Reasoning \(p)."))))
+        }
+        let stats = JobStats(
+            passages: scores.count, judged: scores.count, failed: 0, decodeTokens: 50, promptTokens: 300, seconds: 1, cancelled: false,
+            firstTokenSeconds: 0.2)
+        _ = Explorer.update(&s, .engine(generation: g, event: .finished(stats)))
+    }
+
     /// Starts a rerank and feeds engine events for the job it started.
     static func rerank(_ s: inout ExplorerState, scores: [Double], complete: Bool = true) {
         let effects = Explorer.update(&s, .key(.enter))
@@ -115,17 +126,7 @@ enum Fixture {
             return
         }
         #expect(instruction == "FILL_QUERY_HERE\nA relevant passage must describe a file manager.")
-        for (p, sc) in [0.8, 0.3, 0.95, 0.1, 0.6].enumerated() {
-            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(Fixture.verdict(p, sc, "Reasoning \(p)."))))
-        }
-        _ = Explorer.update(
-            &s,
-            .engine(
-                generation: g,
-                event: .finished(
-                    JobStats(
-                        passages: 5, judged: 5, failed: 0, decodeTokens: 50,
-                        promptTokens: 300, seconds: 1, cancelled: false, firstTokenSeconds: 0.2))))
+        Fixture.finish(&s, generation: g, scores: [0.8, 0.3, 0.95, 0.1, 0.6])
         try check(s, "instruction-diff")
         _ = Explorer.update(&s, .key(.char("v")))
         try check(s, "ab-view")
@@ -148,17 +149,7 @@ enum Fixture {
             Issue.record("Ctrl-S did not rerank")
             return
         }
-        for (p, sc) in [0.8, 0.3, 0.95, 0.1, 0.6].enumerated() {
-            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(Fixture.verdict(p, sc, "Reasoning \(p)."))))
-        }
-        _ = Explorer.update(
-            &s,
-            .engine(
-                generation: g,
-                event: .finished(
-                    JobStats(
-                        passages: 5, judged: 5, failed: 0, decodeTokens: 50,
-                        promptTokens: 300, seconds: 1, cancelled: false, firstTokenSeconds: 0.2))))
+        Fixture.finish(&s, generation: g, scores: [0.8, 0.3, 0.95, 0.1, 0.6])
         try check(s, "fused-scores")
         let screen = View.render(s).screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let status = try #require(screen.last)
