@@ -147,22 +147,22 @@ struct Explore: AsyncParsableCommand {
             reader: reader, corpusName: (dir as NSString).lastPathComponent, engine: engine,
             engineProblem: problem, k: k, logPath: logPath, latencyTrace: latencyTrace, presets: presets)
         app.settings = settings
-        app.state.instruction = settings.instruction ?? ""
+        app.state.editor.instruction = settings.instruction ?? ""
         app.state.fusion = engine == nil ? nil : fusion
         app.state.profileName = engine == nil ? "" : chosen.profile.name
         app.state.profileReason = engine == nil ? "" : chosen.reason
         app.state.rank1Checkpoint = engine == nil ? nil : chosen.rank1Shaped
         // Said once at the start, where it is read whole; the status bar keeps the profile's name (and `?` the why).
-        if engine != nil { app.state.message = "profile \(chosen.profile.name): \(chosen.reason)" }
+        if engine != nil { app.state.status.message = "profile \(chosen.profile.name): \(chosen.reason)" }
         app.state.keyMap = keys
         app.theme = colours
         if !queries.isEmpty {
-            app.state.collectionQueries = queries
+            app.state.picker.collection = queries
             app.state.mode = .pickingQuery
             app.state.corpusName = (collection! as NSString).lastPathComponent
         }
         if let runSet {
-            app.state.runs = runSet
+            app.state.picker.runs = runSet
             app.state.mode = .pickingRunQuery
         }
         ExplorerApp.installSignalHandlers()

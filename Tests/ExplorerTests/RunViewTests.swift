@@ -28,14 +28,14 @@ import Testing
 
     static func state(_ runs: [(name: String, run: Run)]) -> ExplorerState {
         var s = Fixture.start()
-        s.runs = RunSet(runs: runs, texts: texts, qrels: qrels())
+        s.picker.runs = RunSet(runs: runs, texts: texts, qrels: qrels())
         s.mode = .pickingRunQuery
         return s
     }
 
     @Test func oneRunIsSteppedThroughWithItsCandidatesAsTheResults() throws {
         var s = RunViewTests.state([("bm25.trec", RunViewTests.a)])
-        #expect(s.runs!.queries.map(\.id) == ["q1", "q2", "q3"])  // the run's order; q9 has no judgments
+        #expect(s.picker.runs!.queries.map(\.id) == ["q1", "q2", "q3"])  // the run's order; q9 has no judgments
         #expect(
             RunSet(runs: [("bm25.trec", RunViewTests.a)], texts: RunViewTests.texts, qrels: nil).queries.map(\.values) == [
                 [nil], [nil], [nil], [nil],
@@ -47,9 +47,9 @@ import Testing
             return
         }
         #expect(query == "terminal file manager" && cands.map(\.id) == ["ytree", "mc", "ranger", "nnn"] && cands.map(\.score) == [100, 99, 98, 97])
-        #expect(s.mode == .browse && s.currentQuery?.id == "q1")
+        #expect(s.mode == .browse && s.picker.current?.id == "q1")
         _ = Explorer.update(&s, .searched(query: query, rows: Fixture.rows(), milliseconds: 0.1))
-        #expect(s.firstStage == "bm25.trec" && s.results.filter { ($0.relevant ?? 0) > 0 }.map(\.id) == ["mc", "nnn"])
+        #expect(s.queryBar.firstStage == "bm25.trec" && s.results.filter { ($0.relevant ?? 0) > 0 }.map(\.id) == ["mc", "nnn"])
         // More/fewer changes K without replacing the run's candidates by a BM25 search.
         #expect(Explorer.update(&s, .key(.char("+"))) == [])
         // ] and [ step through the run's queries, and stop at its ends.
@@ -57,13 +57,13 @@ import Testing
             Issue.record("]")
             return
         }
-        #expect(q2 == "image viewer" && s.runQuery == 1)
+        #expect(q2 == "image viewer" && s.picker.runQuery == 1)
         _ = Explorer.update(&s, .key(.char("[")))
         _ = Explorer.update(&s, .key(.char("[")))
-        #expect(s.runQuery == 0)
+        #expect(s.picker.runQuery == 0)
         // A query typed by hand is a BM25 search again.
         _ = Explorer.update(&s, .searched(query: "something else", rows: Fixture.rows(), milliseconds: 0.1))
-        #expect(s.firstStage == "BM25" && s.currentQuery == nil)
+        #expect(s.queryBar.firstStage == "BM25" && s.picker.current == nil)
         // Q reopens the run's list.
         _ = Explorer.update(&s, .key(.char("Q")))
         #expect(s.mode == .pickingRunQuery)
@@ -71,7 +71,7 @@ import Testing
 
     @Test func twoRunsAreSortedByDifferenceAndShownSideBySide() throws {
         var s = RunViewTests.state([("bm25.trec", RunViewTests.a), ("rank1.trec", RunViewTests.b)])
-        let qs = s.runs!.queries
+        let qs = s.picker.runs!.queries
         // nDCG@10 per query as Evaluation computes it, the largest win first; q9 (no judgments) left out.
         let ea = Evaluation(run: RunViewTests.a, qrels: RunViewTests.qrels())
         let eb = Evaluation(run: RunViewTests.b, qrels: RunViewTests.qrels())
@@ -90,22 +90,22 @@ import Testing
         }
         // An answer for another query (stale) is ignored; the right one is marked with the judgments.
         _ = Explorer.update(&s, .sideBySide(query: "q2", columns: [rows(["feh"]), rows(["gimp"])]))
-        #expect(s.sideBySide.isEmpty)
+        #expect(s.picker.sideBySide.isEmpty)
         _ = Explorer.update(
             &s, .sideBySide(query: "q1", columns: [rows(["ytree", "mc", "ranger", "nnn"]), rows(["mc", "ytree", "nnn", "ranger"])]))
-        #expect(s.sideBySide[1].map { $0.relevant ?? 0 } == [2, 0, 1, 0])
+        #expect(s.picker.sideBySide[1].map { $0.relevant ?? 0 } == [2, 0, 1, 0])
         try SnapshotTests().check(s, "run-side-by-side")
         // ] opens the next query in the list (by difference), Esc goes back to the list.
         #expect(Explorer.update(&s, .key(.char("]"))) == [.sideBySide(query: "q2", ids: [["feh", "gimp", "eog"], ["gimp", "eog", "feh"]])])
         _ = Explorer.update(&s, .key(.escape))
-        #expect(s.mode == .pickingRunQuery && s.pickerSelection == 2)
+        #expect(s.mode == .pickingRunQuery && s.picker.selection == 2)
         _ = Explorer.update(&s, .key(.escape))
         #expect(s.mode == .sideBySide)
     }
 
     @Test func stepKeysWalkACollectionToo() {
         var s = Fixture.start()
-        s.collectionQueries = [
+        s.picker.collection = [
             CollectionQuery(id: "q1", text: "terminal file manager", relevant: ["mc": 2]),
             CollectionQuery(id: "q2", text: "image viewer", relevant: ["feh": 1]),
         ]
@@ -113,6 +113,6 @@ import Testing
         #expect(Explorer.update(&s, .key(.char("]"))) == [.search(query: "image viewer", k: 5)])
         #expect(Explorer.update(&s, .key(.char("]"))) == [.search(query: "image viewer", k: 5)])  // the last stays
         var bare = Fixture.start()
-        #expect(Explorer.update(&bare, .key(.char("]"))) == [] && bare.message?.contains("--run") == true)
+        #expect(Explorer.update(&bare, .key(.char("]"))) == [] && bare.status.message?.contains("--run") == true)
     }
 }

@@ -153,7 +153,7 @@ enum Fixture {
         try check(s, "fused-scores")
         let screen = View.render(s).screen.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         let status = try #require(screen.last)
-        let tau = try #require(s.tau)
+        let tau = try #require(s.comparison.tau)
         #expect(status.contains("SmolLM2-135M (not Rank1)") && status.contains(String(format: "Kendall τ %.2f", tau)), "\(status)")
         // The column shows the number the list is sorted by: here the fused score, which decreases down the list.
         let keys = s.ranking.compactMap { s.rankScores[$0] }
@@ -239,7 +239,7 @@ enum Fixture {
 @Suite struct CollectionAndKeyMapTests {
     func collectionState() -> ExplorerState {
         var s = Fixture.start()
-        s.collectionQueries = [
+        s.picker.collection = [
             CollectionQuery(id: "q1", text: "terminal file manager", relevant: ["mc": 2, "nnn": 1]),
             CollectionQuery(id: "q2", text: "image viewer", relevant: ["feh": 1]),
         ]
@@ -262,7 +262,7 @@ enum Fixture {
         // Editing the query drops the judgments: they belong to the picked query only.
         for c in "/ x" { _ = Explorer.update(&s, .key(.char(c))) }
         _ = Explorer.update(&s, .searched(query: "terminal file manager x", rows: Fixture.rows(), milliseconds: 1))
-        #expect(s.currentQuery == nil && s.results.allSatisfy { $0.relevant == nil })
+        #expect(s.picker.current == nil && s.results.allSatisfy { $0.relevant == nil })
     }
 
     @Test func keyMapFromJSON() throws {

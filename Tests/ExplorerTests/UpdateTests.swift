@@ -54,18 +54,18 @@ import Testing
         for c in "passages about cats" { _ = Explorer.update(&s, .key(.char(c))) }
         #expect(Explorer.update(&s, .key(.ctrl("s"))).isEmpty)
         #expect(s.mode == .editingInstruction)
-        #expect(s.message?.contains("FILL_QUERY_HERE") == true)
+        #expect(s.status.message?.contains("FILL_QUERY_HERE") == true)
         _ = Explorer.update(&s, .key(.ctrl("u")))
-        #expect(s.instructionDraft.isEmpty)
+        #expect(s.editor.draft.isEmpty)
     }
 
     @Test func kendallTauOfReversedAndIdenticalRankings() {
         var s = Fixture.start()
         Fixture.searched(&s)
         Fixture.rerank(&s, scores: [0.9, 0.8, 0.7, 0.6, 0.5])
-        s.previousRanking = s.ranking.map { s.results[$0].id }
+        s.comparison.previousRanking = s.ranking.map { s.results[$0].id }
         #expect(Explorer.kendallTau(s) == 1)
-        s.previousRanking.reverse()
+        s.comparison.previousRanking.reverse()
         #expect(Explorer.kendallTau(s) == -1)
     }
 
@@ -88,11 +88,11 @@ import Testing
         _ = Explorer.update(&s, .key(.char("g")))
         _ = Explorer.update(&s, .key(.char("p")))
         _ = Explorer.update(&s, .key(.char("p")))
-        #expect(s.reasoningStep == 0)
+        #expect(s.details.step == 0)
         _ = Explorer.update(&s, .key(.char("n")))
-        #expect(s.reasoningStep == 1)
+        #expect(s.details.step == 1)
         for _ in 0..<10 { _ = Explorer.update(&s, .key(.char("n"))) }
-        #expect(s.reasoningStep == 2)  // three sentences
+        #expect(s.details.step == 2)  // three sentences
     }
 
     @Test func withoutAModelBM25StillWorks() {
@@ -102,7 +102,7 @@ import Testing
         s.keyMap = Fixture.shippedKeys
         Fixture.searched(&s)
         #expect(Explorer.update(&s, .key(.enter)).isEmpty)
-        #expect(s.message?.contains("libllama not found") == true)
+        #expect(s.status.message?.contains("libllama not found") == true)
     }
 
     @Test func wrapKeepsOffsetsAndWidths() {

@@ -83,30 +83,20 @@ public struct ExplorerState: Equatable, Sendable {
 
     public var mode: Mode = .browse
     public var focus: Pane = .results
-    public var query = ""
-    public var queryCursor = 0
     public var results: [ResultRow] = []
     public var selected = 0
     public var k = 10
-    public var bm25Milliseconds: Double = 0
-    public var searchedQuery = ""
 
-    public var instruction = ""
-    public var instructionDraft = ""
-    public var instructionCursor = 0
-    public var instructionHistory: [String] = []
-    public var presets: [Preset] = []
-    public var message: String? = nil
-    public var messageIsError = false
+    // The components (Sources/Explorer/Components: each file holds one's state, its update and its view).
+    public var queryBar = QueryBar()
+    public var editor = InstructionEditor()
+    public var details = DetailPanes()
+    public var picker = QueryPicker()
+    public var comparison = Comparison()
+    public var status = StatusLine()
 
     public var job: JobProgress? = nil
     public var generation = 0
-    /// The ranking (ids, best first) under the previous instruction, for the diff.
-    public var previousRanking: [String] = []
-    public var previousInstruction: String? = nil
-    public var passageScroll = 0
-    public var reasoningStep = 0
-    public var followStream = true
     public var spinner = 0
     /// The latest tick's time. Not part of what is drawn, so it does not count as a change (a tick alone
     /// must not trigger a redraw).
@@ -116,8 +106,6 @@ public struct ExplorerState: Equatable, Sendable {
     }
     private var clock = Unrendered(0.0)
     public var quit = false
-    /// A query was submitted with Enter: rerank as soon as its results arrive.
-    public var rerankAfterSearch = false
     /// Loaded from Assets/keymap.json by the app (and the tests); empty, no key does anything.
     public var keyMap = KeyMap()
     /// Lines the help overlay is scrolled by.
@@ -126,8 +114,6 @@ public struct ExplorerState: Equatable, Sendable {
     /// bounds), and whether the mouse is dragging it.
     public var split = 0
     public var draggingDivider = false
-    /// Collection mode: the queries to pick from, the picked one (its judgments mark the results).
-    public var collectionQueries: [CollectionQuery] = []
     /// How the model is asked (shown in the status bar) and the fusion with BM25, if on.
     public var profileName = ""
     /// Why that profile (from the backend's look at the model's vocabulary).
@@ -135,20 +121,7 @@ public struct ExplorerState: Equatable, Sendable {
     /// Whether the model is shaped like a Rank1 checkpoint (nil: unknown). When false the screen says that its
     /// judgments are illustrative.
     public var rank1Checkpoint: Bool? = nil
-    /// Kendall's τ between the previous instruction's ranking and this one, once a rerank is done.
-    public var tau: Double? = nil
     public var fusion: ScoreFusion? = nil
-    public var pickerSelection = 0
-    public var currentQuery: CollectionQuery? = nil
-    /// Opened run files, the query of theirs on screen (its index in `runs.queries`), and for two runs the
-    /// rankings of that query shown side by side.
-    public var runs: RunSet? = nil
-    public var runQuery: Int? = nil
-    public var sideBySide: [[ResultRow]] = []
-    /// What ordered the result list: "BM25", or the run file whose candidates it shows.
-    public var firstStage = "BM25"
-    /// A run's candidates were asked for (`.candidates`); the next `.searched` brings them.
-    public var candidatesPending = false
 
     public init(
         width: Int, height: Int, corpusName: String, corpusSize: Int, modelName: String, backend: String,
@@ -188,7 +161,7 @@ public struct ExplorerState: Equatable, Sendable {
 
     /// nDCG@10 of an order of result rows under the picked query's judgments (nil outside collection mode).
     public func ndcg10(_ order: [Int]) -> Double? {
-        guard let q = currentQuery, !q.relevant.isEmpty else { return nil }
+        guard let q = picker.current, !q.relevant.isEmpty else { return nil }
         var dcg = 0.0
         for (i, row) in order.prefix(10).enumerated() {
             let g = q.relevant[results[row].id] ?? 0

@@ -15,30 +15,30 @@ public enum Explorer {
             return []
         case .searched(let query, let rows, let ms):
             state.results = rows
-            if let q = state.currentQuery, q.text == query {
+            if let q = state.picker.current, q.text == query {
                 for i in state.results.indices { state.results[i].relevant = q.relevant[state.results[i].id] }
             } else {
-                state.currentQuery = nil
+                state.picker.current = nil
             }
-            state.searchedQuery = query
-            state.firstStage =
-                state.runs.flatMap { runs in
-                    state.runQuery.flatMap {
-                        runs.names.count == 1 && runs.queries[$0].text == query && state.candidatesPending ? runs.names[0] : nil
+            state.queryBar.searched = query
+            state.queryBar.firstStage =
+                state.picker.runs.flatMap { runs in
+                    state.picker.runQuery.flatMap {
+                        runs.names.count == 1 && runs.queries[$0].text == query && state.queryBar.candidatesPending ? runs.names[0] : nil
                     }
                 } ?? "BM25"
-            state.candidatesPending = false
-            state.bm25Milliseconds = ms
+            state.queryBar.candidatesPending = false
+            state.queryBar.milliseconds = ms
             state.selected = 0
-            state.passageScroll = 0
-            state.reasoningStep = 0
-            state.previousRanking = []
-            state.previousInstruction = nil
+            state.details.passageScroll = 0
+            state.details.step = 0
+            state.comparison.previousRanking = []
+            state.comparison.previousInstruction = nil
             let wasRunning = state.job.map { !$0.finished && !$0.cancelled } ?? false
             state.job = nil
             var effects: [Effect] = wasRunning ? [.cancelRerank] : []
-            if state.rerankAfterSearch {
-                state.rerankAfterSearch = false
+            if state.queryBar.rerankAfterSearch {
+                state.queryBar.rerankAfterSearch = false
                 effects += startRerank(&state)
             }
             return effects
@@ -49,10 +49,10 @@ public enum Explorer {
         case .paste(let text):
             switch state.mode {
             case .editingQuery:
-                insert(&state.query, &state.queryCursor, text.replacingNewlines(with: " "))
-                return [.search(query: state.query, k: state.k)]
+                insert(&state.queryBar.text, &state.queryBar.cursor, text.replacingNewlines(with: " "))
+                return [.search(query: state.queryBar.text, k: state.k)]
             case .editingInstruction:
-                insert(&state.instructionDraft, &state.instructionCursor, text)
+                insert(&state.editor.draft, &state.editor.cursor, text)
             default: break
             }
             return []
@@ -99,7 +99,7 @@ public enum Explorer {
             case .pageDown: s.helpScroll = min(s.helpScroll + 10, View.helpMaxScroll(s))
             default:  // any other key closes
                 s.helpScroll = 0
-                s.mode = s.runQuery != nil && s.runs?.names.count == 2 ? .sideBySide : .browse
+                s.mode = s.picker.runQuery != nil && s.picker.runs?.names.count == 2 ? .sideBySide : .browse
             }
             return []
         case .pickingRunQuery:
@@ -133,23 +133,9 @@ public enum Explorer {
         }
     }
 
-    /// Moves a list selection by a list-context action; true when the action was a move.
-    static func moveInList(_ selection: inout Int, count n: Int, _ action: Action?) -> Bool {
-        switch action {
-        case .up: selection = max(0, selection - 1)
-        case .down: selection = max(0, min(n - 1, selection + 1))
-        case .pageUp: selection = max(0, selection - 10)
-        case .pageDown: selection = max(0, min(n - 1, selection + 10))
-        case .top: selection = 0
-        case .bottom: selection = max(0, n - 1)
-        default: return false
-        }
-        return true
-    }
-
     static func browse(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        s.message = nil
-        s.messageIsError = false
+        s.status.message = nil
+        s.status.isError = false
         guard let action = s.keyMap.action(for: key, in: .browse) else { return [] }
         switch action {
         case .quit:
@@ -159,23 +145,23 @@ public enum Explorer {
             s.mode = .help
         case .editQuery:
             s.mode = .editingQuery
-            s.queryCursor = s.query.count
+            s.queryBar.cursor = s.queryBar.text.count
         case .editInstruction:
             s.mode = .editingInstruction
-            s.instructionDraft = s.instruction
-            s.instructionCursor = s.instructionDraft.count
+            s.editor.draft = s.editor.instruction
+            s.editor.cursor = s.editor.draft.count
         case .compare:
-            if s.previousRanking.isEmpty {
-                s.message =
+            if s.comparison.previousRanking.isEmpty {
+                s.status.message =
                     "A/B needs two instructions: rerank, edit the instruction (\(s.keyMap.label(.editInstruction, in: .browse))), rerank again"
             } else {
                 s.mode = .comparing
             }
         case .pickQuery:
-            if s.runs != nil {
+            if s.picker.runs != nil {
                 s.mode = .pickingRunQuery
-            } else if s.collectionQueries.isEmpty {
-                s.message = "no query list: open a run (--run FILE) or a collection (--collection DIR)"
+            } else if s.picker.collection.isEmpty {
+                s.status.message = "no query list: open a run (--run FILE) or a collection (--collection DIR)"
             } else {
                 s.mode = .pickingQuery
             }
@@ -189,7 +175,7 @@ public enum Explorer {
                 for i in s.results.indices where s.results[i].judgment == .queued || s.results[i].judgment == .judging {
                     s.results[i].judgment = .none
                 }
-                s.message = "reranking cancelled"
+                s.status.message = "reranking cancelled"
                 return [.cancelRerank]
             }
         case .nextPane:
@@ -203,51 +189,28 @@ public enum Explorer {
         case .top: move(&s, -100_000)
         case .bottom: move(&s, 100_000)
         case .nextStep:
-            s.followStream = false
-            s.reasoningStep += 1
+            s.details.follow = false
+            s.details.step += 1
             clampStep(&s)
         case .previousStep:
-            s.followStream = false
-            s.reasoningStep = max(0, s.reasoningStep - 1)
+            s.details.follow = false
+            s.details.step = max(0, s.details.step - 1)
         case .verdict:
             // Jump to the verdict: the last step, and follow the stream again.
-            s.followStream = true
-            s.reasoningStep = Int.max
+            s.details.follow = true
+            s.details.step = Int.max
             clampStep(&s)
         case .widerList, .narrowerList:
             let step = Layout(width: s.width, height: s.height).sideBySide ? 4 : 1
             s.split = Layout(width: s.width, height: s.height, split: s.split + (action == .widerList ? step : -step)).split
         case .more, .fewer:
             s.k = action == .more ? min(s.k + 5, 100) : max(s.k - 5, 5)
-            s.message = "rerank top \(s.k)"
-            if s.firstStage != "BM25" { return [] }  // a run's candidates are all listed already
-            if !s.searchedQuery.isEmpty { return [.search(query: s.searchedQuery, k: s.k)] }
+            s.status.message = "rerank top \(s.k)"
+            if s.queryBar.firstStage != "BM25" { return [] }  // a run's candidates are all listed already
+            if !s.queryBar.searched.isEmpty { return [.search(query: s.queryBar.searched, k: s.k)] }
         default: break  // actions of other contexts are never bound here (the key map checks)
         }
         return []
-    }
-
-    static func move(_ s: inout ExplorerState, _ delta: Int) {
-        switch s.focus {
-        case .results:
-            let n = s.results.count
-            guard n > 0 else { return }
-            s.selected = min(max(s.selected + delta, 0), n - 1)
-            s.passageScroll = 0
-            s.reasoningStep = 0
-            s.followStream = true
-        case .passage:
-            s.passageScroll = max(0, s.passageScroll + delta)
-        case .reasoning:
-            s.followStream = false
-            s.reasoningStep = max(0, s.reasoningStep + delta)
-            clampStep(&s)
-        }
-    }
-
-    static func clampStep(_ s: inout ExplorerState) {
-        let steps = Sentences.split(s.selectedRow?.reasoning ?? "").count
-        s.reasoningStep = min(s.reasoningStep, max(steps - 1, 0))
     }
 
     static func click(_ s: inout ExplorerState, x: Int, y: Int) -> [Effect] {
@@ -261,8 +224,8 @@ public enum Explorer {
             let row = y - layout.results.y - 1 + layout.firstVisible(selected: s.selected, count: s.results.count)
             if row >= 0 && row < s.results.count {
                 s.selected = row
-                s.passageScroll = 0
-                s.reasoningStep = 0
+                s.details.passageScroll = 0
+                s.details.step = 0
             }
         } else if layout.passage.contains(x: x, y: y) {
             s.focus = .passage
@@ -270,7 +233,7 @@ public enum Explorer {
             s.focus = .reasoning
         } else if y == 0 {
             s.mode = .editingQuery
-            s.queryCursor = s.query.count
+            s.queryBar.cursor = s.queryBar.text.count
         }
         return []
     }

@@ -80,10 +80,10 @@ final class ExplorerApp: @unchecked Sendable {
             modelName: engine?.modelName ?? "no model", backend: engine?.backendName ?? (engineProblem ?? "no reranker"),
             rerankAvailable: engine != nil)
         state.k = k
-        state.presets = presets
+        state.editor.presets = presets
         if let p = engineProblem {
-            state.message = "BM25 only: \(p)"
-            state.messageIsError = true
+            state.status.message = "BM25 only: \(p)"
+            state.status.isError = true
         }
     }
 
@@ -155,7 +155,7 @@ final class ExplorerApp: @unchecked Sendable {
                     }
                 } catch {
                     log.log("search failed: \(error)")
-                    state.message = "search failed: \(error)"
+                    state.status.message = "search failed: \(error)"
                 }
                 let ms = (ExplorerApp.now() - t0) * 1000
                 searchLatencies.append(ms)

@@ -1,6 +1,14 @@
 import Foundation
+import Rerank
 
-/// The status bar: job progress, the model, messages, timings, the corpus.
+// The status line: its message, and the bar drawn from the whole state.
+
+/// The status line's message.
+public struct StatusLine: Equatable, Sendable {
+    public var message: String? = nil
+    public var isError = false
+}
+
 extension View {
     static func statusBar(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         sc.fill(x: r.x, y: r.y, width: r.width, height: 1, role: .border, reverse: true)
@@ -13,16 +21,16 @@ extension View {
         }
         // The model's name and τ come early, so that an 80-column screen shows them whole.
         parts.append(s.modelName + (s.rank1Checkpoint == false ? " (not Rank1)" : ""))
-        if let tau = s.tau { parts.append(String(format: "Kendall τ %.2f", tau)) }
-        if let m = s.message { parts.append(m) }
+        if let tau = s.comparison.tau { parts.append(String(format: "Kendall τ %.2f", tau)) }
+        if let m = s.status.message { parts.append(m) }
         // A fused ranking is said while a job shows, before the fixed parts, so that a narrow screen still shows it.
         if let f = s.fusion, s.job != nil { parts.append("ranked by \(f.label)") }
-        if !s.searchedQuery.isEmpty { parts.append(String(format: "%@ %.1f ms", s.firstStage, s.bm25Milliseconds)) }
+        if !s.queryBar.searched.isEmpty { parts.append(String(format: "%@ %.1f ms", s.queryBar.firstStage, s.queryBar.milliseconds)) }
         parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.backend]
         if !s.profileName.isEmpty { parts.append("profile \(s.profileName)") }
         if let f = s.fusion, s.job == nil { parts.append("ranks by \(f.label)") }
         parts.append("? help")
         let text = parts.joined(separator: " │ ")
-        sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.messageIsError && s.message != nil ? .bad : .border, reverse: true)
+        sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.status.isError && s.status.message != nil ? .bad : .border, reverse: true)
     }
 }

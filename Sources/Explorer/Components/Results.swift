@@ -1,6 +1,91 @@
 import Foundation
 import Rerank
 
+// The result list: rerank jobs and their events, the selection kept while rows move, the list's view.
+
+/// Rerank jobs: starting one, applying the engine's events, keeping the selection while rows move.
+extension Explorer {
+    static func startRerank(_ s: inout ExplorerState) -> [Effect] {
+        guard s.rerankAvailable else {
+            s.status.message = "reranking is off: \(s.backend)"
+            s.status.isError = true
+            return []
+        }
+        guard !s.results.isEmpty else {
+            s.status.message = "nothing to rerank: type a query first (/)"
+            return []
+        }
+        s.generation += 1
+        let top = Array(s.results.indices.prefix(s.k))
+        for i in s.results.indices {
+            s.results[i].judgment = top.contains(i) ? .queued : .none
+            s.results[i].reasoning = ""
+        }
+        s.job = JobProgress(generation: s.generation, total: top.count, startedAt: s.now)
+        s.comparison.tau = nil
+        s.selected = 0
+        s.details.step = 0
+        s.details.follow = true
+        let passages = top.map { Passage(id: s.results[$0].id, title: s.results[$0].title, text: s.results[$0].text) }
+        return [
+            .rerank(
+                generation: s.generation, query: s.queryBar.searched, instruction: s.editor.instruction.isEmpty ? nil : s.editor.instruction,
+                passages: passages)
+        ]
+    }
+
+    static func applyEngine(_ s: inout ExplorerState, _ event: RerankEvent) {
+        switch event {
+        case .started(let p, let truncated):
+            guard p < s.results.count else { return }
+            s.results[p].judgment = .judging
+            s.results[p].truncated = truncated
+        case .token(let p, let text):
+            guard p < s.results.count else { return }
+            s.results[p].reasoning += text
+            s.job?.tokens += 1
+        case .restarted(let p, let reasoning, _):
+            guard p < s.results.count else { return }
+            s.results[p].reasoning = reasoning
+        case .verdict(let v):
+            guard v.passage < s.results.count else { return }
+            s.results[v.passage].judgment = .done(v)
+            s.results[v.passage].reasoning = v.reasoning
+            s.job?.judged += 1
+        case .failed(let p, let reason):
+            guard p < s.results.count else { return }
+            s.results[p].judgment = .failed(reason)
+            s.job?.judged += 1
+        case .endpoint(let name, let up, let reason):
+            s.status.message = "endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)"
+            s.status.isError = !up
+        case .finished(let stats):
+            s.job?.finished = true
+            s.job?.tokensPerSecond = stats.decodeTokensPerSecond
+            s.job?.tokens = stats.decodeTokens
+            s.comparison.tau = kendallTau(s)
+        }
+        let now = s.now
+        if let job = s.job, job.startedAt > 0, now > job.startedAt, !job.finished {
+            s.job?.tokensPerSecond = Double(job.tokens) / (now - job.startedAt)
+        }
+    }
+
+    /// Keeps the selected passage selected while the ranking reorders.
+    static func keepSelection(_ s: inout ExplorerState, _ change: (inout ExplorerState) -> Void) {
+        let id = s.selectedRow?.id
+        change(&s)
+        if let id, let row = s.results.firstIndex(where: { $0.id == id }), let pos = s.ranking.firstIndex(of: row) {
+            s.selected = pos
+        }
+        if s.details.follow {
+            s.details.step = Int.max
+            clampStep(&s)
+        }
+    }
+
+}
+
 /// The result list: rank, movement, score and bar per row, the header with nDCG@10 and the sort key.
 extension View {
     static func header(_ sc: inout Screen, _ title: String, _ r: Rect, focused: Bool, right: String = "") {
@@ -15,8 +100,8 @@ extension View {
 
     static func movement(_ s: ExplorerState, row: Int, position: Int) -> (String, Role) {
         let before: Int?
-        if !s.previousRanking.isEmpty {
-            before = s.previousRanking.firstIndex(of: s.results[row].id)
+        if !s.comparison.previousRanking.isEmpty {
+            before = s.comparison.previousRanking.firstIndex(of: s.results[row].id)
         } else if s.results.contains(where: { $0.judgment.verdict != nil }) {
             before = s.results[row].bm25Rank
         } else {
@@ -31,18 +116,19 @@ extension View {
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         // The note: nDCG@10 when judgments are known, then the score column's sort key, the moves' basis, K and the
         // hits; what does not fit is left out from the end.
-        let basis = s.previousRanking.isEmpty ? s.firstStage : "prev. instr."
+        let basis = s.comparison.previousRanking.isEmpty ? s.queryBar.firstStage : "prev. instr."
         var parts =
             s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
             let reranked = s.results.contains { $0.judgment.verdict != nil } ? s.ndcg10(s.ranking) : nil
-            parts.insert(String(format: "nDCG@10 %@ %.3f", s.firstStage, bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? ""), at: 0)
+            parts.insert(
+                String(format: "nDCG@10 %@ %.3f", s.queryBar.firstStage, bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? ""), at: 0)
         }
         let room = r.width - TextWidth.of("▌Results") - 2
         while parts.count > 1 && TextWidth.of(parts.joined(separator: " · ")) > room { parts.removeLast() }
         header(&sc, "Results", r, focused: s.focus == .results, right: parts.joined(separator: " · "))
         if s.results.isEmpty {
-            let msg = s.searchedQuery.isEmpty ? "no query yet" : "no passage matches \"\(s.searchedQuery)\""
+            let msg = s.queryBar.searched.isEmpty ? "no query yet" : "no passage matches \"\(s.queryBar.searched)\""
             sc.put(msg, x: r.x + 2, y: r.y + 1, maxWidth: r.width - 2, role: .dim)
             return
         }

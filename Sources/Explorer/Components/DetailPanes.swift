@@ -2,7 +2,40 @@ import Foundation
 import Rerank
 import Retrieval
 
-/// The selected passage (query terms highlighted) and its reasoning, step by step, with the verdict.
+// The passage and reasoning panes: their scroll state, stepping through the reasoning, their views.
+
+/// The passage and reasoning panes: where each is scrolled, and whether the reasoning follows the stream.
+public struct DetailPanes: Equatable, Sendable {
+    public var passageScroll = 0
+    public var step = 0
+    public var follow = true
+}
+
+extension Explorer {
+    static func move(_ s: inout ExplorerState, _ delta: Int) {
+        switch s.focus {
+        case .results:
+            let n = s.results.count
+            guard n > 0 else { return }
+            s.selected = min(max(s.selected + delta, 0), n - 1)
+            s.details.passageScroll = 0
+            s.details.step = 0
+            s.details.follow = true
+        case .passage:
+            s.details.passageScroll = max(0, s.details.passageScroll + delta)
+        case .reasoning:
+            s.details.follow = false
+            s.details.step = max(0, s.details.step + delta)
+            clampStep(&s)
+        }
+    }
+
+    static func clampStep(_ s: inout ExplorerState) {
+        let steps = Sentences.split(s.selectedRow?.reasoning ?? "").count
+        s.details.step = min(s.details.step, max(steps - 1, 0))
+    }
+}
+
 extension View {
     static func passage(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         guard let row = s.selectedRow else {
@@ -11,9 +44,9 @@ extension View {
         }
         header(&sc, "Passage · \(row.id)", r, focused: s.focus == .passage, right: row.truncated ? "cut for the model […]" : "")
         let text = row.title.isEmpty ? row.text : row.title + "\n" + row.text
-        let roles = highlightRoles(text, query: s.searchedQuery, titleLength: row.title.isEmpty ? 0 : row.title.count)
+        let roles = highlightRoles(text, query: s.queryBar.searched, titleLength: row.title.isEmpty ? 0 : row.title.count)
         let lines = TextWidth.wrap(text, columns: r.width - 2)
-        let scroll = min(s.passageScroll, max(0, lines.count - (r.height - 1)))
+        let scroll = min(s.details.passageScroll, max(0, lines.count - (r.height - 1)))
         for (i, l) in lines.dropFirst(scroll).prefix(r.height - 1).enumerated() {
             drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: r.y + 1 + i, width: r.width - 2)
         }
@@ -58,7 +91,7 @@ extension View {
             return
         }
         let steps = Sentences.split(row.reasoning)
-        let step = min(s.reasoningStep, max(steps.count - 1, 0))
+        let step = min(s.details.step, max(steps.count - 1, 0))
         var right = ""
         switch row.judgment {
         case .done(let v):
@@ -109,7 +142,7 @@ extension View {
         if step < steps.count, let idx = lines.lastIndex(where: { $0.start <= steps[step].lowerBound }) {
             top = max(0, idx - visible / 2)
         }
-        if s.followStream { top = max(0, lines.count - visible) }
+        if s.details.follow { top = max(0, lines.count - visible) }
         for (i, l) in lines.dropFirst(top).prefix(visible).enumerated() {
             if l.start >= text.count + 10_000 {
                 sc.put(l.line, x: r.x + 1, y: r.y + 1 + i, maxWidth: r.width - 2, role: .accent, bold: true)
