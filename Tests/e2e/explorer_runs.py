@@ -17,6 +17,7 @@ from e2e import Checks, binary, root, run_in_tmux, tmux  # noqa: E402
 c = os.path.join(os.environ.get("RANK1_SHARED", os.path.join(root, "..", "shared")), "corpora", "scifact")
 queries, qrels = os.path.join(c, "queries.jsonl"), os.path.join(c, "qrels", "test.tsv")
 session = f"rank1runs{os.getpid()}"
+starts = []
 tmp = tempfile.mkdtemp()
 check = Checks("explorer runs")
 
@@ -36,7 +37,11 @@ def wait_for(text, timeout=20):
 
 
 def start(args):
+    """A fresh session per scenario (a killed session's name is not free again at once)."""
+    global session
     tmux("kill-session", "-t", session, check=False)
+    starts.append(args)
+    session = f"rank1runs{os.getpid()}x{len(starts)}"
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30",
          f"{binary} --index {tmp}/idx --no-model {args}; echo RANK1-EXITED $?; sleep 60")
 
@@ -108,6 +113,7 @@ def main():
     start(f"--run {tmp}/bad.trec --queries {queries}")
     s = wait_for("RANK1-EXITED")
     check("RANK1-EXITED 1" in s and "2 candidate ids are not in" in s and "no-such-doc" in s, "ids missing from the index: exit 1, named", s)
+    tmux("kill-session", "-t", session, check=False)  # (a session left by a failed check ends with its `sleep 60`)
 
 
 run_in_tmux(main, check, session)
