@@ -17,6 +17,5 @@ static inline attr_t r1_a_reverse(void) { return A_REVERSE; }
 static inline attr_t r1_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t r1_a_dim(void) { return A_DIM; }
 static inline attr_t r1_color_pair(int n) { return COLOR_PAIR(n); }
-static inline int r1_getyx_y(void) { int y, x; getyx(stdscr, y, x); (void)x; return y; }
 
 #endif

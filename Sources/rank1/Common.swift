@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Pipeline
 import Rerank
 import Retrieval
 
@@ -105,8 +106,8 @@ func readQueries(_ path: String) throws -> [(id: String, text: String)] {
 func candidatesInIndex(
     _ run: Run, path: String, queries: [String], reader: IndexReader, index: String,
     skipMissing: Bool
-) throws -> [String: [(doc: Int, id: String, score: Double)]] {
-    var found: [String: [(doc: Int, id: String, score: Double)]] = [:]
+) throws -> [String: [RerankEvaluation.Candidate]] {
+    var found: [String: [RerankEvaluation.Candidate]] = [:]
     var missing: [String] = []
     for q in queries {
         for c in run.ranked(q) {

@@ -52,7 +52,7 @@ struct Eval: AsyncParsableCommand {
         let searcher = try reportingErrors { try Searcher(index: reader) }
         var qs = try reportingErrors { try readQueries(queries) }.filter { !qr.relevant($0.id).isEmpty }
         // A given first stage: its candidates, looked up in the index by id before anything is judged.
-        var given: [String: [(doc: Int, id: String, score: Double)]]?
+        var given: [String: [RerankEvaluation.Candidate]]?
         if let path = firstStage {
             let run = try reportingErrors { try Run(path: path) }
             qs = qs.filter { run.results[$0.id] != nil }
@@ -116,7 +116,7 @@ struct Eval: AsyncParsableCommand {
                     onEvent: { e, top in
                         if case .failed(let i, let reason) = e { printError("\(q.id) \(top[i].id): \(reason)") }
                         if case .endpoint(let name, let up, let reason) = e {
-                            printError("rank1: endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)")
+                            printError("rank1: " + RerankEvent.endpointChange(name, up: up, reason: reason))
                         }
                     })
             }
@@ -156,8 +156,9 @@ struct Eval: AsyncParsableCommand {
             }
             print(String(format: "%d queries, %d passages judged in %.0f s", qs.count, t.passages, monotonicSeconds() - started))
             print("model \(engine.modelName), profile \(profile.name), BM25 top \(k) reranked, \(before.queries) queries; runs and traces in \(out)/")
-            if modelOptions.endpoint.count > 1 {
-                print("served: " + modelOptions.endpoint.map { "\($0) \(t.served[$0] ?? 0)" }.joined(separator: "; "))
+            let fleet = try modelOptions.chosen().endpoints
+            if fleet.count > 1 {
+                print("served: " + fleet.map { "\($0) \(t.served[$0] ?? 0)" }.joined(separator: "; "))
             }
             report(before, label: given == nil ? "BM25" : "First")
             report(after, label: "Rank1")

@@ -68,11 +68,19 @@ struct Explore: AsyncParsableCommand {
         }
     }
 
-    /// The run files as the explorer shows them, every candidate id checked against the index first.
-    func openRuns(reader: IndexReader, index: String) throws -> RunSet {
+    /// The run files as the explorer shows them, every candidate id checked against the index first. The queries'
+    /// texts and judgments come from --queries and --qrels, else from the collection's judged queries (already read).
+    func openRuns(reader: IndexReader, index: String, collectionQueries: [CollectionQuery]) throws -> RunSet {
         let textsFile = queries ?? collection.map { $0 + "/queries.jsonl" }!
-        let texts = Dictionary(try readQueries(textsFile).map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
-        let judgments = try (qrels ?? collection.map { $0 + "/qrels/\(split).tsv" }).map { try Qrels(path: $0) }
+        let texts =
+            try queries.map { Dictionary(try readQueries($0).map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a }) }
+            ?? Dictionary(collectionQueries.map { ($0.id, $0.text) }, uniquingKeysWith: { a, _ in a })
+        var judgments = try qrels.map { try Qrels(path: $0) }
+        if judgments == nil && collection != nil {
+            var q = Qrels()
+            q.judgments = Dictionary(collectionQueries.map { ($0.id, $0.relevant) }, uniquingKeysWith: { a, _ in a })
+            judgments = q
+        }
         var loaded: [(name: String, run: Run)] = []
         for path in runs {
             let run = try Run(path: path)
@@ -107,7 +115,7 @@ struct Explore: AsyncParsableCommand {
             guard r.storesText else { throw IndexError.textNotStored(r.path) }
             return r
         }
-        let runSet = runs.isEmpty ? nil : try reportingErrors { try openRuns(reader: reader, index: dir) }
+        let runSet = runs.isEmpty ? nil : try reportingErrors { try openRuns(reader: reader, index: dir, collectionQueries: queries) }
         var engine: (any Reranker)?
         var problem: String?
         if noModel {

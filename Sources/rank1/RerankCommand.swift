@@ -207,9 +207,9 @@ struct RerankCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let choice = try await prepared(engine)
-        var request = try judge.request(query: query, passages: passages, automatic: choice.profile)
-        request.profile = try judge.choice(automatic: choice).profile
         let chosen = try judge.choice(automatic: choice)
+        var request = try judge.request(query: query, passages: passages, automatic: choice.profile)
+        request.profile = chosen.profile
         let profile = chosen.profile
         let fusion = try judge.fusion(profile: profile)
         let out = Output.standard
@@ -279,7 +279,7 @@ struct RerankCommand: AsyncParsableCommand {
                 }
             case .endpoint(let name, let up, let reason):
                 if !jsonl {
-                    out.write("endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)\n")
+                    out.write(RerankEvent.endpointChange(name, up: up, reason: reason) + "\n")
                     out.flush()
                 }
             case .finished(let stats):

@@ -23,12 +23,12 @@ struct UserConfig: Sendable {
     static func load(path: String) throws -> UserConfig {
         guard let data = FileManager.default.contents(atPath: path) else { return UserConfig() }
         guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw ConfigError("\(path): not a JSON object (keys: \(keys.joined(separator: ", ")))")
+            throw RerankError("\(path): not a JSON object (keys: \(keys.joined(separator: ", ")))")
         }
         var c = UserConfig()
         for (key, value) in obj.sorted(by: { $0.key < $1.key }) {
             func text() throws -> String {
-                guard let s = value as? String, !s.isEmpty else { throw ConfigError("\(path): \"\(key)\" must be a non-empty string") }
+                guard let s = value as? String, !s.isEmpty else { throw RerankError("\(path): \"\(key)\" must be a non-empty string") }
                 return s
             }
             switch key {
@@ -40,7 +40,7 @@ struct UserConfig: Sendable {
             case "keymap": c.keymap = try text()
             case "index": c.index = try text()
             case "api_key": _ = try text()  // read where it is used (RemoteConfiguration), never printed
-            default: throw ConfigError("\(path): unknown key \"\(key)\" (known: \(keys.joined(separator: ", ")))")
+            default: throw RerankError("\(path): unknown key \"\(key)\" (known: \(keys.joined(separator: ", ")))")
             }
         }
         return c

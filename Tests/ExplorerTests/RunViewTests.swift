@@ -48,7 +48,7 @@ import Testing
         }
         #expect(query == "terminal file manager" && cands.map(\.id) == ["ytree", "mc", "ranger", "nnn"] && cands.map(\.score) == [100, 99, 98, 97])
         #expect(s.mode == .browse && s.picker.current?.id == "q1")
-        _ = Explorer.update(&s, .searched(query: query, rows: Fixture.rows(), milliseconds: 0.1))
+        _ = Explorer.update(&s, .searched(query: query, rows: Fixture.rows(), milliseconds: 0.1, run: "bm25.trec"))  // as the app answers
         #expect(s.queryBar.firstStage == "bm25.trec" && s.results.filter { ($0.relevant ?? 0) > 0 }.map(\.id) == ["mc", "nnn"])
         // More/fewer changes K without replacing the run's candidates by a BM25 search.
         #expect(Explorer.update(&s, .key(.char("+"))) == [])

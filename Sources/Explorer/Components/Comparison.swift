@@ -47,7 +47,7 @@ extension View {
             var x = right.x
             x += sc.put(String(format: "%3d ", i + 1), x: x, y: right.y + 1 + i, role: .dim)
             if let before = s.comparison.previousRanking.firstIndex(of: id) {
-                let (mv, role): (String, Role) = before > i ? ("↑\(before - i)", .good) : before < i ? ("↓\(i - before)", .bad) : ("·", .dim)
+                let (mv, role) = moved(from: before, to: i)
                 x += sc.put(mv.padding(toLength: 4, withPad: " ", startingAt: 0), x: x, y: right.y + 1 + i, role: role)
             }
             sc.put(titles[id] ?? id, x: x, y: right.y + 1 + i, maxWidth: right.x + right.width - x)

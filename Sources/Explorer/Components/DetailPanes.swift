@@ -30,8 +30,12 @@ extension Explorer {
         }
     }
 
-    static func clampStep(_ s: inout ExplorerState) {
-        let steps = Sentences.split(s.selectedRow?.reasoning ?? "").count
+    static func clampStep(_ s: inout ExplorerState) { clampStep(&s, order: s.ranking) }
+
+    /// `order`: the ranking as it stands (the caller's, when it has one).
+    static func clampStep(_ s: inout ExplorerState, order: [Int]) {
+        let row = s.selected < order.count ? s.results[order[s.selected]] : nil
+        let steps = Sentences.split(row?.reasoning ?? "").count
         s.details.step = min(s.details.step, max(steps - 1, 0))
     }
 }

@@ -9,54 +9,55 @@ extension View {
 
     /// "Enter opens, Esc closes" for the list overlays, from the key map.
     static func listKeys(_ s: ExplorerState) -> String {
-        let first = { (a: Action) in s.keyMap.label(a, in: .list).split(separator: " ").first.map(String.init) ?? "?" }
-        return "\(first(.open)) opens, \(first(.close)) closes"
+        "\(s.keyMap.firstKey(.open, in: .list)) opens, \(s.keyMap.firstKey(.close, in: .list)) closes"
     }
 
-    /// Every line of the help for a box `columns` wide inside.
-    public static func helpLines(_ s: ExplorerState, columns: Int) -> [HelpLine] {
-        var out: [HelpLine] = []
+    /// The help as drawn: its box (wide enough for the widest key label and description, as the screen allows)
+    /// and every line, built once per frame or key.
+    struct HelpPage {
+        let width: Int, height: Int, keyColumn: Int
+        let lines: [HelpLine]
+    }
+
+    static func helpPage(_ s: ExplorerState) -> HelpPage {
+        var keys: [HelpLine] = []
         for context in KeyContext.allCases {
-            if !out.isEmpty { out.append(.text("")) }
-            out.append(.title(context.title))
-            for a in context.actions { out.append(.binding(keys: s.keyMap.label(a, in: context), what: s.keyMap.description(a, in: context))) }
+            if !keys.isEmpty { keys.append(.text("")) }
+            keys.append(.title(context.title))
+            for a in context.actions { keys.append(.binding(keys: s.keyMap.label(a, in: context), what: s.keyMap.description(a, in: context))) }
         }
-        out += [.text(""), .binding(keys: "Ctrl-c", what: "quit, from anywhere"), .binding(keys: "mouse", what: "wheel scrolls, click selects")]
-        // Which profile judges and why (the status bar has room for the name only).
-        if !s.profileName.isEmpty {
-            out.append(.text(""))
-            out += TextWidth.wrap("profile \(s.profileName): \(s.profileReason)", columns: max(columns, 10)).map { .text($0.line) }
+        keys += [.text(""), .binding(keys: "Ctrl-c", what: "quit, from anywhere"), .binding(keys: "mouse", what: "wheel scrolls, click selects")]
+        // Which profile judges and why (the status bar has room for the name only), wrapped to `columns`.
+        func profile(_ columns: Int) -> [HelpLine] {
+            guard !s.profileName.isEmpty else { return [] }
+            return [.text("")] + TextWidth.wrap("profile \(s.profileName): \(s.profileReason)", columns: max(columns, 10)).map { .text($0.line) }
         }
-        return out
-    }
-
-    /// The help's box: wide enough for the widest key label and description, as the screen allows.
-    static func helpGeometry(_ s: ExplorerState) -> (width: Int, height: Int, keyColumn: Int) {
-        let probe = helpLines(s, columns: 60)
         var keyColumn = 0
         var what = 0
-        for case .binding(let k, let w) in probe {
+        for case .binding(let k, let w) in keys {
             keyColumn = max(keyColumn, TextWidth.of(k))
             what = max(what, TextWidth.of(w))
         }
-        return (min(s.width - 2, keyColumn + what + 6), min(s.height - 2, probe.count + 2), keyColumn)
+        let width = min(s.width - 2, keyColumn + what + 6)
+        let height = min(s.height - 2, keys.count + profile(60).count + 2)
+        return HelpPage(width: width, height: height, keyColumn: keyColumn, lines: keys + profile(width - 4))
     }
 
     /// The largest useful scroll offset (the last line at the bottom).
     public static func helpMaxScroll(_ s: ExplorerState) -> Int {
-        let g = helpGeometry(s)
-        return max(0, helpLines(s, columns: g.width - 4).count - (g.height - 2))
+        let page = helpPage(s)
+        return max(0, page.lines.count - (page.height - 2))
     }
 
     static func help(_ sc: inout Screen, _ s: ExplorerState) {
-        let g = helpGeometry(s)
-        let lines = helpLines(s, columns: g.width - 4)
+        let g = helpPage(s)
+        let lines = g.lines
         let rows = g.height - 2
         let top = min(s.helpScroll, max(0, lines.count - rows))
         let m = s.keyMap
         let title =
             lines.count > rows
-            ? "Keys \(top + 1)-\(min(top + rows, lines.count)) of \(lines.count) · \(m.label(.down, in: .help).split(separator: " ").first ?? "") "
+            ? "Keys \(top + 1)-\(min(top + rows, lines.count)) of \(lines.count) · \(m.firstKey(.down, in: .help)) "
                 + "\(m.label(.pageDown, in: .help)) scroll · any other key closes"
             : "Keys · any key closes"
         let inner = box(&sc, s, title: title, width: g.width, height: g.height)

@@ -75,7 +75,7 @@ extension View {
         let m = s.keyMap
         let c = KeyContext.instructionEditor
         let hint = [(Action.apply, "apply"), (.nextPreset, "preset"), (.history, "history"), (.clear, "clear"), (.close, "cancel")]
-            .map { "\(m.label($0.0, in: c).split(separator: " ").first ?? "") \($0.1)" }.joined(separator: "  ")
+            .map { "\(m.firstKey($0.0, in: c)) \($0.1)" }.joined(separator: "  ")
         sc.put(hint, x: inner.x, y: inner.y + inner.height - 1, maxWidth: inner.width, role: .dim)
         let draft = s.editor.draft
         var roles = [(Role, Bool)](repeating: (.overlay, false), count: draft.count)

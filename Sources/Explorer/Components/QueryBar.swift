@@ -7,13 +7,13 @@ import Rerank
 public struct QueryBar: Equatable, Sendable {
     public var text = ""
     public var cursor = 0
-    /// The query whose results are listed, how long its search took, and what ordered them: "BM25", or the run
-    /// file whose candidates they are.
+    /// The query whose results are listed, how long its search took, and the run file whose candidates they are
+    /// (nil: BM25's results).
     public var searched = ""
     public var milliseconds: Double = 0
-    public var firstStage = "BM25"
-    /// A run's candidates were asked for (`.candidates`); the next `.searched` brings them.
-    public var candidatesPending = false
+    public var run: String? = nil
+    /// What ordered the results, as the screen names it.
+    public var firstStage: String { run ?? "BM25" }
     /// A query was submitted with Enter: rerank as soon as its results arrive.
     public var rerankAfterSearch = false
 }

@@ -57,7 +57,7 @@ extension Explorer {
             s.results[p].judgment = .failed(reason)
             s.job?.judged += 1
         case .endpoint(let name, let up, let reason):
-            s.status.message = "endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)"
+            s.status.message = RerankEvent.endpointChange(name, up: up, reason: reason)
             s.status.isError = !up
         case .finished(let stats):
             s.job?.finished = true
@@ -72,15 +72,19 @@ extension Explorer {
     }
 
     /// Keeps the selected passage selected while the ranking reorders.
-    static func keepSelection(_ s: inout ExplorerState, _ change: (inout ExplorerState) -> Void) {
-        let id = s.selectedRow?.id
+    /// The ranking is computed once before and once after the change; `reorders: false` (a streamed token cannot
+    /// move a row) reuses the first.
+    static func keepSelection(_ s: inout ExplorerState, reorders: Bool = true, _ change: (inout ExplorerState) -> Void) {
+        let before = s.ranking
+        let id = s.selected < before.count ? s.results[before[s.selected]].id : nil
         change(&s)
-        if let id, let row = s.results.firstIndex(where: { $0.id == id }), let pos = s.ranking.firstIndex(of: row) {
+        let order = reorders ? s.ranking : before
+        if let id, let row = s.results.firstIndex(where: { $0.id == id }), let pos = order.firstIndex(of: row) {
             s.selected = pos
         }
         if s.details.follow {
             s.details.step = Int.max
-            clampStep(&s)
+            clampStep(&s, order: order)
         }
     }
 
@@ -108,9 +112,12 @@ extension View {
             before = nil
         }
         guard let b = before else { return ("", .dim) }
-        if b > position { return ("↑\(b - position)", .good) }
-        if b < position { return ("↓\(position - b)", .bad) }
-        return ("·", .dim)
+        return moved(from: b, to: position)
+    }
+
+    /// How far something moved from place `from` to place `to`: ↑3 (up, good), ↓2 (down, bad) or · (stayed).
+    static func moved(from: Int, to: Int) -> (String, Role) {
+        from > to ? ("↑\(from - to)", .good) : from < to ? ("↓\(to - from)", .bad) : ("·", .dim)
     }
 
     static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {

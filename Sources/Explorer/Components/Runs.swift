@@ -21,7 +21,6 @@ extension Explorer {
             return [.sideBySide(query: q.id, ids: [0, 1].map { runs.candidates(run: $0, query: q.id, k: 100).map(\.id) })]
         }
         s.mode = .browse
-        s.queryBar.candidatesPending = true
         return [.candidates(query: q.text, candidates: runs.candidates(run: 0, query: q.id, k: 100))]
     }
 
@@ -45,7 +44,7 @@ extension Explorer {
         let action = s.keyMap.action(for: key, in: .list)
         if moveInList(&s.picker.selection, count: s.picker.runs?.queries.count ?? 0, action) { return [] }
         switch action {
-        case .close: s.mode = s.picker.runQuery != nil && s.picker.runs?.names.count == 2 ? .sideBySide : .browse
+        case .close: s.mode = s.homeMode
         case .open: return openRunQuery(&s, s.picker.selection)
         default: break
         }
@@ -142,7 +141,7 @@ extension View {
                 x += sc.put(String(format: "%3d ", n + 1), x: x, y: y, role: .dim)
                 if side == 1 {
                     let (mv, role): (String, Role) =
-                        inA[row.id].map { a in a > n ? ("↑\(a - n)", .good) : a < n ? ("↓\(n - a)", .bad) : ("·", .dim) } ?? ("new", .accent)
+                        inA[row.id].map { moved(from: $0, to: n) } ?? ("new", .accent)
                     x += sc.put(mv.padding(toLength: 4, withPad: " ", startingAt: 0), x: x, y: y, role: role)
                 }
                 x += sc.put((row.relevant ?? 0) > 0 ? "★" : " ", x: x, y: y, role: .warning)
@@ -153,7 +152,7 @@ extension View {
         let m = s.keyMap
         let keys =
             "\(m.label(.nextQuery, in: .sideBySide)) \(m.label(.previousQuery, in: .sideBySide)) next/previous · "
-            + "\(m.label(.close, in: .sideBySide).split(separator: " ").first ?? "") queries"
+            + "\(m.firstKey(.close, in: .sideBySide)) queries"
         sc.put("\(i + 1)/\(runs.queries.count) \(q.id) · \(d)\(keys)", x: r.x + 1, y: r.y + r.height - 1, maxWidth: r.width - 2, role: .accent)
     }
 }

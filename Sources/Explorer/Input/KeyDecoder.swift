@@ -6,6 +6,12 @@ import Foundation
 /// byte follows a lone ESC within a short pause, calls `flush()` to have it read as the Escape key.
 public struct KeyDecoder: Sendable {
     private var buffer: [UInt8] = []
+    /// When the buffer starts with an unfinished paste: how many of its bytes were already searched for the
+    /// paste's end (a long paste arrives in many reads; each resumes the search rather than starting over).
+    private var pasteScanned = 0
+
+    private static let pasteStart: [UInt8] = [0x1B, 0x5B, 0x32, 0x30, 0x30, 0x7E]  // ESC [ 2 0 0 ~
+    private static let pasteEnd: [UInt8] = [0x1B, 0x5B, 0x32, 0x30, 0x31, 0x7E]  // ESC [ 2 0 1 ~
 
     public init() {}
 
@@ -27,9 +33,13 @@ public struct KeyDecoder: Sendable {
         var out: [Message] = []
         var i = 0
         while i < buffer.count {
-            guard let (message, used) = next(at: i, final: final) else { break }  // incomplete: wait for more
+            guard let (message, used) = next(at: i, final: final) else {  // incomplete: wait for more
+                pasteScanned = buffer[i...].starts(with: KeyDecoder.pasteStart) ? buffer.count - i : 0
+                break
+            }
             if let message { out.append(message) }
             i += used
+            pasteScanned = 0
         }
         buffer.removeFirst(i)
         return out
@@ -155,17 +165,13 @@ public struct KeyDecoder: Sendable {
 
     /// Bracketed paste: everything up to ESC [ 201 ~, as one message; line ends become "\n".
     private func paste(from start: Int, start escape: Int) -> (Message?, Int)? {
-        let end: [UInt8] = [0x1B, 0x5B, 0x32, 0x30, 0x31, 0x7E]
-        var j = start
-        while j + end.count <= buffer.count {
-            if buffer[j] == 0x1B && Array(buffer[j..<(j + end.count)]) == end {
-                let text = String(decoding: buffer[start..<j], as: UTF8.self)
-                    .replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-                return (.paste(text), j + end.count - escape)
-            }
-            j += 1
-        }
-        return nil  // the paste goes on in the next read
+        let end = KeyDecoder.pasteEnd
+        // A paste held from an earlier read (at the buffer's start) is searched from where that search stopped.
+        let from = escape == 0 ? max(start, pasteScanned - (end.count - 1)) : start
+        guard from <= buffer.count, let found = buffer[from...].firstRange(of: end) else { return nil }  // it goes on
+        let text = String(decoding: buffer[start..<found.lowerBound], as: UTF8.self)
+            .replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        return (.paste(text), found.upperBound - escape)
     }
 
     /// SGR button codes: 0 left, 64/65 the wheel; +32 motion (with the left button held: a drag); the left

@@ -92,12 +92,12 @@ public struct KeyMap: Equatable, Sendable {
     }
 
     public private(set) var bindings: [KeyContext: [Action: Binding]] = [:]
+    /// The other way round, per context: each bound key's action (built, and checked for conflicts, by `parse`).
+    private var actions: [KeyContext: [Key: Action]] = [:]
 
     public init() {}
 
-    public func action(for key: Key, in context: KeyContext) -> Action? {
-        bindings[context]?.first { $0.value.keys.contains(key) }?.key
-    }
+    public func action(for key: Key, in context: KeyContext) -> Action? { actions[context]?[key] }
 
     /// The keys of an action as the help shows them ("Up k").
     public func label(_ a: Action, in context: KeyContext) -> String {
@@ -105,6 +105,9 @@ public struct KeyMap: Equatable, Sendable {
     }
 
     public func description(_ a: Action, in context: KeyContext) -> String { bindings[context]?[a]?.description ?? "" }
+
+    /// The first key of an action, for the short hints on screen ("Enter opens").
+    public func firstKey(_ a: Action, in context: KeyContext) -> String { bindings[context]?[a]?.keys.first.map(KeyMap.name) ?? "?" }
 
     /// Reads {"context": {"action": {"keys": ["k", …], "description": "…"}}} over `base` (nil: this is the base map,
     /// and must bind every action of every context). A user's file may give only the entries it changes, and only
@@ -154,6 +157,7 @@ public struct KeyMap: Equatable, Sendable {
                     owner[key] = action
                 }
             }
+            map.actions[context] = owner
         }
         return map
     }

@@ -14,8 +14,8 @@ public enum Message: Equatable, Sendable {
     case key(Key)
     case paste(String)
     case resize(width: Int, height: Int)
-    /// BM25 results for a query.
-    case searched(query: String, rows: [ResultRow], milliseconds: Double)
+    /// Results for a query: BM25's, or with `run` the candidates of that run file (the answer to `.candidates`).
+    case searched(query: String, rows: [ResultRow], milliseconds: Double, run: String? = nil)
     /// An engine event of job `generation`.
     case engine(generation: Int, event: RerankEvent)
     case tick(now: Double)

@@ -172,6 +172,13 @@ public struct ExplorerState: Equatable, Sendable {
         return ideal > 0 ? dcg / ideal : 0
     }
 
+    /// Two run files are open (their queries are compared side by side).
+    public var twoRuns: Bool { picker.runs?.names.count == 2 }
+
+    /// Where closing the help or a list returns to: the side-by-side view of an opened query of two runs, else
+    /// the result list.
+    public var homeMode: Mode { picker.runQuery != nil && twoRuns ? .sideBySide : .browse }
+
     /// The selected row's index in `results`.
     public var selectedIndex: Int? {
         let order = ranking

@@ -13,7 +13,7 @@ public enum Explorer {
             // The spinner turns ten times a second, whatever the loop's rate.
             if let job = state.job, !job.finished, !job.cancelled { state.spinner = Int(now * 10) }
             return []
-        case .searched(let query, let rows, let ms):
+        case .searched(let query, let rows, let ms, let run):
             state.results = rows
             if let q = state.picker.current, q.text == query {
                 for i in state.results.indices { state.results[i].relevant = q.relevant[state.results[i].id] }
@@ -21,13 +21,7 @@ public enum Explorer {
                 state.picker.current = nil
             }
             state.queryBar.searched = query
-            state.queryBar.firstStage =
-                state.picker.runs.flatMap { runs in
-                    state.picker.runQuery.flatMap {
-                        runs.names.count == 1 && runs.queries[$0].text == query && state.queryBar.candidatesPending ? runs.names[0] : nil
-                    }
-                } ?? "BM25"
-            state.queryBar.candidatesPending = false
+            state.queryBar.run = run
             state.queryBar.milliseconds = ms
             state.selected = 0
             state.details.passageScroll = 0
@@ -44,7 +38,8 @@ public enum Explorer {
             return effects
         case .engine(let generation, let event):
             guard generation == state.generation, state.job != nil else { return [] }  // a superseded job
-            keepSelection(&state) { applyEngine(&$0, event) }
+            let isToken = if case .token = event { true } else { false }
+            keepSelection(&state, reorders: !isToken) { applyEngine(&$0, event) }
             return []
         case .paste(let text):
             switch state.mode {
@@ -92,14 +87,10 @@ public enum Explorer {
         }
         switch s.mode {
         case .help:
-            switch s.keyMap.action(for: key, in: .help) {
-            case .up: s.helpScroll = max(0, s.helpScroll - 1)
-            case .down: s.helpScroll = min(s.helpScroll + 1, View.helpMaxScroll(s))
-            case .pageUp: s.helpScroll = max(0, s.helpScroll - 10)
-            case .pageDown: s.helpScroll = min(s.helpScroll + 10, View.helpMaxScroll(s))
-            default:  // any other key closes
+            // Scrolling moves like a list over the possible offsets; any other key closes.
+            if !moveInList(&s.helpScroll, count: View.helpMaxScroll(s) + 1, s.keyMap.action(for: key, in: .help)) {
                 s.helpScroll = 0
-                s.mode = s.picker.runQuery != nil && s.picker.runs?.names.count == 2 ? .sideBySide : .browse
+                s.mode = s.homeMode
             }
             return []
         case .pickingRunQuery:
@@ -206,7 +197,7 @@ public enum Explorer {
         case .more, .fewer:
             s.k = action == .more ? min(s.k + 5, 100) : max(s.k - 5, 5)
             s.status.message = "rerank top \(s.k)"
-            if s.queryBar.firstStage != "BM25" { return [] }  // a run's candidates are all listed already
+            if s.queryBar.run != nil { return [] }  // a run's candidates are all listed already
             if !s.queryBar.searched.isEmpty { return [.search(query: s.queryBar.searched, k: s.k)] }
         default: break  // actions of other contexts are never bound here (the key map checks)
         }

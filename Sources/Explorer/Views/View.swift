@@ -16,7 +16,7 @@ public enum View {
         var cursor = queryBar(&screen, s, layout.query)
         if s.mode == .comparing {
             compare(&screen, s, Rect(x: 0, y: 1, width: s.width, height: s.height - 2))
-        } else if s.mode == .sideBySide || (s.mode == .pickingRunQuery || s.mode == .help) && s.picker.runs?.names.count == 2 {
+        } else if s.mode == .sideBySide || (s.mode == .pickingRunQuery || s.mode == .help) && s.twoRuns {
             sideBySide(&screen, s, Rect(x: 0, y: 1, width: s.width, height: s.height - 2))
         } else {
             results(&screen, s, layout.results)
@@ -31,7 +31,4 @@ public enum View {
         if s.mode != .editingQuery && s.mode != .editingInstruction { cursor = nil }
         return (screen, cursor)
     }
-
-    // MARK: query bar
-
 }

@@ -3,13 +3,17 @@ import Foundation
 /// Rerank events as JSON Lines (`rank1 rerank --jsonl`): one object per event, `"event"` naming its kind, keys in
 /// snake_case (the properties' names, converted). Encoded with Codable, so every string is escaped one way.
 public enum EventJSON {
-    public static func line<T: Encodable>(_ value: T) -> String {
+    /// One encoder for every line (a `--jsonl` run writes one per token); its settings never change.
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder.sorted
+        e.keyEncodingStrategy = .convertToSnakeCase
         // Non-finite numbers are not JSON: they are written as strings rather than failing the whole line.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        return String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return e
+    }()
+
+    public static func line<T: Encodable>(_ value: T) -> String {
+        String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
     /// The first line of a `--jsonl` run: which profile judges, and why.

@@ -99,6 +99,13 @@ public struct JobStats: Sendable, Equatable {
     public var decodeTokensPerSecond: Double { seconds > 0 ? Double(decodeTokens) / seconds : 0 }
 }
 
+extension RerankEvent {
+    /// How an `.endpoint` event reads: "endpoint URL taken out: reason" or "… back in service: …".
+    public static func endpointChange(_ name: String, up: Bool, reason: String) -> String {
+        "endpoint \(name) \(up ? "back in service" : "taken out"): \(reason)"
+    }
+}
+
 /// One server's share of a remote job.
 public struct EndpointStats: Sendable, Equatable {
     public var endpoint: String

@@ -107,14 +107,8 @@ public struct ReasoningChain: Sendable {
     /// The byte offset just past the first `</think>` starting at or after byte `from`, if any.
     static func thinkCloseEnd(in text: inout String, from: Int) -> Int? {
         text.withUTF8 { b in
-            let n = closeBytes.count
-            guard b.count >= n, from <= b.count - n else { return nil }
-            for i in from...(b.count - n) where b[i] == closeBytes[0] {
-                var j = 1
-                while j < n && b[i + j] == closeBytes[j] { j += 1 }
-                if j == n { return i + n }
-            }
-            return nil
+            guard from <= b.count else { return nil }
+            return UnsafeBufferPointer(rebasing: b[from...]).firstRange(of: closeBytes).map { from + $0.upperBound }
         }
     }
 

@@ -61,6 +61,7 @@ public enum CompletionJSON {
             }
             // /v1/completions puts the text in "text"; some servers stream "content".
             let text = first["text"]?.string ?? first["content"]?.string ?? ""
+            // The tokens the logprobs list: llama.cpp's `content` [{id, token}] or the legacy `tokens` [text].
             var tokens: [Token] = []
             if let lp = first["logprobs"] {
                 if let content = lp["content"]?.array {
@@ -71,16 +72,6 @@ public enum CompletionJSON {
             }
             return Chunk(text: text, finishReason: first["finish_reason"]?.string, tokens: tokens)
         }
-    }
-
-    /// The tokens a choice's logprobs list: llama.cpp's `content` [{id, token}] or the legacy `tokens` [text].
-    static func tokens(in choice: [String: Any]) -> [Token] {
-        guard let lp = choice["logprobs"] as? [String: Any] else { return [] }
-        if let content = lp["content"] as? [[String: Any]] {
-            return content.map { Token(id: ($0["id"] as? NSNumber).map { Int32(truncating: $0) }, text: $0["token"] as? String ?? "") }
-        }
-        if let tokens = lp["tokens"] as? [Any] { return tokens.map { Token(id: nil, text: $0 as? String ?? "") } }
-        return []
     }
 
     /// Top log-probabilities of the first generated token, as token text → logprob.

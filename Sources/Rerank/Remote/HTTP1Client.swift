@@ -166,6 +166,7 @@ final class HTTP1Loop: @unchecked Sendable {
             }
             let n = r1_epoll_wait(ep, &events, Int32(events.count), owned.isEmpty ? -1 : 50)
             if n < 0 && errno != EINTR { continue }
+            let now = monotonicNow()  // one reading for this wake-up's events and the sweep
             for e in events.prefix(max(0, Int(n))) {
                 let id = Int(e)
                 if id == -1 {
@@ -173,7 +174,7 @@ final class HTTP1Loop: @unchecked Sendable {
                     continue
                 }
                 guard let c = owned[id] else { continue }
-                c.lastActivity = monotonicNow()
+                c.lastActivity = now
                 if !c.connected {
                     var err: Int32 = 0
                     var len = socklen_t(MemoryLayout<Int32>.size)
@@ -206,7 +207,6 @@ final class HTTP1Loop: @unchecked Sendable {
                     finish(c, error, &owned)
                 }
             }
-            let now = monotonicNow()
             if now - lastSweep >= 0.05 {
                 lastSweep = now
                 for c in Array(owned.values) {
@@ -288,9 +288,8 @@ struct HTTP1Response {
     }
 
     private static func headEnd(_ b: [UInt8], from: Int) -> Int? {
-        guard b.count >= 4, from <= b.count - 4 else { return nil }
-        for i in from...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 { return i }
-        return nil
+        guard from <= b.count else { return nil }
+        return b[from...].firstRange(of: [13, 10, 13, 10])?.lowerBound
     }
 
     private mutating func parseHead(_ bytes: [UInt8]) throws {

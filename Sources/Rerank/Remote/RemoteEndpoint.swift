@@ -12,21 +12,21 @@ import Foundation
 /// RemoteReranker runs jobs over one or several of these.
 final class RemoteEndpoint: Sendable {
     let configuration: RemoteConfiguration
+    /// The address as shown to people (with any key in it redacted).
+    let name: String
     private let http: HTTPStreamer
     private let tokenizer: ServerTokenizer
     private let probe: ServerProbe
 
     init(configuration: RemoteConfiguration) {
         self.configuration = configuration
+        name = configuration.redact(configuration.baseURL.absoluteString)
         http = HTTPStreamer(idleTimeout: configuration.idleTimeout)
         tokenizer = ServerTokenizer(configuration: configuration, http: http)
         probe = ServerProbe(configuration: configuration, http: http, tokenizer: tokenizer)
     }
 
     deinit { http.invalidate() }
-
-    /// The address as shown to people (with any key in it redacted).
-    var name: String { configuration.redact(configuration.baseURL.absoluteString) }
 
     /// The server's facts (probed once, under a time limit) and the profile they give, or why it cannot judge.
     func probed() async throws -> (facts: ServerFacts, choice: ProfileChoice) {
@@ -44,7 +44,7 @@ final class RemoteEndpoint: Sendable {
         }
         var choice = PromptProfile.automatic(facts.vocabulary)
         choice.reason += "; \(facts.kind.rawValue), closes seen by \(facts.closeSignal.rawValue)"
-        if facts.kind == .llamaCppPython { choice.reason += ", one stream at a time (it serves one request at a time)" }
+        if facts.oneStreamAtATime { choice.reason += ", one stream at a time (it serves one request at a time)" }
         return (facts, choice)
     }
 

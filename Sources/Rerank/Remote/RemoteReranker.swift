@@ -17,9 +17,11 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     private let lock = NSLock()
     private var running: Task<Void, Never>?
     private var generation = 0
-    /// Endpoints a job ended with out of service: the next job starts without them and asks them again in the
-    /// background, rather than waiting on each again.
-    private var outOfService: Set<Int> = []
+    /// Endpoints out of service (failed at `prepare`, or out at the end of a job), with why: the next job starts
+    /// without them and asks them again in the background, rather than waiting on each again. `announced`: those
+    /// whose being out a job has already reported.
+    private var outOfService: [Int: String] = [:]
+    private var announced: Set<Int> = []
 
     public var configuration: RemoteConfiguration { endpoints[0].configuration }
     public var modelName: String { configuration.model }
@@ -46,15 +48,21 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     /// left out (and asked again during jobs). Throws when none can judge.
     public func prepare() async throws -> ProfileChoice {
         let setups = await probeAll()
-        return try agreed(setups).choice
+        let failed = setups.indices.compactMap { i in failureText(setups[i], i).map { (i, $0) } }
+        lock.withLock {
+            outOfService = Dictionary(uniqueKeysWithValues: failed)
+            announced = []
+        }
+        return try agreed(setups)
     }
 
-    /// Each endpoint's facts and profile, or why it cannot judge; those in `skipping` are not asked.
-    private func probeAll(skipping: Set<Int> = []) async -> [Result<(facts: ServerFacts, choice: ProfileChoice), Error>] {
+    /// Each endpoint's facts and profile, or why it cannot judge; those in `skipping` are not asked (they fail
+    /// with the reason given).
+    private func probeAll(skipping: [Int: String] = [:]) async -> [Result<(facts: ServerFacts, choice: ProfileChoice), Error>] {
         await withTaskGroup(of: (Int, Result<(facts: ServerFacts, choice: ProfileChoice), Error>).self) { group in
             for (i, e) in endpoints.enumerated() {
-                if skipping.contains(i) {
-                    group.addTask { (i, .failure(RerankError("out of service since an earlier job"))) }
+                if let why = skipping[i] {
+                    group.addTask { (i, .failure(RerankError(why))) }
                 } else {
                     group.addTask { (i, await Result { try await e.probed() }) }
                 }
@@ -66,10 +74,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     }
 
     /// The profile of the first endpoint that can judge, checked against the others that can.
-    private func agreed(_ setups: [Result<(facts: ServerFacts, choice: ProfileChoice), Error>]) throws -> (choice: ProfileChoice, first: Int) {
+    private func agreed(_ setups: [Result<(facts: ServerFacts, choice: ProfileChoice), Error>]) throws -> ProfileChoice {
         guard let first = setups.firstIndex(where: { (try? $0.get()) != nil }), let chosen = try? setups[first].get() else {
             if endpoints.count == 1, case .failure(let e) = setups[0] { throw e }
-            let reasons = setups.enumerated().map { i, r in "\(endpoints[i].name): \(failureText(r))" }
+            let reasons = setups.enumerated().map { i, r in "\(endpoints[i].name): \(failureText(r, i) ?? "ready")" }
             throw RerankError("no endpoint can judge: " + reasons.joined(separator: "; "))
         }
         for (i, r) in setups.enumerated() {
@@ -79,12 +87,13 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                         + "\(endpoints[i].name) gets \(s.choice.profile.name); give endpoints that serve the same model")
             }
         }
-        return (chosen.choice, first)
+        return chosen.choice
     }
 
-    private func failureText(_ r: Result<(facts: ServerFacts, choice: ProfileChoice), Error>) -> String {
-        if case .failure(let e) = r { return (e as? RerankError)?.message ?? endpoints[0].reason(e) }
-        return "ready"
+    /// Why endpoint `i` cannot judge; nil when it can.
+    private func failureText(_ r: Result<(facts: ServerFacts, choice: ProfileChoice), Error>, _ i: Int) -> String? {
+        if case .failure(let e) = r { return endpoints[i].reason(e) }
+        return nil
     }
 
     public func start(_ request: RerankRequest) -> AsyncStream<RerankEvent> {
@@ -126,14 +135,13 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         let lanes = max(1, request.schedule == .single ? 1 : min(request.parallel, configuration.concurrency))
         var fleet = Fleet(endpoints.map(\.name), lanes: lanes, passages: request.passages.count)
         // All out: everyone is asked afresh.
-        let wasOut = lock.withLock { outOfService.count == endpoints.count ? [] : outOfService }
+        let (wasOut, wasAnnounced) = lock.withLock { (outOfService.count == endpoints.count ? [:] : outOfService, announced) }
         let setups = await probeAll(skipping: wasOut)
         let automatic: PromptProfile
         do {
-            let (choice, _) = try agreed(setups)
-            automatic = choice.profile
+            automatic = try agreed(setups).profile
         } catch {
-            let why = (error as? RerankError)?.message ?? endpoints[0].reason(error)
+            let why = endpoints[0].reason(error)
             for p in request.passages.indices { emit(.failed(passage: p, reason: why)) }
             if isCurrent(g) && !Task.isCancelled {
                 out.yield(
@@ -145,13 +153,12 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             return
         }
         var facts = setups.map { try? $0.get().facts }
-        for (e, f) in facts.enumerated() { if let f { fleet.lanes[e] = RemoteReranker.lanes(lanes, f) } }
+        for (e, f) in facts.enumerated() { if let f { fleet.lanes[e] = f.streams(asked: lanes) } }
         let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
         var judged = 0
         var failed = 0
         var tokens = 0
-        let initialReasoning = ReasoningChain(rules: ReasoningChain.Rules(request: request, profile: request.profile ?? automatic, thinkClose: nil))
-            .reasoning
+        let initialReasoning = (request.profile ?? automatic).reasoningStart  // where every chain starts
 
         enum Outcome: Sendable {
             case judged(passage: Int, endpoint: Int, Result<Verdict, Error>)
@@ -168,7 +175,6 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 }
             }
             func check(_ e: Int) {
-                fleet.checking[e] = true
                 let delay = configuration.backoff(fleet.failedChecks[e] + 1)
                 let endpoint = endpoints[e]
                 group.addTask {
@@ -179,9 +185,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             for (e, r) in setups.enumerated() {
                 guard case .failure(let error) = r else { continue }
                 fleet.takeOut(e)
-                if !wasOut.contains(e) {
-                    emit(.endpoint(endpoints[e].name, up: false, reason: (error as? RerankError)?.message ?? endpoints[e].reason(error)))
-                }
+                if !wasAnnounced.contains(e) { emit(.endpoint(endpoints[e].name, up: false, reason: endpoints[e].reason(error))) }
                 check(e)
             }
             dispatch()
@@ -201,10 +205,10 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                     let why = endpoints[e].reason(error)
                     if endpoints.count > 1 && RemoteConfiguration.isTransient(error) && fleet.attempts[p] < retries + endpoints.count {
                         fleet.attempts[p] += 1
-                        if fleet.up[e] {
+                        if fleet.stats[e].up {
                             fleet.takeOut(e)
                             emit(.endpoint(endpoints[e].name, up: false, reason: why))
-                            if !fleet.checking[e] { check(e) }
+                            check(e)
                         }
                         fleet.queue.insert(p, at: 0)
                         emit(
@@ -215,12 +219,11 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                         emit(.failed(passage: p, reason: endpoints.count > 1 ? "\(endpoints[e].name): \(why)" : why))
                     }
                 case .checked(let e, let result):
-                    fleet.checking[e] = false
                     guard fleet.hasWork else { break }
                     switch result {
                     case .success(let setup) where setup.choice.profile == automatic:
                         facts[e] = setup.facts
-                        fleet.lanes[e] = RemoteReranker.lanes(lanes, setup.facts)
+                        fleet.lanes[e] = setup.facts.streams(asked: lanes)
                         fleet.bringBack(e)
                         emit(.endpoint(endpoints[e].name, up: true, reason: "answers again"))
                     case .success(let setup):
@@ -237,8 +240,8 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                                 emit(.failed(passage: p, reason: "every endpoint failed and none came back (\(reasons))"))
                             }
                             fleet.queue.removeAll()
-                        } else if fleet.failedChecks[e] < Int.max / 2 {
-                            check(e)
+                        } else {
+                            check(e)  // (an endpoint retired for its profile is never checked again)
                         }
                     }
                 }
@@ -246,8 +249,11 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 if !fleet.hasWork { group.cancelAll() }  // re-checks still waiting end now
             }
         }
-        let stillOut = Set(fleet.up.indices.filter { !fleet.up[$0] })
-        lock.withLock { outOfService = stillOut }
+        let stillOut = fleet.stats.indices.filter { !fleet.stats[$0].up }
+        lock.withLock {
+            outOfService = Dictionary(uniqueKeysWithValues: stillOut.map { ($0, "out of service since an earlier job") })
+            announced = Set(stillOut)
+        }
         guard !Task.isCancelled, isCurrent(g) else { return }
         var stats = JobStats(
             passages: request.passages.count, judged: judged, failed: failed, decodeTokens: tokens,
@@ -258,29 +264,20 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     }
 }
 
-extension RemoteReranker {
-    /// Streams kept open to a server: llama-cpp-python's server generates for one request at a time, and by
-    /// default a new request interrupts the running one (its chain would end early, as if the model had stopped).
-    static func lanes(_ asked: Int, _ facts: ServerFacts) -> Int { facts.kind == .llamaCppPython ? 1 : asked }
-}
-
 /// Which endpoints of a job are serving, what each has in flight, and the passages still to send.
 struct Fleet {
-    let names: [String]
     /// Streams each endpoint may have open.
     var lanes: [Int]
-    var up: [Bool], inFlight: [Int], checking: [Bool], failedChecks: [Int]
+    var inFlight: [Int], failedChecks: [Int]
+    /// Per endpoint: what it served, times taken out, whether it is serving now.
     var stats: [EndpointStats]
     var queue: [Int]
     /// Transient failures of each passage (each sent it elsewhere).
     var attempts: [Int]
 
     init(_ names: [String], lanes: Int, passages: Int) {
-        self.names = names
         self.lanes = names.map { _ in lanes }
-        up = names.map { _ in true }
         inFlight = names.map { _ in 0 }
-        checking = names.map { _ in false }
         failedChecks = names.map { _ in 0 }
         stats = names.map { EndpointStats(endpoint: $0) }
         queue = Array(0..<passages)
@@ -290,7 +287,7 @@ struct Fleet {
     /// The next passage and the serving endpoint with a free lane and the fewest in flight, if both exist.
     mutating func nextAssignment() -> (Int, Int)? {
         guard !queue.isEmpty,
-            let e = names.indices.filter({ up[$0] && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] })
+            let e = stats.indices.filter({ stats[$0].up && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] })
         else { return nil }
         inFlight[e] += 1
         return (queue.removeFirst(), e)
@@ -302,13 +299,11 @@ struct Fleet {
     }
 
     mutating func takeOut(_ e: Int) {
-        up[e] = false
         stats[e].up = false
         stats[e].takenOut += 1
     }
 
     mutating func bringBack(_ e: Int) {
-        up[e] = true
         stats[e].up = true
         failedChecks[e] = 0
     }
@@ -316,7 +311,9 @@ struct Fleet {
     var hasWork: Bool { !queue.isEmpty || inFlight.contains { $0 > 0 } }
 
     /// No endpoint serves and each has failed more than `retries` re-checks in a row.
-    func allOutForGood(after retries: Int) -> Bool { !up.contains(true) && failedChecks.allSatisfy { $0 > retries } }
+    func allOutForGood(after retries: Int) -> Bool { !stats.contains { $0.up } && failedChecks.allSatisfy { $0 > retries } }
+
+    var names: [String] { stats.map(\.endpoint) }
 }
 
 extension Result where Failure == Error {

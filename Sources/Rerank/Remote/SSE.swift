@@ -60,7 +60,8 @@ public struct SSEParser: Sendable {
     private mutating func endLine() {
         defer { line.removeAll(keepingCapacity: true) }
         if line.isEmpty {
-            if hasData { events.append(data.joined(separator: "\n")) }
+            // (vLLM's events have one data line each: no joining then)
+            if hasData { events.append(data.count == 1 ? data[0] : data.joined(separator: "\n")) }
             data.removeAll()
             hasData = false
             return

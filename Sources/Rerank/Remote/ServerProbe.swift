@@ -8,6 +8,12 @@ import Foundation
 /// `</think>` as a control token, which servers hide from output text by default (PROTOCOL.md): the probe
 /// finds how this server lets the client see it, or refuses before judging with the cause and the fix.
 public struct ServerFacts: Sendable, Equatable {
+    /// llama-cpp-python's server generates for one request at a time, and by default a new request interrupts
+    /// the running one (its chain would end early, as if the model had stopped): it gets one stream.
+    var oneStreamAtATime: Bool { kind == .llamaCppPython }
+    /// Streams to keep open to this server when `asked` for.
+    func streams(asked: Int) -> Int { oneStreamAtATime ? 1 : asked }
+
     public enum Kind: String, Sendable {
         case vllm = "vLLM"
         case llamaServer = "llama.cpp llama-server"
@@ -126,11 +132,11 @@ actor ServerProbe {
         body["logit_bias"] = kind == .llamaServer ? [[Int(id), 100]] as [Any] : ["\(id)": 100]
         body.merge(RemoteEndpoint.specialTokenFields(kind)) { a, _ in a }
         let data = try await http.data(try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body))
-        let obj = try CompletionJSON.object(data)
-        guard let choice = (obj["choices"] as? [[String: Any]])?.first else { throw CompletionJSON.ParseError.malformed("no choices") }
-        let text = choice["text"] as? String ?? ""
-        let tokens = CompletionJSON.tokens(in: choice)
-        return (text, tokens.first?.id)
+        // The answer has a streamed chunk's shape: choices[0].text and its logprobs.
+        guard let c = try CompletionJSON.chunk(String(decoding: data, as: UTF8.self)) else {
+            throw CompletionJSON.ParseError.malformed("no choices")
+        }
+        return (c.text, c.tokens.first?.id)
     }
 
     /// Whether the server answers at all (its model list; a server without one answers 404).

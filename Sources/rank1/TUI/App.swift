@@ -163,7 +163,8 @@ final class ExplorerApp: @unchecked Sendable {
             case .candidates(let query, let candidates):
                 let t0 = ExplorerApp.now()
                 let rows = documents(candidates.map(\.id), scores: candidates.map(\.score))
-                perform(Explorer.update(&state, .searched(query: query, rows: rows, milliseconds: (ExplorerApp.now() - t0) * 1000)))
+                let ms = (ExplorerApp.now() - t0) * 1000
+                perform(Explorer.update(&state, .searched(query: query, rows: rows, milliseconds: ms, run: state.picker.runs?.names.first)))
             case .sideBySide(let query, let ids):
                 perform(Explorer.update(&state, .sideBySide(query: query, columns: ids.map { documents($0) })))
             case .rerank(let generation, let query, let instruction, let passages):

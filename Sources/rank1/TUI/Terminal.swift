@@ -29,8 +29,7 @@ final class Terminal {
         keypad(r1_stdscr(), false)
         Terminal.writeRaw("\u{1B}[?2004h\u{1B}[?1002h\u{1B}[?1006h")  // bracketed paste; mouse buttons and drags, SGR form
         setupColors()
-        width = Int(r1_cols())
-        height = Int(r1_lines())
+        updateSize()
     }
 
     /// Wakes the UI thread's poll() through `fd` on every resize (see r1_watch_resize).
