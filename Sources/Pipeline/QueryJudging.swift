@@ -55,6 +55,7 @@ public struct QueryJudging {
         case .started(let p, let truncated): return .started(passage: todo[p], truncated: truncated)
         case .token(let p, let text): return .token(passage: todo[p], text: text)
         case .restarted(let p, let reasoning, let reason): return .restarted(passage: todo[p], reasoning: reasoning, reason: reason)
+        case .probe(let p, let probe): return .probe(passage: todo[p], probe)
         case .verdict(var v):
             v.passage = todo[v.passage]
             return .verdict(v)

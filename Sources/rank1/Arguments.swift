@@ -46,6 +46,21 @@ enum StoreArgument: String, ExpressibleByArgument, CaseIterable {
     case text, none
 }
 
+/// on | off switches (--draft).
+enum Switch: String, ExpressibleByArgument, CaseIterable {
+    case on, off
+}
+
+/// --early-exit P,K: stop a chain once its last K probes are all ≥ P or all ≤ 1 − P.
+extension EarlyExit: ExpressibleByArgument {
+    public init?(argument: String) {
+        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count == 2, let p = Double(parts[0]), let k = Int(parts[1]) else { return nil }
+        self.init(threshold: p, count: k)
+    }
+    public var defaultValueDescription: String { "\(threshold),\(count)" }
+}
+
 extension Schedule: ExpressibleByArgument {}
 
 extension CorpusFormat: ExpressibleByArgument {}

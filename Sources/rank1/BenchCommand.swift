@@ -36,11 +36,16 @@ struct BenchRerank: AsyncParsableCommand {
     var profile = ProfileArgument.auto
     @OptionGroup var modelOptions: ModelOptions
 
+    @Option(help: "Also run the engine with prompt-lookup drafts (on) and report its ratio to drafts off and to the bare loop.")
+    var draft = Switch.on
+
     private struct EngineRun {
         var decodeTokensPerSecond: Double
         var perPassage: Double
         var firstToken: Double
         var reevaluatedPerPassage: Double
+        var acceptance: Double
+        var tokensPerStep: Double
     }
 
     func validate() throws {
@@ -73,6 +78,8 @@ struct BenchRerank: AsyncParsableCommand {
         var oursTps: [Double] = []
         var ratios: [Double] = []
         var firstExcess: [Double] = []
+        var allDrafted: [Double] = []
+        var draftRatios: [Double] = []
         for q in queries {
             let hits = try searcher.search(q, k: passages)
             guard !hits.isEmpty else {
@@ -83,6 +90,7 @@ struct BenchRerank: AsyncParsableCommand {
             let n = Double(ps.count)
             var bare: [DecodeBaseline.Result] = []
             var ours: [EngineRun] = []
+            var drafted: [EngineRun] = []
             for r in 0..<repetitions {
                 // Alternate the order so drift on a shared machine hits both alike.
                 let baselineFirst = r % 2 == 0
@@ -97,21 +105,26 @@ struct BenchRerank: AsyncParsableCommand {
                                 tokens: budget, maxPassageTokens: cut, threads: threads)
                         })
                 }
-                if baselineFirst { try await runBare() }
-                var req = RerankRequest(query: q, passages: ps)
-                req.budget = budget
-                req.parallel = parallel
-                req.maxPassageTokens = maxPassageTokens
-                req.minReasoningTokens = budget  // every chain runs its whole budget, like the bare loop
-                req.profile = chosen
-                var stats: JobStats?
-                for await e in engine.start(req) { if case .finished(let s) = e { stats = s } }
-                guard let s = stats else { throw ValidationError("the engine's job for \"\(q)\" ended without finishing") }
-                ours.append(
-                    EngineRun(
+                func runEngine(draft: Bool) async throws -> EngineRun {
+                    var req = RerankRequest(query: q, passages: ps)
+                    req.budget = budget
+                    req.parallel = parallel
+                    req.maxPassageTokens = maxPassageTokens
+                    req.minReasoningTokens = budget  // every chain runs its whole budget, like the bare loop
+                    req.profile = chosen
+                    req.draft = draft
+                    var stats: JobStats?
+                    for await e in engine.start(req) { if case .finished(let s) = e { stats = s } }
+                    guard let s = stats else { throw ValidationError("the engine's job for \"\(q)\" ended without finishing") }
+                    return EngineRun(
                         decodeTokensPerSecond: s.pureDecodeTokensPerSecond, perPassage: s.seconds / n,
-                        firstToken: s.firstTokenSeconds ?? .nan,
-                        reevaluatedPerPassage: Double(s.reevaluatedTokens) / n))
+                        firstToken: s.firstTokenSeconds ?? .nan, reevaluatedPerPassage: Double(s.reevaluatedTokens) / n,
+                        acceptance: s.draftAcceptance, tokensPerStep: s.tokensPerThinkingStep)
+                }
+                if baselineFirst { try await runBare() }
+                if draft == .on && !baselineFirst { drafted.append(try await runEngine(draft: true)) }
+                ours.append(try await runEngine(draft: false))
+                if draft == .on && baselineFirst { drafted.append(try await runEngine(draft: true)) }
                 if !baselineFirst { try await runBare() }
             }
             let b0 = bare[0]
@@ -136,6 +149,15 @@ struct BenchRerank: AsyncParsableCommand {
                     promptPer,
                     bTps, median(bare.map(\.promptTokensPerSecond)), bSec, eTps, eSec, median(ours.map(\.reevaluatedPerPassage)),
                     first * 1000, alone * 1000))
+            if !drafted.isEmpty {
+                let dSec = median(drafted.map(\.perPassage))
+                allDrafted += drafted.map(\.perPassage)
+                draftRatios.append(dSec / eSec)
+                print(
+                    String(
+                        format: "  with drafts: %.2f s/psg, %.3f× drafts off, %.3f× bare; %.0f%% of drafted tokens kept, %.2f tokens per decode step",
+                        dSec, dSec / eSec, dSec / bSec, median(drafted.map(\.acceptance)) * 100, median(drafted.map(\.tokensPerStep))))
+            }
         }
         guard !ratios.isEmpty else { return }
         print(
@@ -144,6 +166,13 @@ struct BenchRerank: AsyncParsableCommand {
                     + "ratio %.3f (per query %.3f–%.3f); first token %+.0f to %+.0f ms against the first prompt alone",
                 median(allBare), median(allOurs), median(bareTps), median(oursTps), median(oursTps) / median(bareTps),
                 ratios.min()!, ratios.max()!, firstExcess.min()! * 1000, firstExcess.max()! * 1000))
+        if !allDrafted.isEmpty {
+            print(
+                String(
+                    format: "drafts on (medians of every run): %.2f s per passage, %.3f× drafts off (per query %.3f–%.3f), %.3f× the bare loop",
+                    median(allDrafted), median(allDrafted) / median(allOurs), draftRatios.min()!, draftRatios.max()!,
+                    median(allDrafted) / median(allBare)))
+        }
         print(
             "prompt tok: shared prefix (evaluated once) + each passage's own tokens; re-eval tok/psg: tokens evaluated again for the verdict "
                 + "(the forced close re-tokenizes prompt + cut reasoning + \"\\n</think>\"; the tail that differs from the cache is fed anew)")

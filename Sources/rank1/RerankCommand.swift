@@ -109,6 +109,23 @@ struct JudgeOptions: ParsableArguments {
     var schedule = Schedule.batched
     @Option(
         help:
+            "In-process: verify prompt-lookup drafts, several reasoning tokens per decode step, keeping only what greedy decoding confirms (on | off)."
+    )
+    var draft = Switch.off
+    @Option(help: "With --draft on: tokens drafted per step, 1 to 6; 0 adapts the length to what is kept and to the measured step costs.")
+    var draftTokens = 0
+    @Option(
+        help:
+            "In-process: after each sentence of a chain, the score a forced close there would give (probe events in --jsonl, the trajectory in traces and the explorer); chains and scores are unchanged (on | off)."
+    )
+    var probe = Switch.off
+    @Option(
+        help: ArgumentHelp(
+            "In-process: stop a chain once its last K probes are all ≥ P or all ≤ 1−P; its verdict is the forced close there (P,K, e.g. 0.9,3).",
+            valueName: "P,K"))
+    var earlyExit: EarlyExit?
+    @Option(
+        help:
             "paper: the reference's evaluation (raw Rank1 prompt, budget 8192, greedy, 16,000-token context, fallback score 0.5, top 100 in eval, the paper's prompt for a known collection). Flags given as well override it."
     )
     var settings: SettingsPreset?
@@ -120,6 +137,12 @@ struct JudgeOptions: ParsableArguments {
         if let m = minTokens, m < 0 { throw ValidationError("--min-tokens must be at least 0, got \(m)") }
         guard repetitionWindow >= 2 else { throw ValidationError("--repetition-window must be at least 2, got \(repetitionWindow)") }
         if let w = fuse, !(0...1).contains(w) { throw ValidationError("--fuse is a weight between 0 and 1, got \(w)") }
+        if let e = earlyExit {
+            guard e.threshold > 0.5 && e.threshold <= 1, e.count >= 1 else {
+                throw ValidationError("--early-exit is P,K with P above 0.5 and at most 1 and K at least 1, got \(e.threshold),\(e.count)")
+            }
+        }
+        guard (0...6).contains(draftTokens) else { throw ValidationError("--draft-tokens is 0 (adaptive) to 6, got \(draftTokens)") }
         if let m = maxPassageTokens, m < 1 { throw ValidationError("--max-passage-tokens must be at least 1, got \(m)") }
         if instruction != nil && preset != nil { throw ValidationError("give --instruction or --preset, not both") }
     }
@@ -172,6 +195,10 @@ struct JudgeOptions: ParsableArguments {
         r.repetitionWindow = repetitionWindow
         r.profile = resolved
         r.schedule = schedule
+        r.draft = draft == .on
+        r.draftTokens = draftTokens
+        r.probe = probe == .on
+        r.earlyExit = earlyExit
         return r
     }
 }
@@ -249,6 +276,7 @@ struct RerankCommand: AsyncParsableCommand {
                     out.write(text)
                     out.flush()
                 }
+            case .probe: break  // in --jsonl only
             case .restarted(let p, _, let reason):
                 if !jsonl {
                     out.write("\n[\(p + 1)] \(passages[p].id): retrying after \(reason)\n")

@@ -42,6 +42,7 @@ import Testing
             case .failed(let p, let r): Issue.record("passage \(p) failed: \(r)")
             case .restarted(let p, _, let r): Issue.record("in-process passage \(p) restarted: \(r)")
             case .endpoint(let url, _, let reason): Issue.record("in-process engine reported endpoint \(url): \(reason)")
+            case .probe(let p, _): Issue.record("probe for passage \(p) without probes on")
             case .finished(let s): finished = s
             }
         }

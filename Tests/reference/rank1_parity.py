@@ -64,6 +64,7 @@ class Ref:
         L.llama_backend_init()
         mp = L.llama_model_default_params()
         mp.n_gpu_layers = 0
+        mp.use_extra_bufts = False  # as rank1 loads models: no weight repacking (see LlamaModel.swift)
         self.model = L.llama_model_load_from_file(path.encode(), mp)
         self.vocab = L.llama_model_get_vocab(self.model)
         self.n_vocab = L.llama_vocab_n_tokens(self.vocab)

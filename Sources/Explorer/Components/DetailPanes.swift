@@ -104,6 +104,7 @@ extension View {
                 v.seconds > 0 ? Double(v.reasoningTokens) / v.seconds : 0,
                 v.forcedClose ? " · forced close" : "", v.rethinks > 0 ? " · \(v.rethinks) rethink" : "")
             if v.stoppedRepeating { right += " · loop stopped" } else if v.repetitive { right += " · repeats" }
+            if v.earlyExit { right += " · early exit" }
             if v.cached { right += " · cached" }
         case .judging: right = "thinking " + spinnerFrames[s.spinner % spinnerFrames.count]
         case .queued: right = "queued"
@@ -140,8 +141,15 @@ extension View {
             }
             for l in TextWidth.wrap(verdict, columns: r.width - 2) { lines.append((l.line, text.count + 10_000 + l.start)) }
         }
+        // With probes, the trajectory takes the pane's first line; the probe shown is the current step's.
+        var textTop = r.y + 1
+        if !row.trajectory.isEmpty {
+            let current = step < steps.count && !s.details.follow ? View.probe(row.trajectory, endingBy: steps[step].upperBound) : nil
+            trajectory(&sc, row.trajectory, current: current, x: r.x + 1, y: textTop, width: r.width - 2)
+            textTop += 1
+        }
         // Keep the current step in view (the end while following the stream).
-        let visible = r.height - 1
+        let visible = r.height - 1 - (textTop - r.y - 1)
         var top = 0
         if step < steps.count, let idx = lines.lastIndex(where: { $0.start <= steps[step].lowerBound }) {
             top = max(0, idx - visible / 2)
@@ -149,9 +157,9 @@ extension View {
         if s.details.follow { top = max(0, lines.count - visible) }
         for (i, l) in lines.dropFirst(top).prefix(visible).enumerated() {
             if l.start >= text.count + 10_000 {
-                sc.put(l.line, x: r.x + 1, y: r.y + 1 + i, maxWidth: r.width - 2, role: .accent, bold: true)
+                sc.put(l.line, x: r.x + 1, y: textTop + i, maxWidth: r.width - 2, role: .accent, bold: true)
             } else {
-                drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: r.y + 1 + i, width: r.width - 2)
+                drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: textTop + i, width: r.width - 2)
             }
         }
     }

@@ -20,6 +20,7 @@ extension Explorer {
         for i in s.results.indices {
             s.results[i].judgment = top.contains(i) ? .queued : .none
             s.results[i].reasoning = ""
+            s.results[i].trajectory = []
         }
         s.job = JobProgress(generation: s.generation, total: top.count, startedAt: s.now)
         s.comparison.tau = nil
@@ -47,10 +48,14 @@ extension Explorer {
         case .restarted(let p, let reasoning, _):
             guard p < s.results.count else { return }
             s.results[p].reasoning = reasoning
+        case .probe(let p, let probe):
+            guard p < s.results.count else { return }
+            s.results[p].trajectory.append(probe)
         case .verdict(let v):
             guard v.passage < s.results.count else { return }
             s.results[v.passage].judgment = .done(v)
             s.results[v.passage].reasoning = v.reasoning
+            s.results[v.passage].trajectory = v.trajectory
             s.job?.judged += 1
         case .failed(let p, let reason):
             guard p < s.results.count else { return }

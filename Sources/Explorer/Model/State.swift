@@ -20,6 +20,8 @@ public struct ResultRow: Equatable, Sendable {
     public var bm25Rank: Int
     public var judgment: Judgment = .none
     public var reasoning = ""
+    /// Verdict probes so far (with probes on): the score after each sentence.
+    public var trajectory: [Probe] = []
     public var truncated = false
     public var relevant: Int? = nil
 

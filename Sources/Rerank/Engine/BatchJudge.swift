@@ -25,6 +25,10 @@ final class BatchJudge {
         var phase = Phase.prompt
         var pieces = UTF8Pieces()  // token bytes → text (a character may span tokens)
         var chain: ReasoningChain  // the protocol: closes, budget, loops, rethinks
+        var drafted = 0  // feed's last `drafted` tokens are a prompt-lookup guess, verified by this step
+        var drafting = DraftLength()
+        var trajectory: [Probe] = []
+        var exitPoint: Probe?
         let truncated: Bool
         let started = Date()
 
@@ -105,6 +109,19 @@ final class BatchJudge {
     private var queue = [Int]().makeIterator()
     private var slots: [Slot?] = []
     private var finished = 0
+    private let lookup = PromptLookup()
+    private var stepCost = StepCost()
+    /// Probes asked for in this step (a sentence ended), run after the step's logits are read.
+    private var pendingProbes: [PendingProbe] = []
+    private var probeSequence: Int32 = 0
+    private struct PendingProbe {
+        let lane: Int
+        let passage: Int
+        let closing: String
+        let reasoning: String  // the chain up to the sentence's end
+        let sentence: Int
+        let tokens: Int
+    }
 
     /// Judges every passage; returns when done or cancelled. Each round: free lanes take passages (`admit`), one
     /// batch is filled (`fillBatch`) and decoded (`decode`), the lanes advance past what was fed (`advance`), and
@@ -119,9 +136,11 @@ final class BatchJudge {
             admit()
             let (rows, fedCount) = fillBatch()
             if context.batchCount == 0 { break }
-            try decode(rows: rows, fedCount: fedCount)
+            let pure = try decode(rows: rows, fedCount: fedCount)
             advance(fedCount)
-            readLogits(rows)
+            let generated = readLogits(rows)
+            if pure { stats.pureDecodeTokens += generated }
+            if !pendingProbes.isEmpty { try runProbes() }
         }
         if stats.cancelled {
             context.clearAll()
@@ -148,7 +167,12 @@ final class BatchJudge {
         // which every later lane copies.
         prefixLane = nil
         prefixReady = !sharing
-        lanes = request.schedule == .single ? 1 : max(1, min(request.parallel, context.sequences - 1))
+        // Sequence 0 holds the shared prefix; with probes, the last sequence is the probes' fork.
+        let spare = request.probing ? 2 : 1
+        lanes = request.schedule == .single ? 1 : max(1, min(request.parallel, context.sequences - spare))
+        guard !request.probing || context.sequences >= 3 else { throw RerankError("probes need a context with a spare sequence") }
+        probeSequence = Int32(context.sequences - 1)
+        pendingProbes = []
         queue = Array(request.passages.indices).makeIterator()
         slots = Array(repeating: nil, count: lanes)
         finished = 0
@@ -215,12 +239,19 @@ final class BatchJudge {
         context.clearBatch()
         var rows: [(lane: Int, row: Int)] = []
         var fedCount = [Int](repeating: 0, count: lanes)
+        var draftRows = draftAllowance()
         for lane in 0..<lanes {
             guard let s = slots[lane], s.phase != .prompt, !s.feed.isEmpty else { continue }
-            if context.batchCount + s.feed.count > context.batchCapacity { continue }
+            if draftRows > 0 && s.phase == .thinking { draftRows -= proposeDraft(s, atMost: draftRows) }
+            if context.batchCount + s.feed.count > context.batchCapacity {
+                dropDraft(s)
+                if context.batchCount + s.feed.count > context.batchCapacity { continue }
+            }
+            // A thinking lane's drafted tokens each need their logits: row i verifies draft token i.
+            let firstRead = s.feed.count - 1 - s.drafted
             for (i, t) in s.feed.enumerated() {
-                let row = context.add(t, position: s.position + Int32(i), sequence: s.sequence, logits: i == s.feed.count - 1)
-                if i == s.feed.count - 1 { rows.append((lane, row)) }
+                let row = context.add(t, position: s.position + Int32(i), sequence: s.sequence, logits: i >= firstRead)
+                if i >= firstRead { rows.append((lane, row)) }
             }
             fedCount[lane] = s.feed.count
         }
@@ -244,7 +275,7 @@ final class BatchJudge {
     }
 
     /// Decodes the batch; a step of thinking lanes only ("pure") counts toward the decode rate.
-    private func decode(rows: [(lane: Int, row: Int)], fedCount: [Int]) throws {
+    private func decode(rows: [(lane: Int, row: Int)], fedCount: [Int]) throws -> Bool {
         let pure =
             rows.count == context.batchCount && (0..<lanes).allSatisfy { slots[$0] == nil || slots[$0]!.phase == .thinking || fedCount[$0] == 0 }
         let stepStart = Date()
@@ -258,9 +289,11 @@ final class BatchJudge {
                     ).utf8))
         }
         if pure {
-            stats.pureDecodeTokens += context.batchCount
-            stats.pureDecodeSeconds += Date().timeIntervalSince(stepStart)
+            let seconds = Date().timeIntervalSince(stepStart)
+            stats.pureDecodeSeconds += seconds
+            if request.draft { stepCost.record(lanes: rows.isEmpty ? 0 : Set(rows.map(\.lane)).count, rows: rows.count, seconds: seconds) }
         }
+        return pure
     }
 
     /// What each lane fed is now in its cache; the lane that evaluated the shared prefix first hands it to sequence 0.
@@ -280,13 +313,21 @@ final class BatchJudge {
         }
     }
 
-    /// Each row's logits: a closing lane's verdict (or a rethink), a thinking lane's next token through the chain.
-    private func readLogits(_ rows: [(lane: Int, row: Int)]) {
-        for (lane, row) in rows {
+    /// Each row's logits: a closing lane's verdict (or a rethink), a thinking lane's next token through the chain
+    /// (with a draft: one row per drafted token, read while greedy decoding agrees with the draft). Returns the
+    /// reasoning tokens generated.
+    @discardableResult
+    private func readLogits(_ rows: [(lane: Int, row: Int)]) -> Int {
+        var generated = 0
+        var i = 0
+        while i < rows.count {
+            let lane = rows[i].lane
+            var end = i + 1
+            while end < rows.count && rows[end].lane == lane { end += 1 }
+            defer { i = end }
             guard let s = slots[lane] else { continue }
-            let logits = context.logits(row)
             if s.phase == .closing {
-                if finishOrRethink(s, logits) {
+                if finishOrRethink(s, context.logits(rows[i].row)) {
                     context.remove(sequence: s.sequence)
                     slots[lane] = nil
                     finished += 1
@@ -294,30 +335,101 @@ final class BatchJudge {
                 continue
             }
             s.phase = .thinking
-            let token = argmax(logits, masking: s.chain.closingMasked)
+            generated += think(s, lane: lane, rows[i..<end].map(\.row))
+        }
+        return generated
+    }
+
+    /// A thinking lane's rows: the first gives the next token; while it equals the drafted token fed after it
+    /// (and the chain goes on), the next row gives the token after that. The drafted tokens greedy decoding did
+    /// not produce leave the cache, so the sequence is exactly what one token per step would have built.
+    private func think(_ s: Slot, lane: Int, _ rows: [Int]) -> Int {
+        let draft = Array(s.cached.suffix(s.drafted))
+        var kept = 0
+        var generated = 0
+        var token: Int32 = 0
+        var step = ReasoningChain.Step.more
+        while true {
+            token = argmax(context.logits(rows[kept]), masking: s.chain.closingMasked)
             let ends = model.isEndOfGeneration(token)
             let text = ends ? "" : s.pieces.append(model.piece(token))
-            let (shown, step) = s.chain.append(token: token, text: text, endsGeneration: ends)
+            let shown: String
+            (shown, step) = s.chain.append(token: token, text: text, endsGeneration: ends)
             if !ends {
+                generated += 1
                 stats.decodeTokens += 1
                 if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
             }
             if !shown.isEmpty { emit(.token(passage: s.passage, text: shown)) }
-            switch step {
-            case .more:
-                s.feed = [token]
-            case .close(_, atEnd: true):
-                // `</think>` is the token just generated: evaluating it on the sequence's cache gives the
-                // verdict position without re-evaluating anything.
-                s.feed = [token]
-                s.phase = .closing
-            case .close(let closing, atEnd: false):
-                // A forced close (or text after `</think>` in one token); the budget's last token is not
-                // evaluated on its own: the close evaluates it with the closing text, as a server does
-                // after max_tokens (and one decode step is saved).
-                reevaluate(s, suffix: closing)
+            if request.probing && step == .more, let closing = s.chain.sentenceClose {
+                pendingProbes.append(
+                    PendingProbe(
+                        lane: lane, passage: s.passage, closing: closing,
+                        reasoning: String(decoding: s.chain.reasoning.utf8.dropLast(shown.utf8.count), as: UTF8.self),
+                        sentence: s.chain.sentences, tokens: s.chain.totalThought - 1))
             }
+            guard step == .more, kept < draft.count, draft[kept] == token else { break }
+            kept += 1
         }
+        stats.thinkingSteps += 1
+        if !draft.isEmpty {
+            stats.draftedTokens += draft.count
+            stats.acceptedDraftTokens += kept
+            s.drafting.record(proposed: draft.count, kept: kept)
+            let rejected = draft.count - kept
+            if rejected > 0 {
+                s.cached.removeLast(rejected)
+                s.position -= Int32(rejected)
+                context.remove(sequence: s.sequence, from: s.position)
+            }
+            s.drafted = 0
+        }
+        switch step {
+        case .more:
+            s.feed = [token]
+        case .close(_, atEnd: true):
+            // `</think>` is the token just generated: evaluating it on the sequence's cache gives the
+            // verdict position without re-evaluating anything.
+            s.feed = [token]
+            s.phase = .closing
+        case .close(let closing, atEnd: false):
+            // A forced close (or text after `</think>` in one token); the budget's last token is not
+            // evaluated on its own: the close evaluates it with the closing text, as a server does
+            // after max_tokens (and one decode step is saved).
+            reevaluate(s, suffix: closing)
+        }
+        return generated
+    }
+
+    /// Rows this step may spend on drafts: a step stays within 7 rows (see LlamaModel: up to there a token's
+    /// logits do not depend on the step's size, and the step's fixed cost dominates), and holds no prompt.
+    private func draftAllowance() -> Int {
+        guard request.draft else { return 0 }
+        var rows = 0
+        for case let s? in slots {
+            if s.phase == .prompt { return 0 }
+            rows += s.feed.count
+        }
+        return max(0, 7 - rows)
+    }
+
+    /// Appends a prompt-lookup draft to a thinking lane's feed (its one pending token): as many tokens as the
+    /// lane's draft length and `atMost` allow, never past the budget (tokens beyond it would be thrown away).
+    /// Returns the tokens drafted.
+    private func proposeDraft(_ s: Slot, atMost: Int) -> Int {
+        guard s.feed.count == 1, s.drafted == 0 else { return 0 }
+        let wanted = request.draftTokens > 0 ? min(request.draftTokens, DraftLength.longest) : s.drafting.length(cost: stepCost)
+        let count = min(wanted, s.chain.remainingBudget - 1, atMost)
+        guard count > 0 else { return 0 }
+        let guess = lookup.draft(s.cached + s.feed, count: count)
+        s.feed += guess
+        s.drafted = guess.count
+        return guess.count
+    }
+
+    private func dropDraft(_ s: Slot) {
+        s.feed.removeLast(s.drafted)
+        s.drafted = 0
     }
 
     /// Queues `prompt + suffix`, tokenized whole (so the tokens are those of the complete text), for
@@ -354,21 +466,88 @@ final class BatchJudge {
             s.phase = .prompt
             return false
         }
-        var maxLogit = -Double.infinity
-        for i in 0..<model.vocabularySize { maxLogit = max(maxLogit, Double(logits[i])) }
-        var sum = 0.0
-        for i in 0..<model.vocabularySize { sum += exp(Double(logits[i]) - maxLogit) }
         let c = s.chain
-        let v = Verdict(
-            passage: s.passage, score: Rank1Score.of(logitTrue: lt, logitFalse: lf), probabilityTrue: exp(lt - maxLogit) / sum,
+        var v = Verdict(
+            passage: s.passage, score: Rank1Score.of(logitTrue: lt, logitFalse: lf), probabilityTrue: probabilityTrue(logits),
             reasoning: c.reasoning + s.pieces.flush(), reasoningTokens: c.totalThought, forcedClose: c.forced,
             rethinks: c.rethinks, truncatedPassage: s.truncated, promptTokens: s.promptTokens.count,
             seconds: Date().timeIntervalSince(s.started), repetitive: c.repetitive,
             stoppedRepeating: c.stoppedRepeating)
-        stats.judged += 1
-        cache?.store(cacheKey(s.passage), v)
-        emit(.verdict(v))
+        v.trajectory = s.trajectory
+        v.exitPoint = s.exitPoint
+        deliver(v)
         return true
+    }
+
+    private func deliver(_ v: Verdict) {
+        stats.judged += 1
+        cache?.store(cacheKey(v.passage), v)
+        emit(.verdict(v))
+    }
+
+    /// P(" true") over the whole vocabulary.
+    private func probabilityTrue(_ logits: UnsafeMutablePointer<Float>) -> Double {
+        var maxLogit = -Double.infinity
+        for i in 0..<model.vocabularySize { maxLogit = max(maxLogit, Double(logits[i])) }
+        var sum = 0.0
+        for i in 0..<model.vocabularySize { sum += exp(Double(logits[i]) - maxLogit) }
+        return exp(Double(logits[Int(trueToken)]) - maxLogit) / sum
+    }
+
+    /// Each pending probe: the lane's sequence forked to the probe sequence (its cache copied, then cut where
+    /// `prompt + closing` leaves it), the closing tail evaluated in a decode of its own, so the chains' steps
+    /// are exactly those without probes; the next-token logits there give the score. Early exit acts on them.
+    private func runProbes() throws {
+        let started = Date()
+        defer { stats.probeSeconds += Date().timeIntervalSince(started) }
+        for p in pendingProbes {
+            guard let s = slots[p.lane], s.passage == p.passage else { continue }  // the lane finished meanwhile
+            let full = model.tokenize(s.promptText + p.closing, addSpecial: true)
+            var common = 0
+            while common < min(full.count, s.cached.count) && full[common] == s.cached[common] { common += 1 }
+            if common == full.count { common -= 1 }
+            context.remove(sequence: probeSequence)
+            context.copy(sequence: s.sequence, to: probeSequence)
+            context.remove(sequence: probeSequence, from: Int32(common))
+            context.clearBatch()
+            for i in common..<full.count {
+                context.add(full[i], position: Int32(i), sequence: probeSequence, logits: i == full.count - 1)
+            }
+            try context.decode()
+            let logits = context.logits(context.batchCount - 1)
+            let probe = Probe(
+                sentence: p.sentence, tokens: p.tokens, characters: p.reasoning.count,
+                score: Rank1Score.of(logitTrue: Double(logits[Int(trueToken)]), logitFalse: Double(logits[Int(falseToken)])),
+                probabilityTrue: probabilityTrue(logits))
+            stats.probes += 1
+            stats.probeTokens += full.count - common
+            s.trajectory.append(probe)
+            emit(.probe(passage: s.passage, probe))
+            if s.exitPoint == nil, let rule = request.earlyExit, rule.fires(s.trajectory) {
+                s.exitPoint = probe
+                if rule.stop { exitEarly(s, lane: p.lane, at: probe, reasoning: p.reasoning) }
+            }
+        }
+        pendingProbes.removeAll()
+        context.remove(sequence: probeSequence)
+    }
+
+    /// Early exit: the chain stops at the probe's sentence, and that probe (a forced close there) is its verdict.
+    private func exitEarly(_ s: Slot, lane: Int, at probe: Probe, reasoning: String) {
+        let c = s.chain
+        var v = Verdict(
+            passage: s.passage, score: probe.score, probabilityTrue: probe.probabilityTrue, reasoning: reasoning,
+            reasoningTokens: probe.tokens, forcedClose: true, rethinks: c.rethinks, truncatedPassage: s.truncated,
+            promptTokens: s.promptTokens.count, seconds: Date().timeIntervalSince(s.started), repetitive: c.repetitive,
+            stoppedRepeating: c.stoppedRepeating)
+        v.trajectory = s.trajectory
+        v.earlyExit = true
+        v.exitPoint = probe
+        stats.earlyExits += 1
+        deliver(v)
+        context.remove(sequence: s.sequence)
+        slots[lane] = nil
+        finished += 1
     }
 
     /// Greedy choice; with `masking`, the best token that neither ends generation nor starts `</think>`.

@@ -27,12 +27,19 @@ public enum EventJSON {
         case .started(let p, let t): return line(Started(passage: p, id: passages[p].id, truncated: t))
         case .token(let p, let text): return line(Token(passage: p, text: text))
         case .restarted(let p, let reasoning, let reason): return line(Restarted(passage: p, reasoning: reasoning, reason: reason))
+        case .probe(let p, let probe):
+            return line(
+                ProbeLine(
+                    passage: p, id: passages[p].id, sentence: probe.sentence, tokens: probe.tokens, score: probe.score,
+                    pTrue: probe.probabilityTrue))
         case .verdict(let v):
             return line(
                 VerdictLine(
                     passage: v.passage, id: passages[v.passage].id, score: v.score, pTrue: v.probabilityTrue, tokens: v.reasoningTokens,
                     forcedClose: v.forcedClose, rethinks: v.rethinks, truncated: v.truncatedPassage, promptTokens: v.promptTokens,
-                    seconds: v.seconds, cached: v.cached, serverFinish: v.serverFinish, endpoint: v.endpoint, reasoning: v.reasoning))
+                    seconds: v.seconds, cached: v.cached, serverFinish: v.serverFinish, endpoint: v.endpoint, reasoning: v.reasoning,
+                    earlyExit: v.earlyExit ? true : nil, exitTokens: v.exitPoint?.tokens, exitScore: v.exitPoint?.score,
+                    trajectory: v.trajectory.isEmpty ? nil : v.trajectory.map { [Double($0.tokens), $0.score] }))
         case .failed(let p, let reason): return line(Failed(passage: p, id: passages[p].id, reason: reason))
         case .endpoint(let name, let up, let reason): return line(Endpoint(endpoint: name, up: up, reason: reason))
         case .finished(let s):
@@ -40,6 +47,8 @@ public enum EventJSON {
                 Finished(
                     judged: s.judged, failed: s.failed, decodeTokens: s.decodeTokens, promptTokens: s.promptTokens, seconds: s.seconds,
                     tokensPerSecond: s.decodeTokensPerSecond, firstTokenSeconds: s.firstTokenSeconds, cancelled: s.cancelled,
+                    thinkingSteps: s.thinkingSteps, draftedTokens: s.draftedTokens, acceptedDraftTokens: s.acceptedDraftTokens,
+                    probes: s.probes, probeTokens: s.probeTokens, probeSeconds: s.probeSeconds, earlyExits: s.earlyExits,
                     endpoints: s.endpoints.map { Served(endpoint: $0.endpoint, judged: $0.judged, takenOut: $0.takenOut, up: $0.up) }))
         }
     }
@@ -76,6 +85,13 @@ public enum EventJSON {
         var event = "verdict"
         let passage: Int, id: String, score: Double, pTrue: Double, tokens: Int, forcedClose: Bool, rethinks: Int, truncated: Bool
         let promptTokens: Int, seconds: Double, cached: Bool, serverFinish: String?, endpoint: String?, reasoning: String
+        /// With probes: `earlyExit` when early exit stopped the chain, where the rule fired, and the trajectory
+        /// as [tokens, score] pairs (absent without probes).
+        let earlyExit: Bool?, exitTokens: Int?, exitScore: Double?, trajectory: [[Double]]?
+    }
+    struct ProbeLine: Encodable {
+        var event = "probe"
+        let passage: Int, id: String, sentence: Int, tokens: Int, score: Double, pTrue: Double
     }
     struct Failed: Encodable {
         var event = "failed"
@@ -91,7 +107,9 @@ public enum EventJSON {
     struct Finished: Encodable {
         var event = "finished"
         let judged: Int, failed: Int, decodeTokens: Int, promptTokens: Int, seconds: Double, tokensPerSecond: Double
-        let firstTokenSeconds: Double?, cancelled: Bool, endpoints: [Served]
+        let firstTokenSeconds: Double?, cancelled: Bool, thinkingSteps: Int, draftedTokens: Int, acceptedDraftTokens: Int
+        let probes: Int, probeTokens: Int, probeSeconds: Double, earlyExits: Int
+        let endpoints: [Served]
         func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(event, forKey: .event)
@@ -103,10 +121,18 @@ public enum EventJSON {
             try c.encode(tokensPerSecond, forKey: .tokensPerSecond)
             try c.encode(firstTokenSeconds, forKey: .firstTokenSeconds)  // null before any token
             try c.encode(cancelled, forKey: .cancelled)
+            try c.encode(thinkingSteps, forKey: .thinkingSteps)
+            try c.encode(draftedTokens, forKey: .draftedTokens)
+            try c.encode(acceptedDraftTokens, forKey: .acceptedDraftTokens)
+            try c.encode(probes, forKey: .probes)
+            try c.encode(probeTokens, forKey: .probeTokens)
+            try c.encode(probeSeconds, forKey: .probeSeconds)
+            try c.encode(earlyExits, forKey: .earlyExits)
             try c.encode(endpoints, forKey: .endpoints)
         }
         enum CodingKeys: String, CodingKey {
-            case event, judged, failed, decodeTokens, promptTokens, seconds, tokensPerSecond, firstTokenSeconds, cancelled, endpoints
+            case event, judged, failed, decodeTokens, promptTokens, seconds, tokensPerSecond, firstTokenSeconds, cancelled, thinkingSteps
+            case draftedTokens, acceptedDraftTokens, probes, probeTokens, probeSeconds, earlyExits, endpoints
         }
     }
 }

@@ -120,13 +120,15 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
             let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
             let head = max(512, model.tokenize(profile.prefix(filledQuery: filled), addSpecial: true).count + 128)
             let perStream = (head + request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160 + 255) / 256 * 256
-            let needed = perStream * (lanes + 1)
-            if context == nil || context!.contextSize < needed || context!.sequences != lanes + 1 {
+            // Sequence 0: the shared prefix; with probes, one more for their fork.
+            let sequences = lanes + (request.probing ? 2 : 1)
+            let needed = perStream * sequences
+            if context == nil || context!.contextSize < needed || context!.sequences != sequences {
                 context = nil
                 let size = needed
                 context = try LlamaContext(
                     model: model, contextSize: size, batchCapacity: max(2048, lanes * 600),
-                    sequences: lanes + 1, threads: configuration.threads)
+                    sequences: sequences, threads: configuration.threads)
             }
             let judge = try BatchJudge(
                 model: model, context: context!, request: request, cache: configuration.cache,

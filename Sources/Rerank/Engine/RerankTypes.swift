@@ -41,11 +41,61 @@ public struct RerankRequest: Sendable {
     /// Passage tokens kept; a longer passage is cut at a word boundary and marked.
     public var maxPassageTokens: Int = 384
     public var schedule: Schedule = .batched
+    /// In-process: verify prompt-lookup drafts (several tokens per decode step, greedy acceptance only).
+    public var draft = false
+    /// Drafted tokens per step: 0 adapts the length to the acceptance and the measured step costs (drafting
+    /// stops where it does not pay); N always drafts up to N (at most 6) where the lookup finds a match.
+    public var draftTokens = 0
+    /// In-process: after each sentence of a chain, the score a forced close there would give (`.probe` events,
+    /// `Verdict.trajectory`), from a forked sequence; the chain itself is not touched.
+    public var probe = false
+    /// In-process: stop a chain once its last probes agree (implies probes).
+    public var earlyExit: EarlyExit?
+    var probing: Bool { probe || earlyExit != nil }
 
     public init(query: String, instruction: String? = nil, passages: [Passage]) {
         self.query = query
         self.instruction = instruction
         self.passages = passages
+    }
+}
+
+/// A verdict probe: the score the chain would get if it were closed by force after its `sentence`-th sentence
+/// (1-based), `tokens` reasoning tokens in.
+public struct Probe: Sendable, Equatable, Codable {
+    public var sentence: Int
+    public var tokens: Int
+    /// Characters of the reasoning text (as streamed) up to the sentence's end.
+    public var characters: Int
+    public var score: Double
+    public var probabilityTrue: Double
+    public init(sentence: Int, tokens: Int, characters: Int, score: Double, probabilityTrue: Double) {
+        self.sentence = sentence
+        self.tokens = tokens
+        self.characters = characters
+        self.score = score
+        self.probabilityTrue = probabilityTrue
+    }
+}
+
+/// Early exit: a chain stops once its last `count` probes are all ≥ `threshold` or all ≤ 1 − `threshold`; the
+/// last probe is its verdict (a forced close at that sentence). With `stop` false the chain still runs to its
+/// end and the point where it would have stopped is only recorded (`Verdict.exitPoint`), to measure the rule.
+public struct EarlyExit: Sendable, Equatable {
+    public var threshold: Double
+    public var count: Int
+    public var stop = true
+    public init(threshold: Double, count: Int, stop: Bool = true) {
+        self.threshold = threshold
+        self.count = count
+        self.stop = stop
+    }
+
+    /// Whether these probes (oldest first) end the chain.
+    public func fires(_ probes: [Probe]) -> Bool {
+        guard count >= 1, probes.count >= count else { return false }
+        let last = probes.suffix(count)
+        return last.allSatisfy { $0.score >= threshold } || last.allSatisfy { 1 - $0.score >= threshold }
     }
 }
 
@@ -73,6 +123,12 @@ public struct Verdict: Sendable, Equatable {
     public var serverFinish: String? = nil
     /// Remote servers: the endpoint that judged it.
     public var endpoint: String? = nil
+    /// In-process with probes: the score after each sentence.
+    public var trajectory: [Probe] = []
+    /// Early exit stopped the chain: the verdict is the probe at `exitPoint`.
+    public var earlyExit = false
+    /// Where the early-exit rule fired (also when it only measures and the chain ran on).
+    public var exitPoint: Probe? = nil
 }
 
 public struct JobStats: Sendable, Equatable {
@@ -93,6 +149,19 @@ public struct JobStats: Sendable, Equatable {
     /// Tokens evaluated again to close chains (the protocol re-tokenizes prompt + closing text; the tail
     /// that differs from the sequence's cache is fed anew) or to reopen them for a rethink.
     public var reevaluatedTokens = 0
+    /// In-process: decode steps of thinking lanes (one per lane and step), and with drafts, the tokens
+    /// drafted and the ones greedy decoding confirmed.
+    public var thinkingSteps = 0
+    public var draftedTokens = 0
+    public var acceptedDraftTokens = 0
+    /// In-process: verdict probes, the tokens they evaluated and their time.
+    public var probes = 0
+    public var probeTokens = 0
+    public var probeSeconds = 0.0
+    /// Chains early exit stopped.
+    public var earlyExits = 0
+    public var tokensPerThinkingStep: Double { thinkingSteps > 0 ? Double(decodeTokens) / Double(thinkingSteps) : 0 }
+    public var draftAcceptance: Double { draftedTokens > 0 ? Double(acceptedDraftTokens) / Double(draftedTokens) : 0 }
     /// Remote servers: what each endpoint did in this job, in the order they were given.
     public var endpoints: [EndpointStats] = []
     public var pureDecodeTokensPerSecond: Double { pureDecodeSeconds > 0 ? Double(pureDecodeTokens) / pureDecodeSeconds : 0 }
@@ -123,6 +192,8 @@ public enum RerankEvent: Sendable, Equatable {
     /// A remote stream failed transiently and the round is generated again: the passage's reasoning so far is
     /// `reasoning` (what came after it is withdrawn), then tokens follow anew.
     case restarted(passage: Int, reasoning: String, reason: String)
+    /// A chain's verdict probe after a sentence (in-process with probes on).
+    case probe(passage: Int, Probe)
     case verdict(Verdict)
     case failed(passage: Int, reason: String)
     /// Several servers: one was taken out (`up` false: it failed, its passages go elsewhere, it is asked again

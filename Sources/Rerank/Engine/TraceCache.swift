@@ -24,6 +24,9 @@ public final class TraceCache: @unchecked Sendable {
         var profile: String
         var repetitionGuard: Bool
         var repetitionWindow: Int
+        /// Probes and early exit change what a verdict holds (absent in older entries: off).
+        var probe: Bool?
+        var earlyExit: String?
     }
 
     private struct Entry: Codable {
@@ -39,6 +42,9 @@ public final class TraceCache: @unchecked Sendable {
         var seconds: Double
         var repetitive: Bool?
         var stoppedRepeating: Bool?
+        var trajectory: [Probe]?
+        var earlyExit: Bool?
+        var exitPoint: Probe?
     }
 
     public let directory: String
@@ -72,7 +78,8 @@ public final class TraceCache: @unchecked Sendable {
             passageID: passage.id, passageHash: hash(passage.title + "\u{1}" + passage.text), budget: request.budget,
             rethink: request.rethink, maxPassageTokens: request.maxPassageTokens, minReasoningTokens: request.minReasoningTokens,
             schedule: request.schedule.rawValue, profile: profile.name, repetitionGuard: request.repetitionGuard,
-            repetitionWindow: request.repetitionWindow)
+            repetitionWindow: request.repetitionWindow, probe: request.probing ? true : nil,
+            earlyExit: request.earlyExit.map { "\($0.threshold),\($0.count),\($0.stop ? "stop" : "measure")" })
     }
 
     private func path(_ key: Key) -> String {
@@ -89,11 +96,15 @@ public final class TraceCache: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: p)  // damaged or a collision: drop it
             return nil
         }
-        return Verdict(
+        var v = Verdict(
             passage: passage, score: e.score, probabilityTrue: e.probabilityTrue, reasoning: e.reasoning,
             reasoningTokens: e.reasoningTokens, forcedClose: e.forcedClose, rethinks: e.rethinks,
             truncatedPassage: e.truncatedPassage, promptTokens: e.promptTokens, seconds: e.seconds, cached: true,
             repetitive: e.repetitive ?? false, stoppedRepeating: e.stoppedRepeating ?? false)
+        v.trajectory = e.trajectory ?? []
+        v.earlyExit = e.earlyExit ?? false
+        v.exitPoint = e.exitPoint
+        return v
     }
 
     public func store(_ key: Key, _ v: Verdict) {
@@ -101,7 +112,8 @@ public final class TraceCache: @unchecked Sendable {
             key: key, score: v.score, probabilityTrue: v.probabilityTrue, reasoning: v.reasoning,
             reasoningTokens: v.reasoningTokens, forcedClose: v.forcedClose, rethinks: v.rethinks,
             truncatedPassage: v.truncatedPassage, promptTokens: v.promptTokens, seconds: v.seconds,
-            repetitive: v.repetitive, stoppedRepeating: v.stoppedRepeating)
+            repetitive: v.repetitive, stoppedRepeating: v.stoppedRepeating, trajectory: v.trajectory.isEmpty ? nil : v.trajectory,
+            earlyExit: v.earlyExit ? true : nil, exitPoint: v.exitPoint)
         guard let data = try? JSONEncoder().encode(e) else { return }
         let p = path(key)
         let tmp = p + ".tmp-\(getpid())"

@@ -65,6 +65,11 @@ public final class LlamaModel: @unchecked Sendable {
         }
         var params = lib.api.model_default_params()
         params.n_gpu_layers = 0
+        // No weight repacking: repacked K-quant kernels switch at 4 rows, so a token's logits would depend on how
+        // many tokens share its decode step. Unpacked (with flash attention, llama.cpp's CPU default), a step of up
+        // to 7 rows gives each token the logits one token per step gives: what makes drafts exact. Measured here:
+        // no slower for the embedded Q4_K_M models; other types are not repacked on x86 anyway.
+        params.use_extra_bufts = false
         guard let m = lib.api.model_load_from_file(path, params) else {
             throw RerankError("llama.cpp could not load \(path) (not a GGUF model it supports?)")
         }

@@ -48,6 +48,10 @@ public struct ReasoningChain: Sendable {
     public private(set) var repetitive = false
     public private(set) var stoppedRepeating = false
     public private(set) var closed = false
+    /// Sentences ended so far; set by `append` when its token began right after a sentence's end (`.`, `!` or
+    /// `?`, then whitespace): the closing text a forced close there would evaluate (what a verdict probe reads).
+    public private(set) var sentences = 0
+    public private(set) var sentenceClose: String?
     private var detector: RepetitionDetector
     private var tokenEnds: [Int] = []  // reasoning.utf8.count after each token the detector saw
     private var roundStart: Int
@@ -73,6 +77,13 @@ public struct ReasoningChain: Sendable {
         let byID = token != nil && token == rules.thinkClose
         // A hidden `</think>` (recognised by id) is written out, so the reasoning reads the same everywhere.
         let piece = byID && !text.contains(Rank1Prompt.thinkClose) ? text + Rank1Prompt.thinkClose : text
+        sentenceClose = nil
+        if let first = piece.unicodeScalars.first, first.properties.isWhitespace, reasoning.utf8.count > roundStart,
+            let last = reasoning.unicodeScalars.last, last == "." || last == "!" || last == "?"
+        {
+            sentences += 1
+            sentenceClose = rules.profile.forcedCloseSuffix(reasoning: reasoning)
+        }
         thought += 1
         totalThought += 1
         let before = reasoning.utf8.count
