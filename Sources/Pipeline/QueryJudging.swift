@@ -30,11 +30,14 @@ public struct QueryJudging {
             switch e {
             case .verdict(let v):
                 let p = v.passage
-                let entry = JudgmentJournal.Entry(
+                var entry = JudgmentJournal.Entry(
                     query: query.id, doc: passages[p].id, status: "judged", score: v.score, pTrue: v.probabilityTrue,
                     tokens: v.reasoningTokens, forcedClose: v.forcedClose, repetitive: v.repetitive,
                     stoppedRepeating: v.stoppedRepeating, seconds: v.seconds, reasoning: v.reasoning, reason: nil,
                     settings: journal.settingsHash)
+                if !v.trajectory.isEmpty { entry.trajectory = v.trajectory.map { [Double($0.tokens), $0.score] } }
+                entry.exitTokens = v.exitPoint?.tokens
+                entry.exitScore = v.exitPoint?.score
                 try journal.append(entry)
                 out.entries[p] = entry
             case .failed(let p, let reason):

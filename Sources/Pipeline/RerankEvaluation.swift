@@ -25,6 +25,11 @@ public final class RerankEvaluation {
         public var served: [String: Int] = [:]
         /// "qid docid: reason" of each failed judgment.
         public var failures: [String] = []
+        /// Early exit measured (`settings.earlyExit` with `stop` off): chains it would have stopped, and the
+        /// reasoning tokens of every judged chain with and without it.
+        public var exits = 0
+        public var tokensWithExit = 0
+        public var tokensWithoutExit = 0
     }
 
     private let reader: IndexReader
@@ -39,6 +44,9 @@ public final class RerankEvaluation {
     public private(set) var firstStage = Run()
     public private(set) var reranked = Run()
     public private(set) var fused = Run()
+    /// With early exit measured: the reranking by the scores where it would have stopped each chain.
+    public private(set) var earlyExit = Run()
+    private var earlyExitLines = ""
     public private(set) var totals = Totals()
     private var firstStageLines: [UInt8] = []
     private var rerankedLines = ""
@@ -87,16 +95,22 @@ public final class RerankEvaluation {
             for e in stats.endpoints { totals.served[e.endpoint, default: 0] += e.judged }
         }
         var scores: [Int: Double] = [:]
+        var exitScores: [Int: Double] = [:]
         for p in top.indices {
             guard let v = judging.entries[p], let score = v.score else { continue }
             scores[p] = score
+            exitScores[p] = v.exitScore ?? score
+            if v.exitScore != nil { totals.exits += 1 }
+            totals.tokensWithoutExit += v.tokens ?? 0
+            totals.tokensWithExit += v.exitTokens ?? v.tokens ?? 0
             totals.chainTokens.append(v.tokens ?? 0)
             if v.repetitive == true { totals.repetitive += 1 }
             if v.stoppedRepeating == true { totals.stopped += 1 }
             let trace = TraceLine(
                 query: id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
                 tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
-                stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "")
+                stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "", trajectory: v.trajectory,
+                exitTokens: v.exitTokens, exitScore: v.exitScore)
             traces += EventJSON.line(trace) + "\n"
         }
         // Reranked top K (unjudged ones after the judged, first-stage order among equals), then the rest.
@@ -109,6 +123,7 @@ public final class RerankEvaluation {
             }
         }
         write({ scores[$0] }, to: &reranked, &rerankedLines, tag: "rank1")
+        if settings.earlyExit != nil { write({ exitScores[$0] }, to: &earlyExit, &earlyExitLines, tag: "rank1-early-exit") }
         if let fusion {
             let f = fusion.fuse(bm25: top.indices.map { hits[$0].score }, rank1: top.indices.map { scores[$0] })
             write({ f[$0] }, to: &fused, &fusedLines, tag: "fused")
@@ -119,13 +134,14 @@ public final class RerankEvaluation {
     }
 
     /// Writes the runs and traces into `directory`: bm25.trec (or first-stage.trec for a given run), reranked.trec,
-    /// traces.jsonl and, with fusion, fused.trec.
+    /// traces.jsonl, with fusion fused.trec, and with early exit measured early-exit.trec.
     public func write(to directory: String) throws {
         try Data(firstStageLines).write(
             to: URL(fileURLWithPath: directory + (given == nil ? "/bm25.trec" : "/first-stage.trec")), options: .atomic)
         try rerankedLines.write(toFile: directory + "/reranked.trec", atomically: true, encoding: .utf8)
         try traces.write(toFile: directory + "/traces.jsonl", atomically: true, encoding: .utf8)
         if fusion != nil { try fusedLines.write(toFile: directory + "/fused.trec", atomically: true, encoding: .utf8) }
+        if settings.earlyExit != nil { try earlyExitLines.write(toFile: directory + "/early-exit.trec", atomically: true, encoding: .utf8) }
     }
 }
 
@@ -133,4 +149,6 @@ public final class RerankEvaluation {
 struct TraceLine: Encodable {
     let query: String, doc: String, bm25Rank: Int, bm25: Double, score: Double, tokens: Int, forcedClose: Bool, repetitive: Bool
     let stoppedRepeating: Bool, reasoning: String
+    /// With probes: [tokens, score] after each sentence; with early exit measured, where it would have stopped.
+    let trajectory: [[Double]]?, exitTokens: Int?, exitScore: Double?
 }

@@ -38,6 +38,9 @@ struct BenchRerank: AsyncParsableCommand {
 
     @Option(help: "Also run the engine with prompt-lookup drafts (on) and report its ratio to drafts off and to the bare loop.")
     var draft = Switch.on
+    @Option(help: "With --draft on: tokens drafted per step, 1 to 6; 0 adapts.") var draftTokens = 0
+    @Option(help: "Also run the engine with verdict probes and report what they cost against probes off.")
+    var probe = Switch.on
 
     private struct EngineRun {
         var decodeTokensPerSecond: Double
@@ -46,12 +49,14 @@ struct BenchRerank: AsyncParsableCommand {
         var reevaluatedPerPassage: Double
         var acceptance: Double
         var tokensPerStep: Double
+        var probes: Int
     }
 
     func validate() throws {
         guard passages >= 1, parallel >= 1, budget >= 1, repetitions >= 1 else {
             throw ValidationError("--passages, --parallel, --budget and --repeat must be at least 1")
         }
+        guard (0...6).contains(draftTokens) else { throw ValidationError("--draft-tokens is 0 (adaptive) to 6, got \(draftTokens)") }
     }
 
     func run() async throws {
@@ -80,6 +85,8 @@ struct BenchRerank: AsyncParsableCommand {
         var firstExcess: [Double] = []
         var allDrafted: [Double] = []
         var draftRatios: [Double] = []
+        var allProbed: [Double] = []
+        var probeRatios: [Double] = []
         for q in queries {
             let hits = try searcher.search(q, k: passages)
             guard !hits.isEmpty else {
@@ -91,6 +98,7 @@ struct BenchRerank: AsyncParsableCommand {
             var bare: [DecodeBaseline.Result] = []
             var ours: [EngineRun] = []
             var drafted: [EngineRun] = []
+            var probed: [EngineRun] = []
             for r in 0..<repetitions {
                 // Alternate the order so drift on a shared machine hits both alike.
                 let baselineFirst = r % 2 == 0
@@ -105,7 +113,7 @@ struct BenchRerank: AsyncParsableCommand {
                                 tokens: budget, maxPassageTokens: cut, threads: threads)
                         })
                 }
-                func runEngine(draft: Bool) async throws -> EngineRun {
+                func runEngine(draft: Bool = false, probe: Bool = false) async throws -> EngineRun {
                     var req = RerankRequest(query: q, passages: ps)
                     req.budget = budget
                     req.parallel = parallel
@@ -113,17 +121,21 @@ struct BenchRerank: AsyncParsableCommand {
                     req.minReasoningTokens = budget  // every chain runs its whole budget, like the bare loop
                     req.profile = chosen
                     req.draft = draft
+                    req.draftTokens = draftTokens
+                    req.probe = probe
                     var stats: JobStats?
                     for await e in engine.start(req) { if case .finished(let s) = e { stats = s } }
                     guard let s = stats else { throw ValidationError("the engine's job for \"\(q)\" ended without finishing") }
                     return EngineRun(
                         decodeTokensPerSecond: s.pureDecodeTokensPerSecond, perPassage: s.seconds / n,
                         firstToken: s.firstTokenSeconds ?? .nan, reevaluatedPerPassage: Double(s.reevaluatedTokens) / n,
-                        acceptance: s.draftAcceptance, tokensPerStep: s.tokensPerThinkingStep)
+                        acceptance: s.draftAcceptance, tokensPerStep: s.tokensPerThinkingStep, probes: s.probes)
                 }
                 if baselineFirst { try await runBare() }
                 if draft == .on && !baselineFirst { drafted.append(try await runEngine(draft: true)) }
-                ours.append(try await runEngine(draft: false))
+                if probe == .on && !baselineFirst { probed.append(try await runEngine(probe: true)) }
+                ours.append(try await runEngine())
+                if probe == .on && baselineFirst { probed.append(try await runEngine(probe: true)) }
                 if draft == .on && baselineFirst { drafted.append(try await runEngine(draft: true)) }
                 if !baselineFirst { try await runBare() }
             }
@@ -158,6 +170,15 @@ struct BenchRerank: AsyncParsableCommand {
                         format: "  with drafts: %.2f s/psg, %.3f× drafts off, %.3f× bare; %.0f%% of drafted tokens kept, %.2f tokens per decode step",
                         dSec, dSec / eSec, dSec / bSec, median(drafted.map(\.acceptance)) * 100, median(drafted.map(\.tokensPerStep))))
             }
+            if !probed.isEmpty {
+                let pSec = median(probed.map(\.perPassage))
+                allProbed += probed.map(\.perPassage)
+                probeRatios.append(pSec / eSec)
+                print(
+                    String(
+                        format: "  with probes: %.2f s/psg, %.3f× probes off; %.1f probes per passage", pSec, pSec / eSec,
+                        median(probed.map { Double($0.probes) }) / n))
+            }
         }
         guard !ratios.isEmpty else { return }
         print(
@@ -172,6 +193,12 @@ struct BenchRerank: AsyncParsableCommand {
                     format: "drafts on (medians of every run): %.2f s per passage, %.3f× drafts off (per query %.3f–%.3f), %.3f× the bare loop",
                     median(allDrafted), median(allDrafted) / median(allOurs), draftRatios.min()!, draftRatios.max()!,
                     median(allDrafted) / median(allBare)))
+        }
+        if !allProbed.isEmpty {
+            print(
+                String(
+                    format: "probes on (medians of every run): %.2f s per passage, %.3f× probes off (per query %.3f–%.3f)",
+                    median(allProbed), median(allProbed) / median(allOurs), probeRatios.min()!, probeRatios.max()!))
         }
         print(
             "prompt tok: shared prefix (evaluated once) + each passage's own tokens; re-eval tok/psg: tokens evaluated again for the verdict "

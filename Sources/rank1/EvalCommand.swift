@@ -35,6 +35,7 @@ struct Eval: AsyncParsableCommand {
 
     func validate() throws {
         if let k = rerank, k < 1 { throw ValidationError("--rerank must be at least 1, got \(k)") }
+        try judge.inProcessOnly(endpoints: modelOptions.chosen().endpoints)
         guard allowFailures >= 0 else { throw ValidationError("--allow-failures must be at least 0, got \(allowFailures)") }
         if let n = maxQueries, n < 1 { throw ValidationError("--max-queries must be at least 1, got \(n)") }
         if skipMissing && firstStage == nil { throw ValidationError("--skip-missing goes with --run") }
@@ -87,6 +88,11 @@ struct Eval: AsyncParsableCommand {
         var settings = try judge.request(query: "", passages: [], automatic: profile)
         settings.profile = profile
         settings.instruction = instruction
+        // Early exit is measured: every chain still runs to its end, so both rankings and the tokens saved are known.
+        settings.earlyExit?.stop = false
+        var judgingSettings = [String: String]()
+        if settings.probe { judgingSettings["probe"] = "on" }
+        if let e = settings.earlyExit { judgingSettings["early_exit"] = "\(e.threshold),\(e.count)" }
         let journal = try reportingErrors {
             try JudgmentJournal(
                 directory: out,
@@ -97,7 +103,7 @@ struct Eval: AsyncParsableCommand {
                     "rethink": "\(settings.rethink)", "max_passage_tokens": "\(settings.maxPassageTokens)",
                     "schedule": settings.schedule.rawValue, "instruction": instruction ?? "", "rerank": "\(k)",
                     "index": "\(reader.path) (\(reader.documentCount) documents)",
-                ])
+                ].merging(judgingSettings) { a, _ in a })
         }
         let resumed = journal.judged.values.reduce(0) { $0 + $1.count }
         if !json && (resumed > 0 || journal.tornBytes > 0) {
@@ -140,6 +146,8 @@ struct Eval: AsyncParsableCommand {
         let before = Evaluation(run: evaluation.firstStage, qrels: qr)
         let after = Evaluation(run: evaluation.reranked, qrels: qr)
         let fused = fusion.map { _ in Evaluation(run: evaluation.fused, qrels: qr) }
+        let early = settings.earlyExit.map { _ in Evaluation(run: evaluation.earlyExit, qrels: qr) }
+        let saved = t.tokensWithoutExit == 0 ? 0 : 1 - Double(t.tokensWithExit) / Double(t.tokensWithoutExit)
         let medianTokens = t.chainTokens.isEmpty ? 0 : median(t.chainTokens.map(Double.init))
         let repetitiveShare = t.chainTokens.isEmpty ? 0 : Double(t.repetitive) / Double(t.chainTokens.count)
         let secondsPerPassage = t.judgedPassages == 0 ? 0 : t.judgedSeconds / Double(t.judgedPassages)
@@ -148,7 +156,8 @@ struct Eval: AsyncParsableCommand {
                 queries: before.queries, rerank: k, bm25Ndcg10: before.ndcg10, rerankedNdcg10: after.ndcg10, bm25Mrr10: before.mrr10,
                 rerankedMrr10: after.mrr10, fusedNdcg10: fused?.ndcg10, fusedMrr10: fused?.mrr10, fusionWeight: fusion?.weight,
                 profile: profile.name, medianReasoningTokens: medianTokens, repetitiveShare: repetitiveShare, stoppedRepeating: t.stopped,
-                secondsPerPassage: secondsPerPassage, model: engine.modelName)
+                secondsPerPassage: secondsPerPassage, model: engine.modelName, earlyExitNdcg10: early?.ndcg10,
+                earlyExits: early.map { _ in t.exits }, earlyExitTokensSaved: early.map { _ in saved })
             print(EventJSON.line(summary))
         } else {
             if !failures.isEmpty {
@@ -165,6 +174,14 @@ struct Eval: AsyncParsableCommand {
             if let fused, let fusion {
                 report(fused, label: "Fused")
                 print("       (\(fusion.label))")
+            }
+            if let early, let rule = settings.earlyExit {
+                print(
+                    String(
+                        format: "early exit %g,%d (measured: every chain also ran to its end): %d of %d chains would stop early; "
+                            + "reasoning tokens %d → %d (%.1f%% saved); nDCG@10 %.4f → %.4f (%+.4f); ranking in early-exit.trec",
+                        rule.threshold, rule.count, t.exits, t.chainTokens.count, t.tokensWithoutExit, t.tokensWithExit, saved * 100,
+                        after.ndcg10, early.ndcg10, early.ndcg10 - after.ndcg10))
             }
             print(
                 String(
@@ -239,8 +256,13 @@ struct EvalSummary: Encodable {
     let fusedNdcg10: Double?, fusedMrr10: Double?, fusionWeight: Double?
     let profile: String, medianReasoningTokens: Double, repetitiveShare: Double, stoppedRepeating: Int, secondsPerPassage: Double
     let model: String
+    /// With early exit measured: the reranking where it would have stopped, how many chains, the share of tokens.
+    let earlyExitNdcg10: Double?, earlyExits: Int?, earlyExitTokensSaved: Double?
     enum CodingKeys: String, CodingKey {
         case queries, rerank, profile, model
+        case earlyExitNdcg10 = "early_exit_ndcg@10"
+        case earlyExits = "early_exits"
+        case earlyExitTokensSaved = "early_exit_tokens_saved"
         case bm25Ndcg10 = "bm25_ndcg@10"
         case rerankedNdcg10 = "reranked_ndcg@10"
         case bm25Mrr10 = "bm25_mrr@10"

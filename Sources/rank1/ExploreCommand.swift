@@ -56,6 +56,7 @@ struct Explore: AsyncParsableCommand {
 
     func validate() throws {
         guard runs.count <= 2 else { throw ValidationError("--run: at most two run files (A and B)") }
+        try judge.inProcessOnly(endpoints: modelOptions.chosen().endpoints)
         guard (1...100).contains(k) else { throw ValidationError("--k is 1 to 100, got \(k)") }
         if !runs.isEmpty && collection == nil && queries == nil {
             throw ValidationError("--run needs the queries' texts: --queries FILE or --collection DIR")

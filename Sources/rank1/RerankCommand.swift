@@ -121,7 +121,7 @@ struct JudgeOptions: ParsableArguments {
     var probe = Switch.off
     @Option(
         help: ArgumentHelp(
-            "In-process: stop a chain once its last K probes are all ≥ P or all ≤ 1−P; its verdict is the forced close there (P,K, e.g. 0.9,3).",
+            "In-process: stop a chain once its last K probes are all ≥ P or all ≤ 1−P; its verdict is the forced close there (P,K, e.g. 0.9,3). rank1 eval measures it: chains still run to their end, and it reports the tokens saved and the change in nDCG@10.",
             valueName: "P,K"))
     var earlyExit: EarlyExit?
     @Option(
@@ -145,6 +145,17 @@ struct JudgeOptions: ParsableArguments {
         guard (0...6).contains(draftTokens) else { throw ValidationError("--draft-tokens is 0 (adaptive) to 6, got \(draftTokens)") }
         if let m = maxPassageTokens, m < 1 { throw ValidationError("--max-passage-tokens must be at least 1, got \(m)") }
         if instruction != nil && preset != nil { throw ValidationError("give --instruction or --preset, not both") }
+    }
+
+    /// Drafts, probes and early exit work on the in-process engine's KV cache; a server decodes on its own.
+    func inProcessOnly(endpoints: [String]) throws {
+        guard !endpoints.isEmpty else { return }
+        let asked = [draft == .on ? "--draft on" : nil, probe == .on ? "--probe on" : nil, earlyExit != nil ? "--early-exit" : nil].compactMap { $0 }
+        if !asked.isEmpty {
+            throw ValidationError(
+                "\(asked.joined(separator: ", ")): in-process only (they fork and rewind the engine's KV cache); a server decodes on its own "
+                    + "(vLLM: --speculative-config for drafts)")
+        }
     }
 
     /// The reference's evaluation settings (orionw/rank1 rank1.py with vLLM: max_tokens 8192, max_model_len 16000).
@@ -215,6 +226,7 @@ struct RerankCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
+        try judge.inProcessOnly(endpoints: modelOptions.chosen().endpoints)
     }
     @Flag(help: "JSON Lines: one event per line (started, token, verdict, failed, finished), then the ranking.")
     var jsonl = false

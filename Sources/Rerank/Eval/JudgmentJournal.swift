@@ -21,6 +21,10 @@ public final class JudgmentJournal {
         public var reasoning: String?
         public var reason: String?
         public var settings: String
+        /// With probes: the score after each sentence as [tokens, score] pairs, and where early exit fired.
+        public var trajectory: [[Double]]?
+        public var exitTokens: Int?
+        public var exitScore: Double?
 
         public init(
             query: String, doc: String, status: String, score: Double? = nil, pTrue: Double? = nil, tokens: Int? = nil,
@@ -47,6 +51,9 @@ public final class JudgmentJournal {
             case pTrue = "p_true"
             case forcedClose = "forced_close"
             case stoppedRepeating = "stopped_repeating"
+            case trajectory
+            case exitTokens = "exit_tokens"
+            case exitScore = "exit_score"
         }
     }
 
