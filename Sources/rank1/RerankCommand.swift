@@ -301,10 +301,12 @@ struct RerankCommand: AsyncParsableCommand {
                     let mark = v.score >= 0.5 ? "✓" : "✗"
                     out.write(
                         String(
-                            format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
-                            passages[v.passage].id, v.reasoningTokens, v.forcedClose ? ", forced close" : "",
+                            format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
+                            passages[v.passage].id, v.reasoningTokens, v.earlyExit ? ", early exit" : v.forcedClose ? ", forced close" : "",
                             v.stoppedRepeating ? ", loop stopped" : v.repetitive ? ", repeats" : "",
-                            v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.cached ? ", cached" : "", v.seconds))
+                            v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.cached ? ", cached" : "",
+                            v.trajectory.isEmpty ? "" : ", probes " + v.trajectory.map { String(format: "%.2f", $0.score) }.joined(separator: " "),
+                            v.seconds))
                     if showReasoning && !streamInline {
                         out.write(
                             v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
