@@ -36,8 +36,6 @@ public struct QueryJudging {
                     stoppedRepeating: v.stoppedRepeating, seconds: v.seconds, reasoning: v.reasoning, reason: nil,
                     settings: journal.settingsHash)
                 if !v.trajectory.isEmpty { entry.trajectory = v.trajectory.map { [Double($0.tokens), $0.score] } }
-                entry.exitTokens = v.exitPoint?.tokens
-                entry.exitScore = v.exitPoint?.score
                 try journal.append(entry)
                 out.entries[p] = entry
             case .failed(let p, let reason):

@@ -99,10 +99,15 @@ public final class RerankEvaluation {
         for p in top.indices {
             guard let v = judging.entries[p], let score = v.score else { continue }
             scores[p] = score
-            exitScores[p] = v.exitScore ?? score
-            if v.exitScore != nil { totals.exits += 1 }
+            // Early exit measured: where the rule stops this chain, from its trajectory (any rule, from one judging).
+            let probes = (v.trajectory ?? []).enumerated().map { i, p in
+                Probe(sentence: i + 1, tokens: Int(p.first ?? 0), characters: 0, score: p.last ?? 0, probabilityTrue: 0)
+            }
+            let exit = settings.earlyExit?.exit(probes)
+            exitScores[p] = exit?.score ?? score
+            if exit != nil { totals.exits += 1 }
             totals.tokensWithoutExit += v.tokens ?? 0
-            totals.tokensWithExit += v.exitTokens ?? v.tokens ?? 0
+            totals.tokensWithExit += exit?.tokens ?? v.tokens ?? 0
             totals.chainTokens.append(v.tokens ?? 0)
             if v.repetitive == true { totals.repetitive += 1 }
             if v.stoppedRepeating == true { totals.stopped += 1 }
@@ -110,7 +115,7 @@ public final class RerankEvaluation {
                 query: id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
                 tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
                 stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "", trajectory: v.trajectory,
-                exitTokens: v.exitTokens, exitScore: v.exitScore)
+                exitTokens: exit?.tokens, exitScore: exit?.score)
             traces += EventJSON.line(trace) + "\n"
         }
         // Reranked top K (unjudged ones after the judged, first-stage order among equals), then the rest.

@@ -90,9 +90,10 @@ struct Eval: AsyncParsableCommand {
         settings.instruction = instruction
         // Early exit is measured: every chain still runs to its end, so both rankings and the tokens saved are known.
         settings.earlyExit?.stop = false
+        // The rule is not a judging setting: it is applied to the journal's trajectories when the report is made,
+        // so any other rule can be measured on the same --out without judging again.
         var judgingSettings = [String: String]()
-        if settings.probe { judgingSettings["probe"] = "on" }
-        if let e = settings.earlyExit { judgingSettings["early_exit"] = "\(e.threshold),\(e.count)" }
+        if settings.probing { judgingSettings["probe"] = "on" }
         let journal = try reportingErrors {
             try JudgmentJournal(
                 directory: out,

@@ -121,7 +121,7 @@ struct JudgeOptions: ParsableArguments {
     var probe = Switch.off
     @Option(
         help: ArgumentHelp(
-            "In-process: stop a chain once its last K probes are all ≥ P or all ≤ 1−P; its verdict is the forced close there (P,K, e.g. 0.9,3). rank1 eval measures it: chains still run to their end, and it reports the tokens saved and the change in nDCG@10.",
+            "In-process: stop a chain once its last K probes are all ≥ P or all ≤ 1−P; its verdict is the forced close there (P,K, e.g. 0.9,3). rank1 eval measures it: chains still run to their end, it reports the tokens saved and the change in nDCG@10, and another rule on the same --out needs no judging again.",
             valueName: "P,K"))
     var earlyExit: EarlyExit?
     @Option(

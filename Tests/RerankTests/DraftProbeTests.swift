@@ -48,6 +48,9 @@ struct DraftProbeTests {
         #expect(!rule.fires(probes([0.95, 0.5])))
         #expect(rule.fires(probes([0.5, 0.05, 0.1])))  // 0.1 is 1 − 0.9
         #expect(!rule.fires(probes([0.95, 0.05])))  // all high or all low, not mixed
+        // Where it stops a chain: the first probe that completes an agreeing run.
+        #expect(rule.exit(probes([0.5, 0.95, 0.2, 0.93, 0.97, 0.99]))?.sentence == 5)
+        #expect(rule.exit(probes([0.5, 0.95, 0.2])) == nil)
     }
 
     @Test func aSentenceEndIsSeenWhenTheNextTokenBeginsWithWhitespace() {

@@ -79,6 +79,27 @@ def main():
                             for v in early if v.get("early_exit"))
             check(ok and fin.get("early_exits") == len(firsts), f"{name}: early exit stops {len(firsts)} chains at their first probe",
                   f"{[(v.get('early_exit'), v['tokens'], v['score']) for v in early]} {firsts} {err}")
+        # eval measures early exit on the journal's trajectories: a second rule on the same --out judges nothing again.
+        out = os.path.join(tmp, "eval")
+        def evaluate(rule):
+            r = subprocess.run([binary, "eval", "--qrels", os.path.join(shared, "corpora", "scifact", "qrels", "test.tsv"), "--index", idx,
+                                "--queries", os.path.join(shared, "corpora", "scifact", "queries.jsonl"), "--rerank", "3",
+                                "--max-queries", "2", "--model", "smollm2-q8", "--threads", "1", "--budget", "40", "--quiet", "--json",
+                                "--out", out, "--early-exit", rule], capture_output=True, text=True, timeout=900)
+            summary = next((json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")), {})
+            return r.returncode, summary, r.stderr
+        rc, never, err = evaluate("1,3")
+        traces = [json.loads(line) for line in open(os.path.join(out, "traces.jsonl"))]
+        with_probes = sum(1 for t in traces if t.get("trajectory"))
+        check(rc == 0 and never.get("early_exits") == 0 and never.get("early_exit_tokens_saved") == 0
+              and never.get("early_exit_ndcg@10") == never.get("reranked_ndcg@10") and with_probes > 0,
+              "eval --early-exit 1,3: no chain stops, nothing saved, the same nDCG@10", f"{never} {err[-300:]}")
+        journal = os.path.join(out, "journal.jsonl")
+        lines = len(open(journal).readlines())
+        rc, always, err = evaluate("0.5000001,1")
+        check(rc == 0 and len(open(journal).readlines()) == lines and always.get("early_exits") == with_probes and always.get("early_exit_tokens_saved", 0) > 0,
+              f"eval --early-exit 0.5000001,1 on the same --out: nothing judged again, {with_probes} chains stop at their first probe",
+              f"{always} {err[-300:]}")
         # Two threads: measured, not asserted.
         rc, off, _, _, _ = rerank(idx, "smollm2-q8", threads=2)
         rc2, drafted, _, _, _ = rerank(idx, "smollm2-q8", "--draft", "on", "--draft-tokens", "4", threads=2)

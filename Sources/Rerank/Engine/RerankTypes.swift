@@ -51,7 +51,7 @@ public struct RerankRequest: Sendable {
     public var probe = false
     /// In-process: stop a chain once its last probes agree (implies probes).
     public var earlyExit: EarlyExit?
-    var probing: Bool { probe || earlyExit != nil }
+    public var probing: Bool { probe || earlyExit != nil }
 
     public init(query: String, instruction: String? = nil, passages: [Passage]) {
         self.query = query
@@ -92,10 +92,15 @@ public struct EarlyExit: Sendable, Equatable {
     }
 
     /// Whether these probes (oldest first) end the chain.
-    public func fires(_ probes: [Probe]) -> Bool {
+    public func fires(_ probes: some Collection<Probe>) -> Bool {
         guard count >= 1, probes.count >= count else { return false }
         let last = probes.suffix(count)
         return last.allSatisfy { $0.score >= threshold } || last.allSatisfy { 1 - $0.score >= threshold }
+    }
+
+    /// The probe where the rule stops a chain with these scores (oldest first), if it does.
+    public func exit(_ probes: [Probe]) -> Probe? {
+        probes.indices.first { fires(probes[...$0]) }.map { probes[$0] }
     }
 }
 

@@ -21,10 +21,8 @@ public final class JudgmentJournal {
         public var reasoning: String?
         public var reason: String?
         public var settings: String
-        /// With probes: the score after each sentence as [tokens, score] pairs, and where early exit fired.
+        /// With probes: the score after each sentence as [tokens, score] pairs (early exit is measured on them).
         public var trajectory: [[Double]]?
-        public var exitTokens: Int?
-        public var exitScore: Double?
 
         public init(
             query: String, doc: String, status: String, score: Double? = nil, pTrue: Double? = nil, tokens: Int? = nil,
@@ -52,8 +50,6 @@ public final class JudgmentJournal {
             case forcedClose = "forced_close"
             case stoppedRepeating = "stopped_repeating"
             case trajectory
-            case exitTokens = "exit_tokens"
-            case exitScore = "exit_score"
         }
     }
 
