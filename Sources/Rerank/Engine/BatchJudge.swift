@@ -1,20 +1,22 @@
 import Foundation
 
 /// Runs one job on a llama.cpp context: continuous batching of passages, greedy reasoning, the Rank1
-/// verdict. Everything here happens on the engine's thread.
+/// verdict. Everything here happens on the engine's thread. A thinking lane's step (with drafts) is in
+/// BatchJudge+Thinking.swift, probes and early exit in BatchJudge+Probes.swift; members are internal so those
+/// files can reach them (the class itself is internal to the engine).
 final class BatchJudge {
-    private let model: LlamaModel
-    private let context: LlamaContext
-    private let request: RerankRequest
-    private let emit: (RerankEvent) -> Void
-    private let isCancelled: () -> Bool
-    private let trueToken: Int32
-    private let falseToken: Int32
-    private let start = Date()
+    let model: LlamaModel
+    let context: LlamaContext
+    let request: RerankRequest
+    let emit: (RerankEvent) -> Void
+    let isCancelled: () -> Bool
+    let trueToken: Int32
+    let falseToken: Int32
+    let start = Date()
 
-    private enum Phase { case prompt, thinking, closing }
+    enum Phase { case prompt, thinking, closing }
 
-    private final class Slot {
+    final class Slot {
         let passage: Int
         let sequence: Int32
         let promptText: String
@@ -47,17 +49,17 @@ final class BatchJudge {
         }
     }
 
-    private var stats: JobStats
+    var stats: JobStats
     /// RANK1_TRACE_STEPS=1 prints each decode step's size and time to stderr (for benchmarking).
     static let traceSteps = ProcessInfo.processInfo.environment["RANK1_TRACE_STEPS"] == "1"
     /// Prompt tokens admitted per decode step while chains are streaming.
     var prefillPerStep = 4096
 
-    private let cache: TraceCache?
-    private let modelID: String
+    let cache: TraceCache?
+    let modelID: String
     /// The prompt format: the request's, else the model's automatic one.
     let profile: PromptProfile
-    private let rules: ReasoningChain.Rules
+    let rules: ReasoningChain.Rules
 
     func cacheKey(_ p: Int) -> TraceCache.Key { TraceCache.key(model: modelID, request: request, profile: profile, passage: request.passages[p]) }
 
@@ -98,23 +100,23 @@ final class BatchJudge {
     }
 
     // The job's state, set up by `run` and advanced by its steps.
-    private var filled = ""
-    private var sharing = false
+    var filled = ""
+    var sharing = false
     /// The shared prefix (instruction and query) and where it stands: the lane whose prompt evaluates it first,
     /// and whether sequence 0 holds it for later lanes to copy.
-    private var prefixTokens: [Int32] = []
-    private var prefixLane: Int?
-    private var prefixReady = true
-    private var lanes = 1
-    private var queue = [Int]().makeIterator()
-    private var slots: [Slot?] = []
-    private var finished = 0
-    private let lookup = PromptLookup()
-    private var stepCost = StepCost()
+    var prefixTokens: [Int32] = []
+    var prefixLane: Int?
+    var prefixReady = true
+    var lanes = 1
+    var queue = [Int]().makeIterator()
+    var slots: [Slot?] = []
+    var finished = 0
+    let lookup = PromptLookup()
+    var stepCost = StepCost()
     /// Probes asked for in this step (a sentence ended), run after the step's logits are read.
-    private var pendingProbes: [PendingProbe] = []
-    private var probeSequence: Int32 = 0
-    private struct PendingProbe {
+    var pendingProbes: [PendingProbe] = []
+    var probeSequence: Int32 = 0
+    struct PendingProbe {
         let lane: Int
         let passage: Int
         let closing: String
@@ -150,7 +152,7 @@ final class BatchJudge {
         emit(.finished(stats))
     }
 
-    private func setUp() throws {
+    func setUp() throws {
         context.clearAll()
         filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
         sharing = request.schedule == .batched
@@ -179,7 +181,7 @@ final class BatchJudge {
     }
 
     /// Free lanes take the next passages, in BM25 order; the trace cache answers what it knows.
-    private func admit() {
+    func admit() {
         for lane in 0..<lanes where slots[lane] == nil {
             if !prefixReady && prefixLane != nil { return }  // the others wait for the shared prefix
             guard let p = nextUncached() else { return }
@@ -217,7 +219,7 @@ final class BatchJudge {
     }
 
     /// The next passage the trace cache cannot answer; the ones it answers are emitted on the way.
-    private func nextUncached() -> Int? {
+    func nextUncached() -> Int? {
         while let candidate = queue.next() {
             guard let cache, let v = cache.lookup(cacheKey(candidate), passage: candidate) else { return candidate }
             emit(.started(passage: candidate, truncated: v.truncatedPassage))
@@ -235,7 +237,7 @@ final class BatchJudge {
     /// so running chains keep streaming while new passages load. Until the first reasoning token exists, a step
     /// holds only the first prompt: the first token then comes after one passage's prompt evaluation, not all of
     /// them. Returns the rows whose logits are read, and how many tokens each lane fed.
-    private func fillBatch() -> (rows: [(lane: Int, row: Int)], fedCount: [Int]) {
+    func fillBatch() -> (rows: [(lane: Int, row: Int)], fedCount: [Int]) {
         context.clearBatch()
         var rows: [(lane: Int, row: Int)] = []
         var fedCount = [Int](repeating: 0, count: lanes)
@@ -275,7 +277,7 @@ final class BatchJudge {
     }
 
     /// Decodes the batch; a step of thinking lanes only ("pure") counts toward the decode rate.
-    private func decode(rows: [(lane: Int, row: Int)], fedCount: [Int]) throws -> Bool {
+    func decode(rows: [(lane: Int, row: Int)], fedCount: [Int]) throws -> Bool {
         let pure =
             rows.count == context.batchCount && (0..<lanes).allSatisfy { slots[$0] == nil || slots[$0]!.phase == .thinking || fedCount[$0] == 0 }
         let stepStart = Date()
@@ -297,7 +299,7 @@ final class BatchJudge {
     }
 
     /// What each lane fed is now in its cache; the lane that evaluated the shared prefix first hands it to sequence 0.
-    private func advance(_ fedCount: [Int]) {
+    func advance(_ fedCount: [Int]) {
         for lane in 0..<lanes where fedCount[lane] > 0 {
             let s = slots[lane]!
             s.cached += s.feed.prefix(fedCount[lane])
@@ -317,7 +319,7 @@ final class BatchJudge {
     /// (with a draft: one row per drafted token, read while greedy decoding agrees with the draft). Returns the
     /// reasoning tokens generated.
     @discardableResult
-    private func readLogits(_ rows: [(lane: Int, row: Int)]) -> Int {
+    func readLogits(_ rows: [(lane: Int, row: Int)]) -> Int {
         var generated = 0
         var i = 0
         while i < rows.count {
@@ -340,107 +342,15 @@ final class BatchJudge {
         return generated
     }
 
-    /// A thinking lane's rows: the first gives the next token; while it equals the drafted token fed after it
-    /// (and the chain goes on), the next row gives the token after that. The drafted tokens greedy decoding did
-    /// not produce leave the cache, so the sequence is exactly what one token per step would have built.
-    private func think(_ s: Slot, lane: Int, _ rows: [Int]) -> Int {
-        let draft = Array(s.cached.suffix(s.drafted))
-        var kept = 0
-        var generated = 0
-        var token: Int32 = 0
-        var step = ReasoningChain.Step.more
-        while true {
-            token = argmax(context.logits(rows[kept]), masking: s.chain.closingMasked)
-            let ends = model.isEndOfGeneration(token)
-            let text = ends ? "" : s.pieces.append(model.piece(token))
-            let shown: String
-            (shown, step) = s.chain.append(token: token, text: text, endsGeneration: ends)
-            if !ends {
-                generated += 1
-                stats.decodeTokens += 1
-                if stats.firstTokenSeconds == nil { stats.firstTokenSeconds = Date().timeIntervalSince(start) }
-            }
-            if !shown.isEmpty { emit(.token(passage: s.passage, text: shown)) }
-            if request.probing && step == .more, let closing = s.chain.sentenceClose {
-                pendingProbes.append(
-                    PendingProbe(
-                        lane: lane, passage: s.passage, closing: closing,
-                        reasoning: String(decoding: s.chain.reasoning.utf8.dropLast(shown.utf8.count), as: UTF8.self),
-                        sentence: s.chain.sentences, tokens: s.chain.totalThought - 1))
-            }
-            guard step == .more, kept < draft.count, draft[kept] == token else { break }
-            kept += 1
-        }
-        stats.thinkingSteps += 1
-        if !draft.isEmpty {
-            stats.draftedTokens += draft.count
-            stats.acceptedDraftTokens += kept
-            s.drafting.record(proposed: draft.count, kept: kept)
-            let rejected = draft.count - kept
-            if rejected > 0 {
-                s.cached.removeLast(rejected)
-                s.position -= Int32(rejected)
-                context.remove(sequence: s.sequence, from: s.position)
-            }
-            s.drafted = 0
-        }
-        switch step {
-        case .more:
-            s.feed = [token]
-        case .close(_, atEnd: true):
-            // `</think>` is the token just generated: evaluating it on the sequence's cache gives the
-            // verdict position without re-evaluating anything.
-            s.feed = [token]
-            s.phase = .closing
-        case .close(let closing, atEnd: false):
-            // A forced close (or text after `</think>` in one token); the budget's last token is not
-            // evaluated on its own: the close evaluates it with the closing text, as a server does
-            // after max_tokens (and one decode step is saved).
-            reevaluate(s, suffix: closing)
-        }
-        return generated
-    }
-
-    /// Rows this step may spend on drafts: a step stays within 7 rows (see LlamaModel: up to there a token's
-    /// logits do not depend on the step's size, and the step's fixed cost dominates), and holds no prompt.
-    private func draftAllowance() -> Int {
-        guard request.draft else { return 0 }
-        var rows = 0
-        for case let s? in slots {
-            if s.phase == .prompt { return 0 }
-            rows += s.feed.count
-        }
-        return max(0, 7 - rows)
-    }
-
-    /// Appends a prompt-lookup draft to a thinking lane's feed (its one pending token): as many tokens as the
-    /// lane's draft length and `atMost` allow, never past the budget (tokens beyond it would be thrown away).
-    /// Returns the tokens drafted.
-    private func proposeDraft(_ s: Slot, atMost: Int) -> Int {
-        guard s.feed.count == 1, s.drafted == 0 else { return 0 }
-        let wanted = request.draftTokens > 0 ? min(request.draftTokens, DraftLength.longest) : s.drafting.length(cost: stepCost)
-        let count = min(wanted, s.chain.remainingBudget - 1, atMost)
-        guard count > 0 else { return 0 }
-        let guess = lookup.draft(s.cached + s.feed, count: count)
-        s.feed += guess
-        s.drafted = guess.count
-        return guess.count
-    }
-
-    private func dropDraft(_ s: Slot) {
-        s.feed.removeLast(s.drafted)
-        s.drafted = 0
-    }
-
     /// Queues `prompt + suffix`, tokenized whole (so the tokens are those of the complete text), for
     /// evaluation: the cached tokens it shares with the sequence stay, the rest of the cache is dropped
     /// and the differing tail is fed. The next logits give the verdict.
-    private func reevaluate(_ s: Slot, suffix: String) {
+    func reevaluate(_ s: Slot, suffix: String) {
         rewind(s, to: model.tokenize(s.promptText + suffix, addSpecial: true))
         s.phase = .closing
     }
 
-    private func rewind(_ s: Slot, to full: [Int32]) {
+    func rewind(_ s: Slot, to full: [Int32]) {
         var common = 0
         while common < min(full.count, s.cached.count) && full[common] == s.cached[common] { common += 1 }
         if common == full.count { common -= 1 }  // at least one token must be evaluated to get logits
@@ -457,7 +367,7 @@ final class BatchJudge {
 
     /// Reads the verdict at the position after `</think>`; reopens the chain for a rethink if asked.
     /// Returns true when the passage is done.
-    private func finishOrRethink(_ s: Slot, _ logits: UnsafeMutablePointer<Float>) -> Bool {
+    func finishOrRethink(_ s: Slot, _ logits: UnsafeMutablePointer<Float>) -> Bool {
         let lt = Double(logits[Int(trueToken)])
         let lf = Double(logits[Int(falseToken)])
         if let wait = s.chain.reopen() {
@@ -479,14 +389,14 @@ final class BatchJudge {
         return true
     }
 
-    private func deliver(_ v: Verdict) {
+    func deliver(_ v: Verdict) {
         stats.judged += 1
         cache?.store(cacheKey(v.passage), v)
         emit(.verdict(v))
     }
 
     /// P(" true") over the whole vocabulary.
-    private func probabilityTrue(_ logits: UnsafeMutablePointer<Float>) -> Double {
+    func probabilityTrue(_ logits: UnsafeMutablePointer<Float>) -> Double {
         var maxLogit = -Double.infinity
         for i in 0..<model.vocabularySize { maxLogit = max(maxLogit, Double(logits[i])) }
         var sum = 0.0
@@ -494,64 +404,8 @@ final class BatchJudge {
         return exp(Double(logits[Int(trueToken)]) - maxLogit) / sum
     }
 
-    /// Each pending probe: the lane's sequence forked to the probe sequence (its cache copied, then cut where
-    /// `prompt + closing` leaves it), the closing tail evaluated in a decode of its own, so the chains' steps
-    /// are exactly those without probes; the next-token logits there give the score. Early exit acts on them.
-    private func runProbes() throws {
-        let started = Date()
-        defer { stats.probeSeconds += Date().timeIntervalSince(started) }
-        for p in pendingProbes {
-            guard let s = slots[p.lane], s.passage == p.passage else { continue }  // the lane finished meanwhile
-            let full = model.tokenize(s.promptText + p.closing, addSpecial: true)
-            var common = 0
-            while common < min(full.count, s.cached.count) && full[common] == s.cached[common] { common += 1 }
-            if common == full.count { common -= 1 }
-            context.remove(sequence: probeSequence)
-            context.copy(sequence: s.sequence, to: probeSequence)
-            context.remove(sequence: probeSequence, from: Int32(common))
-            context.clearBatch()
-            for i in common..<full.count {
-                context.add(full[i], position: Int32(i), sequence: probeSequence, logits: i == full.count - 1)
-            }
-            try context.decode()
-            let logits = context.logits(context.batchCount - 1)
-            let probe = Probe(
-                sentence: p.sentence, tokens: p.tokens, characters: p.reasoning.count,
-                score: Rank1Score.of(logitTrue: Double(logits[Int(trueToken)]), logitFalse: Double(logits[Int(falseToken)])),
-                probabilityTrue: probabilityTrue(logits))
-            stats.probes += 1
-            stats.probeTokens += full.count - common
-            s.trajectory.append(probe)
-            emit(.probe(passage: s.passage, probe))
-            if s.exitPoint == nil, let rule = request.earlyExit, rule.fires(s.trajectory) {
-                s.exitPoint = probe
-                if rule.stop { exitEarly(s, lane: p.lane, at: probe, reasoning: p.reasoning) }
-            }
-        }
-        pendingProbes.removeAll()
-        context.remove(sequence: probeSequence)
-    }
-
-    /// Early exit: the chain stops at the probe's sentence, and that probe (a forced close there) is its verdict.
-    private func exitEarly(_ s: Slot, lane: Int, at probe: Probe, reasoning: String) {
-        let c = s.chain
-        var v = Verdict(
-            passage: s.passage, score: probe.score, probabilityTrue: probe.probabilityTrue, reasoning: reasoning,
-            reasoningTokens: probe.tokens, forcedClose: true, rethinks: c.rethinks, truncatedPassage: s.truncated,
-            promptTokens: s.promptTokens.count, seconds: Date().timeIntervalSince(s.started), repetitive: c.repetitive,
-            stoppedRepeating: c.stoppedRepeating)
-        v.trajectory = s.trajectory
-        v.earlyExit = true
-        v.exitPoint = probe
-        stats.earlyExits += 1
-        deliver(v)
-        context.remove(sequence: s.sequence)
-        slots[lane] = nil
-        finished += 1
-    }
-
     /// Greedy choice; with `masking`, the best token that neither ends generation nor starts `</think>`.
-    private func argmax(_ logits: UnsafeMutablePointer<Float>, masking: Bool) -> Int32 {
+    func argmax(_ logits: UnsafeMutablePointer<Float>, masking: Bool) -> Int32 {
         let best = DecodeBaseline.argmax(logits, model.vocabularySize)
         guard masking else { return best }
         let masked = model.maskedWhileShort
