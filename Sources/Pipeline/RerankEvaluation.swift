@@ -25,7 +25,7 @@ public final class RerankEvaluation {
         public var served: [String: Int] = [:]
         /// "qid docid: reason" of each failed judgment.
         public var failures: [String] = []
-        /// Early exit measured (`settings.earlyExit` with `stop` off): chains it would have stopped, and the
+        /// Early exit measured (the `earlyExit` rule applied to each trajectory): chains it would have stopped, and the
         /// reasoning tokens of every judged chain with and without it.
         public var exits = 0
         public var tokensWithExit = 0
@@ -37,6 +37,7 @@ public final class RerankEvaluation {
     private let given: [String: [Candidate]]?
     private let k: Int
     private let settings: RerankRequest
+    private let earlyExitRule: EarlyExit?
     private let engine: any Reranker
     private let journal: JudgmentJournal
     private let fusion: ScoreFusion?
@@ -53,9 +54,11 @@ public final class RerankEvaluation {
     private var fusedLines = ""
     private var traces = ""
 
-    /// `given`: the candidates of a first-stage run by query (nil: BM25's top 100 from `searcher`).
+    /// `given`: the candidates of a first-stage run by query (nil: BM25's top 100 from `searcher`). `earlyExit`: a
+    /// rule measured on the trajectories (`settings` must probe), stopping nothing.
     public init(
-        reader: IndexReader, searcher: Searcher, given: [String: [Candidate]]?, k: Int, settings: RerankRequest, engine: any Reranker,
+        reader: IndexReader, searcher: Searcher, given: [String: [Candidate]]?, k: Int, settings: RerankRequest, earlyExit: EarlyExit?,
+        engine: any Reranker,
         journal: JudgmentJournal, fusion: ScoreFusion?
     ) {
         self.reader = reader
@@ -63,6 +66,7 @@ public final class RerankEvaluation {
         self.given = given
         self.k = k
         self.settings = settings
+        self.earlyExitRule = earlyExit
         self.engine = engine
         self.journal = journal
         self.fusion = fusion
@@ -103,7 +107,7 @@ public final class RerankEvaluation {
             let probes = (v.trajectory ?? []).enumerated().map { i, p in
                 Probe(sentence: i + 1, tokens: Int(p.first ?? 0), characters: 0, score: p.last ?? 0, probabilityTrue: 0)
             }
-            let exit = settings.earlyExit?.exit(probes)
+            let exit = earlyExitRule?.exit(probes)
             exitScores[p] = exit?.score ?? score
             if exit != nil { totals.exits += 1 }
             totals.tokensWithoutExit += v.tokens ?? 0
@@ -128,7 +132,7 @@ public final class RerankEvaluation {
             }
         }
         write({ scores[$0] }, to: &reranked, &rerankedLines, tag: "rank1")
-        if settings.earlyExit != nil { write({ exitScores[$0] }, to: &earlyExit, &earlyExitLines, tag: "rank1-early-exit") }
+        if earlyExitRule != nil { write({ exitScores[$0] }, to: &earlyExit, &earlyExitLines, tag: "rank1-early-exit") }
         if let fusion {
             let f = fusion.fuse(bm25: top.indices.map { hits[$0].score }, rank1: top.indices.map { scores[$0] })
             write({ f[$0] }, to: &fused, &fusedLines, tag: "fused")
@@ -146,7 +150,7 @@ public final class RerankEvaluation {
         try rerankedLines.write(toFile: directory + "/reranked.trec", atomically: true, encoding: .utf8)
         try traces.write(toFile: directory + "/traces.jsonl", atomically: true, encoding: .utf8)
         if fusion != nil { try fusedLines.write(toFile: directory + "/fused.trec", atomically: true, encoding: .utf8) }
-        if settings.earlyExit != nil { try earlyExitLines.write(toFile: directory + "/early-exit.trec", atomically: true, encoding: .utf8) }
+        if earlyExitRule != nil { try earlyExitLines.write(toFile: directory + "/early-exit.trec", atomically: true, encoding: .utf8) }
     }
 }
 

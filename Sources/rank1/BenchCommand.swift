@@ -52,6 +52,32 @@ struct BenchRerank: AsyncParsableCommand {
         var probes: Int
     }
 
+    /// The engine with drafts or with probes, measured against the engine without in the same run.
+    private struct Variant {
+        let name: String  // "drafts", "probes"
+        var runs: [EngineRun] = []  // this query's
+        var all: [Double] = []  // s/passage of every run
+        var ratios: [Double] = []  // per query: its median s/passage over the engine's without it
+
+        /// Ends a query: keeps its runs and prints their line, with `detail` (what this variant adds) after it.
+        mutating func endQuery(engine eSec: Double, bare bSec: Double, detail: ([EngineRun]) -> String) {
+            guard !runs.isEmpty else { return }
+            let sec = median(runs.map(\.perPassage))
+            all += runs.map(\.perPassage)
+            ratios.append(sec / eSec)
+            print(String(format: "  with %@: %.2f s/psg, %.3f× %@ off, %.3f× bare; ", name, sec, sec / eSec, name, sec / bSec) + detail(runs))
+            runs = []
+        }
+
+        func summary(engine: [Double], bare: [Double]) {
+            guard !all.isEmpty else { return }
+            print(
+                String(
+                    format: "%@ on (medians of every run): %.2f s per passage, %.3f× %@ off (per query %.3f–%.3f), %.3f× the bare loop",
+                    name, median(all), median(all) / median(engine), name, ratios.min()!, ratios.max()!, median(all) / median(bare)))
+        }
+    }
+
     func validate() throws {
         guard passages >= 1, parallel >= 1, budget >= 1, repetitions >= 1 else {
             throw ValidationError("--passages, --parallel, --budget and --repeat must be at least 1")
@@ -83,10 +109,8 @@ struct BenchRerank: AsyncParsableCommand {
         var oursTps: [Double] = []
         var ratios: [Double] = []
         var firstExcess: [Double] = []
-        var allDrafted: [Double] = []
-        var draftRatios: [Double] = []
-        var allProbed: [Double] = []
-        var probeRatios: [Double] = []
+        var drafted = Variant(name: "drafts")
+        var probed = Variant(name: "probes")
         for q in queries {
             let hits = try searcher.search(q, k: passages)
             guard !hits.isEmpty else {
@@ -97,8 +121,6 @@ struct BenchRerank: AsyncParsableCommand {
             let n = Double(ps.count)
             var bare: [DecodeBaseline.Result] = []
             var ours: [EngineRun] = []
-            var drafted: [EngineRun] = []
-            var probed: [EngineRun] = []
             for r in 0..<repetitions {
                 // Alternate the order so drift on a shared machine hits both alike.
                 let baselineFirst = r % 2 == 0
@@ -132,11 +154,11 @@ struct BenchRerank: AsyncParsableCommand {
                         acceptance: s.draftAcceptance, tokensPerStep: s.tokensPerThinkingStep, probes: s.probes)
                 }
                 if baselineFirst { try await runBare() }
-                if draft == .on && !baselineFirst { drafted.append(try await runEngine(draft: true)) }
-                if probe == .on && !baselineFirst { probed.append(try await runEngine(probe: true)) }
+                if draft == .on && !baselineFirst { drafted.runs.append(try await runEngine(draft: true)) }
+                if probe == .on && !baselineFirst { probed.runs.append(try await runEngine(probe: true)) }
                 ours.append(try await runEngine())
-                if probe == .on && baselineFirst { probed.append(try await runEngine(probe: true)) }
-                if draft == .on && baselineFirst { drafted.append(try await runEngine(draft: true)) }
+                if probe == .on && baselineFirst { probed.runs.append(try await runEngine(probe: true)) }
+                if draft == .on && baselineFirst { drafted.runs.append(try await runEngine(draft: true)) }
                 if !baselineFirst { try await runBare() }
             }
             let b0 = bare[0]
@@ -161,23 +183,13 @@ struct BenchRerank: AsyncParsableCommand {
                     promptPer,
                     bTps, median(bare.map(\.promptTokensPerSecond)), bSec, eTps, eSec, median(ours.map(\.reevaluatedPerPassage)),
                     first * 1000, alone * 1000))
-            if !drafted.isEmpty {
-                let dSec = median(drafted.map(\.perPassage))
-                allDrafted += drafted.map(\.perPassage)
-                draftRatios.append(dSec / eSec)
-                print(
-                    String(
-                        format: "  with drafts: %.2f s/psg, %.3f× drafts off, %.3f× bare; %.0f%% of drafted tokens kept, %.2f tokens per decode step",
-                        dSec, dSec / eSec, dSec / bSec, median(drafted.map(\.acceptance)) * 100, median(drafted.map(\.tokensPerStep))))
+            drafted.endQuery(engine: eSec, bare: bSec) { runs in
+                String(
+                    format: "%.0f%% of drafted tokens kept, %.2f tokens per decode step", median(runs.map(\.acceptance)) * 100,
+                    median(runs.map(\.tokensPerStep)))
             }
-            if !probed.isEmpty {
-                let pSec = median(probed.map(\.perPassage))
-                allProbed += probed.map(\.perPassage)
-                probeRatios.append(pSec / eSec)
-                print(
-                    String(
-                        format: "  with probes: %.2f s/psg, %.3f× probes off; %.1f probes per passage", pSec, pSec / eSec,
-                        median(probed.map { Double($0.probes) }) / n))
+            probed.endQuery(engine: eSec, bare: bSec) { runs in
+                String(format: "%.1f probes per passage", median(runs.map { Double($0.probes) }) / n)
             }
         }
         guard !ratios.isEmpty else { return }
@@ -187,19 +199,8 @@ struct BenchRerank: AsyncParsableCommand {
                     + "ratio %.3f (per query %.3f–%.3f); first token %+.0f to %+.0f ms against the first prompt alone",
                 median(allBare), median(allOurs), median(bareTps), median(oursTps), median(oursTps) / median(bareTps),
                 ratios.min()!, ratios.max()!, firstExcess.min()! * 1000, firstExcess.max()! * 1000))
-        if !allDrafted.isEmpty {
-            print(
-                String(
-                    format: "drafts on (medians of every run): %.2f s per passage, %.3f× drafts off (per query %.3f–%.3f), %.3f× the bare loop",
-                    median(allDrafted), median(allDrafted) / median(allOurs), draftRatios.min()!, draftRatios.max()!,
-                    median(allDrafted) / median(allBare)))
-        }
-        if !allProbed.isEmpty {
-            print(
-                String(
-                    format: "probes on (medians of every run): %.2f s per passage, %.3f× probes off (per query %.3f–%.3f)",
-                    median(allProbed), median(allProbed) / median(allOurs), probeRatios.min()!, probeRatios.max()!))
-        }
+        drafted.summary(engine: allOurs, bare: allBare)
+        probed.summary(engine: allOurs, bare: allBare)
         print(
             "prompt tok: shared prefix (evaluated once) + each passage's own tokens; re-eval tok/psg: tokens evaluated again for the verdict "
                 + "(the forced close re-tokenizes prompt + cut reasoning + \"\\n</think>\"; the tail that differs from the cache is fed anew)")

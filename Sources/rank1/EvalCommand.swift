@@ -88,8 +88,11 @@ struct Eval: AsyncParsableCommand {
         var settings = try judge.request(query: "", passages: [], automatic: profile)
         settings.profile = profile
         settings.instruction = instruction
-        // Early exit is measured: every chain still runs to its end, so both rankings and the tokens saved are known.
-        settings.earlyExit?.stop = false
+        // Early exit is measured, not applied: every chain runs to its end with probes, and the rule is applied to
+        // the trajectories, so both rankings and the tokens saved are known.
+        let rule = settings.earlyExit
+        if rule != nil { settings.probe = true }
+        settings.earlyExit = nil
         // The rule is not a judging setting: it is applied to the journal's trajectories when the report is made,
         // so any other rule can be measured on the same --out without judging again.
         var judgingSettings = [String: String]()
@@ -113,7 +116,8 @@ struct Eval: AsyncParsableCommand {
                     + (journal.tornBytes > 0 ? "; a torn last line (\(journal.tornBytes) bytes, the interrupted write) was dropped" : ""))
         }
         let evaluation = RerankEvaluation(
-            reader: reader, searcher: searcher, given: given, k: k, settings: settings, engine: engine, journal: journal, fusion: fusion)
+            reader: reader, searcher: searcher, given: given, k: k, settings: settings, earlyExit: rule, engine: engine, journal: journal,
+            fusion: fusion)
         let started = monotonicSeconds()
         let progress = Progress(started: started)
         for q in qs {
@@ -147,7 +151,7 @@ struct Eval: AsyncParsableCommand {
         let before = Evaluation(run: evaluation.firstStage, qrels: qr)
         let after = Evaluation(run: evaluation.reranked, qrels: qr)
         let fused = fusion.map { _ in Evaluation(run: evaluation.fused, qrels: qr) }
-        let early = settings.earlyExit.map { _ in Evaluation(run: evaluation.earlyExit, qrels: qr) }
+        let early = rule.map { _ in Evaluation(run: evaluation.earlyExit, qrels: qr) }
         let saved = t.tokensWithoutExit == 0 ? 0 : 1 - Double(t.tokensWithExit) / Double(t.tokensWithoutExit)
         let medianTokens = t.chainTokens.isEmpty ? 0 : median(t.chainTokens.map(Double.init))
         let repetitiveShare = t.chainTokens.isEmpty ? 0 : Double(t.repetitive) / Double(t.chainTokens.count)
@@ -176,7 +180,7 @@ struct Eval: AsyncParsableCommand {
                 report(fused, label: "Fused")
                 print("       (\(fusion.label))")
             }
-            if let early, let rule = settings.earlyExit {
+            if let early, let rule {
                 print(
                     String(
                         format: "early exit %g,%d (measured: every chain also ran to its end): %d of %d chains would stop early; "

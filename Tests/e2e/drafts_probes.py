@@ -100,6 +100,19 @@ def main():
         check(rc == 0 and len(open(journal).readlines()) == lines and always.get("early_exits") == with_probes and always.get("early_exit_tokens_saved", 0) > 0,
               f"eval --early-exit 0.5000001,1 on the same --out: nothing judged again, {with_probes} chains stop at their first probe",
               f"{always} {err[-300:]}")
+        # bench rerank reports drafts and probes against the engine without them (the numbers are measured, not judged here).
+        out = subprocess.run([binary, "bench", "rerank", idx, "--model", "smollm2-q8", "--query", QUERY, "--passages", "2",
+                              "--parallel", "1", "--budget", "16", "--repeat", "1", "--threads", "1"],
+                             capture_output=True, text=True, timeout=900)
+        printed = out.stdout.splitlines()
+        drafts = [line for line in printed if line.startswith("  with drafts: ")]
+        probes = [line for line in printed if line.startswith("  with probes: ")]
+        check(out.returncode == 0 and len(drafts) == 1 and "× drafts off" in drafts[0] and "× bare" in drafts[0]
+              and "of drafted tokens kept" in drafts[0] and "tokens per decode step" in drafts[0]
+              and len(probes) == 1 and "× probes off" in probes[0] and "probes per passage" in probes[0]
+              and any(line.startswith("drafts on (medians of every run)") for line in printed)
+              and any(line.startswith("probes on (medians of every run)") for line in printed),
+              "bench rerank: acceptance, tokens per step and ratios for drafts; cost of probes", out.stdout[-800:] + out.stderr[-300:])
         # Two threads: measured, not asserted.
         rc, off, _, _, _ = rerank(idx, "smollm2-q8", threads=2)
         rc2, drafted, _, _, _ = rerank(idx, "smollm2-q8", "--draft", "on", "--draft-tokens", "4", threads=2)

@@ -32,9 +32,8 @@ extension BatchJudge {
             stats.probeTokens += full.count - common
             s.trajectory.append(probe)
             emit(.probe(passage: s.passage, probe))
-            if s.exitPoint == nil, let rule = request.earlyExit, rule.fires(s.trajectory) {
-                s.exitPoint = probe
-                if rule.stop { exitEarly(s, lane: p.lane, at: probe, reasoning: p.reasoning) }
+            if let rule = request.earlyExit, rule.fires(s.trajectory) {
+                exitEarly(s, lane: p.lane, at: probe, reasoning: p.reasoning)
             }
         }
         pendingProbes.removeAll()
@@ -51,7 +50,6 @@ extension BatchJudge {
             stoppedRepeating: c.stoppedRepeating)
         v.trajectory = s.trajectory
         v.earlyExit = true
-        v.exitPoint = probe
         stats.earlyExits += 1
         deliver(v)
         context.remove(sequence: s.sequence)

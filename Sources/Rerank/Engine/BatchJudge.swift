@@ -30,7 +30,6 @@ final class BatchJudge {
         var drafted = 0  // feed's last `drafted` tokens are a prompt-lookup guess, verified by this step
         var drafting = DraftLength()
         var trajectory: [Probe] = []
-        var exitPoint: Probe?
         let truncated: Bool
         let started = Date()
 
@@ -384,7 +383,6 @@ final class BatchJudge {
             seconds: Date().timeIntervalSince(s.started), repetitive: c.repetitive,
             stoppedRepeating: c.stoppedRepeating)
         v.trajectory = s.trajectory
-        v.exitPoint = s.exitPoint
         deliver(v)
         return true
     }

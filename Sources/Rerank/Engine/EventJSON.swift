@@ -18,7 +18,7 @@ public enum EventJSON {
 
     /// The first line of a `--jsonl` run: which profile judges, and why.
     public static func profile(_ c: ProfileChoice, model: String, backend: String) -> String {
-        line(ProfileLine(profile: c.profile.name, reason: c.reason, rank1Checkpoint: c.rank1Shaped, model: model, backend: backend))
+        line(ProfileLine(profile: c.profile.name, reason: c.reason, rank1Checkpoint: OrNull(c.rank1Shaped), model: model, backend: backend))
     }
 
     /// One event; `passages` gives the ids of the passages it numbers.
@@ -46,28 +46,18 @@ public enum EventJSON {
             return line(
                 Finished(
                     judged: s.judged, failed: s.failed, decodeTokens: s.decodeTokens, promptTokens: s.promptTokens, seconds: s.seconds,
-                    tokensPerSecond: s.decodeTokensPerSecond, firstTokenSeconds: s.firstTokenSeconds, cancelled: s.cancelled,
+                    tokensPerSecond: s.decodeTokensPerSecond, firstTokenSeconds: OrNull(s.firstTokenSeconds), cancelled: s.cancelled,
                     thinkingSteps: s.thinkingSteps, draftedTokens: s.draftedTokens, acceptedDraftTokens: s.acceptedDraftTokens,
                     probes: s.probes, probeTokens: s.probeTokens, probeSeconds: s.probeSeconds, earlyExits: s.earlyExits,
                     endpoints: s.endpoints.map { Served(endpoint: $0.endpoint, judged: $0.judged, takenOut: $0.takenOut, up: $0.up) }))
         }
     }
 
-    // The lines' shapes. Optional values are written as null when absent, so every line of a kind has the same keys
-    // (except `serverFinish` and `endpoint` of a verdict, which only remote judgments have).
+    // The lines' shapes. Values that a line of its kind may lack are written as null (`OrNull`), so those lines
+    // keep their keys; a verdict's optional keys (remote-only or probe-only) are left out when absent.
     struct ProfileLine: Encodable {
         var event = "profile"
-        let profile: String, reason: String, rank1Checkpoint: Bool?, model: String, backend: String
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(event, forKey: .event)
-            try c.encode(profile, forKey: .profile)
-            try c.encode(reason, forKey: .reason)
-            try c.encode(rank1Checkpoint, forKey: .rank1Checkpoint)  // null when unknown
-            try c.encode(model, forKey: .model)
-            try c.encode(backend, forKey: .backend)
-        }
-        enum CodingKeys: String, CodingKey { case event, profile, reason, rank1Checkpoint, model, backend }
+        let profile: String, reason: String, rank1Checkpoint: OrNull<Bool>, model: String, backend: String
     }
     struct Started: Encodable {
         var event = "started"
@@ -107,32 +97,18 @@ public enum EventJSON {
     struct Finished: Encodable {
         var event = "finished"
         let judged: Int, failed: Int, decodeTokens: Int, promptTokens: Int, seconds: Double, tokensPerSecond: Double
-        let firstTokenSeconds: Double?, cancelled: Bool, thinkingSteps: Int, draftedTokens: Int, acceptedDraftTokens: Int
+        let firstTokenSeconds: OrNull<Double>  // null before any token
+        let cancelled: Bool, thinkingSteps: Int, draftedTokens: Int, acceptedDraftTokens: Int
         let probes: Int, probeTokens: Int, probeSeconds: Double, earlyExits: Int
         let endpoints: [Served]
+    }
+    /// An optional written as null when absent (a synthesized encoder leaves the key out).
+    struct OrNull<T: Encodable>: Encodable {
+        let value: T?
+        init(_ value: T?) { self.value = value }
         func encode(to encoder: Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(event, forKey: .event)
-            try c.encode(judged, forKey: .judged)
-            try c.encode(failed, forKey: .failed)
-            try c.encode(decodeTokens, forKey: .decodeTokens)
-            try c.encode(promptTokens, forKey: .promptTokens)
-            try c.encode(seconds, forKey: .seconds)
-            try c.encode(tokensPerSecond, forKey: .tokensPerSecond)
-            try c.encode(firstTokenSeconds, forKey: .firstTokenSeconds)  // null before any token
-            try c.encode(cancelled, forKey: .cancelled)
-            try c.encode(thinkingSteps, forKey: .thinkingSteps)
-            try c.encode(draftedTokens, forKey: .draftedTokens)
-            try c.encode(acceptedDraftTokens, forKey: .acceptedDraftTokens)
-            try c.encode(probes, forKey: .probes)
-            try c.encode(probeTokens, forKey: .probeTokens)
-            try c.encode(probeSeconds, forKey: .probeSeconds)
-            try c.encode(earlyExits, forKey: .earlyExits)
-            try c.encode(endpoints, forKey: .endpoints)
-        }
-        enum CodingKeys: String, CodingKey {
-            case event, judged, failed, decodeTokens, promptTokens, seconds, tokensPerSecond, firstTokenSeconds, cancelled, thinkingSteps
-            case draftedTokens, acceptedDraftTokens, probes, probeTokens, probeSeconds, earlyExits, endpoints
+            var c = encoder.singleValueContainer()
+            if let value { try c.encode(value) } else { try c.encodeNil() }
         }
     }
 }

@@ -79,16 +79,14 @@ public struct Probe: Sendable, Equatable, Codable {
 }
 
 /// Early exit: a chain stops once its last `count` probes are all ≥ `threshold` or all ≤ 1 − `threshold`; the
-/// last probe is its verdict (a forced close at that sentence). With `stop` false the chain still runs to its
-/// end and the point where it would have stopped is only recorded (`Verdict.exitPoint`), to measure the rule.
+/// last probe is its verdict (a forced close at that sentence). `rank1 eval` measures a rule without stopping
+/// anything: it applies `exit` to each judged chain's trajectory.
 public struct EarlyExit: Sendable, Equatable {
     public var threshold: Double
     public var count: Int
-    public var stop = true
-    public init(threshold: Double, count: Int, stop: Bool = true) {
+    public init(threshold: Double, count: Int) {
         self.threshold = threshold
         self.count = count
-        self.stop = stop
     }
 
     /// Whether these probes (oldest first) end the chain.
@@ -130,10 +128,9 @@ public struct Verdict: Sendable, Equatable {
     public var endpoint: String? = nil
     /// In-process with probes: the score after each sentence.
     public var trajectory: [Probe] = []
-    /// Early exit stopped the chain: the verdict is the probe at `exitPoint`.
+    /// Early exit stopped the chain: the verdict is its last probe, `exitPoint`.
     public var earlyExit = false
-    /// Where the early-exit rule fired (also when it only measures and the chain ran on).
-    public var exitPoint: Probe? = nil
+    public var exitPoint: Probe? { earlyExit ? trajectory.last : nil }
 }
 
 public struct JobStats: Sendable, Equatable {

@@ -44,7 +44,6 @@ public final class TraceCache: @unchecked Sendable {
         var stoppedRepeating: Bool?
         var trajectory: [Probe]?
         var earlyExit: Bool?
-        var exitPoint: Probe?
     }
 
     public let directory: String
@@ -79,7 +78,7 @@ public final class TraceCache: @unchecked Sendable {
             rethink: request.rethink, maxPassageTokens: request.maxPassageTokens, minReasoningTokens: request.minReasoningTokens,
             schedule: request.schedule.rawValue, profile: profile.name, repetitionGuard: request.repetitionGuard,
             repetitionWindow: request.repetitionWindow, probe: request.probing ? true : nil,
-            earlyExit: request.earlyExit.map { "\($0.threshold),\($0.count),\($0.stop ? "stop" : "measure")" })
+            earlyExit: request.earlyExit.map { "\($0.threshold),\($0.count)" })
     }
 
     private func path(_ key: Key) -> String {
@@ -103,7 +102,6 @@ public final class TraceCache: @unchecked Sendable {
             repetitive: e.repetitive ?? false, stoppedRepeating: e.stoppedRepeating ?? false)
         v.trajectory = e.trajectory ?? []
         v.earlyExit = e.earlyExit ?? false
-        v.exitPoint = e.exitPoint
         return v
     }
 
@@ -113,7 +111,7 @@ public final class TraceCache: @unchecked Sendable {
             reasoningTokens: v.reasoningTokens, forcedClose: v.forcedClose, rethinks: v.rethinks,
             truncatedPassage: v.truncatedPassage, promptTokens: v.promptTokens, seconds: v.seconds,
             repetitive: v.repetitive, stoppedRepeating: v.stoppedRepeating, trajectory: v.trajectory.isEmpty ? nil : v.trajectory,
-            earlyExit: v.earlyExit ? true : nil, exitPoint: v.exitPoint)
+            earlyExit: v.earlyExit ? true : nil)
         guard let data = try? JSONEncoder().encode(e) else { return }
         let p = path(key)
         let tmp = p + ".tmp-\(getpid())"
