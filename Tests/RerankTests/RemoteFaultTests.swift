@@ -26,9 +26,9 @@ import Testing
         config.idleTimeout = 2
         config.retries = 0
         let engine = RemoteReranker(configuration: config)
-        let modes = ["ok", "http500", "badjson", "truncated", "drop", "stall", "budget"]
+        let modes = ["ok", "http500", "badjson", "truncated", "drop", "stall", "budget", "interrupted", "eotverdict"]
         var request = RerankRequest(query: "cats", passages: modes.map { Passage(id: $0, text: "\($0) passage text") })
-        request.parallel = 7
+        request.parallel = modes.count
         let t0 = Date()
         var verdicts: [String: Verdict] = [:]
         var failures: [String: String] = [:]
@@ -59,6 +59,29 @@ import Testing
         #expect(failures["truncated"]?.contains("truncated") == true)
         #expect(failures["drop"] != nil)
         #expect(failures["stall"]?.contains("stalled") == true)
+        // A stream the server cut ([DONE], no finish_reason) is a failure, not a chain that ended.
+        #expect(failures["interrupted"]?.contains("without a finish_reason") == true)
+        // Where the model would end its turn, the whole distribution is asked for with end-of-turn still masked:
+        // the verdict is read from it, not the fallback 0.5.
+        let eot = try #require(verdicts["eotverdict"])
+        #expect(abs(eot.score - 1 / (1 + exp(2.0))) < 1e-9)
+    }
+
+    @Test func aCutStreamIsJudgedAgain() async throws {
+        let (server, port) = try RemoteFaultTests.startServer()
+        defer { kill(server.processIdentifier, SIGKILL) }
+        var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        config.retries = 1
+        config.backoff = 0.05
+        let engine = RemoteReranker(configuration: config)
+        var verdicts: [Verdict] = []
+        var restarts: [String] = []
+        for await e in engine.start(RerankRequest(query: "cats", passages: [Passage(id: "x", text: "interruptonce passage text")])) {
+            if case .verdict(let v) = e { verdicts.append(v) }
+            if case .restarted(_, _, let reason) = e { restarts.append(reason) }
+        }
+        #expect(verdicts.count == 1 && verdicts.first?.reasoning == "The passage is about cats. It matches.\n</think>")
+        #expect(restarts.count == 1 && restarts.first?.contains("without a finish_reason") == true)
     }
 
     @Test func serverDownFailsWithAClearReason() async throws {

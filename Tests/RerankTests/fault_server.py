@@ -4,8 +4,12 @@ passage text in the prompt names the behaviour: ok, http500, badjson, truncated,
 repeats the passage as the server received it), html200, bigline (a 10 MB line), forever (a token every 0.3 s,
 never ending), trickle (one byte a second), reset (a token, then a TCP reset), badutf8, http401 and http500 (both
 echo the Authorization header in their body, as careless servers do), http404, nologprobs (verdicts without
-logprobs). /tokenize and /detokenize answer in vLLM's shape with a toy
-tokenizer: one token per word or punctuation mark (so `</think>` is several tokens, as in generic models)."""
+logprobs), interrupted (a stream ended by [DONE] without a finish_reason, as llama-cpp-python's server cuts one when
+another request arrives), interruptonce (the first stream of a prompt interrupted, the next one whole), eotverdict
+(verdicts as llama-cpp-python gives them where the model would end its turn: no token at all unless end-of-turn is
+masked, and " true"/" false" only in the whole distribution). /tokenize and /detokenize answer in vLLM's shape with a
+toy tokenizer: one token per word or punctuation mark (so `</think>` is several tokens, as in generic models), and
+`<|im_end|>` one token (an end-of-turn marker)."""
 import json
 import struct
 import re
@@ -17,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 VOCAB = []  # the toy tokenizer's words, by token id
+SEEN = set()  # interruptonce: prompts whose first stream was cut
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -57,7 +62,7 @@ class Handler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         if self.path == "/tokenize":
             ids = []
-            for w in re.findall(r"\w+|[^\w\s]", body["prompt"]):
+            for w in re.findall(r"<\|im_end\|>|\w+|[^\w\s]", body["prompt"]):
                 if w not in VOCAB:
                     VOCAB.append(w)
                 ids.append(VOCAB.index(w))
@@ -69,6 +74,13 @@ class Handler(BaseHTTPRequestHandler):
         piece = lambda t, f=None: json.dumps({"choices": [{"index": 0, "text": t, "finish_reason": f}]})
         if not body.get("stream") and mode == "nologprobs":
             return self.json_answer({"choices": [{"text": " true", "finish_reason": "length"}]})
+        if not body.get("stream") and mode == "eotverdict":
+            if "logit_bias" not in body:
+                lp = {"text_offset": [], "token_logprobs": [], "tokens": [], "top_logprobs": []}
+                return self.json_answer({"choices": [{"text": "", "logprobs": lp, "finish_reason": "stop"}]})
+            top = {"\n": -0.1, " maybe": -2.5} if body.get("logprobs", 0) <= 20 else {"\n": -0.1, " true": -3.0, " false": -1.0}
+            lp = {"tokens": ["\n"], "token_logprobs": [-0.1], "top_logprobs": [top], "text_offset": [len(prompt)]}
+            return self.json_answer({"choices": [{"text": "\n", "logprobs": lp, "finish_reason": "length"}]})
         if not body.get("stream"):
             top = {" true": -0.2, " false": -1.8, "\n": -4.0}
             out = {"choices": [{"text": " true", "logprobs": {"tokens": [" true"], "token_logprobs": [-0.2],
@@ -130,6 +142,9 @@ class Handler(BaseHTTPRequestHandler):
             self.sse([piece("The passage is about cats."), piece(" It matches.\n</think>"), piece(" true", "stop")])
         elif mode == "badjson":
             self.sse([piece("Hmm"), '{"choices": [{"text": "broken'])
+        elif mode == "interrupted" or (mode == "interruptonce" and prompt not in SEEN):
+            SEEN.add(prompt)
+            self.sse([piece("The passage"), piece(" says")])
         elif mode == "truncated":
             self.sse([piece("The passage"), piece(" says")], done=False)
         elif mode == "drop":

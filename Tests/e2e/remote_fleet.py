@@ -2,7 +2,8 @@
 """Several servers and no router (issue 14): `--endpoint` given twice, two real llama-cpp-python servers of the same
 model. One is killed (kill -9) right after it gave its first verdict, then started again on the same port. The run
 must end with every candidate judged, each exactly as one server alone judges it; the killed endpoint taken out,
-asked again and back in service; the counts per endpoint adding up. A fleet with a dead endpoint from the start
+asked again and back in service; the counts per endpoint adding up; a stream the server cuts judged again, never
+ended as if the model had stopped (a monitor polling /v1/models cuts streams on purpose). A fleet with a dead endpoint from the start
 judges everything on the live one; a fleet with no live endpoint stops with exit 1 and names each."""
 import json
 import os
@@ -11,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from e2e import Checks, binary, free_port, python, smollm2, start_server  # noqa: E402
@@ -57,6 +59,30 @@ def main():
             alone = {e["id"]: e for e in events_of(one.stdout) if e["event"] == "verdict"}
             check(one.returncode == 0 and len(alone) == K, f"one server judges all {K} candidates", one.stderr[-400:])
 
+            # A monitor asks the server's /v1/models while a chain streams (at the first token of three passages):
+            # llama-cpp-python then ends the running stream with [DONE] and no finish_reason.
+            p = subprocess.Popen(rerank_args(index, a, k=8), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            err, lines, poked, pokes = [], [], set(), []
+            threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True).start()
+            for line in p.stdout:
+                lines.append(line)
+                e = json.loads(line) if line.startswith("{") else {}
+                if e.get("event") == "token" and len(poked) < 3 and e["passage"] not in poked:
+                    poked.add(e["passage"])
+                    t = threading.Thread(target=lambda: urllib.request.urlopen(f"{a}/models", timeout=60).read(), daemon=True)
+                    t.start()
+                    pokes.append(t)
+            p.wait(timeout=900)
+            for t in pokes:
+                t.join(timeout=60)
+            events = events_of("".join(lines))
+            got = {e["id"]: e for e in events if e["event"] == "verdict"}
+            cut = [e for e in events if e["event"] == "restarted" and "without a finish_reason" in e["reason"]]
+            check(p.returncode == 0 and len(got) == 8 and cut
+                  and all(alone[i]["reasoning"] == v["reasoning"] and abs(alone[i]["score"] - v["score"]) < 1e-4 for i, v in got.items()),
+                  f"streams cut by a monitor's GET /v1/models are judged again: {len(cut)} cut, all 8 verdicts as without the monitor",
+                  "".join(err)[-400:] + str([(i, v["reasoning"][:40]) for i, v in got.items() if alone[i]["reasoning"] != v["reasoning"]]))
+
             print(f"two servers, {b} killed after its first verdict, then started again")
             p = subprocess.Popen(rerank_args(index, a, b), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             lines, killed_at = [], None
@@ -92,8 +118,13 @@ def main():
                 print(f"       reason: {out[0]['reason']}")
             check(back, f"{b} asked again and back in service")
             restarted = [e for e in events if e["event"] == "restarted"]
-            check(all("judged again on another endpoint" in e["reason"] for e in restarted),
-                  f"{len(restarted)} passages in flight on the killed server moved to another endpoint")
+            moved = [e for e in restarted if "judged again on another endpoint" in e["reason"]]
+            # The harness polls the restarted server's /v1/models until it answers; llama-cpp-python cuts a stream
+            # running meanwhile ([DONE], no finish_reason), and the client must judge that chain again, not end it.
+            cut = [e for e in restarted if "without a finish_reason" in e["reason"]]
+            check(len(moved) + len(cut) == len(restarted),
+                  f"{len(moved)} passages in flight on the killed server moved to another endpoint; {len(cut)} cut streams judged again",
+                  "; ".join(e["reason"] for e in restarted if e not in moved and e not in cut)[:600])
             fin = next((e for e in events if e["event"] == "finished"), {})
             served = {s["endpoint"]: s for s in fin.get("endpoints", [])}
             check(set(served) == {a, b} and served[a]["judged"] + served[b]["judged"] == K and served[b]["judged"] >= 2

@@ -11,12 +11,21 @@ enum RemoteFailure: Error, CustomStringConvertible {
     case page(String, expected: String)
     case overlongLine(Int)
     case invalidUTF8
+    /// The stream ended ([DONE]) with no finish_reason while the chain was open: the server cut it.
+    case interrupted
+    /// The connection ended mid-stream, without [DONE] (a server that died or a proxy that cut it).
+    case truncated
     var description: String {
         switch self {
         case .page(let head, let expected):
             return "the server answered with a page, not \(expected) (\"\(head.prefix(60))…\"): \(RemoteFailure.endpointHint)"
         case .overlongLine(let n): return "the server sent a line longer than \(n >> 20) MiB in its event stream (not an OpenAI-compatible stream?)"
         case .invalidUTF8: return "the server sent bytes that are not UTF-8 in its event stream"
+        case .interrupted:
+            return "the server ended the stream without a finish_reason before the chain closed (it cut the stream: "
+                + "llama-cpp-python's server does so whenever another request reaches it, a health check of /v1/models included; "
+                + "start it with --interrupt_requests false)"
+        case .truncated: return "the stream ended before the server finished it (truncated)"
         case .noAnswer(let s, let url):
             return String(format: "the server at %@ did not answer within %.0f s (is it overloaded, or not an OpenAI-compatible server?)", url, s)
         case .stalled(let s): return String(format: "the server stalled (no token for %.0f s)", s)

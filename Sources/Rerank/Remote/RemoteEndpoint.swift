@@ -232,6 +232,8 @@ final class RemoteEndpoint: Sendable {
                 if sse.invalidUTF8 { throw RemoteFailure.invalidUTF8 }
                 for event in sse.take() {
                     guard let c = try CompletionJSON.chunk(event) else {
+                        // [DONE]: a stream the server finished has said why by now; one it cut has not.
+                        if finish == nil { throw RemoteFailure.interrupted }
                         ended = true
                         break stream
                     }
@@ -251,9 +253,8 @@ final class RemoteEndpoint: Sendable {
             }
             try Task.checkCancellation()
             if !ended {
-                throw CompletionJSON.ParseError.malformed(
-                    sse.hasPartialEvent || finish == nil && chain.thought > 0
-                        ? "the stream ended before the server finished it (truncated)" : "the answer was not an event stream")
+                if sse.hasPartialEvent || finish == nil && chain.thought > 0 { throw RemoteFailure.truncated }
+                throw CompletionJSON.ParseError.malformed("the answer was not an event stream")
             }
             if masked && finish == "length" { continue }
             return (RemoteEndpoint.closingText(chain.endOfGeneration()), finish)
@@ -272,20 +273,29 @@ final class RemoteEndpoint: Sendable {
     /// P(true)/(P(true)+P(false)) after the closing text, and P(" true") over the vocabulary. From the top 20
     /// logprobs when both words are there (a Rank1 model puts them first); otherwise the whole distribution
     /// is asked for (llama.cpp servers), or for vLLM (which caps logprobs) the reference's restriction to
-    /// the two tokens; when even that fails, the reference's fallback score 0.5.
+    /// the two tokens; when even that is refused, the reference's fallback score 0.5. A server that keeps failing
+    /// (transient errors past the retries) fails the judgment instead: its trouble is not the model's verdict.
     private func verdict(_ prompt: String, _ facts: ServerFacts, _ clock: ProgressClock) async throws -> (Double, Double) {
+        var masked: [String: Any] = [:]
         var top = try await verdictLogprobs(prompt, ["logprobs": 20], clock)
         if top.isEmpty && !facts.endOfTurnTokens.isEmpty {
             // The model would end its turn here and the server left that token out with its logprobs: ask again
-            // with end-of-turn tokens masked, which leaves the ratio P(true)/P(false) exactly as it was.
-            let mask = Dictionary(facts.endOfTurnTokens.map { ("\($0)", -100) }, uniquingKeysWith: { a, _ in a })
-            top = try await verdictLogprobs(prompt, ["logprobs": 20, "logit_bias": mask], clock)
+            // with end-of-turn tokens masked, which leaves the ratio P(true)/P(false) exactly as it was (and keep
+            // the mask for the wider question below, which would otherwise come back just as empty).
+            masked = ["logit_bias": Dictionary(facts.endOfTurnTokens.map { ("\($0)", -100) }, uniquingKeysWith: { a, _ in a })]
+            top = try await verdictLogprobs(prompt, masked.merging(["logprobs": 20]) { _, b in b }, clock)
         }
         if top[" true"] == nil || top[" false"] == nil {
+            let wider: [String: Any]
             if facts.kind == .vllm, let t = facts.vocabulary?.trueToken, let f = facts.vocabulary?.falseToken {
-                top = (try? await verdictLogprobs(prompt, ["logprobs": 2, "allowed_token_ids": [Int(t), Int(f)]], clock)) ?? top
+                wider = ["logprobs": 2, "allowed_token_ids": [Int(t), Int(f)]]
             } else {
-                top = (try? await verdictLogprobs(prompt, ["logprobs": 1 << 18], clock)) ?? top
+                wider = masked.merging(["logprobs": 1 << 18]) { _, b in b }
+            }
+            do {
+                top = try await verdictLogprobs(prompt, wider, clock)
+            } catch  where !RemoteConfiguration.isTransient(error) {
+                // Refused (the reference's restricted generation failing): keep what the top 20 gave.
             }
         }
         guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0) }

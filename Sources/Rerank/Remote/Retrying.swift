@@ -11,7 +11,10 @@ extension RemoteConfiguration {
         if let u = e as? URLError {
             return [.cannotConnectToHost, .networkConnectionLost, .notConnectedToInternet, .timedOut].contains(u.code)
         }
-        if case RemoteFailure.stalled? = e as? RemoteFailure { return true }
+        switch e as? RemoteFailure {
+        case .stalled?, .interrupted?, .truncated?: return true
+        default: break
+        }
         if let h = e as? HTTPError { return h.status == 429 || h.status >= 500 }
         return false
     }
