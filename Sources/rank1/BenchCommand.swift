@@ -50,6 +50,8 @@ struct BenchRerank: AsyncParsableCommand {
         var acceptance: Double
         var tokensPerStep: Double
         var probes: Int
+        var stepPerLane: Double?
+        var stepPerDraftedRow: Double?
     }
 
     /// The engine with drafts or with probes, measured against the engine without in the same run.
@@ -151,7 +153,8 @@ struct BenchRerank: AsyncParsableCommand {
                     return EngineRun(
                         decodeTokensPerSecond: s.pureDecodeTokensPerSecond, perPassage: s.seconds / n,
                         firstToken: s.firstTokenSeconds ?? .nan, reevaluatedPerPassage: Double(s.reevaluatedTokens) / n,
-                        acceptance: s.draftAcceptance, tokensPerStep: s.tokensPerThinkingStep, probes: s.probes)
+                        acceptance: s.draftAcceptance, tokensPerStep: s.tokensPerThinkingStep, probes: s.probes,
+                        stepPerLane: s.stepSecondsPerLane, stepPerDraftedRow: s.stepSecondsPerDraftedRow)
                 }
                 if baselineFirst { try await runBare() }
                 if draft == .on && !baselineFirst { drafted.runs.append(try await runEngine(draft: true)) }
@@ -184,9 +187,18 @@ struct BenchRerank: AsyncParsableCommand {
                     bTps, median(bare.map(\.promptTokensPerSecond)), bSec, eTps, eSec, median(ours.map(\.reevaluatedPerPassage)),
                     first * 1000, alone * 1000))
             drafted.endQuery(engine: eSec, bare: bSec) { runs in
-                String(
+                // Why drafting pays or not: what a drafted row adds to a step, against the step itself.
+                let lane = runs.compactMap(\.stepPerLane)
+                let row = runs.compactMap(\.stepPerDraftedRow)
+                let costs =
+                    lane.isEmpty || row.isEmpty
+                    ? ""
+                    : String(
+                        format: "; a step %.1f ms per lane, each drafted row +%.1f ms (%.0f%% of a step)", median(lane) * 1000,
+                        median(row) * 1000, median(row) / median(lane) * 100)
+                return String(
                     format: "%.0f%% of drafted tokens kept, %.2f tokens per decode step", median(runs.map(\.acceptance)) * 100,
-                    median(runs.map(\.tokensPerStep)))
+                    median(runs.map(\.tokensPerStep))) + costs
             }
             probed.endQuery(engine: eSec, bare: bSec) { runs in
                 String(format: "%.1f probes per passage", median(runs.map { Double($0.probes) }) / n)

@@ -39,6 +39,7 @@ extension BatchJudge {
             stats.draftedTokens += draft.count
             stats.acceptedDraftTokens += kept
             s.drafting.record(proposed: draft.count, kept: kept)
+            jobDrafting.record(proposed: draft.count, kept: kept)
             let rejected = draft.count - kept
             if rejected > 0 {
                 s.cached.removeLast(rejected)

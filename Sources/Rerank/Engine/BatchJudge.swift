@@ -112,6 +112,9 @@ final class BatchJudge {
     var finished = 0
     let lookup = PromptLookup()
     var stepCost = StepCost()
+    /// Every lane's drafts together: a new chain starts from the job's acceptance, not from even odds (a chain
+    /// is too short to learn it again each time).
+    var jobDrafting = DraftLength()
     /// Probes asked for in this step (a sentence ended), run after the step's logits are read.
     var pendingProbes: [PendingProbe] = []
     var probeSequence: Int32 = 0
@@ -148,6 +151,8 @@ final class BatchJudge {
             return
         }
         stats.seconds = Date().timeIntervalSince(start)
+        stats.stepSecondsPerLane = stepCost.perLane
+        stats.stepSecondsPerDraftedRow = stepCost.perRow
         emit(.finished(stats))
     }
 
@@ -212,6 +217,7 @@ final class BatchJudge {
                 passage: p, sequence: sequence, promptText: promptText, promptTokens: promptTokens,
                 feed: feed, position: position, chain: chain, truncated: truncated)
             slots[lane]!.cached = cached
+            slots[lane]!.drafting = jobDrafting
             emit(.started(passage: p, truncated: truncated))
             if !chain.reasoning.isEmpty { emit(.token(passage: p, text: chain.reasoning)) }
         }

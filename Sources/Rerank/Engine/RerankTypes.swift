@@ -156,6 +156,10 @@ public struct JobStats: Sendable, Equatable {
     public var thinkingSteps = 0
     public var draftedTokens = 0
     public var acceptedDraftTokens = 0
+    /// With drafts: the step costs drafting weighed (decayed averages): a thinking step's seconds per lane, and
+    /// the seconds each drafted row added (nil until measured).
+    public var stepSecondsPerLane: Double?
+    public var stepSecondsPerDraftedRow: Double?
     /// In-process: verdict probes, the tokens they evaluated and their time.
     public var probes = 0
     public var probeTokens = 0
