@@ -26,7 +26,7 @@ import Testing
         config.idleTimeout = 2
         config.retries = 0
         let engine = RemoteReranker(configuration: config)
-        let modes = ["ok", "http500", "badjson", "truncated", "drop", "stall", "budget", "interrupted", "eotverdict"]
+        let modes = ["ok", "http500", "badjson", "truncated", "drop", "stall", "budget", "interrupted", "eotverdict", "widerefused", "widegarbled"]
         var request = RerankRequest(query: "cats", passages: modes.map { Passage(id: $0, text: "\($0) passage text") })
         request.parallel = modes.count
         let t0 = Date()
@@ -65,6 +65,9 @@ import Testing
         // the verdict is read from it, not the fallback 0.5.
         let eot = try #require(verdicts["eotverdict"])
         #expect(abs(eot.score - 1 / (1 + exp(2.0))) < 1e-9)
+        // The whole distribution refused: the reference's fallback 0.5; answered garbled: the judgment fails.
+        #expect(verdicts["widerefused"]?.score == 0.5)
+        #expect(verdicts["widegarbled"] == nil && failures["widegarbled"]?.contains("malformed") == true)
     }
 
     @Test func aCutStreamIsJudgedAgain() async throws {

@@ -7,7 +7,8 @@ echo the Authorization header in their body, as careless servers do), http404, n
 logprobs), interrupted (a stream ended by [DONE] without a finish_reason, as llama-cpp-python's server cuts one when
 another request arrives), interruptonce (the first stream of a prompt interrupted, the next one whole), eotverdict
 (verdicts as llama-cpp-python gives them where the model would end its turn: no token at all unless end-of-turn is
-masked, and " true"/" false" only in the whole distribution). /tokenize and /detokenize answer in vLLM's shape with a
+masked, and " true"/" false" only in the whole distribution), widerefused / widegarbled (" true"/" false" not in the
+top 20, and the whole distribution refused with HTTP 400 / answered with cut-off JSON). /tokenize and /detokenize answer in vLLM's shape with a
 toy tokenizer: one token per word or punctuation mark (so `</think>` is several tokens, as in generic models), and
 `<|im_end|>` one token (an end-of-turn marker)."""
 import json
@@ -74,6 +75,20 @@ class Handler(BaseHTTPRequestHandler):
         piece = lambda t, f=None: json.dumps({"choices": [{"index": 0, "text": t, "finish_reason": f}]})
         if not body.get("stream") and mode == "nologprobs":
             return self.json_answer({"choices": [{"text": " true", "finish_reason": "length"}]})
+        if not body.get("stream") and mode in ("widerefused", "widegarbled") and body.get("logprobs", 0) > 20:
+            if mode == "widegarbled":
+                data = b'{"choices": [{"text": "\\n", "logprobs": {"top_logprobs": [{"\\n": -0.1'
+            else:
+                data = json.dumps({"error": {"message": "logprobs must be at most 20", "type": "invalid_request_error"}}).encode()
+            self.send_response(200 if mode == "widegarbled" else 400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        if not body.get("stream") and mode in ("widerefused", "widegarbled"):
+            lp = {"tokens": ["\n"], "token_logprobs": [-0.1], "top_logprobs": [{"\n": -0.1, " maybe": -2.5}], "text_offset": [0]}
+            return self.json_answer({"choices": [{"text": "\n", "logprobs": lp, "finish_reason": "length"}]})
         if not body.get("stream") and mode == "eotverdict":
             if "logit_bias" not in body:
                 lp = {"text_offset": [], "token_logprobs": [], "tokens": [], "top_logprobs": []}

@@ -294,13 +294,21 @@ final class RemoteEndpoint: Sendable {
             }
             do {
                 top = try await verdictLogprobs(prompt, wider, clock)
-            } catch  where !RemoteConfiguration.isTransient(error) {
-                // Refused (the reference's restricted generation failing): keep what the top 20 gave.
+            } catch  where RemoteEndpoint.isRefusal(error) {
+                // Refused (the reference's restricted generation failing): keep what the top 20 gave. Anything
+                // else (a garbled answer, a dead server) fails the judgment rather than pass for a verdict.
             }
         }
         guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0) }
         let (score, pTrue, _) = try CompletionJSON.score(top)
         return (score, pTrue)
+    }
+
+    /// The server declined the request itself (HTTP 4xx other than 429, or an error object in its answer).
+    static func isRefusal(_ error: Error) -> Bool {
+        if let h = error as? HTTPError { return (400..<500).contains(h.status) && h.status != 429 }
+        if case CompletionJSON.ParseError.server? = error as? CompletionJSON.ParseError { return true }
+        return false
     }
 
     private func verdictLogprobs(_ prompt: String, _ extra: [String: Any], _ clock: ProgressClock) async throws -> [String: Double] {
