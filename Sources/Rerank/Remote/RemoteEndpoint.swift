@@ -220,6 +220,7 @@ final class RemoteEndpoint: Sendable {
             var sse = SSEParser()
             var finish: String?
             var ended = false
+            var events = 0  // events read: a stream that had some and then stopped was cut, not malformed
             let interrupt = clock.nextRequest()
             let request = try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body)
             stream: for try await bytes in http.stream(request, interrupt: interrupt) {
@@ -231,6 +232,7 @@ final class RemoteEndpoint: Sendable {
                 if sse.overlong { throw RemoteFailure.overlongLine(sse.maxLine) }
                 if sse.invalidUTF8 { throw RemoteFailure.invalidUTF8 }
                 for event in sse.take() {
+                    events += 1
                     guard let c = try CompletionJSON.chunk(event) else {
                         // [DONE]: a stream the server finished has said why by now; one it cut has not.
                         if finish == nil { throw RemoteFailure.interrupted }
@@ -253,7 +255,7 @@ final class RemoteEndpoint: Sendable {
             }
             try Task.checkCancellation()
             if !ended {
-                if sse.hasPartialEvent || finish == nil && chain.thought > 0 { throw RemoteFailure.truncated }
+                if sse.hasPartialEvent || events > 0 { throw RemoteFailure.truncated }
                 throw CompletionJSON.ParseError.malformed("the answer was not an event stream")
             }
             if masked && finish == "length" { continue }
