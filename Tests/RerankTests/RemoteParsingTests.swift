@@ -23,6 +23,10 @@ import Testing
         let end = try CompletionJSON.chunk(#"{"choices":[{"index":0,"text":"","finish_reason":"length","stop_reason":null}]}"#)
         #expect(end?.finishReason == "length")
         #expect(try CompletionJSON.chunk("[DONE]") == nil)
+        // vLLM with include_usage: a last chunk with no choices, only usage; an empty list without usage is malformed.
+        let usage = try CompletionJSON.chunk(#"{"id":"cmpl-1","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}"#)
+        #expect(usage == CompletionJSON.Chunk(text: "", finishReason: nil))
+        #expect { try CompletionJSON.chunk(#"{"id":"cmpl-1","choices":[]}"#) } throws: { "\($0)".contains("no choices") }
         #expect { try CompletionJSON.chunk(#"{"choices":[{"text":"x""#) } throws: { "\($0)".contains("malformed") }
         #expect { try CompletionJSON.chunk(#"{"error":{"message":"model not found","type":"invalid_request_error"}}"#) } throws: {
             "\($0)" == "server error: model not found"

@@ -56,6 +56,8 @@ public enum CompletionJSON {
                 _ = try object(Data(bytes))  // says what is wrong (a page, a server error, the text)
                 throw ParseError.malformed(String(decoding: bytes.prefix(200), as: UTF8.self))
             }
+            // A usage-only chunk (vLLM with include_usage, before [DONE]): no text and no finish of its own.
+            if root["choices"]?.array?.isEmpty == true, root["usage"] != nil { return Chunk(text: "", finishReason: nil) }
             guard let first = root["choices"]?.array?.first, case .object = first else {
                 throw ParseError.malformed("no choices in \(String(decoding: bytes.prefix(200), as: UTF8.self))")
             }
