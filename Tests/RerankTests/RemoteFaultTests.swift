@@ -87,6 +87,39 @@ import Testing
         #expect(restarts.count == 1 && restarts.first?.contains("without a finish_reason") == true)
     }
 
+    @Test func aFleetKeepsAnEndpointWhoseStreamWasCut() async throws {
+        let (s1, p1) = try RemoteFaultTests.startServer()
+        let (s2, p2) = try RemoteFaultTests.startServer()
+        defer {
+            kill(s1.processIdentifier, SIGKILL)
+            kill(s2.processIdentifier, SIGKILL)
+        }
+        let configs = [p1, p2].map { port -> RemoteConfiguration in
+            var c = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+            c.backoff = 0.05
+            return c
+        }
+        let engine = RemoteReranker(configurations: configs)
+        var verdicts: [Verdict] = []
+        var restarts: [String] = []
+        var takenOut: [String] = []
+        var finished: JobStats?
+        for await e in engine.start(RerankRequest(query: "cats", passages: [Passage(id: "x", text: "interruptonce passage text")])) {
+            switch e {
+            case .verdict(let v): verdicts.append(v)
+            case .restarted(_, _, let reason): restarts.append(reason)
+            case .endpoint(let name, let up, _): if !up { takenOut.append(name) }
+            case .finished(let s): finished = s
+            default: break
+            }
+        }
+        #expect(verdicts.count == 1 && verdicts.first?.reasoning == "The passage is about cats. It matches.\n</think>")
+        // Each server cuts the first stream of the prompt once: one or two cuts, each judged again, no endpoint out.
+        #expect((1...2).contains(restarts.count) && restarts.allSatisfy { $0.contains("without a finish_reason") && $0.hasSuffix("judged again") })
+        #expect(takenOut.isEmpty)
+        #expect(finished?.endpoints.allSatisfy { $0.up && $0.takenOut == 0 } == true)
+    }
+
     @Test func serverDownFailsWithAClearReason() async throws {
         // A port nothing listens on (bound, then closed).
         let (server, port) = try RemoteFaultTests.startServer()

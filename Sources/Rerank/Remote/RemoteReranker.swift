@@ -205,7 +205,11 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                     let why = endpoints[e].reason(error)
                     if endpoints.count > 1 && RemoteConfiguration.isTransient(error) && fleet.attempts[p] < retries + endpoints.count {
                         fleet.attempts[p] += 1
-                        if fleet.stats[e].up {
+                        // A stream the server cut (llama-cpp-python, when another request arrives) says nothing
+                        // about the server's health: it stays in service and the passage is judged again.
+                        let cut: Bool
+                        if case RemoteFailure.interrupted? = error as? RemoteFailure { cut = true } else { cut = false }
+                        if fleet.stats[e].up && !cut {
                             fleet.takeOut(e)
                             emit(.endpoint(endpoints[e].name, up: false, reason: why))
                             check(e)
@@ -213,7 +217,8 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                         fleet.queue.insert(p, at: 0)
                         emit(
                             .restarted(
-                                passage: p, reasoning: initialReasoning, reason: "\(endpoints[e].name): \(why); judged again on another endpoint"))
+                                passage: p, reasoning: initialReasoning,
+                                reason: "\(endpoints[e].name): \(why); judged again\(cut ? "" : " on another endpoint")"))
                     } else {
                         failed += 1
                         emit(.failed(passage: p, reason: endpoints.count > 1 ? "\(endpoints[e].name): \(why)" : why))
