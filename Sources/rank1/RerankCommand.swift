@@ -109,7 +109,7 @@ struct JudgeOptions: ParsableArguments {
     var schedule = Schedule.batched
     @Option(
         help:
-            "In-process: verify prompt-lookup drafts, several reasoning tokens per decode step, keeping only what greedy decoding confirms (on | off)."
+            "In-process: verify prompt-lookup drafts, several reasoning tokens per decode step, keeping only what greedy decoding confirms (on | off). The same chains as off at --threads 1; at more threads a chain can part from them at a near tie (llama.cpp sums one-token attention in another order)."
     )
     var draft = Switch.off
     @Option(help: "With --draft on: tokens drafted per step, 1 to 6; 0 adapts the length to what is kept and to the measured step costs.")
