@@ -50,8 +50,7 @@ struct BenchRerank: AsyncParsableCommand {
         var acceptance: Double
         var tokensPerStep: Double
         var probes: Int
-        var stepPerLane: Double?
-        var stepPerDraftedRow: Double?
+        var stepCost: StepCost
     }
 
     /// The engine with drafts or with probes, measured against the engine without in the same run.
@@ -154,7 +153,7 @@ struct BenchRerank: AsyncParsableCommand {
                         decodeTokensPerSecond: s.pureDecodeTokensPerSecond, perPassage: s.seconds / n,
                         firstToken: s.firstTokenSeconds ?? .nan, reevaluatedPerPassage: Double(s.reevaluatedTokens) / n,
                         acceptance: s.draftAcceptance, tokensPerStep: s.tokensPerThinkingStep, probes: s.probes,
-                        stepPerLane: s.stepSecondsPerLane, stepPerDraftedRow: s.stepSecondsPerDraftedRow)
+                        stepCost: s.stepCost)
                 }
                 if baselineFirst { try await runBare() }
                 if draft == .on && !baselineFirst { drafted.runs.append(try await runEngine(draft: true)) }
@@ -188,8 +187,8 @@ struct BenchRerank: AsyncParsableCommand {
                     first * 1000, alone * 1000))
             drafted.endQuery(engine: eSec, bare: bSec) { runs in
                 // Why drafting pays or not: what a drafted row adds to a step, against the step itself.
-                let lane = runs.compactMap(\.stepPerLane)
-                let row = runs.compactMap(\.stepPerDraftedRow)
+                let lane = runs.compactMap(\.stepCost.perLane)
+                let row = runs.compactMap(\.stepCost.perRow)
                 let costs =
                     lane.isEmpty || row.isEmpty
                     ? ""

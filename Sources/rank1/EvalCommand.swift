@@ -88,13 +88,12 @@ struct Eval: AsyncParsableCommand {
         var settings = try judge.request(query: "", passages: [], automatic: profile)
         settings.profile = profile
         settings.instruction = instruction
-        // Early exit is measured, not applied: every chain runs to its end with probes, and the rule is applied to
-        // the trajectories, so both rankings and the tokens saved are known.
+        // Early exit is measured, not applied, and is not a judging setting: every chain runs to its end with probes,
+        // and the rule is applied to the journal's trajectories when the report is made (both rankings and the
+        // tokens saved are known, and another rule on the same --out needs no judging again).
         let rule = settings.earlyExit
         if rule != nil { settings.probe = true }
         settings.earlyExit = nil
-        // The rule is not a judging setting: it is applied to the journal's trajectories when the report is made,
-        // so any other rule can be measured on the same --out without judging again.
         var judgingSettings = [String: String]()
         if settings.probing { judgingSettings["probe"] = "on" }
         let journal = try reportingErrors {

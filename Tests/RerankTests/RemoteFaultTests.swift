@@ -19,10 +19,36 @@ import Testing
         return (p, Int(String(decoding: line, as: UTF8.self))!)
     }
 
+    static func configuration(_ port: Int) -> RemoteConfiguration {
+        RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+    }
+
+    /// What a job of one passage came to: its verdicts, the reasons it was judged again, endpoints taken out.
+    struct Outcome {
+        var verdicts: [Verdict] = []
+        var restarts: [String] = []
+        var takenOut: [String] = []
+        var finished: JobStats?
+    }
+
+    static func judge(_ engine: RemoteReranker, passage text: String) async -> Outcome {
+        var o = Outcome()
+        for await e in engine.start(RerankRequest(query: "cats", passages: [Passage(id: "x", text: text)])) {
+            switch e {
+            case .verdict(let v): o.verdicts.append(v)
+            case .restarted(_, _, let reason): o.restarts.append(reason)
+            case .endpoint(let name, let up, _): if !up { o.takenOut.append(name) }
+            case .finished(let s): o.finished = s
+            default: break
+            }
+        }
+        return o
+    }
+
     @Test func eachFaultFailsItsPassageOnly() async throws {
         let (server, port) = try RemoteFaultTests.startServer()
         defer { kill(server.processIdentifier, SIGKILL) }
-        var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        var config = RemoteFaultTests.configuration(port)
         config.idleTimeout = 2
         config.retries = 0
         let engine = RemoteReranker(configuration: config)
@@ -73,18 +99,12 @@ import Testing
     @Test func aCutStreamIsJudgedAgain() async throws {
         let (server, port) = try RemoteFaultTests.startServer()
         defer { kill(server.processIdentifier, SIGKILL) }
-        var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        var config = RemoteFaultTests.configuration(port)
         config.retries = 1
         config.backoff = 0.05
-        let engine = RemoteReranker(configuration: config)
-        var verdicts: [Verdict] = []
-        var restarts: [String] = []
-        for await e in engine.start(RerankRequest(query: "cats", passages: [Passage(id: "x", text: "interruptonce passage text")])) {
-            if case .verdict(let v) = e { verdicts.append(v) }
-            if case .restarted(_, _, let reason) = e { restarts.append(reason) }
-        }
-        #expect(verdicts.count == 1 && verdicts.first?.reasoning == "The passage is about cats. It matches.\n</think>")
-        #expect(restarts.count == 1 && restarts.first?.contains("without a finish_reason") == true)
+        let o = await RemoteFaultTests.judge(RemoteReranker(configuration: config), passage: "interruptonce passage text")
+        #expect(o.verdicts.count == 1 && o.verdicts.first?.reasoning == "The passage is about cats. It matches.\n</think>")
+        #expect(o.restarts.count == 1 && o.restarts.first?.contains("without a finish_reason") == true)
     }
 
     @Test func aFleetKeepsAnEndpointWhoseStreamWasCut() async throws {
@@ -95,29 +115,17 @@ import Testing
             kill(s2.processIdentifier, SIGKILL)
         }
         let configs = [p1, p2].map { port -> RemoteConfiguration in
-            var c = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+            var c = RemoteFaultTests.configuration(port)
             c.backoff = 0.05
             return c
         }
-        let engine = RemoteReranker(configurations: configs)
-        var verdicts: [Verdict] = []
-        var restarts: [String] = []
-        var takenOut: [String] = []
-        var finished: JobStats?
-        for await e in engine.start(RerankRequest(query: "cats", passages: [Passage(id: "x", text: "interruptonce passage text")])) {
-            switch e {
-            case .verdict(let v): verdicts.append(v)
-            case .restarted(_, _, let reason): restarts.append(reason)
-            case .endpoint(let name, let up, _): if !up { takenOut.append(name) }
-            case .finished(let s): finished = s
-            default: break
-            }
-        }
-        #expect(verdicts.count == 1 && verdicts.first?.reasoning == "The passage is about cats. It matches.\n</think>")
+        let o = await RemoteFaultTests.judge(RemoteReranker(configurations: configs), passage: "interruptonce passage text")
+        #expect(o.verdicts.count == 1 && o.verdicts.first?.reasoning == "The passage is about cats. It matches.\n</think>")
         // Each server cuts the first stream of the prompt once: one or two cuts, each judged again, no endpoint out.
-        #expect((1...2).contains(restarts.count) && restarts.allSatisfy { $0.contains("without a finish_reason") && $0.hasSuffix("judged again") })
-        #expect(takenOut.isEmpty)
-        #expect(finished?.endpoints.allSatisfy { $0.up && $0.takenOut == 0 } == true)
+        #expect(
+            (1...2).contains(o.restarts.count) && o.restarts.allSatisfy { $0.contains("without a finish_reason") && $0.hasSuffix("judged again") })
+        #expect(o.takenOut.isEmpty)
+        #expect(o.finished?.endpoints.allSatisfy { $0.up && $0.takenOut == 0 } == true)
     }
 
     @Test func serverDownFailsWithAClearReason() async throws {
@@ -125,7 +133,7 @@ import Testing
         let (server, port) = try RemoteFaultTests.startServer()
         kill(server.processIdentifier, SIGKILL)
         server.waitUntilExit()
-        var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        var config = RemoteFaultTests.configuration(port)
         config.retries = 1
         config.backoff = 0.05
         let engine = RemoteReranker(configuration: config)
@@ -140,7 +148,7 @@ import Testing
     @Test func longPassagesAreCutWithTheServersTokenizer() async throws {
         let (server, port) = try RemoteFaultTests.startServer()
         defer { kill(server.processIdentifier, SIGKILL) }
-        let config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        let config = RemoteFaultTests.configuration(port)
         let engine = RemoteReranker(configuration: config)
         let words = ["echo"] + (1...60).map { "word\($0)" }
         var request = RerankRequest(query: "q", passages: [Passage(id: "long", text: words.joined(separator: " "))])
@@ -159,7 +167,7 @@ import Testing
     @Test func cancelClosesTheStreams() async throws {
         let (server, port) = try RemoteFaultTests.startServer()
         defer { kill(server.processIdentifier, SIGKILL) }
-        var config = RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        var config = RemoteFaultTests.configuration(port)
         config.idleTimeout = 20
         let engine = RemoteReranker(configuration: config)
         let stream = engine.start(RerankRequest(query: "q", passages: [Passage(id: "s", text: "stall here")]))

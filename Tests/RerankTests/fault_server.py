@@ -51,13 +51,20 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 
-    def json_answer(self, obj):
-        data = json.dumps(obj).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+    def answer(self, data, status=200, kind="application/json"):
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def json_answer(self, obj, status=200):
+        self.answer(json.dumps(obj).encode(), status)
+
+    def one_token(self, text, top, offset):
+        """A verdict request's answer: `text` generated, `top` its logprobs (legacy OpenAI shape)."""
+        lp = {"tokens": [text], "token_logprobs": [top[text]], "top_logprobs": [top], "text_offset": [offset]}
+        return self.json_answer({"choices": [{"text": text, "logprobs": lp, "finish_reason": "length"}]})
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -77,50 +84,28 @@ class Handler(BaseHTTPRequestHandler):
             return self.json_answer({"choices": [{"text": " true", "finish_reason": "length"}]})
         if not body.get("stream") and mode in ("widerefused", "widegarbled") and body.get("logprobs", 0) > 20:
             if mode == "widegarbled":
-                data = b'{"choices": [{"text": "\\n", "logprobs": {"top_logprobs": [{"\\n": -0.1'
-            else:
-                data = json.dumps({"error": {"message": "logprobs must be at most 20", "type": "invalid_request_error"}}).encode()
-            self.send_response(200 if mode == "widegarbled" else 400)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-            return
+                return self.answer(b'{"choices": [{"text": "\\n", "logprobs": {"top_logprobs": [{"\\n": -0.1')
+            return self.json_answer({"error": {"message": "logprobs must be at most 20", "type": "invalid_request_error"}}, 400)
         if not body.get("stream") and mode in ("widerefused", "widegarbled"):
-            lp = {"tokens": ["\n"], "token_logprobs": [-0.1], "top_logprobs": [{"\n": -0.1, " maybe": -2.5}], "text_offset": [0]}
-            return self.json_answer({"choices": [{"text": "\n", "logprobs": lp, "finish_reason": "length"}]})
+            return self.one_token("\n", {"\n": -0.1, " maybe": -2.5}, len(prompt))
         if not body.get("stream") and mode == "eotverdict":
             if "logit_bias" not in body:
                 lp = {"text_offset": [], "token_logprobs": [], "tokens": [], "top_logprobs": []}
                 return self.json_answer({"choices": [{"text": "", "logprobs": lp, "finish_reason": "stop"}]})
             top = {"\n": -0.1, " maybe": -2.5} if body.get("logprobs", 0) <= 20 else {"\n": -0.1, " true": -3.0, " false": -1.0}
-            lp = {"tokens": ["\n"], "token_logprobs": [-0.1], "top_logprobs": [top], "text_offset": [len(prompt)]}
-            return self.json_answer({"choices": [{"text": "\n", "logprobs": lp, "finish_reason": "length"}]})
+            return self.one_token("\n", top, len(prompt))
         if not body.get("stream"):
-            top = {" true": -0.2, " false": -1.8, "\n": -4.0}
-            out = {"choices": [{"text": " true", "logprobs": {"tokens": [" true"], "token_logprobs": [-0.2],
-                                                               "top_logprobs": [top], "text_offset": [len(prompt)]},
-                                "finish_reason": "length"}]}
-            return self.json_answer(out)
+            return self.one_token(" true", {" true": -0.2, " false": -1.8, "\n": -4.0}, len(prompt))
         auth = self.headers.get("Authorization", "")
         if mode in ("http500", "http401", "http404"):
             status = int(mode[4:])
             message = {500: "CUDA out of memory", 401: "invalid key", 404: "Not Found"}[status]
             if auth:
                 message += f" (received Authorization: {auth})"
-            data = json.dumps({"error": {"message": message, "type": "server_error"}}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.json_answer({"error": {"message": message, "type": "server_error"}}, status)
         elif mode == "html200":
             page = b"<!DOCTYPE html><html><head><title>Welcome to nginx!</title></head><body>It works</body></html>\n"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(page)))
-            self.end_headers()
-            self.wfile.write(page)
+            self.answer(page, kind="text/html")
         elif mode == "bigline":
             self.start_stream()
             self.wfile.write(b"data: " + b"x" * (10 << 20) + b"\n\n")

@@ -39,6 +39,22 @@ def events_of(stdout):
     return [json.loads(l) for l in stdout.splitlines() if l.startswith("{")]
 
 
+def watched(args, on_event):
+    """Runs a rerank, calling on_event(event, events so far) as each --jsonl line arrives. Returns (exit code,
+    events, stderr)."""
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    err, events = [], []
+    reader = threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True)
+    reader.start()
+    for line in p.stdout:
+        if line.startswith("{"):
+            events.append(json.loads(line))
+            on_event(events[-1], events)
+    p.wait(timeout=900)
+    reader.join(timeout=60)
+    return p.returncode, events, "".join(err)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         topics = ["protein folding", "cells", "folding chaperones", "membrane proteins", "cell division"]
@@ -61,48 +77,40 @@ def main():
 
             # A monitor asks the server's /v1/models while a chain streams (at the first token of three passages):
             # llama-cpp-python then ends the running stream with [DONE] and no finish_reason.
-            p = subprocess.Popen(rerank_args(index, a, k=8), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            err, lines, poked, pokes = [], [], set(), []
-            threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True).start()
-            for line in p.stdout:
-                lines.append(line)
-                e = json.loads(line) if line.startswith("{") else {}
-                if e.get("event") == "token" and len(poked) < 3 and e["passage"] not in poked:
+            poked, pokes = set(), []
+
+            def poke(e, _):
+                if e["event"] == "token" and len(poked) < 3 and e["passage"] not in poked:
                     poked.add(e["passage"])
                     t = threading.Thread(target=lambda: urllib.request.urlopen(f"{a}/models", timeout=60).read(), daemon=True)
                     t.start()
                     pokes.append(t)
-            p.wait(timeout=900)
+            rc, events, err = watched(rerank_args(index, a, k=8), poke)
             for t in pokes:
                 t.join(timeout=60)
-            events = events_of("".join(lines))
             got = {e["id"]: e for e in events if e["event"] == "verdict"}
             cut = [e for e in events if e["event"] == "restarted" and "without a finish_reason" in e["reason"]]
-            check(p.returncode == 0 and len(got) == 8 and cut
+            check(rc == 0 and len(got) == 8 and cut
                   and all(alone[i]["reasoning"] == v["reasoning"] and abs(alone[i]["score"] - v["score"]) < 1e-4 for i, v in got.items()),
                   f"streams cut by a monitor's GET /v1/models are judged again: {len(cut)} cut, all 8 verdicts as without the monitor",
-                  "".join(err)[-400:] + str([(i, v["reasoning"][:40]) for i, v in got.items() if alone[i]["reasoning"] != v["reasoning"]]))
+                  err[-400:] + str([(i, v["reasoning"][:40]) for i, v in got.items() if alone[i]["reasoning"] != v["reasoning"]]))
 
             print(f"two servers, {b} killed after its first verdict, then started again")
-            p = subprocess.Popen(rerank_args(index, a, b), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            lines, killed_at = [], None
-            err = []
-            threading.Thread(target=lambda: err.append(p.stderr.read()), daemon=True).start()
-            for line in p.stdout:
-                lines.append(line)
-                e = json.loads(line) if line.startswith("{") else {}
-                if killed_at is None and e.get("event") == "verdict" and e.get("endpoint") == b:
+            killed_at = None
+
+            def kill_and_restart(e, seen):
+                nonlocal killed_at
+                if killed_at is None and e["event"] == "verdict" and e.get("endpoint") == b:
                     sb.kill()  # SIGKILL: no goodbye on its open streams
                     sb.wait()
-                    killed_at = len([l for l in lines if '"verdict"' in l])
-                if e.get("event") == "endpoint" and e["endpoint"] == b and not e["up"] and killed_at is not None and procs[1] is sb:
+                    killed_at = sum(1 for x in seen if x["event"] == "verdict")
+                if e["event"] == "endpoint" and e["endpoint"] == b and not e["up"] and killed_at is not None and procs[1] is sb:
                     procs[1] = server(pb, log)  # the same port: the fleet asks it again and it comes back
-            p.wait(timeout=900)
-            events = events_of("".join(lines))
+            rc, events, err = watched(rerank_args(index, a, b), kill_and_restart)
             verdicts = [e for e in events if e["event"] == "verdict"]
             ids = [v["id"] for v in verdicts]
             check(killed_at is not None, f"{b} gave a verdict before it was killed (killed after verdict {killed_at})")
-            check(p.returncode == 0, "exit 0", f"rc {p.returncode}: {''.join(err)[-600:]}")
+            check(rc == 0, "exit 0", f"rc {rc}: {err[-600:]}")
             check(len(ids) == K and len(set(ids)) == K, f"every candidate judged once ({len(set(ids))} of {K}, {len(ids)} verdicts)")
             check(not any(e["event"] == "failed" for e in events), "no judgment failed")
             fleet = {v["id"]: v for v in verdicts}

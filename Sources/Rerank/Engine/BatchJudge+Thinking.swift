@@ -82,7 +82,7 @@ extension BatchJudge {
     /// Returns the tokens drafted.
     func proposeDraft(_ s: Slot, atMost: Int) -> Int {
         guard s.feed.count == 1, s.drafted == 0 else { return 0 }
-        let wanted = request.draftTokens > 0 ? min(request.draftTokens, DraftLength.longest) : s.drafting.length(cost: stepCost)
+        let wanted = request.draftTokens > 0 ? min(request.draftTokens, DraftLength.longest) : s.drafting.length(cost: stats.stepCost)
         let count = min(wanted, s.chain.remainingBudget - 1, atMost)
         guard count > 0 else { return 0 }
         let guess = lookup.draft(s.cached + s.feed, count: count)

@@ -111,7 +111,6 @@ final class BatchJudge {
     var slots: [Slot?] = []
     var finished = 0
     let lookup = PromptLookup()
-    var stepCost = StepCost()
     /// Every lane's drafts together: a new chain starts from the job's acceptance, not from even odds (a chain
     /// is too short to learn it again each time).
     var jobDrafting = DraftLength()
@@ -151,8 +150,6 @@ final class BatchJudge {
             return
         }
         stats.seconds = Date().timeIntervalSince(start)
-        stats.stepSecondsPerLane = stepCost.perLane
-        stats.stepSecondsPerDraftedRow = stepCost.perRow
         emit(.finished(stats))
     }
 
@@ -298,7 +295,7 @@ final class BatchJudge {
         if pure {
             let seconds = Date().timeIntervalSince(stepStart)
             stats.pureDecodeSeconds += seconds
-            if request.draft { stepCost.record(lanes: rows.isEmpty ? 0 : Set(rows.map(\.lane)).count, rows: rows.count, seconds: seconds) }
+            if request.draft { stats.stepCost.record(lanes: rows.isEmpty ? 0 : Set(rows.map(\.lane)).count, rows: rows.count, seconds: seconds) }
         }
         return pure
     }

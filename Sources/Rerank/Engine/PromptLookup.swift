@@ -37,7 +37,7 @@ public struct PromptLookup: Sendable {
 
 /// What a decode step costs on this machine, measured as the job runs: the time of a step with one row per lane
 /// and the time each further row adds. Drafted rows are only worth their cost when enough of them are kept.
-public struct StepCost: Sendable {
+public struct StepCost: Sendable, Equatable {
     /// Seconds of a step with one row per thinking lane, per lane; seconds each drafted row adds.
     public private(set) var perLane: Double?
     public private(set) var perRow: Double?

@@ -156,10 +156,8 @@ public struct JobStats: Sendable, Equatable {
     public var thinkingSteps = 0
     public var draftedTokens = 0
     public var acceptedDraftTokens = 0
-    /// With drafts: the step costs drafting weighed (decayed averages): a thinking step's seconds per lane, and
-    /// the seconds each drafted row added (nil until measured).
-    public var stepSecondsPerLane: Double?
-    public var stepSecondsPerDraftedRow: Double?
+    /// With drafts: the step costs the draft length weighs, measured as the job runs.
+    public var stepCost = StepCost()
     /// In-process: verdict probes, the tokens they evaluated and their time.
     public var probes = 0
     public var probeTokens = 0

@@ -220,7 +220,7 @@ final class RemoteEndpoint: Sendable {
             var sse = SSEParser()
             var finish: String?
             var ended = false
-            var events = 0  // events read: a stream that had some and then stopped was cut, not malformed
+            var sawEvent = false  // a stream that had events and then stopped was cut, not malformed
             let interrupt = clock.nextRequest()
             let request = try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body)
             stream: for try await bytes in http.stream(request, interrupt: interrupt) {
@@ -232,7 +232,7 @@ final class RemoteEndpoint: Sendable {
                 if sse.overlong { throw RemoteFailure.overlongLine(sse.maxLine) }
                 if sse.invalidUTF8 { throw RemoteFailure.invalidUTF8 }
                 for event in sse.take() {
-                    events += 1
+                    sawEvent = true
                     guard let c = try CompletionJSON.chunk(event) else {
                         // [DONE]: a stream the server finished has said why by now; one it cut has not.
                         if finish == nil { throw RemoteFailure.interrupted }
@@ -255,7 +255,7 @@ final class RemoteEndpoint: Sendable {
             }
             try Task.checkCancellation()
             if !ended {
-                if sse.hasPartialEvent || events > 0 { throw RemoteFailure.truncated }
+                if sse.hasPartialEvent || sawEvent { throw RemoteFailure.truncated }
                 throw CompletionJSON.ParseError.malformed("the answer was not an event stream")
             }
             if masked && finish == "length" { continue }
@@ -296,7 +296,7 @@ final class RemoteEndpoint: Sendable {
             }
             do {
                 top = try await verdictLogprobs(prompt, wider, clock)
-            } catch  where RemoteEndpoint.isRefusal(error) {
+            } catch  where RemoteConfiguration.isRefusal(error) {
                 // Refused (the reference's restricted generation failing): keep what the top 20 gave. Anything
                 // else (a garbled answer, a dead server) fails the judgment rather than pass for a verdict.
             }
@@ -304,13 +304,6 @@ final class RemoteEndpoint: Sendable {
         guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0) }
         let (score, pTrue, _) = try CompletionJSON.score(top)
         return (score, pTrue)
-    }
-
-    /// The server declined the request itself (HTTP 4xx other than 429, or an error object in its answer).
-    static func isRefusal(_ error: Error) -> Bool {
-        if let h = error as? HTTPError { return (400..<500).contains(h.status) && h.status != 429 }
-        if case CompletionJSON.ParseError.server? = error as? CompletionJSON.ParseError { return true }
-        return false
     }
 
     private func verdictLogprobs(_ prompt: String, _ extra: [String: Any], _ clock: ProgressClock) async throws -> [String: Double] {

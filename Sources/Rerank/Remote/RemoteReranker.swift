@@ -207,8 +207,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                         fleet.attempts[p] += 1
                         // A stream the server cut (llama-cpp-python, when another request arrives) says nothing
                         // about the server's health: it stays in service and the passage is judged again.
-                        let cut: Bool
-                        if case RemoteFailure.interrupted? = error as? RemoteFailure { cut = true } else { cut = false }
+                        let cut = RemoteConfiguration.isCut(error)
                         if fleet.stats[e].up && !cut {
                             fleet.takeOut(e)
                             emit(.endpoint(endpoints[e].name, up: false, reason: why))

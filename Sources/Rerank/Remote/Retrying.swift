@@ -19,6 +19,19 @@ extension RemoteConfiguration {
         return false
     }
 
+    /// The server declined the request itself (HTTP 4xx other than 429, or an error object in its answer).
+    static func isRefusal(_ e: Error) -> Bool {
+        if let h = e as? HTTPError { return (400..<500).contains(h.status) && h.status != 429 }
+        if case CompletionJSON.ParseError.server? = e as? CompletionJSON.ParseError { return true }
+        return false
+    }
+
+    /// The server cut a stream (transient, and no sign of trouble: llama-cpp-python does it on any new request).
+    static func isCut(_ e: Error) -> Bool {
+        if case RemoteFailure.interrupted? = e as? RemoteFailure { return true }
+        return false
+    }
+
     /// Exponential backoff (at most 8 s) with ±25% jitter, so retrying clients do not return in step.
     func backoff(_ attempt: Int) -> Double {
         min(backoff * pow(2, Double(attempt - 1)), 8) * Double.random(in: 0.75...1.25)
