@@ -96,6 +96,8 @@ struct Eval: AsyncParsableCommand {
         settings.earlyExit = nil
         var judgingSettings = [String: String]()
         if settings.probing { judgingSettings["probe"] = "on" }
+        // Beyond one thread a drafted chain can part from the undrafted one, so the two never share a journal.
+        if settings.draft { judgingSettings["draft"] = "on" }
         let journal = try reportingErrors {
             try JudgmentJournal(
                 directory: out,

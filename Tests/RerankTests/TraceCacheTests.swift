@@ -28,6 +28,9 @@ import Testing
         var other = request
         other.budget = 33
         #expect(cache.lookup(TraceCache.key(model: "m", request: other, profile: .rank1, passage: other.passages[0]), passage: 0) == nil)
+        var drafted = request
+        drafted.draft = true  // a drafted chain can part from the undrafted one beyond one thread
+        #expect(cache.lookup(TraceCache.key(model: "m", request: drafted, profile: .rank1, passage: drafted.passages[0]), passage: 0) == nil)
         #expect(cache.lookup(TraceCache.key(model: "m2", request: request, profile: .rank1, passage: request.passages[0]), passage: 0) == nil)
         let edited = Passage(id: "p", text: "text!")
         #expect(cache.lookup(TraceCache.key(model: "m", request: request, profile: .rank1, passage: edited), passage: 0) == nil)

@@ -67,6 +67,9 @@ def main():
         r = subprocess.run(cmd(out, "--budget", "33"), capture_output=True, text=True, timeout=120)
         check(r.returncode != 0 and "other settings" in r.stderr and "budget" in r.stderr and '"33"' in r.stderr,
               "a rerun with another budget into the same --out is refused, naming the setting", r.stderr[-300:])
+        r = subprocess.run(cmd(out, "--draft", "on"), capture_output=True, text=True, timeout=120)
+        check(r.returncode != 0 and "other settings" in r.stderr and "draft" in r.stderr,
+              "a rerun with drafts into a journal judged without them is refused", r.stderr[-300:])
     check.finish()
 
 

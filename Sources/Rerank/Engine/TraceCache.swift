@@ -27,6 +27,8 @@ public final class TraceCache: @unchecked Sendable {
         /// Probes and early exit change what a verdict holds (absent in older entries: off).
         var probe: Bool?
         var earlyExit: String?
+        /// Drafted chains can part from undrafted ones at a near tie beyond one thread (absent: off).
+        var draft: Bool?
     }
 
     private struct Entry: Codable {
@@ -78,7 +80,7 @@ public final class TraceCache: @unchecked Sendable {
             rethink: request.rethink, maxPassageTokens: request.maxPassageTokens, minReasoningTokens: request.minReasoningTokens,
             schedule: request.schedule.rawValue, profile: profile.name, repetitionGuard: request.repetitionGuard,
             repetitionWindow: request.repetitionWindow, probe: request.probing ? true : nil,
-            earlyExit: request.earlyExit.map { "\($0.threshold),\($0.count)" })
+            earlyExit: request.earlyExit.map { "\($0.threshold),\($0.count)" }, draft: request.draft ? true : nil)
     }
 
     private func path(_ key: Key) -> String {
