@@ -24,6 +24,7 @@ public struct QueryJudging {
         var request = settings
         request.query = query.text
         request.passages = todo.map { passages[$0] }
+        var failed = Set<Int>()
         for await event in engine.start(request) {
             let e = remapped(event, todo)
             onEvent(e)
@@ -39,6 +40,7 @@ public struct QueryJudging {
                 try journal.append(entry)
                 out.entries[p] = entry
             case .failed(let p, let reason):
+                failed.insert(p)
                 out.failures.append("\(query.id) \(passages[p].id): \(reason)")
                 try journal.append(
                     JudgmentJournal.Entry(query: query.id, doc: passages[p].id, status: "failed", reason: reason, settings: journal.settingsHash))
@@ -46,6 +48,11 @@ public struct QueryJudging {
                 out.stats = stats
             default: break
             }
+        }
+        // A passage that got neither a verdict nor a failure (a stream that ended early) is a failure, so it counts
+        // against --allow-failures instead of keeping its BM25 place unnoticed.
+        for p in todo where out.entries[p] == nil && !failed.contains(p) {
+            out.failures.append("\(query.id) \(passages[p].id): no verdict came (the judging stopped before it)")
         }
         return out
     }

@@ -143,14 +143,22 @@ public final class RerankEvaluation {
     }
 
     /// Writes the runs and traces into `directory`: bm25.trec (or first-stage.trec for a given run), reranked.trec,
-    /// traces.jsonl, with fusion fused.trec, and with early exit measured early-exit.trec.
-    public func write(to directory: String) throws {
+    /// traces.jsonl, with fusion fused.trec, and with early exit measured early-exit.trec. `partial` (judgments failed
+    /// past what was allowed) names the reranked runs `….partial.trec`, so a run with unjudged passages in BM25 order
+    /// is never taken for Rank1's; the other set of names is removed, so no earlier file is left looking current.
+    public func write(to directory: String, partial: Bool = false) throws {
         try Data(firstStageLines).write(
             to: URL(fileURLWithPath: directory + (given == nil ? "/bm25.trec" : "/first-stage.trec")), options: .atomic)
-        try rerankedLines.write(toFile: directory + "/reranked.trec", atomically: true, encoding: .utf8)
         try traces.write(toFile: directory + "/traces.jsonl", atomically: true, encoding: .utf8)
-        if fusion != nil { try fusedLines.write(toFile: directory + "/fused.trec", atomically: true, encoding: .utf8) }
-        if earlyExitRule != nil { try earlyExitLines.write(toFile: directory + "/early-exit.trec", atomically: true, encoding: .utf8) }
+        let runs: [(name: String, lines: String?)] = [
+            ("reranked", rerankedLines), ("fused", fusion != nil ? fusedLines : nil), ("early-exit", earlyExitRule != nil ? earlyExitLines : nil),
+        ]
+        for (name, lines) in runs {
+            let current = directory + "/" + name + (partial ? ".partial" : "") + ".trec"
+            let other = directory + "/" + name + (partial ? "" : ".partial") + ".trec"
+            if FileManager.default.fileExists(atPath: other) { try FileManager.default.removeItem(atPath: other) }
+            if let lines { try lines.write(toFile: current, atomically: true, encoding: .utf8) }
+        }
     }
 }
 

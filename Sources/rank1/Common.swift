@@ -24,11 +24,19 @@ final class Output {
             var off = 0
             while off < b.count {
                 let n = Glibc.write(1, b.baseAddress! + off, b.count - off)
-                if n <= 0 { break }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { Output.failed(errno) }
                 off += n
             }
         }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// A run cut short by a full disk must not end with status 0: say so and stop (a closed pipe, the reader
+    /// gone as with `| head`, needs no message).
+    static func failed(_ code: Int32) -> Never {
+        if code != EPIPE { printError("rank1: cannot write to standard output: \(String(cString: strerror(code)))") }
+        exit(1)
     }
 }
 
@@ -43,6 +51,18 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 
 func reportingAsyncErrors<T>(_ body: () async throws -> T) async throws -> T {
     do { return try await body() } catch { throw reported(error) }
+}
+
+/// Metrics over no query would print as zeros with status 0: when two files share no query id, stop and show
+/// a few ids of each (the usual cause is ids written differently, "1" against "PLAIN-1").
+func requireSharedQueries(_ a: (path: String, ids: [String]), _ b: (path: String, ids: [String])) throws {
+    let inB = Set(b.ids)
+    guard !a.ids.contains(where: inB.contains) else { return }
+    func sample(_ ids: [String]) -> String {
+        ids.isEmpty ? "none" : ids.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ") + (ids.count > 3 ? ", …" : "")
+    }
+    throw CorpusError(
+        a.path, "no query id in common with \(b.path) (here: \(sample(a.ids)); there: \(sample(b.ids.sorted())))")
 }
 
 /// A library error (bad input, a damaged index) printed as `rank1: …`, then exit status 1; others pass as they are.

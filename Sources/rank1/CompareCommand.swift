@@ -24,6 +24,10 @@ struct Compare: ParsableCommand {
 
     func run() throws {
         let (q, ra, rb) = try reportingErrors { (try Qrels(path: qrels), try Run(path: a), try Run(path: b)) }
+        try reportingErrors {
+            try requireSharedQueries((a, ra.queryOrder), (qrels, Array(q.judgments.keys)))
+            try requireSharedQueries((b, rb.queryOrder), (qrels, Array(q.judgments.keys)))
+        }
         let text =
             try reportingErrors { try queries.map { Dictionary(try readQueries($0).map { ($0.id, $0.text) }, uniquingKeysWith: { x, _ in x }) } }
             ?? [:]

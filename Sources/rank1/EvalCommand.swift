@@ -39,19 +39,27 @@ struct Eval: AsyncParsableCommand {
         guard allowFailures >= 0 else { throw ValidationError("--allow-failures must be at least 0, got \(allowFailures)") }
         if let n = maxQueries, n < 1 { throw ValidationError("--max-queries must be at least 1, got \(n)") }
         if skipMissing && firstStage == nil { throw ValidationError("--skip-missing goes with --run") }
+        // A run file is evaluated as it is; reranking starts from BM25 unless --run names the first stage.
+        if let path = runFile, rerank != nil || (judge.paper && index != nil) {
+            throw ValidationError("\(path) is evaluated without reranking; to rerank it, give it as --run \(path)")
+        }
     }
 
     func run() async throws {
         let qr = try reportingErrors { try Qrels(path: qrels) }
         guard let k = rerank ?? (judge.paper && index != nil ? 100 : nil) else {
             guard let path = runFile else { throw ValidationError("give a run file, or --index, --queries and --rerank K") }
-            report(try reportingErrors { Evaluation(run: try Run(trecPath: path), qrels: qr) }, label: nil)
+            let run = try reportingErrors { try Run(trecPath: path) }
+            try reportingErrors { try requireSharedQueries((path, run.queryOrder), (qrels, Array(qr.judgments.keys))) }
+            report(Evaluation(run: run, qrels: qr), label: nil)
             return
         }
         guard let index, let queries else { throw ValidationError("--rerank needs --index and --queries") }
         let reader = try reportingErrors { try IndexReader(directory: index) }
         let searcher = try reportingErrors { try Searcher(index: reader) }
-        var qs = try reportingErrors { try readQueries(queries) }.filter { !qr.relevant($0.id).isEmpty }
+        let all = try reportingErrors { try readQueries(queries) }
+        try reportingErrors { try requireSharedQueries((queries, all.map(\.id)), (qrels, Array(qr.judgments.keys))) }
+        var qs = all.filter { !qr.relevant($0.id).isEmpty }
         // A given first stage: its candidates, looked up in the index by id before anything is judged.
         var given: [String: [RerankEvaluation.Candidate]]?
         if let path = firstStage {
@@ -111,7 +119,7 @@ struct Eval: AsyncParsableCommand {
                 ].merging(judgingSettings) { a, _ in a })
         }
         let resumed = journal.judged.values.reduce(0) { $0 + $1.count }
-        if !json && (resumed > 0 || journal.tornBytes > 0) {
+        if resumed > 0 || journal.tornBytes > 0 {  // stderr: with --json too
             printError(
                 "rank1: resuming from \(journal.path): \(resumed) judgments kept, \(journal.failedEarlier) failed ones judged again"
                     + (journal.tornBytes > 0 ? "; a torn last line (\(journal.tornBytes) bytes, the interrupted write) was dropped" : ""))
@@ -139,13 +147,14 @@ struct Eval: AsyncParsableCommand {
             }
         }
         if !quiet { progress.finish() }
-        try evaluation.write(to: out)
         let t = evaluation.totals
         let failures = t.failures
+        try evaluation.write(to: out, partial: failures.count > allowFailures)
         // A reranked metric that silently holds unjudged passages would be BM25's order passed off as Rank1's.
         if failures.count > allowFailures {
             printError(
-                "rank1: \(failures.count) judgments failed (allowed: \(allowFailures)); no reranked metric is reported. First: "
+                "rank1: \(failures.count) judgments failed (allowed: \(allowFailures)); no reranked metric is reported "
+                    + "(\(out)/reranked.partial.trec keeps their passages in BM25 order; the same command judges them again). First: "
                     + failures.prefix(3).joined(separator: "; "))
             throw ExitCode(ExitCodes.judgmentsFailed)
         }

@@ -132,7 +132,13 @@ struct Explore: AsyncParsableCommand {
                 engine = nil
             }
         }
-        let presets = Presets.names().compactMap { n in (try? Presets.load(n)).map { Preset(name: n, template: $0) } }
+        // A broken preset (no FILL_QUERY_HERE, unreadable) is left out of the list, and said why, before the screen opens.
+        let presets = Presets.names().compactMap { n -> Preset? in
+            do { return Preset(name: n, template: try Presets.load(n)) } catch {
+                printError("rank1: preset \(n) left out: \(error)")
+                return nil
+            }
+        }
         let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
         let root = RuntimeDiscovery.projectRoot()
         var keys = KeyMap()

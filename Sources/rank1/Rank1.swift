@@ -30,6 +30,8 @@ struct Rank1: AsyncParsableCommand {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
+            // What print() buffered is written now, so a failed write (a full disk) is an error, not status 0.
+            if fflush(nil) != 0 { Output.failed(errno) }  // nil: every stream, stdout among them
         } catch {
             exit(withError: error)
         }

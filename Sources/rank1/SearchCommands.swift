@@ -21,6 +21,9 @@ struct Search: ParsableCommand {
 
     func validate() throws {
         if (query == nil) == (queries == nil) { throw ValidationError("give exactly one of --query or --queries") }
+        if query != nil, trec != nil || latencies != nil {
+            throw ValidationError("--trec and --latencies go with --queries (one --query prints its hits)")
+        }
         guard k >= 1 else { throw ValidationError("--k must be at least 1, got \(k)") }
     }
 

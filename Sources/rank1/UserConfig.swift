@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Rerank
+import Retrieval
 
 /// The user's defaults, from $XDG_CONFIG_HOME/rank1/config.json (else ~/.config/rank1/config.json):
 /// {"model": …, "endpoint": "URL" or ["URL", …], "preset": …, "theme": …, "keymap": …, "index": …, "api_key": …}.
@@ -21,9 +22,14 @@ struct UserConfig: Sendable {
     static let current: Result<UserConfig, Error> = Result { try load(path: RuntimeDiscovery.configPath()) }
 
     static func load(path: String) throws -> UserConfig {
-        guard let data = FileManager.default.contents(atPath: path) else { return UserConfig() }
-        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw RerankError("\(path): not a JSON object (keys: \(keys.joined(separator: ", ")))")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            // No file is an empty config; a file that cannot be read is not (its settings would silently not apply).
+            if FileManager.default.fileExists(atPath: path) { throw RerankError("\(path): cannot be read") }
+            return UserConfig()
+        }
+        let obj: [String: Any]
+        do { obj = try JSONObjectText.object(data) } catch {
+            throw RerankError("\(path): \(error.message) (keys: \(keys.joined(separator: ", ")))")
         }
         var c = UserConfig()
         for (key, value) in obj.sorted(by: { $0.key < $1.key }) {
@@ -34,7 +40,14 @@ struct UserConfig: Sendable {
             switch key {
             case "model": c.model = try text()
             case "endpoint":
-                if let list = value as? [String] { c.endpoints = list } else { c.endpoints = [try text()] }
+                if let list = value as? [String] {
+                    guard !list.isEmpty, !list.contains(where: \.isEmpty) else {
+                        throw RerankError("\(path): \"endpoint\" must be a URL or a non-empty list of URLs")
+                    }
+                    c.endpoints = list
+                } else {
+                    c.endpoints = [try text()]
+                }
             case "preset": c.preset = try text()
             case "theme": c.theme = try text()
             case "keymap": c.keymap = try text()

@@ -65,6 +65,42 @@ import Testing
         #expect(idx.documentCount == 1)
     }
 
+    /// Inputs that used to give a plausible wrong answer with status 0 now stop, saying what and where.
+    @Test func misleadingInputsStopWithWhereAndWhy() throws {
+        let dir = Fixtures.tempDir("misleading")
+        // A JSONL corpus with its own field names: the flags apply to a .jsonl file, a misnamed one is an error.
+        Fixtures.write("{\"id\": \"d1\", \"contents\": \"zebra crossing\"}\n", to: dir + "/docs.jsonl")
+        var r = try Fixtures.run([bin, "index", dir + "/docs.jsonl", "--out", dir + "/i", "--id-field", "id"])
+        #expect(r.status != 0 && r.err.contains("docs.jsonl:1") && r.err.contains("no text field \"text\""), "\(r.err)")
+        r = try Fixtures.run([bin, "index", dir + "/docs.jsonl", "--out", dir + "/i", "--id-field", "id", "--text-field", "contents", "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        r = try Fixtures.run([bin, "search", dir + "/i", "--query", "zebra"])
+        #expect(r.status == 0 && r.out.contains("d1"), "\(r.out) \(r.err)")
+        // A folder where a file belongs reads as an error, not as an empty file (qrels: BEIR's folder, not test.tsv).
+        Fixtures.write("q1 Q0 d1 1 2.0 t\n", to: dir + "/run.trec")
+        try FileManager.default.createDirectory(atPath: dir + "/qrels", withIntermediateDirectories: true)
+        r = try Fixtures.run([bin, "eval", "--qrels", dir + "/qrels", dir + "/run.trec"])
+        #expect(r.status != 0 && r.err.contains("qrels") && r.err.contains("Is a directory"), "\(r.err)")
+        // A fractional grade is not rounded down; ids that never meet are not scored as zero.
+        Fixtures.write("query-id\tcorpus-id\tscore\nq1\td1\t1.5\n", to: dir + "/frac.tsv")
+        r = try Fixtures.run([bin, "eval", "--qrels", dir + "/frac.tsv", dir + "/run.trec"])
+        #expect(r.status != 0 && r.err.contains("frac.tsv:2") && r.err.contains("not a whole number"), "\(r.err)")
+        Fixtures.write("query-id\tcorpus-id\tscore\nPLAIN-1\td1\t1\n", to: dir + "/other.tsv")
+        r = try Fixtures.run([bin, "eval", "--qrels", dir + "/other.tsv", dir + "/run.trec"])
+        #expect(r.status != 0 && r.err.contains("no query id in common") && r.err.contains("\"PLAIN-1\""), "\(r.err)")
+        r = try Fixtures.run([bin, "compare", dir + "/run.trec", dir + "/run.trec", "--qrels", dir + "/other.tsv"])
+        #expect(r.status != 0 && r.err.contains("no query id in common"), "\(r.err)")
+        // A file without any TREC document in a TREC folder (a compressed one) is a bad record, not skipped unseen.
+        try FileManager.default.createDirectory(atPath: dir + "/trec", withIntermediateDirectories: true)
+        Fixtures.write("<DOC>\n<DOCNO>t1</DOCNO>\n<TEXT>kept</TEXT>\n</DOC>\n", to: dir + "/trec/a")
+        Fixtures.write("\u{1F}binary stand-in\n", to: dir + "/trec/b.gz")
+        r = try Fixtures.run([bin, "index", dir + "/trec", "--out", dir + "/t", "--format", "trec"])
+        #expect(r.status != 0 && r.err.contains("b.gz") && r.err.contains("no <DOC>"), "\(r.err)")
+        // Output that cannot be written is an error (a full disk), not a short run with status 0.
+        r = try Fixtures.run(["/bin/sh", "-c", "exec \"$0\" search \"$1\" --query zebra > /dev/full", bin, dir + "/i"])
+        #expect(r.status == 1 && r.err.contains("cannot write to standard output"), "\(r.status) \(r.err)")
+    }
+
     @Test func checkNoticesBytesAppendedToTheIndex() throws {
         let dir = Fixtures.tempDir("append")
         Fixtures.write("{\"_id\": \"1\", \"text\": \"hello\"}\n", to: dir + "/c.jsonl")

@@ -5,6 +5,7 @@ names the flag and what it takes."""
 import os
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from e2e import Checks, binary  # noqa: E402
@@ -59,6 +60,9 @@ refusals = [
     (["eval", "--qrels", "q", "--allow-failures=-1"], "--allow-failures must be at least 0, got -1"),
     (["eval", "--qrels", "q", "--settings", "fast"], "The value 'fast' is invalid for '--settings <settings>'"),
     (["eval", "--qrels", "q", "--skip-missing"], "--skip-missing goes with --run"),
+    (["eval", "--qrels", "q", "run.trec", "--rerank", "5", "--index", "i", "--queries", "qs"],
+     "run.trec is evaluated without reranking; to rerank it, give it as --run run.trec"),
+    (["search", "idx", "--query", "x", "--trec", "t"], "--trec and --latencies go with --queries"),
     (["compare", "a", "b", "--qrels", "q", "--metric", "foo"], "Please provide one of 'ndcg@10', 'recall@100', 'mrr@10' or 'map'"),
     (["compare", "a", "b", "--qrels", "q", "--permutations", "0"], "--permutations must be at least 1"),
     (["explore", "--run", "a", "--run", "b", "--run", "c", "--queries", "q"], "--run: at most two run files (A and B)"),
@@ -71,4 +75,15 @@ refusals = [
 for args, says in refusals:
     r = rank1(*args)
     check(r.returncode == 64 and says in r.stderr, f"rank1 {' '.join(args)}: exit 64, {says!r}", f"exit {r.returncode}: {r.stderr[:400]}")
+
+# A config the user wrote and broke: the command stops and says where, instead of running without it.
+with tempfile.TemporaryDirectory() as home:
+    os.makedirs(os.path.join(home, "rank1"))
+    for text, says in [('{"model": qwen}', "not valid JSON (Invalid value around character 10.)"),
+                       ('{"endpoint": []}', '"endpoint" must be a URL or a non-empty list of URLs')]:
+        with open(os.path.join(home, "rank1", "config.json"), "w") as f:
+            f.write(text)
+        r = subprocess.run([binary, "rerank", "/nonexistent", "--query", "x"], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "XDG_CONFIG_HOME": home})
+        check(r.returncode == 1 and "config.json: " + says in r.stderr, f"config {text}: exit 1, {says!r}", f"exit {r.returncode}: {r.stderr[:300]}")
 check.finish()

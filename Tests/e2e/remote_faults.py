@@ -132,6 +132,8 @@ def main():
             outputs += [out, err]
             check(rc == 3 and "Rank1 nDCG" not in out and "no reranked metric" in err,
                   "eval against a failing server: exit 3, no reranked metric printed", f"rc {rc}: {out[-200:]} {err[-300:]}")
+            check(os.path.exists(os.path.join(evout, "reranked.partial.trec")) and not os.path.exists(os.path.join(evout, "reranked.trec")),
+                  "its reranked run is written as reranked.partial.trec, no reranked.trec", str(sorted(os.listdir(evout))))
             files = ""
             for d, _, names in os.walk(evout):
                 for n in names:

@@ -1,4 +1,5 @@
 import Foundation
+import Retrieval
 
 /// Where a key is pressed: each context has its own bindings (a key may mean different things in two contexts,
 /// never two things in one).
@@ -113,8 +114,9 @@ public struct KeyMap: Equatable, Sendable {
     /// and must bind every action of every context). A user's file may give only the entries it changes, and only
     /// their keys. `source` names the file in errors.
     public static func parse(_ data: Data, source: String, over base: KeyMap? = nil) throws -> KeyMap {
-        guard let obj = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw KeyMapError("\(source): expected a JSON object of context → {action: {keys, description}}")
+        let obj: [String: Any]
+        do { obj = try JSONObjectText.object(data) } catch {
+            throw KeyMapError("\(source): \(error.message); expected a JSON object of context → {action: {keys, description}}")
         }
         var map = base ?? KeyMap()
         for (contextName, value) in obj.sorted(by: { $0.key < $1.key }) {

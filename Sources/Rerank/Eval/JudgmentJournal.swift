@@ -75,7 +75,12 @@ public final class JudgmentJournal {
         settingsHash = JudgmentJournal.hash(settings)
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        if let data = fm.contents(atPath: path), !data.isEmpty {
+        // A journal that exists but cannot be read must stop the run: starting a new one would write over it.
+        let existing = fm.contents(atPath: path)
+        if existing == nil && fm.fileExists(atPath: path) {
+            throw RerankError("cannot read \(path) (its judgments are kept; fix its permissions or use another --out)")
+        }
+        if let data = existing, !data.isEmpty {
             var good = 0  // bytes of whole lines kept
             var lineNumber = 0
             var start = data.startIndex

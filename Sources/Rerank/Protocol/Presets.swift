@@ -14,7 +14,11 @@ public enum Presets {
 
     public static func load(_ name: String, root: String = RuntimeDiscovery.projectRoot()) throws -> String {
         let path = directory(root: root) + "/" + name + ".txt"
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+        if FileManager.default.fileExists(atPath: path) {
+            let text: String
+            do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                throw RerankError("\(path): cannot be read as UTF-8 text")
+            }
             // One trailing newline is the file's, not the template's (editors add it).
             let template = text.hasSuffix("\n") ? String(text.dropLast()) : text
             if let problem = Rank1Prompt.validate(instruction: template) { throw RerankError("\(path): \(problem)") }

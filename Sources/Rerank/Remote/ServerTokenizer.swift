@@ -65,16 +65,21 @@ actor ServerTokenizer {
     /// endpoint.
     func tokens(_ text: String) async -> [Int]? {
         if dialect == nil {
+            var unsure = false
             for d in [Dialect.root, .extras] {
-                if let empty = try? await rawTokens("", d) {
+                do {
+                    let empty = try await rawTokens("", d)
                     dialect = d
                     leadingSpecials = empty.count
                     break
+                } catch {
+                    unsure = unsure || RemoteConfiguration.isTransient(error)
                 }
             }
-            // A probe cut short by cancellation says nothing about the server: ask again next time.
+            // Only a server that answered without a tokenizer (404, a refusal, no tokens) has none. A timeout, a
+            // 5xx or a cancellation says nothing about it: estimate this once and ask again next time.
             if dialect == nil {
-                if Task.isCancelled { return nil }
+                if Task.isCancelled || unsure { return nil }
                 dialect = Dialect.none
             }
         }

@@ -67,7 +67,9 @@ public enum FileSystem {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n <= 0 { break }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 { throw IndexError.io("cannot read \(path): \(String(cString: strerror(errno)))") }
+            if n == 0 { break }
             out.append(contentsOf: chunk[0..<n])
         }
         return out

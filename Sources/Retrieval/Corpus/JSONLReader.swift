@@ -12,7 +12,7 @@ public struct JSONLReader: DocumentSource {
     }
 
     public mutating func next() throws -> SourceDocument? {
-        while let line = lines.nextLine() {
+        while let line = try lines.nextLine() {
             if line.allSatisfy({ $0 == 32 || $0 == 9 }) { continue }
             let location = "\(lines.path):\(lines.lineNumber)"
             if case .failure(let bad) = checkUTF8(line) {
@@ -28,7 +28,10 @@ public struct JSONLReader: DocumentSource {
                 throw CorpusError(location, "missing document id field \"\(fields.id)\"")
             }
             let title = fields.title.flatMap { object[$0] } ?? ""
-            let text = object[fields.text] ?? ""
+            // A missing text field is an error (a misnamed --text-field would index titles only); an empty one is not.
+            guard let text = object[fields.text] else {
+                throw CorpusError(location, "no text field \"\(fields.text)\" (--text-field names another)")
+            }
             return SourceDocument(id: id, title: title, text: text, location: location)
         }
         return nil

@@ -25,8 +25,9 @@ public struct LineReader {
     /// such a file is read in one pass too.
     private var crOnly = false
 
-    /// The next line without its "\n", "\r\n" or lone "\r", or nil at the end of the file.
-    public mutating func nextLine() -> ArraySlice<UInt8>? {
+    /// The next line without its "\n", "\r\n" or lone "\r", or nil at the end of the file. Throws when the file
+    /// cannot be read (a directory, an I/O error): never an early end that looks like a short file.
+    public mutating func nextLine() throws -> ArraySlice<UInt8>? {
         while true {
             if !crOnly, let nl = buffer[start...].firstIndex(of: 10) {
                 var end = nl
@@ -73,9 +74,12 @@ public struct LineReader {
             let old = buffer.count
             buffer.reserveCapacity(old + chunk)
             buffer.append(contentsOf: repeatElement(0, count: chunk))
-            let got = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + old, chunk) }
+            var got: Int
+            repeat { got = buffer.withUnsafeMutableBytes { raw in read(fd, raw.baseAddress! + old, chunk) } } while got < 0 && errno == EINTR
+            let failure = errno
             buffer.removeSubrange((old + max(got, 0))...)
-            if got <= 0 { eof = true }
+            if got < 0 { throw CorpusError(path, "cannot read after line \(lineNumber): \(String(cString: strerror(failure)))") }
+            if got == 0 { eof = true }
         }
     }
 }

@@ -68,7 +68,7 @@ public func openCorpus(path: String, format: CorpusFormat, fields: JSONLFields =
     switch format {
     case .beir:
         let file = FileSystem.isDirectory(path) ? path + "/corpus.jsonl" : path
-        return try JSONLReader(path: file, fields: .beir)
+        return try JSONLReader(path: file, fields: fields)  // BEIR's names unless the caller names others
     case .jsonl: return try JSONLReader(path: path, fields: fields)
     case .trec: return try TRECReader(path: path)
     case .tsv: return try TSVReader(path: path)

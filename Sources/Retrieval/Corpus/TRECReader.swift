@@ -6,10 +6,17 @@ import Foundation
 public struct TRECReader: DocumentSource {
     private var files: [String]
     private var lines: LineReader?
+    /// Documents read from the open file: a non-empty file without any is a bad record, not a silent skip
+    /// (a compressed or misnamed file in a TREC folder).
+    private var documentsInFile = 0
+    /// Folders that could not be listed, each reported as a bad record.
+    private var unreadable: [(path: String, reason: String)] = []
 
     public init(path: String) throws {
         if FileSystem.isDirectory(path) {
-            files = FileSystem.listFiles(path).map { path + "/" + $0 }
+            let (found, failures) = FileSystem.listFilesReportingFailures(path)
+            files = found.map { path + "/" + $0 }
+            unreadable = failures
         } else {
             guard FileSystem.exists(path) else { throw CorpusError(path, "no such file") }
             files = [path]
@@ -17,14 +24,26 @@ public struct TRECReader: DocumentSource {
     }
 
     public mutating func next() throws -> SourceDocument? {
+        if let bad = unreadable.first {
+            unreadable.removeFirst()
+            throw CorpusError(bad.path, "cannot read folder: \(bad.reason)")
+        }
         while true {
             if lines == nil {
                 guard !files.isEmpty else { return nil }
                 lines = try LineReader(path: files.removeFirst())
+                documentsInFile = 0
             }
-            if let doc = try nextInFile() { return doc }
-            lines?.close()
+            if let doc = try nextInFile() {
+                documentsInFile += 1
+                return doc
+            }
+            let finished = lines!
+            finished.close()
             lines = nil
+            if documentsInFile == 0 && finished.lineNumber > 0 {
+                throw CorpusError(finished.path, "no <DOC> … </DOC> document in this file (is it TREC SGML, uncompressed?)")
+            }
         }
     }
 
@@ -34,7 +53,7 @@ public struct TRECReader: DocumentSource {
         var body: [UInt8] = []
         var startLine = 0
         var inDoc = false
-        while let line = reader.nextLine() {
+        while let line = try reader.nextLine() {
             let trimmed = line.drop(while: { $0 == 32 || $0 == 9 })
             if !inDoc {
                 if trimmed.starts(with: Array("<DOC>".utf8)) || trimmed.starts(with: Array("<DOC ".utf8)) {

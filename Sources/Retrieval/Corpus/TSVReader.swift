@@ -6,7 +6,7 @@ public struct TSVReader: DocumentSource {
     public init(path: String) throws { lines = try LineReader(path: path) }
 
     public mutating func next() throws -> SourceDocument? {
-        while let line = lines.nextLine() {
+        while let line = try lines.nextLine() {
             if line.isEmpty { continue }
             let location = "\(lines.path):\(lines.lineNumber)"
             if case .failure(let bad) = checkUTF8(line) {

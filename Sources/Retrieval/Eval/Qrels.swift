@@ -9,7 +9,7 @@ public struct Qrels: Sendable {
     public init(path: String) throws {
         var lines = try LineReader(path: path)
         defer { lines.close() }
-        while let raw = lines.nextLine() {
+        while let raw = try lines.nextLine() {
             let line = String(decoding: raw, as: UTF8.self)
             // BEIR qrels are tab-separated and ids may contain spaces; TREC qrels use spaces.
             let cols = (line.contains("\t") ? line.split(separator: "\t") : line.split(separator: " ")).map(String.init)
@@ -21,9 +21,10 @@ public struct Qrels: Sendable {
             case 4: (q, d, g) = (cols[0], cols[2], cols[3])
             default: throw CorpusError(location, "expected 3 (BEIR) or 4 (TREC) columns, found \(cols.count)")
             }
-            guard let grade = Int(g) ?? Double(g).map({ Int($0) }) else {
-                if lines.lineNumber == 1 { continue }  // header
-                throw CorpusError(location, "relevance grade \"\(g)\" is not a number")
+            // Grades are whole numbers; "1.0" is read as 1, a fraction or an overflow is an error, not a rounding.
+            guard let grade = Int(g) ?? Double(g).flatMap({ Int(exactly: $0) }) else {
+                if lines.lineNumber == 1 && Double(g) == nil { continue }  // header
+                throw CorpusError(location, "relevance grade \"\(g)\" is not a whole number")
             }
             judgments[q, default: [:]][d] = grade
         }
@@ -47,8 +48,9 @@ public struct Run: Sendable {
         }
         self.init()
         let data = try FileSystem.readFile(path)
-        guard let obj = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] else {
-            throw CorpusError(path, "not a JSON run: expected {\"qid\": {\"docid\": score, …}, …}")
+        let obj: [String: Any]
+        do { obj = try JSONObjectText.object(Data(data)) } catch {
+            throw CorpusError(path, "not a JSON run (\(error.message)): expected {\"qid\": {\"docid\": score, …}, …}")
         }
         for qid in obj.keys.sorted() {
             guard let docs = obj[qid] as? [String: Any] else { throw CorpusError(path, "query \"\(qid)\": expected {\"docid\": score, …}") }
@@ -69,7 +71,7 @@ public struct Run: Sendable {
     public init(trecPath path: String) throws {
         var lines = try LineReader(path: path)
         defer { lines.close() }
-        while let raw = lines.nextLine() {
+        while let raw = try lines.nextLine() {
             let cols = String(decoding: raw, as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\t" })
             if cols.isEmpty { continue }
             guard cols.count >= 6, let score = Double(cols[cols.count - 2]) else {

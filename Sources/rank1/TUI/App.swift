@@ -235,6 +235,9 @@ final class ExplorerApp: @unchecked Sendable {
             format: "keys %d p50 %.2f ms p99 %.2f ms max %.2f ms\nsearch %d p50 %.2f ms p99 %.2f ms\n",
             keyLatencies.count, percentile(keyLatencies, 0.5), percentile(keyLatencies, 0.99), keyLatencies.max() ?? .nan,
             searchLatencies.count, percentile(searchLatencies, 0.5), percentile(searchLatencies, 0.99))
-        try? text.write(toFile: path, atomically: true, encoding: .utf8)
+        // Called after the terminal is restored, so a failure can be said.
+        do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            printError("rank1: cannot write the latency report to \(path): \(error.localizedDescription)")
+        }
     }
 }

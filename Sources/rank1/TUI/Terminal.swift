@@ -2,6 +2,7 @@ import CNcurses
 import CSupport
 import Explorer
 import Foundation
+import Retrieval
 
 /// The only code that calls curses, always from the UI's one thread (rank1-ui): set up and restore the terminal,
 /// copy the in-memory screen out (changed cells only), and read input bytes (decoded by KeyDecoder) without blocking.
@@ -179,9 +180,10 @@ final class Terminal {
 extension Terminal {
     /// Reads Assets/theme.json: {"role": [fg, bg]}; unknown roles and bad entries are errors.
     static func loadTheme(path: String) throws -> [Role: (Int16, Int16)] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw KeyMapError("\(path): expected a JSON object of role → [foreground, background]")
+        guard let data = FileManager.default.contents(atPath: path) else { throw KeyMapError("\(path): cannot be read") }
+        let obj: [String: Any]
+        do { obj = try JSONObjectText.object(data) } catch {
+            throw KeyMapError("\(path): \(error.message); expected a JSON object of role → [foreground, background]")
         }
         let roles = Dictionary(uniqueKeysWithValues: Role.allCases.map { (String(describing: $0), $0) })
         var out: [Role: (Int16, Int16)] = [:]
