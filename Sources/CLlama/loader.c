@@ -77,6 +77,9 @@ int r1_llama_open(const char *path, struct r1_llama_api *api, char *err, size_t 
     RESOLVE(memory_seq_cp, "llama_memory_seq_cp");
     RESOLVE(set_n_threads, "llama_set_n_threads");
     RESOLVE(n_ctx, "llama_n_ctx");
+    RESOLVE(model_has_decoder, "llama_model_has_decoder");
+    RESOLVE(model_is_recurrent, "llama_model_is_recurrent");
+    RESOLVE(model_is_hybrid, "llama_model_is_hybrid");
 #if defined(__x86_64__)
     size_t c = r1_probe_context_params_size(api), m = r1_probe_model_params_size(api);
     size_t wc = END_OF(r1_context_params, ctx_other), wm = END_OF(r1_model_params, load_mtp);

@@ -144,6 +144,12 @@ struct JudgeOptions: ParsableArguments {
         }
         guard (0...6).contains(draftTokens) else { throw ValidationError("--draft-tokens is 0 (adaptive) to 6, got \(draftTokens)") }
         if let m = maxPassageTokens, m < 1 { throw ValidationError("--max-passage-tokens must be at least 1, got \(m)") }
+        // The paper's 16,000-token context holds prompt, passage and budget: a budget that fills it leaves no passage.
+        if paper, maxPassageTokens == nil, let b = budget, JudgeOptions.paperContext - b - 1024 < 1 {
+            throw ValidationError(
+                "--budget \(b) leaves no room for the passage in the paper's \(JudgeOptions.paperContext)-token context "
+                    + "(at most \(JudgeOptions.paperContext - 1025), or give --max-passage-tokens)")
+        }
         if instruction != nil && preset != nil { throw ValidationError("give --instruction or --preset, not both") }
     }
 

@@ -71,7 +71,8 @@ import Testing
             "llama_free", "llama_model_get_vocab", "llama_model_meta_val_str", "llama_model_desc", "llama_vocab_n_tokens",
             "llama_vocab_is_eog", "llama_vocab_get_add_bos", "llama_tokenize", "llama_token_to_piece", "llama_batch_init",
             "llama_batch_free", "llama_decode", "llama_get_logits_ith", "llama_get_memory", "llama_memory_clear",
-            "llama_memory_seq_rm", "llama_memory_seq_cp", "llama_set_n_threads", "llama_n_ctx",
+            "llama_memory_seq_rm", "llama_memory_seq_cp", "llama_set_n_threads", "llama_n_ctx", "llama_model_has_decoder",
+            "llama_model_is_recurrent", "llama_model_is_hybrid",
         ]
         var c = "#include \"r1_llama.h\"\n"
         c += "struct wider { struct r1_context_params p; long long moe_cache_size; };\n"

@@ -62,6 +62,23 @@ import Testing
         if case .finished = events.last {} else { Issue.record("the last event must be finished") }
     }
 
+    /// A prompt longer than one batch (2,048 tokens at --parallel 1) is fed in chunks and judged; it used to fail,
+    /// and as the job's first prompt it held up every later passage, which then got no event at all.
+    @Test func aPromptLongerThanABatchIsJudgedAndHoldsNothingUp() async throws {
+        let long = Passage(id: "long", title: "Cats", text: String(repeating: "Cats are small domesticated carnivorous mammals. ", count: 400))
+        for schedule in [Schedule.batched, .single] {
+            var r = request(budget: 8, parallel: 1)
+            r.passages = [long] + EngineTests.passages.prefix(2)
+            r.maxPassageTokens = 4000
+            r.schedule = schedule
+            let events = await RerankFixtures.events(EngineTests.engine, r)
+            let failures = events.compactMap { if case .failed(_, let why) = $0 { why } else { nil } }
+            #expect(failures.isEmpty, "\(schedule): \(failures)")
+            let verdicts = RerankFixtures.verdicts(events)
+            #expect(verdicts.count == 3 && (verdicts.first?.promptTokens ?? 0) > 2048, "\(schedule): \(verdicts.map(\.promptTokens))")
+        }
+    }
+
     @Test func batchedAndSingleScheduleJudgeTheSamePassages() async throws {
         var single = request()
         single.schedule = .single

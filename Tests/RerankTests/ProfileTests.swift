@@ -11,6 +11,14 @@ struct ProfileTests {
             falseToken: verdictWords ? 11 : nil, chatTemplate: template)
     }
 
+    @Test func aCutPassageEndsAtANearWordBoundaryOnly() {
+        #expect(Rank1Prompt.cutAtWordEnd("cats are small mamm") == "cats are small")
+        // No space near the end (Chinese, a URL): what fits is kept, not cut back to the title.
+        let chinese = "标题 " + String(repeating: "猫是小型食肉哺乳动物", count: 20)
+        #expect(Rank1Prompt.cutAtWordEnd(chinese) == chinese)
+        #expect(RemoteEndpoint.fitted(Passage(id: "z", title: "标题", text: String(repeating: "猫", count: 400)), maxTokens: 50).0.count == 204)
+    }
+
     @Test func automaticProfileFollowsTheVocabularyNotTheName() {
         // A Rank1-shaped vocabulary gets the raw protocol whatever its chat template says (real checkpoints carry one).
         let rank1 = PromptProfile.automatic(ProfileTests.facts(close: 151666, control: true, template: "{{'<|im_start|>' + m}}"))

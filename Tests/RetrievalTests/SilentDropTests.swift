@@ -90,6 +90,21 @@ import Testing
         #expect(r.status != 0 && r.err.contains("no query id in common") && r.err.contains("\"PLAIN-1\""), "\(r.err)")
         r = try Fixtures.run([bin, "compare", dir + "/run.trec", dir + "/run.trec", "--qrels", dir + "/other.tsv"])
         #expect(r.status != 0 && r.err.contains("no query id in common"), "\(r.err)")
+        // A document twice in one query's ranking has no single rank.
+        Fixtures.write("q1 Q0 d1 1 2.0 t\nq1 Q0 d1 2 1.0 t\n", to: dir + "/twice.trec")
+        Fixtures.write("q1\td1\t1\n", to: dir + "/good.tsv")
+        r = try Fixtures.run([bin, "eval", "--qrels", dir + "/good.tsv", dir + "/run.trec"])
+        #expect(r.status == 0 && r.out.contains("nDCG@10     1.0000"), "\(r.out) \(r.err)")
+        r = try Fixtures.run([bin, "eval", "--qrels", dir + "/good.tsv", dir + "/twice.trec"])
+        #expect(r.status != 0 && r.err.contains("twice.trec:2") && r.err.contains("listed twice"), "\(r.err)")
+        // A Windows text file: its first line is the title, not the whole file.
+        try FileManager.default.createDirectory(atPath: dir + "/texts", withIntermediateDirectories: true)
+        Fixtures.write("The title\r\nthe body text\r\nmore\r\n", to: dir + "/texts/a.txt")
+        r = try Fixtures.run([bin, "index", dir + "/texts", "--out", dir + "/x", "--format", "text", "--quiet"])
+        #expect(r.status == 0, "\(r.err)")
+        let texts = try IndexReader(directory: dir + "/x")
+        let title = try texts.document(0).title
+        #expect(title == "The title", "\(title)")
         // A file without any TREC document in a TREC folder (a compressed one) is a bad record, not skipped unseen.
         try FileManager.default.createDirectory(atPath: dir + "/trec", withIntermediateDirectories: true)
         Fixtures.write("<DOC>\n<DOCNO>t1</DOCNO>\n<TEXT>kept</TEXT>\n</DOC>\n", to: dir + "/trec/a")

@@ -111,6 +111,9 @@ struct r1_llama_api {
     void (*memory_seq_cp)(void *mem, r1_seq_id src, r1_seq_id dst, r1_pos p0, r1_pos p1);
     void (*set_n_threads)(void *ctx, int32_t n_threads, int32_t n_threads_batch);
     uint32_t (*n_ctx)(const void *ctx);
+    bool (*model_has_decoder)(const void *model);
+    bool (*model_is_recurrent)(const void *model);
+    bool (*model_is_hybrid)(const void *model);
 };
 
 /// dlopens `path` and resolves every function. Returns 0 on success; otherwise writes why into `err`.

@@ -17,7 +17,8 @@ extension Explorer {
         let current = s.ranking.filter { s.results[$0].judgment.verdict != nil }.map { s.results[$0].id }
         let common = current.filter { s.comparison.previousRanking.contains($0) }
         guard common.count >= 2 else { return nil }
-        let prev = Dictionary(uniqueKeysWithValues: s.comparison.previousRanking.enumerated().map { ($1, $0) })
+        // A run file can list a document twice for a query: its first (best) place counts.
+        let prev = Dictionary(s.comparison.previousRanking.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         var concordant = 0
         var discordant = 0
         for i in 0..<common.count {
@@ -35,9 +36,9 @@ extension View {
         let left = Rect(x: r.x, y: r.y, width: half - 1, height: r.height)
         let right = Rect(x: r.x + half, y: r.y, width: r.width - half, height: r.height)
         header(
-            &sc, "A: " + (s.comparison.previousInstruction.map { $0.isEmpty ? "bare query" : $0.replacingNewlines(with: " ") } ?? "-"), left,
+            &sc, "A: " + (s.comparison.previousInstruction.map { $0.isEmpty ? "bare query" : $0.pasted(newline: " ") } ?? "-"), left,
             focused: false)
-        header(&sc, "B: " + (s.editor.instruction.isEmpty ? "bare query" : s.editor.instruction.replacingNewlines(with: " ")), right, focused: true)
+        header(&sc, "B: " + (s.editor.instruction.isEmpty ? "bare query" : s.editor.instruction.pasted(newline: " ")), right, focused: true)
         let current = s.ranking.map { s.results[$0].id }
         let titles = Dictionary(s.results.map { ($0.id, $0.title.isEmpty ? $0.id : $0.title) }, uniquingKeysWith: { a, _ in a })
         for (i, id) in s.comparison.previousRanking.prefix(r.height - 1).enumerated() {

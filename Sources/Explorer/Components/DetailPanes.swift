@@ -22,7 +22,8 @@ extension Explorer {
             s.details.step = 0
             s.details.follow = true
         case .passage:
-            s.details.passageScroll = max(0, s.details.passageScroll + delta)
+            // Clamped here, not only when drawn: past the end, moving back up must answer at once.
+            s.details.passageScroll = min(max(0, s.details.passageScroll + delta), View.passageMaxScroll(s))
         case .reasoning:
             s.details.follow = false
             s.details.step = max(0, s.details.step + delta)
@@ -41,15 +42,27 @@ extension Explorer {
 }
 
 extension View {
+    /// The passage's wrapped lines in a pane of `width` columns: title, then text.
+    static func passageLines(_ row: ResultRow, width: Int) -> (text: String, lines: [(line: String, start: Int)]) {
+        let text = row.title.isEmpty ? row.text : row.title + "\n" + row.text
+        return (text, TextWidth.wrap(text, columns: width - 2))
+    }
+
+    /// The last scroll position that still shows text, for the layout the state's terminal size gives.
+    static func passageMaxScroll(_ s: ExplorerState) -> Int {
+        guard let row = s.selectedRow else { return 0 }
+        let r = Layout(width: s.width, height: s.height, split: s.split).passage
+        return max(0, passageLines(row, width: r.width).lines.count - (r.height - 1))
+    }
+
     static func passage(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
         guard let row = s.selectedRow else {
             header(&sc, "Passage", r, focused: s.focus == .passage)
             return
         }
         header(&sc, "Passage · \(row.id)", r, focused: s.focus == .passage, right: row.truncated ? "cut for the model […]" : "")
-        let text = row.title.isEmpty ? row.text : row.title + "\n" + row.text
+        let (text, lines) = passageLines(row, width: r.width)
         let roles = highlightRoles(text, query: s.queryBar.searched, titleLength: row.title.isEmpty ? 0 : row.title.count)
-        let lines = TextWidth.wrap(text, columns: r.width - 2)
         let scroll = min(s.details.passageScroll, max(0, lines.count - (r.height - 1)))
         for (i, l) in lines.dropFirst(scroll).prefix(r.height - 1).enumerated() {
             drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: r.y + 1 + i, width: r.width - 2)
@@ -143,13 +156,13 @@ extension View {
         }
         // With probes, the trajectory takes the pane's first line; the probe shown is the current step's.
         var textTop = r.y + 1
-        if !row.trajectory.isEmpty {
+        if !row.trajectory.isEmpty && r.height >= 2 {
             let current = step < steps.count && !s.details.follow ? View.probe(row.trajectory, endingBy: steps[step].upperBound) : nil
             trajectory(&sc, row.trajectory, current: current, x: r.x + 1, y: textTop, width: r.width - 2)
             textTop += 1
         }
         // Keep the current step in view (the end while following the stream).
-        let visible = r.height - 1 - (textTop - r.y - 1)
+        let visible = max(0, r.height - 1 - (textTop - r.y - 1))  // 0 in a one-line pane under a trajectory
         var top = 0
         if step < steps.count, let idx = lines.lastIndex(where: { $0.start <= steps[step].lowerBound }) {
             top = max(0, idx - visible / 2)

@@ -187,6 +187,7 @@ extension View {
     }
 
     static func bar(for score: Double) -> String {
+        guard score.isFinite else { return "  ? " }  // Int(NaN * 8) would trap
         let blocks = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         let filled = score * 4
         return (0..<4).map { i in

@@ -23,7 +23,8 @@ extension View {
         let first = max(0, min(focus - room / 2, probes.count - room))
         var col = sc.put("P ", x: x, y: y, maxWidth: width, role: .dim)
         for i in first..<min(probes.count, first + room) {
-            let level = min(sparks.count - 1, max(0, Int(probes[i].score * Double(sparks.count))))
+            let score = probes[i].score.isFinite ? probes[i].score : 0  // Int(NaN) would trap
+            let level = min(sparks.count - 1, max(0, Int(score * Double(sparks.count))))
             let role: Role = i == focus ? .current : probes[i].score >= 0.5 ? .good : .bad
             col += sc.put(String(sparks[level]), x: x + col, y: y, maxWidth: width - col, role: role, bold: i == focus)
         }

@@ -128,7 +128,9 @@ public struct KeyDecoder: Sendable {
         if params.hasPrefix("<") {
             let n = params.dropFirst().split(separator: ";").compactMap { Int($0) }
             guard n.count == 3 else { return (nil, used) }
-            return (mouse(button: n[0], x: n[1] - 1, y: n[2] - 1, press: finalByte == UInt8(ascii: "M")), used)
+            // Clamped: a malformed report (a huge or negative number) must not overflow.
+            let (x, y) = (min(max(n[1], 1), 1 << 20) - 1, min(max(n[2], 1), 1 << 20) - 1)
+            return (mouse(button: n[0], x: x, y: y, press: finalByte == UInt8(ascii: "M")), used)
         }
         let numbers = params.split(separator: ";", omittingEmptySubsequences: false).map { Int($0) ?? 1 }
         switch finalByte {

@@ -44,7 +44,9 @@ extension Explorer {
 
     static func insert(_ text: inout String, _ cursor: inout Int, _ piece: String) {
         cursor = min(max(cursor, 0), text.count)
+        // Counted from the end: a modifier (skin tone, a vowel sign) can merge into the character before it.
+        let after = text.count - cursor
         text.insert(contentsOf: piece, at: text.index(text.startIndex, offsetBy: cursor))
-        cursor += piece.count
+        cursor = text.count - after
     }
 }

@@ -44,16 +44,19 @@ public enum Explorer {
         case .paste(let text):
             switch state.mode {
             case .editingQuery:
-                insert(&state.queryBar.text, &state.queryBar.cursor, text.replacingNewlines(with: " "))
+                insert(&state.queryBar.text, &state.queryBar.cursor, text.pasted(newline: " "))
                 return [.search(query: state.queryBar.text, k: state.k)]
             case .editingInstruction:
-                insert(&state.editor.draft, &state.editor.cursor, text)
+                insert(&state.editor.draft, &state.editor.cursor, text.pasted(newline: "\n"))
             default: break
             }
             return []
         case .wheel(let up):
             return handleKey(&state, up ? .up : .down)
         case .click(let x, let y):
+            // A click acts on the panes only while they are what is shown: over the instruction editor or a
+            // picker it would leave them (and the editor's draft with them).
+            guard state.mode == .browse || state.mode == .editingQuery else { return [] }
             return click(&state, x: x, y: y)
         case .drag(let x, let y):
             if state.draggingDivider {
@@ -231,8 +234,16 @@ public enum Explorer {
 }
 
 extension String {
-    func replacingNewlines(with r: String) -> String {
-        String(map { $0 == "\n" || $0 == "\r" ? Character(r) : $0 })
+    /// Pasted text as typed text: line ends ("\r\n" is one Character) become `newline`, tabs a space, and other
+    /// control characters (an ESC from a terminal) are dropped, so none reaches the query or the model's prompt.
+    func pasted(newline: Character) -> String {
+        String(
+            compactMap { c -> Character? in
+                if c.isNewline { return newline }
+                if c == "\t" { return " " }
+                if let v = c.unicodeScalars.first?.value, v < 0x20 || (0x7F...0x9F).contains(v) { return nil }
+                return c
+            })
     }
 
 }

@@ -37,19 +37,24 @@ public struct Screen: Equatable, Sendable {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(maxWidth ?? width, width - max(x, 0))
         var col = 0
-        for ch in text {
+        for original in text {
+            // Control characters (a tab, a CRLF or an ESC in a title or a paste) would act on the terminal, not
+            // show: whitespace ones become a space, the others a replacement mark, each one cell.
+            var ch = original
+            if let first = ch.unicodeScalars.first, first.value < 0x20 || (0x7F...0x9F).contains(first.value) {
+                ch = ch.isWhitespace ? " " : "\u{FFFD}"
+            }
             let w = TextWidth.of(ch)
             if w == 0 {
-                // Combining or zero-width: attach to the previous cell.
-                if col > 0, x + col - 1 >= 0 { cells[y * width + x + col - 1].text.append(ch) }
+                // Combining or zero-width: attach to the previous cell (not to a wide character's empty half).
+                if col > 0, x + col - 1 >= 0, !cells[y * width + x + col - 1].text.isEmpty { cells[y * width + x + col - 1].text.append(ch) }
                 continue
             }
             if col + w > limit {
                 if col < limit, x + col >= 0 { cells[y * width + x + col] = Cell(text: " ", role: role, bold: bold, reverse: reverse) }
                 break
             }
-            let display = ch == "\t" ? " " : String(ch)
-            if x + col >= 0 { cells[y * width + x + col] = Cell(text: display, role: role, bold: bold, reverse: reverse) }
+            if x + col >= 0 { cells[y * width + x + col] = Cell(text: String(ch), role: role, bold: bold, reverse: reverse) }
             if w == 2 { cells[y * width + x + col + 1] = Cell(text: "", role: role, bold: bold, reverse: reverse) }
             col += w
         }

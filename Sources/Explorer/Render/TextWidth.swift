@@ -54,7 +54,8 @@ public enum TextWidth {
         guard columns > 0 else { return [] }
         var out: [(String, Int)] = []
         var offset = 0
-        for para in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Any line end starts a line: "\r\n" is one Character in Swift, not "\n", so splitting on "\n" kept CRLF text whole.
+        for para in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             var line = ""
             var used = 0
             var lineStart = offset

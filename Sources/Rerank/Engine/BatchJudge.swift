@@ -94,7 +94,7 @@ final class BatchJudge {
         var pieces = UTF8Pieces()
         var kept = ""
         for t in tokens.prefix(maxTokens) { kept += pieces.append(model.piece(t)) }
-        if let space = kept.lastIndex(where: { $0.isWhitespace }) { kept = String(kept[..<space]) }
+        kept = Rank1Prompt.cutAtWordEnd(kept)
         return (kept + " […]", true)
     }
 
@@ -110,6 +110,8 @@ final class BatchJudge {
     var queue = [Int]().makeIterator()
     var slots: [Slot?] = []
     var finished = 0
+    /// Passages that got their verdict or failure: what an error later in the job must not fail again.
+    private(set) var settled = Set<Int>()
     let lookup = PromptLookup()
     /// Every lane's drafts together: a new chain starts from the job's acceptance, not from even odds (a chain
     /// is too short to learn it again each time).
@@ -138,7 +140,13 @@ final class BatchJudge {
             }
             admit()
             let (rows, fedCount) = fillBatch()
-            if context.batchCount == 0 { break }
+            if context.batchCount == 0 {
+                // Nothing could be fed yet passages are open: fail them by name rather than end the job short.
+                for p in request.passages.indices where !settled.contains(p) {
+                    fail(p, "the engine had nothing it could feed for this passage (a bug: please report it with the query)")
+                }
+                break
+            }
             let pure = try decode(rows: rows, fedCount: fedCount)
             advance(fedCount)
             let generated = readLogits(rows)
@@ -202,12 +210,7 @@ final class BatchJudge {
                 position = Int32(prefixTokens.count)
                 cached = prefixTokens
             }
-            if feed.count > context.batchCapacity {
-                emit(.failed(passage: p, reason: "the prompt (\(feed.count) tokens) does not fit in one batch"))
-                stats.failed += 1
-                finished += 1
-                continue
-            }
+            // A prompt longer than a batch is fed in chunks (fillBatch); the stream was sized for it.
             stats.promptTokens += feed.count
             let chain = ReasoningChain(rules: rules)
             slots[lane] = Slot(
@@ -227,6 +230,7 @@ final class BatchJudge {
             emit(.started(passage: candidate, truncated: v.truncatedPassage))
             if !v.reasoning.isEmpty { emit(.token(passage: candidate, text: v.reasoning)) }
             emit(.verdict(v))
+            settled.insert(candidate)
             stats.judged += 1
             stats.cachedVerdicts += 1
             finished += 1
@@ -249,7 +253,16 @@ final class BatchJudge {
             if draftRows > 0 && s.phase == .thinking { draftRows -= proposeDraft(s, atMost: draftRows) }
             if context.batchCount + s.feed.count > context.batchCapacity {
                 dropDraft(s)
-                if context.batchCount + s.feed.count > context.batchCapacity { continue }
+                if context.batchCount + s.feed.count > context.batchCapacity {
+                    // A closing text that parts from the cache early can be longer than a batch: feed what fits,
+                    // without logits (the verdict row comes with its last chunk), or it would wait forever.
+                    let room = context.batchCapacity - context.batchCount
+                    if s.phase == .closing && room > 0 {
+                        for i in 0..<room { context.add(s.feed[i], position: s.position + Int32(i), sequence: s.sequence, logits: false) }
+                        fedCount[lane] = room
+                    }
+                    continue
+                }
             }
             // A thinking lane's drafted tokens each need their logits: row i verifies draft token i.
             let firstRead = s.feed.count - 1 - s.drafted
@@ -372,6 +385,11 @@ final class BatchJudge {
     func finishOrRethink(_ s: Slot, _ logits: UnsafeMutablePointer<Float>) -> Bool {
         let lt = Double(logits[Int(trueToken)])
         let lf = Double(logits[Int(falseToken)])
+        guard lt.isFinite && lf.isFinite else {
+            // A broken or overflowing model: NaN would print as a score and scramble the ranking's order.
+            fail(s.passage, "the model gave non-finite logits for \" true\"/\" false\" (\(lt), \(lf)): the model file is broken")
+            return true
+        }
         if let wait = s.chain.reopen() {
             emit(.token(passage: s.passage, text: wait))
             rewind(s, to: model.tokenize(s.promptText + s.chain.reasoning, addSpecial: true))
@@ -390,7 +408,15 @@ final class BatchJudge {
         return true
     }
 
+    /// A passage that gets no verdict; the caller counts it as finished.
+    func fail(_ p: Int, _ reason: String) {
+        settled.insert(p)
+        stats.failed += 1
+        emit(.failed(passage: p, reason: reason))
+    }
+
     func deliver(_ v: Verdict) {
+        settled.insert(v.passage)
         stats.judged += 1
         cache?.store(cacheKey(v.passage), v)
         emit(.verdict(v))

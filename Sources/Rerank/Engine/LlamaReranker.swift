@@ -111,7 +111,11 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
         }
     }
 
+    /// llama.cpp's LLAMA_MAX_SEQ: sequences one context holds.
+    static let maxSequences = 256
+
     private func run(_ request: RerankRequest, _ out: AsyncStream<RerankEvent>.Continuation, _ generation: Int) {
+        var judge: BatchJudge?
         do {
             let lanes = request.schedule == .single ? 1 : max(1, request.parallel)
             // One KV stream per sequence (seq 0 holds the shared prefix): each must fit instruction, query,
@@ -119,10 +123,20 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
             let profile = request.profile ?? model.automaticProfile.profile
             let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
             let head = max(512, model.tokenize(profile.prefix(filledQuery: filled), addSpecial: true).count + 128)
-            let perStream = (head + request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160 + 255) / 256 * 256
+            // Sizes in overflow-checked arithmetic: absurd settings are an error, not a trap.
+            let (reasoning, o1) = (request.budget + 8).multipliedReportingOverflow(by: request.rethink + 1)
+            let perStream = (head + request.maxPassageTokens + reasoning + 160 + 255) / 256 * 256
             // Sequence 0: the shared prefix; with probes, one more for their fork.
             let sequences = lanes + (request.probing ? 2 : 1)
-            let needed = perStream * sequences
+            guard sequences <= LlamaReranker.maxSequences else {
+                throw RerankError(
+                    "in-process judging holds at most \(LlamaReranker.maxSequences - sequences + lanes) passages in parallel "
+                        + "(llama.cpp's sequence limit); --parallel \(request.parallel) is more")
+            }
+            let (needed, o2) = perStream.multipliedReportingOverflow(by: sequences)
+            if o1 || o2 || request.maxPassageTokens > Int(Int32.max) {
+                throw RerankError("a context for --budget \(request.budget) and --rethink \(request.rethink) is beyond llama.cpp")
+            }
             if context == nil || context!.contextSize < needed || context!.sequences != sequences {
                 context = nil
                 let size = needed
@@ -130,19 +144,25 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
                     model: model, contextSize: size, batchCapacity: max(2048, lanes * 600),
                     sequences: sequences, threads: configuration.threads)
             }
-            let judge = try BatchJudge(
+            judge = try BatchJudge(
                 model: model, context: context!, request: request, cache: configuration.cache,
                 emit: { [unowned self] e in if !self.isStale(generation) { out.yield(e) } },
                 isCancelled: { [unowned self] in self.isStale(generation) })
-            try judge.run()
+            try judge!.run()
         } catch {
             if !isStale(generation) {
-                for p in request.passages.indices { out.yield(.failed(passage: p, reason: "\(error)")) }
-                out.yield(
-                    .finished(
-                        JobStats(
-                            passages: request.passages.count, judged: 0, failed: request.passages.count,
-                            decodeTokens: 0, promptTokens: 0, seconds: 0, cancelled: false, firstTokenSeconds: nil)))
+                // Passages already judged keep their verdicts; the rest fail with the cause.
+                let settled = judge?.settled ?? []
+                var stats =
+                    judge?.stats
+                    ?? JobStats(
+                        passages: request.passages.count, judged: 0, failed: 0, decodeTokens: 0, promptTokens: 0, seconds: 0,
+                        cancelled: false, firstTokenSeconds: nil)
+                for p in request.passages.indices where !settled.contains(p) {
+                    out.yield(.failed(passage: p, reason: "\(error)"))
+                    stats.failed += 1
+                }
+                out.yield(.finished(stats))
             }
         }
     }

@@ -73,6 +73,16 @@ public final class LlamaModel: @unchecked Sendable {
         guard let m = lib.api.model_load_from_file(path, params) else {
             throw RerankError("llama.cpp could not load \(path) (not a GGUF model it supports?)")
         }
+        // Chains are cut back (forced closes, rethinks, drafts, the shared prefix): a KV cache must allow it. An
+        // encoder has none, and a recurrent or hybrid model's state cannot be cut at a position.
+        let kind =
+            !lib.api.model_has_decoder(m)
+            ? "an encoder-only (embedding or classifier) model"
+            : lib.api.model_is_recurrent(m) || lib.api.model_is_hybrid(m) ? "a recurrent or hybrid (state-space) model" : nil
+        if let kind {
+            lib.api.model_free(m)
+            throw RerankError("\(path) is \(kind); Rank1 judges with a decoder-only transformer (e.g. a Rank1 checkpoint)")
+        }
         model = m
         vocab = lib.api.model_get_vocab(m)!
         self.path = path
@@ -210,8 +220,11 @@ final class LlamaContext {
     init(model: LlamaModel, contextSize: Int, batchCapacity: Int, sequences: Int, threads: Int) throws {
         self.model = model
         let api = model.lib.api
+        guard let n = UInt32(exactly: contextSize), UInt32(exactly: batchCapacity) != nil else {
+            throw RerankError("a context of \(contextSize) tokens is beyond llama.cpp (lower --budget, --rethink or --parallel)")
+        }
         var p = api.context_default_params()
-        p.n_ctx = UInt32(contextSize)
+        p.n_ctx = n
         p.n_batch = UInt32(batchCapacity)
         p.n_ubatch = UInt32(min(batchCapacity, 512))
         p.n_seq_max = UInt32(sequences)
@@ -222,8 +235,13 @@ final class LlamaContext {
         guard let c = api.init_from_model(model.model, p) else {
             throw RerankError("llama.cpp could not create a context of \(contextSize) tokens for \(sequences) sequences")
         }
+        // An encoder (BERT-family embedding or reranking GGUF) has no KV cache: no chain can be written with it.
+        guard let m = api.get_memory(c) else {
+            api.free(c)
+            throw RerankError("this model has no KV cache (an encoder or embedding model); Rank1 needs a decoder LLM")
+        }
         ctx = c
-        memory = api.get_memory(c)!
+        memory = m
         self.contextSize = Int(api.n_ctx(c))
         self.batchCapacity = batchCapacity
         self.sequences = sequences
@@ -257,7 +275,12 @@ final class LlamaContext {
 
     func decode() throws {
         let rc = model.lib.api.decode(ctx, batch)
-        if rc != 0 { throw RerankError("llama_decode failed (\(rc)): the context is full or the batch is invalid") }
+        switch rc {
+        case 0: return
+        case 1: throw RerankError("llama_decode found no room in the KV cache (1): the context is full")
+        case 2: throw RerankError("llama_decode was aborted (2)")
+        default: throw RerankError("llama_decode failed (\(rc)): the batch is invalid or the backend failed")
+        }
     }
 
     func logits(_ row: Int) -> UnsafeMutablePointer<Float> { model.lib.api.get_logits_ith(ctx, Int32(row))! }

@@ -23,6 +23,13 @@ public enum Rank1Prompt {
         title.isEmpty ? text : title + " " + text
     }
 
+    /// A passage cut by tokens ends at its last word boundary when one is near (within 64 characters); a text
+    /// without spaces there (Chinese, Japanese, Thai, code, a URL) keeps what fits instead of shrinking to its title.
+    public static func cutAtWordEnd(_ kept: String) -> String {
+        guard let space = kept.lastIndex(where: \.isWhitespace), kept.distance(from: space, to: kept.endIndex) <= 64 else { return kept }
+        return String(kept[..<space])
+    }
+
     /// Everything before the passage: shared by every passage of a job.
     public static func prefix(filledQuery: String) -> String { head + filledQuery + passageLabel }
 

@@ -117,9 +117,8 @@ final class RemoteEndpoint: Sendable {
         if text.utf8.count <= maxTokens { return (text, false) }
         guard let tokens = await tokenizer.tokens(text) else { return RemoteEndpoint.fitted(p, maxTokens: maxTokens) }
         if tokens.count <= maxTokens { return (text, false) }
-        guard var kept = await tokenizer.text(Array(tokens.prefix(maxTokens))) else { return RemoteEndpoint.fitted(p, maxTokens: maxTokens) }
-        if let space = kept.lastIndex(where: { $0.isWhitespace }) { kept = String(kept[..<space]) }
-        return (kept + " […]", true)
+        guard let kept = await tokenizer.text(Array(tokens.prefix(maxTokens))) else { return RemoteEndpoint.fitted(p, maxTokens: maxTokens) }
+        return (Rank1Prompt.cutAtWordEnd(kept) + " […]", true)
     }
 
     /// A passage cut to about `maxPassageTokens` (4 characters a token) at a word boundary, for servers
@@ -128,9 +127,7 @@ final class RemoteEndpoint: Sendable {
         let text = Rank1Prompt.passageText(title: p.title, text: p.text)
         let limit = maxTokens * 4
         guard text.count > limit else { return (text, false) }
-        var cut = String(text.prefix(limit))
-        if let space = cut.lastIndex(where: { $0.isWhitespace }) { cut = String(cut[..<space]) }
-        return (cut + " […]", true)
+        return (Rank1Prompt.cutAtWordEnd(String(text.prefix(limit))) + " […]", true)
     }
 
     private func judgeChain(

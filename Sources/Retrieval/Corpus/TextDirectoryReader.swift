@@ -33,7 +33,8 @@ public struct TextDirectoryReader: DocumentSource {
             throw CorpusError(path, "invalid UTF-8 at byte \(bad.offset)")
         }
         let content = String(decoding: bytes, as: UTF8.self)
-        var lines = content.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        // Any line end (a Windows file's "\r\n" is one Character, not "\n"): else its title would be the whole file.
+        var lines = content.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)[...]
         while let first = lines.first, first.allSatisfy(\.isWhitespace) { lines = lines.dropFirst() }
         let title = lines.first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
         let text = lines.dropFirst().joined(separator: "\n")

@@ -69,6 +69,7 @@ public struct Run: Sendable {
     }
 
     public init(trecPath path: String) throws {
+        var seen: [String: Set<String>] = [:]
         var lines = try LineReader(path: path)
         defer { lines.close() }
         while let raw = try lines.nextLine() {
@@ -78,7 +79,12 @@ public struct Run: Sendable {
                 throw CorpusError("\(path):\(lines.lineNumber)", "expected a TREC run line: qid Q0 docid rank score tag")
             }
             // A document id may contain spaces: it is everything between "Q0" and the last three fields.
-            add(query: String(cols[0]), doc: cols[2..<cols.count - 3].joined(separator: " "), score: score)
+            let (query, doc) = (String(cols[0]), cols[2..<cols.count - 3].joined(separator: " "))
+            // A document twice in one query's ranking has no single rank (trec_eval refuses it too).
+            guard seen[query, default: []].insert(doc).inserted else {
+                throw CorpusError("\(path):\(lines.lineNumber)", "document \"\(doc)\" is listed twice for query \"\(query)\"")
+            }
+            add(query: query, doc: doc, score: score)
         }
     }
 

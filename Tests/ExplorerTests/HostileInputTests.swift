@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+@testable import Explorer
+@testable import Rerank
+
+/// What real text and real terminals send: control characters, CRLF, modifiers that merge into a character,
+/// pastes, clicks over the editor, sizes where a pane has one line, runs that list a document twice.
+@Suite struct HostileInputTests {
+    @Test func controlCharactersTakeOneCellAndNeverReachTheTerminal() {
+        var sc = Screen(width: 20, height: 1)
+        let used = sc.put("a\tb\r\nc\u{1B}[2Jd", x: 0, y: 0)
+        #expect(used == 10)
+        let cells = (0..<10).map { sc[$0, 0].text }
+        #expect(cells == ["a", " ", "b", " ", "c", "\u{FFFD}", "[", "2", "J", "d"], "\(cells)")
+        #expect(!cells.joined().unicodeScalars.contains { $0.value < 0x20 })
+    }
+
+    @Test func crlfTextWrapsIntoLines() {
+        let lines = TextWidth.wrap("first line\r\nsecond line", columns: 40).map(\.line)
+        #expect(lines == ["first line", "second line"], "\(lines)")
+    }
+
+    @Test func pastesAreCleanedAndAModifierKeepsTheCursorAfterIt() {
+        var s = Fixture.start()
+        Fixture.searched(&s, "ab")
+        s.mode = .editingQuery
+        s.queryBar.text = "abcd"
+        s.queryBar.cursor = 2
+        _ = Explorer.update(&s, .paste("x\r\ny\tz\u{1B}"))
+        #expect(s.queryBar.text == "abx y zcd" && s.queryBar.cursor == 7, "\(s.queryBar.text) \(s.queryBar.cursor)")
+        s.queryBar.text = "abcd"
+        s.queryBar.cursor = 2
+        for key in ["👍", "\u{1F3FD}"] { _ = Explorer.update(&s, .key(.char(Character(key)))) }
+        #expect(s.queryBar.text == "ab👍🏽cd" && s.queryBar.cursor == 3, "\(s.queryBar.text) \(s.queryBar.cursor)")
+    }
+
+    @Test func aClickOverTheInstructionEditorKeepsTheDraft() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.char("i")))
+        #expect(s.mode == .editingInstruction)
+        _ = Explorer.update(&s, .paste("A relevant passage must"))
+        _ = Explorer.update(&s, .click(x: 5, y: 0))
+        #expect(s.mode == .editingInstruction && s.editor.draft.hasSuffix("A relevant passage must"))
+    }
+
+    @Test func thePassageScrollStopsAtItsEnd() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.tab))
+        #expect(s.focus == .passage)
+        for _ in 0..<50 { _ = Explorer.update(&s, .key(.pageDown)) }
+        let end = s.details.passageScroll
+        #expect(end == View.passageMaxScroll(s))
+        _ = Explorer.update(&s, .key(.up))
+        #expect(s.details.passageScroll == max(0, end - 1))
+    }
+
+    /// A pane of one line under a trajectory: every size from 20×6 up draws (it trapped at 80×7).
+    @Test func everySmallSizeDrawsWithATrajectory() {
+        var s = TrajectoryTests.judged()
+        for h in 6...12 {
+            for w in [20, 40, 80, 99] {
+                _ = Explorer.update(&s, .resize(width: w, height: h))
+                #expect(View.render(s).screen.width == w)
+            }
+        }
+    }
+
+    @Test func kendallTauTakesADocumentListedTwiceAtItsFirstPlace() {
+        var s = TrajectoryTests.judged()
+        s.comparison.previousRanking = s.ranking.map { s.results[$0].id } + [s.results[s.ranking[0]].id]
+        #expect(Explorer.kendallTau(s) == 1)
+    }
+}
