@@ -71,6 +71,13 @@ import Testing
         #expect(out == [.paste(big)] && !d.hasPending)
     }
 
+    @Test func aPasteWhoseEndNeverComesIsGivenUpAndKeysAreKeysAgain() {
+        var d = KeyDecoder()
+        #expect(d.feed(Array("\u{1B}[200~half a pas".utf8)).isEmpty && d.flush().isEmpty && d.hasPending)
+        #expect(d.abandonPaste() == [.paste("half a pas")] && !d.hasPending)
+        #expect(d.feed([0x03]) == [.key(.ctrl("c"))])
+    }
+
     @Test func escThenAKeyTypedAtOnceAreThoseTwoKeysUnlessAltIsBound() {
         // The decoder reads ESC q as Alt-q; the explorer, with no Alt-q binding, takes it as Esc then q.
         var s = Fixture.start()

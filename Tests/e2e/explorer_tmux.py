@@ -50,6 +50,26 @@ def ranking(s):
     return rows
 
 
+def crashed(cmd_log):
+    """A crash (SIGSEGV) restores the terminal and says where its message went (stderr goes to the log while
+    curses owns the screen; written to the alternate screen it would vanish with it)."""
+    cmd = (f"{binary} --index {index} --no-cache --log {cmd_log}; echo RANK1-EXITED $?; stty -a > {tmp}/stty2.txt; sleep 120")
+    tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd)
+    wait_for(r"press / to type a query", 30, "the start screen (crash run)")
+    # The rank1 process itself, not the shell that runs it (whose command line holds the same words).
+    pid = subprocess.run(["pgrep", "-f", "--", f"^{re.escape(binary)} .*--log {re.escape(cmd_log)}"],
+                         capture_output=True, text=True).stdout.split()
+    check(len(pid) == 1, f"the explorer's process found ({pid})")
+    subprocess.run(["kill", "-SEGV", *pid])
+    done = wait_for(r"RANK1-EXITED", 15, "rank1 to die")
+    check("RANK1-EXITED 139" in done and f"its last words are at the end of {cmd_log}" in done,
+          "a crash exits 139 and says where its message is")
+    time.sleep(0.5)
+    stty = open(f"{tmp}/stty2.txt").read()
+    check(re.search(r"(^|\s)icanon(\s|$)", stty) is not None and re.search(r"(^|\s)echo(\s|$)", stty) is not None,
+          "after a crash the terminal is back in canonical mode with echo")
+
+
 def main():
     cmd = (f"{binary} --index {index} --budget 16 --parallel 4 --k 5 --no-cache --threads 2 "
            f"--latency-trace {tmp}/latency.txt --log {tmp}/explorer.log; echo RANK1-EXITED $?; stty -a > {tmp}/stty.txt; sleep 120")
@@ -91,6 +111,8 @@ def main():
               "the terminal is back in canonical mode with echo")
         check("Results" not in done.split("RANK1-EXITED")[-1], "nothing of the explorer is left on the screen after exit")
         print(open(f"{tmp}/latency.txt").read().strip())
+        tmux("kill-session", "-t", session, check=False)
+        crashed(cmd_log=f"{tmp}/crash.log")
     finally:
         tmux("kill-session", "-t", session, check=False)
     failed = results.count(False)

@@ -29,6 +29,17 @@ public struct KeyDecoder: Sendable {
     /// stays held, since a long paste arrives in many pieces.
     public mutating func flush() -> [Message] { decode(final: true) }
 
+    /// A paste whose end marker never came (a cut connection, a broken terminal), after a long pause: what
+    /// arrived is the paste, and what follows is read as keys again (or Ctrl-c could never be read).
+    public mutating func abandonPaste() -> [Message] {
+        guard buffer.starts(with: KeyDecoder.pasteStart) else { return flush() }
+        let text = String(decoding: buffer.dropFirst(KeyDecoder.pasteStart.count), as: UTF8.self)
+            .replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        buffer.removeAll()
+        pasteScanned = 0
+        return [.paste(text)]
+    }
+
     private mutating func decode(final: Bool) -> [Message] {
         var out: [Message] = []
         var i = 0

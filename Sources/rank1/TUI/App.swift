@@ -43,7 +43,9 @@ final class Inbox: @unchecked Sendable {
 /// Appends timestamped lines to a log file; the screen never shows logs.
 final class FileLog: @unchecked Sendable {
     private let handle: FileHandle?
+    let path: String
     init(path: String) {
+        self.path = path
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         handle = FileHandle(forWritingAtPath: path)
@@ -94,7 +96,7 @@ final class ExplorerApp: @unchecked Sendable {
 
     /// The UI loop; returns when the user quits (a termination signal restores the terminal and exits).
     func run() {
-        let term = Terminal(theme: theme)
+        let term = Terminal(theme: theme, stderrTo: log.path)
         defer { Terminal.restore() }
         term.wakeOnResize(inbox.writeFD)
         state.width = term.width
@@ -223,6 +225,7 @@ final class ExplorerApp: @unchecked Sendable {
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] {
             signal(sig) { s in
                 Terminal.restore()
+                Terminal.sayWhereTheCrashIs()
                 signal(s, SIG_DFL)
                 raise(s)
             }

@@ -17,8 +17,19 @@ final class Terminal {
     /// 256-colour overrides per role (from Assets/theme.json).
     private let theme: [Role: (Int16, Int16)]
 
-    init(theme: [Role: (Int16, Int16)] = [:]) {
+    /// `stderrTo`: while curses owns the screen, stderr goes to this file (a crash's message written to the
+    /// alternate screen would vanish with it); restore() points it back.
+    init(theme: [Role: (Int16, Int16)] = [:], stderrTo log: String? = nil) {
         self.theme = theme
+        if let log {
+            let fd = open(log, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+            if fd >= 0 {
+                Terminal.savedStderr = dup(2)
+                dup2(fd, 2)
+                close(fd)
+                Terminal.crashNote = Array("rank1: the explorer crashed; its last words are at the end of \(log)\n".utf8)
+            }
+        }
         setlocale(LC_ALL, "")
         initscr()
         Terminal.active = true
@@ -47,6 +58,19 @@ final class Terminal {
         active = false
         endwin()
         writeRaw("\u{1B}[?1006l\u{1B}[?1002l\u{1B}[?2004l")
+        if savedStderr >= 0 {
+            dup2(savedStderr, 2)
+            close(savedStderr)
+            savedStderr = -1
+        }
+    }
+
+    nonisolated(unsafe) private static var savedStderr: Int32 = -1
+    nonisolated(unsafe) private static var crashNote: [UInt8] = []
+
+    /// From a crash handler, after restore(): where the crash's message went (only write(2): signal-safe).
+    static func sayWhereTheCrashIs() {
+        crashNote.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
     }
 
     private func setupColors() {
@@ -147,6 +171,8 @@ final class Terminal {
     private var lastByte = 0.0
     /// How long a lone ESC waits for the rest of a sequence before it counts as the Escape key.
     static let escapeDelay = 0.025
+    /// How long an unfinished bracketed paste waits for its end marker before what came is taken as the paste.
+    static let pasteDelay = 1.0
 
     /// True while a lone ESC (or a cut sequence) waits: the caller polls again within `escapeDelay`.
     var inputPending: Bool { decoder.hasPending }
@@ -163,7 +189,11 @@ final class Terminal {
             out += decoder.feed(buffer[0..<n])
             lastByte = now
         }
-        if decoder.hasPending && now - lastByte >= Terminal.escapeDelay { out += decoder.flush() }
+        if decoder.hasPending && now - lastByte >= Terminal.pasteDelay {
+            out += decoder.abandonPaste()
+        } else if decoder.hasPending && now - lastByte >= Terminal.escapeDelay {
+            out += decoder.flush()
+        }
         var size = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0,
             Int(size.ws_col) != width || Int(size.ws_row) != height
