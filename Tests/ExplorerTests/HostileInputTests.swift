@@ -45,6 +45,39 @@ import Testing
         #expect(s.mode == .editingInstruction && s.editor.draft.hasSuffix("A relevant passage must"))
     }
 
+    @Test func aPasteWhileBrowsingIsANewQueryNotCommandKeys() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        let effects = Explorer.update(&s, .paste("quit\nnow"))
+        #expect(s.mode == .editingQuery && s.queryBar.text == "quit now" && s.queryBar.cursor == 8)
+        #expect(effects.contains { if case .search(let q, _) = $0 { q == "quit now" } else { false } }, "\(effects)")
+    }
+
+    @Test func clickingThePaneHeaderSelectsNoRow() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.down))
+        let selected = s.selected
+        let header = Layout(width: s.width, height: s.height, split: s.split).results
+        _ = Explorer.update(&s, .click(x: header.x + 2, y: header.y))
+        #expect(s.selected == selected)
+    }
+
+    @Test func theEditorCursorStandsAfterATypedSpace() {
+        var s = Fixture.start()
+        Fixture.searched(&s)
+        _ = Explorer.update(&s, .key(.char("i")))
+        s.editor.draft = ""
+        s.editor.cursor = 0
+        _ = Explorer.update(&s, .paste("hello"))
+        let before = View.render(s).cursor
+        _ = Explorer.update(&s, .key(.char(" ")))
+        let after = View.render(s).cursor
+        #expect(
+            before != nil && after != nil && after!.x == before!.x + 1 && after!.y == before!.y,
+            "\(String(describing: before)) \(String(describing: after))")
+    }
+
     @Test func thePassageScrollStopsAtItsEnd() {
         var s = Fixture.start()
         Fixture.searched(&s)

@@ -96,7 +96,11 @@ extension View {
         if draft.isEmpty { sc.put("(bare query)", x: inner.x, y: inner.y, role: .dim) }
         guard cursorLine >= 0, cursorLine < lines.count else { return (inner.x, inner.y) }
         let l = lines[cursorLine]
-        let col = TextWidth.of(String(l.line.prefix(max(0, s.editor.cursor - l.start))))
+        // Measured on the draft, not the wrapped line: wrapping trims trailing spaces, and the cursor after a typed
+        // space must stand after it.
+        let from = draft.index(draft.startIndex, offsetBy: min(l.start, draft.count))
+        let to = draft.index(draft.startIndex, offsetBy: min(max(s.editor.cursor, l.start), draft.count))
+        let col = TextWidth.of(String(draft[from..<to]))
         return (inner.x + min(col, inner.width - 1), inner.y + cursorLine - top)
     }
 }

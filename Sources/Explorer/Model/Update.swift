@@ -48,6 +48,12 @@ public enum Explorer {
                 return [.search(query: state.queryBar.text, k: state.k)]
             case .editingInstruction:
                 insert(&state.editor.draft, &state.editor.cursor, text.pasted(newline: "\n"))
+            case .browse:
+                // Pasted while browsing: a new query, as if typed after "/" (never read as command keys).
+                state.mode = .editingQuery
+                state.queryBar.text = text.pasted(newline: " ")
+                state.queryBar.cursor = state.queryBar.text.count
+                return [.search(query: state.queryBar.text, k: state.k)]
             default: break
             }
             return []
@@ -215,6 +221,7 @@ public enum Explorer {
         }
         if layout.results.contains(x: x, y: y) {
             s.focus = .results
+            guard y > layout.results.y else { return [] }  // the pane's header row is no result
             let row = y - layout.results.y - 1 + layout.firstVisible(selected: s.selected, count: s.results.count)
             if row >= 0 && row < s.results.count {
                 s.selected = row

@@ -216,10 +216,10 @@ final class ExplorerApp: @unchecked Sendable {
     /// Restores the terminal on SIGTERM/SIGINT/SIGHUP and on crashes.
     static func installSignalHandlers() {
         for sig in [SIGTERM, SIGINT, SIGHUP] {
-            signal(sig) { _ in
+            signal(sig) { s in
                 ExplorerApp.terminated = true
                 Terminal.restore()
-                _exit(130)
+                _exit(128 + s)  // the shell's convention: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP
             }
         }
         for sig in [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP] {
