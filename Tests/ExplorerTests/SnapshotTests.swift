@@ -290,6 +290,7 @@ enum Fixture {
         refused(#"{"browse": {"quit": {"keys": ["Hyper-x"]}}}"#, "unknown key \"Hyper-x\"")
         refused(#"{"query_editor": {"apply": {"keys": ["a"]}}}"#, "query_editor.apply: \"a\" types text here")
         refused("[1]", "expected a JSON object")
+        refused(#"{"browse": {"quit": {"keys": [x]}}}"#, "not valid JSON (Invalid value around character")
         // A base map must bind every action of every context.
         try #"{"ab_view": {"close": {"keys": ["Esc"], "description": "close"}}}"#.write(toFile: dir + "/base.json", atomically: true, encoding: .utf8)
         #expect { try KeyMap.load(shipped: dir + "/base.json", user: nil) } throws: { "\($0)".contains("browse.edit_query is not bound") }
