@@ -25,7 +25,8 @@ trap 'rm -rf "$stage"' EXIT
 # Large files are hard-linked when the prefix is on the same filesystem (they are never written in place).
 put() {  # put SRC DST: copy a file or folder
   mkdir -p "$(dirname "$2")"
-  cp -al "$1" "$2" 2>/dev/null || cp -a "$1" "$2"
+  # Across filesystems the links fail after the folders were made: remove them, or cp -a would copy into them.
+  cp -al "$1" "$2" 2>/dev/null || { rm -rf "$2"; cp -a "$1" "$2"; }
 }
 say "staging the runtime in $stage"
 put "$root/.build/release/rank1" "$stage/bin/rank1"

@@ -6,11 +6,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/setup.sh
 export RANK1_SHARED=${RANK1_SHARED:-$(cd "$root/.." && pwd)/shared}
+# The tests read the shared corpora and reference data beside the clone (README: Tests); without them say so now.
+[ -d "$RANK1_SHARED/corpora/scifact" ] && [ -f "$RANK1_SHARED/rank1/paper_prompts.json" ] || {
+  echo "test: the shared test data is not at $RANK1_SHARED (corpora/, rank1/); set RANK1_SHARED to where it is" >&2; exit 1; }
 export RANK1_BIN="$root/.build/release/rank1"
 export RANK1_PYTHON="$root/.runtime/venv/bin/python"
 # llama.cpp's own server, for the real-checkpoint tests: built once from the same llama.cpp tree as the library
 # (about 9 minutes on 2 cores the first time), then cached outside the clone.
-export RANK1_LLAMA_SERVER=${RANK1_LLAMA_SERVER:-$(bash scripts/build_llama_server.sh)}
+# (Not `export X=$(...)`: export's status would hide a failed build.)
+server=${RANK1_LLAMA_SERVER:-}
+[ -n "$server" ] || server=$(bash scripts/build_llama_server.sh)
+[ -x "$server" ] || { echo "test: no llama-server at '$server'" >&2; exit 1; }
+export RANK1_LLAMA_SERVER=$server
 echo "== swift format lint (.swift-format)" >&2
 set +e
 swift format lint --strict -r Sources Tests Package.swift

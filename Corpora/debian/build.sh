@@ -14,8 +14,11 @@ out=$(cd "$out" && pwd)  # apt needs absolute paths
 state=$out/apt
 mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/etc/preferences.d" "$state/etc/apt.conf.d" "$state/etc/sources.list.d"
 
-mirror=$( (grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v security;
-           grep -h "^deb " /etc/apt/sources.list 2>/dev/null | awk "{print \$2}" | grep -v security) | head -1 || true)
+# Every URI the system names (deb822 URIs: lines may list several; one-line "deb [options] URI suite …" entries),
+# keeping only a Debian archive over http(s): not security, not a cdrom, not a third-party repository.
+mirror=$( (grep -h '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | sed 's/^URIs://' | tr ' ' '\n';
+           grep -hE '^deb\s' /etc/apt/sources.list 2>/dev/null | sed -E 's/\[[^]]*\]//' | awk '{print $2}') |
+          grep -E '^https?://[^ ]+/debian/?$' | grep -v security | head -1 || true)
 mirror=${mirror:-http://deb.debian.org/debian}
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 echo "deb [signed-by=$keyring] $mirror bookworm main" > "$state/etc/sources.list"

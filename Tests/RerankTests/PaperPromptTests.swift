@@ -6,7 +6,7 @@ import Testing
 
 /// The reference's dataset prompts ship byte for byte, and are looked up as the reference does.
 struct PaperPromptTests {
-    static let shared = RerankFixtures.packageRoot + "/../shared/rank1/paper_prompts.json"
+    static let shared = RerankFixtures.sharedData + "/rank1/paper_prompts.json"
 
     @Test func everyPaperPromptIsByteIdenticalToTheSharedFile() throws {
         let data = try #require(FileManager.default.contents(atPath: PaperPromptTests.shared))

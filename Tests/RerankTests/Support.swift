@@ -6,6 +6,8 @@ enum RerankFixtures {
     static var packageRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
     }
+    /// ../shared next to the package (or $RANK1_SHARED, as scripts/test.sh sets it).
+    static var sharedData: String { ProcessInfo.processInfo.environment["RANK1_SHARED"] ?? packageRoot + "/../shared" }
     static var sitePackages: String? { RuntimeDiscovery.sitePackages(root: packageRoot).first }
     static var libraryPath: String { RuntimeDiscovery.libraryPath(root: packageRoot) }
     static func model(_ name: String) -> String { RuntimeDiscovery.modelPath(explicit: name, root: packageRoot) }
@@ -44,7 +46,7 @@ enum RerankFixtures {
 
     /// A scifact passage from ../shared/corpora (title, text).
     static func scifact(_ id: String) throws -> Passage {
-        let path = packageRoot + "/../shared/corpora/scifact/corpus.jsonl"
+        let path = sharedData + "/corpora/scifact/corpus.jsonl"
         guard let data = FileManager.default.contents(atPath: path) else { throw RerankError("\(path) is missing") }
         for line in data.split(separator: UInt8(ascii: "\n")) where line.contains(Array("\"\(id)\"".utf8)) {
             if let o = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any], o["_id"] as? String == id {

@@ -53,7 +53,12 @@ import Testing
         defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: corpus + "/locked") }
         // root reads any folder: run as nobody, as a user would meet it.
         let asUser = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
-        var r = try Fixtures.run(asUser + [bin, "index", corpus, "--out", dir + "/i", "--format", "text"])
+        var r = try Fixtures.run(asUser + [bin, "--version"])
+        try #require(
+            r.status == 0,
+            "this test runs rank1 as the user nobody, who cannot run \(bin) here (a clone or toolchain in a private folder such as /root): \(r.err)"
+        )
+        r = try Fixtures.run(asUser + [bin, "index", corpus, "--out", dir + "/i", "--format", "text"])
         #expect(r.status != 0, "\(r.err)")
         #expect(r.err.contains("cannot read"), "\(r.err)")
         r = try Fixtures.run(asUser + [bin, "index", corpus, "--out", dir + "/i", "--format", "text", "--skip-bad", "--quiet"])

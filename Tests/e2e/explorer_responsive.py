@@ -18,6 +18,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from e2e import Checks, binary, root, run_in_tmux, tmux  # noqa: E402
+from shlex import quote as q  # the clone's path may hold spaces: the shell commands quote it
 
 index = os.path.join(root, ".index", "debian")
 session = f"rank1resp{os.getpid()}"
@@ -96,7 +97,7 @@ def main():
     check(ms[-1] <= 50, "every resize is redrawn within 50 ms")
     print(f"  paste of {len(PASTE)} characters → shown (pty): {pasted:.1f} ms")
     check(pasted <= 100, "a 10,000-character paste appears within 100 ms")
-    cmd = f"{binary} --index {index} --no-model --latency-trace {tmp}/latency.txt --log {tmp}/explorer.log; sleep 60"
+    cmd = f"{q(binary)} --index {q(index)} --no-model --latency-trace {tmp}/latency.txt --log {tmp}/explorer.log; sleep 60"
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd)
     try:
         if wait(lambda l: any("press / to type a query" in x for x in l), 30) is None:

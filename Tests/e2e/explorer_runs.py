@@ -13,6 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from e2e import Checks, binary, root, run_in_tmux, tmux  # noqa: E402
+from shlex import quote as q  # the clone's path may hold spaces: the shell commands quote it
 
 c = os.path.join(os.environ.get("RANK1_SHARED", os.path.join(root, "..", "shared")), "corpora", "scifact")
 queries, qrels = os.path.join(c, "queries.jsonl"), os.path.join(c, "qrels", "test.tsv")
@@ -43,7 +44,7 @@ def start(args):
     starts.append(args)
     session = f"rank1runs{os.getpid()}x{len(starts)}"
     tmux("new-session", "-d", "-s", session, "-x", "120", "-y", "30",
-         f"{binary} --index {tmp}/idx --no-model {args}; echo RANK1-EXITED $?; sleep 60")
+         f"{q(binary)} --index {tmp}/idx --no-model {args}; echo RANK1-EXITED $?; sleep 60")
 
 
 def wait_gone(text, timeout=20):

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from shlex import quote as q  # the clone's path may hold spaces: the shell commands quote it
 
 binary = os.environ["RANK1_BIN"]
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -53,7 +54,7 @@ def ranking(s):
 def crashed(cmd_log):
     """A crash (SIGSEGV) restores the terminal and says where its message went (stderr goes to the log while
     curses owns the screen; written to the alternate screen it would vanish with it)."""
-    cmd = (f"{binary} --index {index} --no-cache --log {cmd_log}; echo RANK1-EXITED $?; stty -a > {tmp}/stty2.txt; sleep 120")
+    cmd = (f"{q(binary)} --index {q(index)} --no-cache --log {cmd_log}; echo RANK1-EXITED $?; stty -a > {tmp}/stty2.txt; sleep 120")
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd)
     wait_for(r"press / to type a query", 30, "the start screen (crash run)")
     # The rank1 process itself, not the shell that runs it (whose command line holds the same words).
@@ -71,7 +72,7 @@ def crashed(cmd_log):
 
 
 def main():
-    cmd = (f"{binary} --index {index} --budget 16 --parallel 4 --k 5 --no-cache --threads 2 "
+    cmd = (f"{q(binary)} --index {q(index)} --budget 16 --parallel 4 --k 5 --no-cache --threads 2 "
            f"--latency-trace {tmp}/latency.txt --log {tmp}/explorer.log; echo RANK1-EXITED $?; stty -a > {tmp}/stty.txt; sleep 120")
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", cmd)
     try:

@@ -13,6 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from e2e import Checks, root, run_in_tmux, tmux  # noqa: E402
+from shlex import quote as q  # the clone's path may hold spaces: the shell commands quote it
 
 check = Checks("runs anywhere")
 tmp = tempfile.mkdtemp()
@@ -61,7 +62,7 @@ def main():
     os.remove(f"{xdg}/rank1/config.json")
 
     tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", "-c", empty,
-         f"env -u RANK1_HOME -u RANK1_INDEX bash {root}/scripts/run.sh --no-model; echo RANK1-EXITED $?; sleep 60")
+         f"env -u RANK1_HOME -u RANK1_INDEX bash {q(root)}/scripts/run.sh --no-model; echo RANK1-EXITED $?; sleep 60")
     end, screen = time.time() + 300, ""
     while time.time() < end and "press / to type a query" not in screen:
         time.sleep(0.5)
