@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 @testable import Explorer
@@ -14,6 +15,30 @@ import Testing
         let cells = (0..<10).map { sc[$0, 0].text }
         #expect(cells == ["a", " ", "b", " ", "c", "\u{FFFD}", "[", "2", "J", "d"], "\(cells)")
         #expect(!cells.joined().unicodeScalars.contains { $0.value < 0x20 })
+    }
+
+    /// Our widths are curses' (glibc's wcwidth in a UTF-8 locale): where they differ, curses' cursor and our cells part.
+    @Test func widthsAreWcwidths() {
+        let utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil)
+        #expect(utf8 != nil)
+        let previous = uselocale(utf8)
+        defer {
+            uselocale(previous)
+            freelocale(utf8)
+        }
+        // wcswidth is not in Swift's Glibc module (an X/Open declaration): looked up in the C library itself.
+        typealias WCSWidth = @convention(c) (UnsafePointer<wchar_t>, Int) -> Int32
+        let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "wcswidth")  // RTLD_DEFAULT
+        guard let symbol else {
+            Issue.record("no wcswidth in the C library")
+            return
+        }
+        let wcswidth = unsafeBitCast(symbol, to: WCSWidth.self)
+        for text in ["a", "é", "e\u{301}", "日", "ｱ", "🐱", "❤️", "✔️", "1️⃣", "⚠️", "한", "\u{200B}"] {
+            let wide = Array(text.unicodeScalars.map { wchar_t(bitPattern: $0.value) }) + [0]
+            let expected = Int(wcswidth(wide, wide.count - 1))
+            #expect(TextWidth.of(text) == expected, "\(text): ours \(TextWidth.of(text)), wcswidth \(expected)")
+        }
     }
 
     @Test func crlfTextWrapsIntoLines() {

@@ -7,7 +7,8 @@ public enum TextWidth {
         for (i, s) in c.unicodeScalars.enumerated() {
             let w = scalarWidth(s)
             if i == 0 { width = w } else if w == 2 && s.properties.isEmojiPresentation { width = 2 }
-            if s.value == 0xFE0F && width == 1 { width = 2 }  // emoji variation selector
+            // No widening for the emoji selector U+FE0F (❤️): curses moves by wcwidth, which gives the base's 1, and a
+            // width curses does not share leaves a stale cell beside the character.
         }
         return width
     }
