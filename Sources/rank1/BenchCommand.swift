@@ -83,6 +83,7 @@ struct BenchRerank: AsyncParsableCommand {
         guard passages >= 1, parallel >= 1, budget >= 1, repetitions >= 1 else {
             throw ValidationError("--passages, --parallel, --budget and --repeat must be at least 1")
         }
+        guard budget <= 1 << 20 else { throw ValidationError("--budget is at most 1,048,576 tokens, got \(budget)") }
         guard (0...6).contains(draftTokens) else { throw ValidationError("--draft-tokens is 0 (adaptive) to 6, got \(draftTokens)") }
     }
 

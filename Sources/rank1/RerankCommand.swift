@@ -132,6 +132,10 @@ struct JudgeOptions: ParsableArguments {
 
     func validate() throws {
         if let b = budget, b < 1 { throw ValidationError("--budget must be at least 1, got \(b)") }
+        // Bounds no model reaches, so the engine's context arithmetic cannot overflow.
+        if let b = budget, b > 1 << 20 { throw ValidationError("--budget is at most 1,048,576 tokens, got \(b)") }
+        if let m = maxPassageTokens, m > 1 << 20 { throw ValidationError("--max-passage-tokens is at most 1,048,576, got \(m)") }
+        guard rethink <= 64 else { throw ValidationError("--rethink is at most 64, got \(rethink)") }
         guard (1...1024).contains(parallel) else { throw ValidationError("--parallel is 1 to 1,024, got \(parallel)") }
         guard rethink >= 0 else { throw ValidationError("--rethink must be at least 0, got \(rethink)") }
         if let m = minTokens, m < 0 { throw ValidationError("--min-tokens must be at least 0, got \(m)") }

@@ -33,8 +33,7 @@ public struct KeyDecoder: Sendable {
     /// arrived is the paste, and what follows is read as keys again (or Ctrl-c could never be read).
     public mutating func abandonPaste() -> [Message] {
         guard buffer.starts(with: KeyDecoder.pasteStart) else { return flush() }
-        let text = String(decoding: buffer.dropFirst(KeyDecoder.pasteStart.count), as: UTF8.self)
-            .replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
+        let text = KeyDecoder.pasteText(buffer.dropFirst(KeyDecoder.pasteStart.count))
         buffer.removeAll()
         pasteScanned = 0
         return [.paste(text)]
@@ -182,9 +181,12 @@ public struct KeyDecoder: Sendable {
         // A paste held from an earlier read (at the buffer's start) is searched from where that search stopped.
         let from = escape == 0 ? max(start, pasteScanned - (end.count - 1)) : start
         guard from <= buffer.count, let found = buffer[from...].firstRange(of: end) else { return nil }  // it goes on
-        let text = String(decoding: buffer[start..<found.lowerBound], as: UTF8.self)
-            .replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        return (.paste(text), found.upperBound - escape)
+        return (.paste(KeyDecoder.pasteText(buffer[start..<found.lowerBound])), found.upperBound - escape)
+    }
+
+    /// A paste's bytes as text, its line ends as "\n".
+    private static func pasteText(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
     }
 
     /// SGR button codes: 0 left, 64/65 the wheel; +32 motion (with the left button held: a drag); the left

@@ -248,8 +248,7 @@ extension String {
             compactMap { c -> Character? in
                 if c.isNewline { return newline }
                 if c == "\t" { return " " }
-                if let v = c.unicodeScalars.first?.value, v < 0x20 || (0x7F...0x9F).contains(v) { return nil }
-                return c
+                return TextWidth.isControl(c) ? nil : c
             })
     }
 

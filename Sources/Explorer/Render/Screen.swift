@@ -41,9 +41,7 @@ public struct Screen: Equatable, Sendable {
             // Control characters (a tab, a CRLF or an ESC in a title or a paste) would act on the terminal, not
             // show: whitespace ones become a space, the others a replacement mark, each one cell.
             var ch = original
-            if let first = ch.unicodeScalars.first, first.value < 0x20 || (0x7F...0x9F).contains(first.value) {
-                ch = ch.isWhitespace ? " " : "\u{FFFD}"
-            }
+            if TextWidth.isControl(ch) { ch = ch.isWhitespace ? " " : "\u{FFFD}" }
             let w = TextWidth.of(ch)
             if w == 0 {
                 // Combining or zero-width: attach to the previous cell (not to a wide character's empty half).

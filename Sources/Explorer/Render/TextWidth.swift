@@ -13,10 +13,13 @@ public enum TextWidth {
         return width
     }
 
+    /// A C0 or C1 control character or DEL (a tab, a line end, an ESC): it acts on a terminal instead of showing.
+    public static func isControl(_ c: Character) -> Bool { c.unicodeScalars.first.map(isControl) ?? false }
+    static func isControl(_ s: Unicode.Scalar) -> Bool { s.value < 0x20 || (0x7F...0x9F).contains(s.value) }
+
     static func scalarWidth(_ s: Unicode.Scalar) -> Int {
         let v = s.value
-        if v == 0 { return 0 }
-        if v < 0x20 || (v >= 0x7F && v < 0xA0) { return 0 }
+        if v == 0 || isControl(s) { return 0 }
         if v < 0x300 { return 1 }
         switch s.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0

@@ -54,6 +54,5 @@ extension BatchJudge {
         deliver(v)
         context.remove(sequence: s.sequence)
         slots[lane] = nil
-        finished += 1
     }
 }

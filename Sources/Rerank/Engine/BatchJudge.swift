@@ -109,8 +109,8 @@ final class BatchJudge {
     var lanes = 1
     var queue = [Int]().makeIterator()
     var slots: [Slot?] = []
-    var finished = 0
-    /// Passages that got their verdict or failure: what an error later in the job must not fail again.
+    /// Passages that got their verdict or failure: the job is done when all have, and an error later in the job
+    /// must not fail these again.
     private(set) var settled = Set<Int>()
     let lookup = PromptLookup()
     /// Every lane's drafts together: a new chain starts from the job's acceptance, not from even odds (a chain
@@ -133,7 +133,7 @@ final class BatchJudge {
     /// the logits become tokens or verdicts (`readLogits`).
     func run() throws {
         try setUp()
-        while finished < request.passages.count {
+        while settled.count < request.passages.count {
             if isCancelled() {
                 stats.cancelled = true
                 break
@@ -186,7 +186,7 @@ final class BatchJudge {
         pendingProbes = []
         queue = Array(request.passages.indices).makeIterator()
         slots = Array(repeating: nil, count: lanes)
-        finished = 0
+        settled = []
     }
 
     /// Free lanes take the next passages, in BM25 order; the trace cache answers what it knows.
@@ -233,7 +233,6 @@ final class BatchJudge {
             settled.insert(candidate)
             stats.judged += 1
             stats.cachedVerdicts += 1
-            finished += 1
         }
         return nil
     }
@@ -347,7 +346,6 @@ final class BatchJudge {
                 if finishOrRethink(s, context.logits(rows[i].row)) {
                     context.remove(sequence: s.sequence)
                     slots[lane] = nil
-                    finished += 1
                 }
                 continue
             }
@@ -408,7 +406,7 @@ final class BatchJudge {
         return true
     }
 
-    /// A passage that gets no verdict; the caller counts it as finished.
+    /// A passage that gets no verdict.
     func fail(_ p: Int, _ reason: String) {
         settled.insert(p)
         stats.failed += 1

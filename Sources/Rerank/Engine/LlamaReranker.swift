@@ -123,9 +123,7 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
             let profile = request.profile ?? model.automaticProfile.profile
             let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
             let head = max(512, model.tokenize(profile.prefix(filledQuery: filled), addSpecial: true).count + 128)
-            // Sizes in overflow-checked arithmetic: absurd settings are an error, not a trap.
-            let (reasoning, o1) = (request.budget + 8).multipliedReportingOverflow(by: request.rethink + 1)
-            let perStream = (head + request.maxPassageTokens + reasoning + 160 + 255) / 256 * 256
+            let perStream = (head + request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160 + 255) / 256 * 256
             // Sequence 0: the shared prefix; with probes, one more for their fork.
             let sequences = lanes + (request.probing ? 2 : 1)
             guard sequences <= LlamaReranker.maxSequences else {
@@ -133,10 +131,7 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
                     "in-process judging holds at most \(LlamaReranker.maxSequences - sequences + lanes) passages in parallel "
                         + "(llama.cpp's sequence limit); --parallel \(request.parallel) is more")
             }
-            let (needed, o2) = perStream.multipliedReportingOverflow(by: sequences)
-            if o1 || o2 || request.maxPassageTokens > Int(Int32.max) {
-                throw RerankError("a context for --budget \(request.budget) and --rethink \(request.rethink) is beyond llama.cpp")
-            }
+            let needed = perStream * sequences  // too large for llama.cpp: LlamaContext says so
             if context == nil || context!.contextSize < needed || context!.sequences != sequences {
                 context = nil
                 let size = needed

@@ -47,9 +47,9 @@ final class FileLog: @unchecked Sendable {
     init(path: String) {
         self.path = path
         try? FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        handle = FileHandle(forWritingAtPath: path)
-        _ = try? handle?.seekToEnd()
+        // O_APPEND: stderr writes to the same file while curses runs (Terminal), and neither may write over the other.
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        handle = fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil
     }
     func log(_ s: String) { handle?.write(Data("\(Date()) \(s)\n".utf8)) }
 }
