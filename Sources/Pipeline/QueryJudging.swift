@@ -37,6 +37,8 @@ public struct QueryJudging {
                     stoppedRepeating: v.stoppedRepeating, seconds: v.seconds, reasoning: v.reasoning, reason: nil,
                     settings: journal.settingsHash)
                 if !v.trajectory.isEmpty { entry.trajectory = v.trajectory.map { [Double($0.tokens), $0.score] } }
+                entry.direct = v.direct?.score
+                entry.directPTrue = v.direct?.probabilityTrue
                 try journal.append(entry)
                 out.entries[p] = entry
             case .failed(let p, let reason):
@@ -64,6 +66,7 @@ public struct QueryJudging {
         case .token(let p, let text): return .token(passage: todo[p], text: text)
         case .restarted(let p, let reasoning, let reason): return .restarted(passage: todo[p], reasoning: reasoning, reason: reason)
         case .probe(let p, let probe): return .probe(passage: todo[p], probe)
+        case .direct(let p, let d): return .direct(passage: todo[p], d)
         case .verdict(var v):
             v.passage = todo[v.passage]
             return .verdict(v)

@@ -30,6 +30,9 @@ public final class RerankEvaluation {
         public var exits = 0
         public var tokensWithExit = 0
         public var tokensWithoutExit = 0
+        /// Judged pairs with a direct verdict, and those whose reasoning moved the verdict across 0.5.
+        public var directs = 0
+        public var flips = 0
     }
 
     private let reader: IndexReader
@@ -45,6 +48,9 @@ public final class RerankEvaluation {
     public private(set) var firstStage = Run()
     public private(set) var reranked = Run()
     public private(set) var fused = Run()
+    /// The ranking by direct verdicts (no reasoning), when the judging computed them.
+    public private(set) var direct = Run()
+    private var directLines = ""
     /// With early exit measured: the reranking by the scores where it would have stopped each chain.
     public private(set) var earlyExit = Run()
     private var earlyExitLines = ""
@@ -99,10 +105,16 @@ public final class RerankEvaluation {
             for e in stats.endpoints { totals.served[e.endpoint, default: 0] += e.judged }
         }
         var scores: [Int: Double] = [:]
+        var directScores: [Int: Double] = [:]
         var exitScores: [Int: Double] = [:]
         for p in top.indices {
             guard let v = judging.entries[p], let score = v.score else { continue }
             scores[p] = score
+            if let d = v.direct {
+                directScores[p] = d
+                totals.directs += 1
+                if (d >= 0.5) != (score >= 0.5) { totals.flips += 1 }
+            }
             // Early exit measured: where the rule stops this chain, from its trajectory (any rule, from one judging).
             let probes = (v.trajectory ?? []).enumerated().map { i, p in
                 Probe(sentence: i + 1, tokens: Int(p.first ?? 0), characters: 0, score: p.last ?? 0, probabilityTrue: 0)
@@ -119,7 +131,7 @@ public final class RerankEvaluation {
                 query: id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
                 tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
                 stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "", trajectory: v.trajectory,
-                exitTokens: exit?.tokens, exitScore: exit?.score)
+                exitTokens: exit?.tokens, exitScore: exit?.score, direct: v.direct)
             traces += EventJSON.line(trace) + "\n"
         }
         // Reranked top K (unjudged ones after the judged, first-stage order among equals), then the rest.
@@ -132,6 +144,7 @@ public final class RerankEvaluation {
             }
         }
         write({ scores[$0] }, to: &reranked, &rerankedLines, tag: "rank1")
+        if settings.direct { write({ directScores[$0] }, to: &direct, &directLines, tag: "rank1-direct") }
         if earlyExitRule != nil { write({ exitScores[$0] }, to: &earlyExit, &earlyExitLines, tag: "rank1-early-exit") }
         if let fusion {
             let f = fusion.fuse(bm25: top.indices.map { hits[$0].score }, rank1: top.indices.map { scores[$0] })
@@ -143,7 +156,8 @@ public final class RerankEvaluation {
     }
 
     /// Writes the runs and traces into `directory`: bm25.trec (or first-stage.trec for a given run), reranked.trec,
-    /// traces.jsonl, with fusion fused.trec, and with early exit measured early-exit.trec. `partial` (judgments failed
+    /// traces.jsonl, with direct verdicts direct.trec, with fusion fused.trec, and with early exit measured
+    /// early-exit.trec. `partial` (judgments failed
     /// past what was allowed) names the reranked runs `….partial.trec`, so a run with unjudged passages in BM25 order
     /// is never taken for Rank1's; the other set of names is removed, so no earlier file is left looking current.
     public func write(to directory: String, partial: Bool = false) throws {
@@ -152,6 +166,7 @@ public final class RerankEvaluation {
         try traces.write(toFile: directory + "/traces.jsonl", atomically: true, encoding: .utf8)
         let runs: [(name: String, lines: String?)] = [
             ("reranked", rerankedLines), ("fused", fusion != nil ? fusedLines : nil), ("early-exit", earlyExitRule != nil ? earlyExitLines : nil),
+            ("direct", settings.direct ? directLines : nil),
         ]
         for (name, lines) in runs {
             let current = directory + "/" + name + (partial ? ".partial" : "") + ".trec"
@@ -168,4 +183,6 @@ struct TraceLine: Encodable {
     let stoppedRepeating: Bool, reasoning: String
     /// With probes: [tokens, score] after each sentence; with early exit measured, where it would have stopped.
     let trajectory: [[Double]]?, exitTokens: Int?, exitScore: Double?
+    /// The direct verdict's score (no reasoning), when it was computed.
+    let direct: Double?
 }

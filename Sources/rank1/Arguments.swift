@@ -61,6 +61,22 @@ extension EarlyExit: ExpressibleByArgument {
     public var defaultValueDescription: String { "\(threshold),\(count)" }
 }
 
+/// `--early-exit P,K` or `off` (the profile's default when not given).
+enum EarlyExitArgument: ExpressibleByArgument, Equatable {
+    case off
+    case rule(EarlyExit)
+    init?(argument: String) {
+        if argument == "off" {
+            self = .off
+        } else if let rule = EarlyExit(argument: argument) {
+            self = .rule(rule)
+        } else {
+            return nil
+        }
+    }
+    var rule: EarlyExit? { if case .rule(let r) = self { r } else { nil } }
+}
+
 extension Schedule: ExpressibleByArgument {}
 
 extension CorpusFormat: ExpressibleByArgument {}

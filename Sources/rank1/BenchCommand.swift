@@ -8,7 +8,7 @@ import Retrieval
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks: the reranker against a bare llama.cpp decode loop; the remote client against a synthetic server.",
-        subcommands: [BenchRerank.self, BenchClient.self])
+        subcommands: [BenchRerank.self, BenchClient.self, BenchExplorer.self])
 }
 
 struct BenchRerank: AsyncParsableCommand {

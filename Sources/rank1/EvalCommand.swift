@@ -93,7 +93,7 @@ struct Eval: AsyncParsableCommand {
         }
         // Every judgment goes to the journal as it is made; the same command after a crash continues from it.
         // Judging settings, read once (a preset is a file): each query's request is a copy with its passages.
-        var settings = try judge.request(query: "", passages: [], automatic: profile)
+        var settings = try judge.request(query: "", passages: [], automatic: profile, inProcess: engine is LlamaReranker)
         settings.profile = profile
         settings.instruction = instruction
         // Early exit is measured, not applied, and is not a judging setting: every chain runs to its end with probes,
@@ -102,22 +102,14 @@ struct Eval: AsyncParsableCommand {
         let rule = settings.earlyExit
         if rule != nil { settings.probe = true }
         settings.earlyExit = nil
-        var judgingSettings = [String: String]()
-        if settings.probing { judgingSettings["probe"] = "on" }
-        // Beyond one thread a drafted chain can part from the undrafted one, so the two never share a journal.
-        if settings.draft { judgingSettings["draft"] = "on" }
-        let journal = try reportingErrors {
-            try JudgmentJournal(
-                directory: out,
-                settings: [
-                    "model": (engine as? LlamaReranker).map { $0.model.fingerprint } ?? "\(engine.modelName) (remote)",
-                    "profile": profile.name, "budget": "\(settings.budget)", "min_tokens": "\(settings.minReasoningTokens)",
-                    "repetition_guard": "\(settings.repetitionGuard)", "repetition_window": "\(settings.repetitionWindow)",
-                    "rethink": "\(settings.rethink)", "max_passage_tokens": "\(settings.maxPassageTokens)",
-                    "schedule": settings.schedule.rawValue, "instruction": instruction ?? "", "rerank": "\(k)",
-                    "index": "\(reader.path) (\(reader.documentCount) documents)",
-                ].merging(judgingSettings) { a, _ in a })
-        }
+        // The journal's settings: the judgment's identity (every setting of the request, the judge by content and its
+        // threads; direct verdicts and probes among them, since a journal without them cannot give their runs), and
+        // what the evaluation adds (the instruction, the depth, the index).
+        var journalSettings = engine.identity(settings, profile: profile).journalSettings
+        journalSettings["instruction"] = instruction ?? ""
+        journalSettings["rerank"] = "\(k)"
+        journalSettings["index"] = "\(reader.path) (\(reader.documentCount) documents)"
+        let journal = try reportingErrors { try JudgmentJournal(directory: out, settings: journalSettings) }
         let resumed = journal.judged.values.reduce(0) { $0 + $1.count }
         if resumed > 0 || journal.tornBytes > 0 {  // stderr: with --json too
             printError(
@@ -162,6 +154,7 @@ struct Eval: AsyncParsableCommand {
         let after = Evaluation(run: evaluation.reranked, qrels: qr)
         let fused = fusion.map { _ in Evaluation(run: evaluation.fused, qrels: qr) }
         let early = rule.map { _ in Evaluation(run: evaluation.earlyExit, qrels: qr) }
+        let direct = settings.direct ? Evaluation(run: evaluation.direct, qrels: qr) : nil
         let saved = t.tokensWithoutExit == 0 ? 0 : 1 - Double(t.tokensWithExit) / Double(t.tokensWithoutExit)
         let medianTokens = t.chainTokens.isEmpty ? 0 : median(t.chainTokens.map(Double.init))
         let repetitiveShare = t.chainTokens.isEmpty ? 0 : Double(t.repetitive) / Double(t.chainTokens.count)
@@ -172,7 +165,8 @@ struct Eval: AsyncParsableCommand {
                 rerankedMrr10: after.mrr10, fusedNdcg10: fused?.ndcg10, fusedMrr10: fused?.mrr10, fusionWeight: fusion?.weight,
                 profile: profile.name, medianReasoningTokens: medianTokens, repetitiveShare: repetitiveShare, stoppedRepeating: t.stopped,
                 secondsPerPassage: secondsPerPassage, model: engine.modelName, earlyExitNdcg10: early?.ndcg10,
-                earlyExits: early.map { _ in t.exits }, earlyExitTokensSaved: early.map { _ in saved })
+                earlyExits: early.map { _ in t.exits }, earlyExitTokensSaved: early.map { _ in saved }, directNdcg10: direct?.ndcg10,
+                directMrr10: direct?.mrr10, directVerdicts: direct.map { _ in t.directs }, flips: direct.map { _ in t.flips })
             print(EventJSON.line(summary))
         } else {
             if !failures.isEmpty {
@@ -185,6 +179,12 @@ struct Eval: AsyncParsableCommand {
                 print("served: " + fleet.map { "\($0) \(t.served[$0] ?? 0)" }.joined(separator: "; "))
             }
             report(before, label: given == nil ? "BM25" : "First")
+            if let direct {
+                report(direct, label: "Direct")
+                print(
+                    "       (direct: the verdict with no reasoning, in direct.trec; \(t.directs) of \(t.chainTokens.count) judged pairs have one; "
+                        + "reasoning moved \(t.flips) of them across 0.5)")
+            }
             report(after, label: "Rank1")
             if let fused, let fusion {
                 report(fused, label: "Fused")
@@ -273,8 +273,13 @@ struct EvalSummary: Encodable {
     let model: String
     /// With early exit measured: the reranking where it would have stopped, how many chains, the share of tokens.
     let earlyExitNdcg10: Double?, earlyExits: Int?, earlyExitTokensSaved: Double?
+    /// With direct verdicts: the ranking by them (no reasoning), how many pairs have one, how many reasoning flipped.
+    let directNdcg10: Double?, directMrr10: Double?, directVerdicts: Int?, flips: Int?
     enum CodingKeys: String, CodingKey {
-        case queries, rerank, profile, model
+        case queries, rerank, profile, model, flips
+        case directNdcg10 = "direct_ndcg@10"
+        case directMrr10 = "direct_mrr@10"
+        case directVerdicts = "direct_verdicts"
         case earlyExitNdcg10 = "early_exit_ndcg@10"
         case earlyExits = "early_exits"
         case earlyExitTokensSaved = "early_exit_tokens_saved"

@@ -97,7 +97,6 @@ struct Explore: AsyncParsableCommand {
 
     func run() async throws {
         var dir = try index ?? defaultIndex()
-        let config = try UserConfig.get()
         var queries: [CollectionQuery] = []
         if let c = collection {
             (dir, queries) = try reportingErrors { try Explore.openCollection(c, split: split) }
@@ -132,54 +131,27 @@ struct Explore: AsyncParsableCommand {
                 engine = nil
             }
         }
-        // A broken preset (no FILL_QUERY_HERE, unreadable) is left out of the list, and said why, before the screen opens.
-        let presets = Presets.names().compactMap { n -> Preset? in
-            do { return Preset(name: n, template: try Presets.load(n)) } catch {
-                printError("rank1: preset \(n) left out: \(error)")
-                return nil
-            }
-        }
-        let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
-        let root = RuntimeDiscovery.projectRoot()
-        var keys = KeyMap()
+        let config = try UserConfig.get()
+        let start = try ExplorerStart.make(
+            judge: judge, engine: engine, automatic: engine == nil ? nil : automaticChoice, problem: problem,
+            corpusName: (dir as NSString).lastPathComponent, corpusSize: reader.documentCount, k: k, keymap: keymap ?? config.keymap)
+        var setup = start.setup
+        setup.collection = queries
+        setup.collectionName = collection.map { ($0 as NSString).lastPathComponent }
+        setup.runs = runSet
         var colours: [Role: (Int16, Int16)] = [:]
         do {
-            let keymap = self.keymap ?? config.keymap
             let theme = self.theme ?? config.theme
-            keys = try KeyMap.load(shipped: root + "/Assets/keymap.json", user: keymap)
-            let tp = theme ?? root + "/Assets/theme.json"
+            let tp = theme ?? RuntimeDiscovery.projectRoot() + "/Assets/theme.json"
             if theme != nil || FileManager.default.fileExists(atPath: tp) { colours = try Terminal.loadTheme(path: tp) }
         } catch {
             printError("rank1: \(error)")
             throw ExitCode.failure
         }
-        // Judging settings and the starting instruction (--instruction / --preset), checked before the screen opens.
-        let chosen = try judge.choice(automatic: automaticChoice)
-        var settings = try judge.request(query: "", passages: [], automatic: chosen.profile)
-        settings.profile = chosen.profile
-        let fusion = try judge.fusion(profile: chosen.profile)
-        let app = try ExplorerApp(
-            reader: reader, corpusName: (dir as NSString).lastPathComponent, engine: engine,
-            engineProblem: problem, k: k, logPath: logPath, latencyTrace: latencyTrace, presets: presets)
-        app.settings = settings
-        app.state.editor.instruction = settings.instruction ?? ""
-        app.state.fusion = engine == nil ? nil : fusion
-        app.state.profileName = engine == nil ? "" : chosen.profile.name
-        app.state.profileReason = engine == nil ? "" : chosen.reason
-        app.state.rank1Checkpoint = engine == nil ? nil : chosen.rank1Shaped
-        // Said once at the start, where it is read whole; the status bar keeps the profile's name (and `?` the why).
-        if engine != nil { app.state.status.message = "profile \(chosen.profile.name): \(chosen.reason)" }
-        app.state.keyMap = keys
+        let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
+        let app = try ExplorerApp(reader: reader, setup: setup, engine: engine, logPath: logPath, latencyTrace: latencyTrace)
+        app.effects.settings = start.settings
         app.theme = colours
-        if !queries.isEmpty {
-            app.state.picker.collection = queries
-            app.state.mode = .pickingQuery
-            app.state.corpusName = (collection! as NSString).lastPathComponent
-        }
-        if let runSet {
-            app.state.picker.runs = runSet
-            app.state.mode = .pickingRunQuery
-        }
         ExplorerApp.installSignalHandlers()
         // curses lives on one dedicated thread, never on a Swift concurrency pool thread.
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in

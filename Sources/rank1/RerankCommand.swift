@@ -46,8 +46,9 @@ struct ModelOptions: ParsableArguments {
         return (config.model, config.endpoints)
     }
 
-    /// The remote backend with --endpoint, else the in-process engine.
-    func makeReranker() throws -> any Reranker {
+    /// The remote backend with --endpoint, else the in-process engine (`cache: false`: never the trace cache, as
+    /// benchmarks need).
+    func makeReranker(cache: Bool = true) throws -> any Reranker {
         let (model, endpoint) = try chosen()
         if !endpoint.isEmpty {
             guard let model else { throw RerankError("--endpoint needs --model NAME (the model the server serves)") }
@@ -62,16 +63,16 @@ struct ModelOptions: ParsableArguments {
                 config.connectTimeout = connectTimeout
                 return config
             }
-            return RemoteReranker(configurations: configurations)
+            return RemoteReranker(configurations: configurations, cache: noCache || !cache ? nil : TraceCache())
         }
-        return try makeLlama()
+        return try makeLlama(cache: cache)
     }
 
-    func makeLlama() throws -> LlamaReranker {
+    func makeLlama(cache: Bool = true) throws -> LlamaReranker {
         let config = LlamaConfiguration(
             libraryPath: RuntimeDiscovery.libraryPath(explicit: llamaLib),
             modelPath: RuntimeDiscovery.modelPath(explicit: try chosen().model), threads: threads,
-            cache: noCache ? nil : TraceCache())
+            cache: noCache || !cache ? nil : TraceCache())
         return try LlamaReranker(configuration: config)
     }
 }
@@ -120,10 +121,15 @@ struct JudgeOptions: ParsableArguments {
     )
     var probe = Switch.off
     @Option(
+        help:
+            "Each passage's direct verdict first: the forced close right after its prompt, with no reasoning (direct events in --jsonl, direct.trec in eval, the provisional ranking in the explorer); chains and their verdicts are unchanged (on | off)."
+    )
+    var direct = Switch.on
+    @Option(
         help: ArgumentHelp(
-            "In-process: stop a chain once its last K probes are all ≥ P or all ≤ 1−P; its verdict is the forced close there (P,K, e.g. 0.9,3). rank1 eval measures it: chains still run to their end, it reports the tokens saved and the change in nDCG@10, and another rule on the same --out needs no judging again.",
-            valueName: "P,K"))
-    var earlyExit: EarlyExit?
+            "In-process: stop a chain once its last K probes are all ≥ P or all ≤ 1−P; its verdict is the forced close there (P,K, e.g. 0.9,3), or off. Default: the profile's (off for rank1 and --settings paper; README \"An answer in seconds\" for the chat profiles). rank1 eval measures it: chains still run to their end, it reports the tokens saved and the change in nDCG@10, and another rule on the same --out needs no judging again.",
+            valueName: "P,K|off"))
+    var earlyExit: EarlyExitArgument?
     @Option(
         help:
             "paper: the reference's evaluation (raw Rank1 prompt, budget 8192, greedy, 16,000-token context, fallback score 0.5, top 100 in eval, the paper's prompt for a known collection). Flags given as well override it."
@@ -141,7 +147,7 @@ struct JudgeOptions: ParsableArguments {
         if let m = minTokens, m < 0 { throw ValidationError("--min-tokens must be at least 0, got \(m)") }
         guard repetitionWindow >= 2 else { throw ValidationError("--repetition-window must be at least 2, got \(repetitionWindow)") }
         if let w = fuse, !(0...1).contains(w) { throw ValidationError("--fuse is a weight between 0 and 1, got \(w)") }
-        if let e = earlyExit {
+        if let e = earlyExit?.rule {
             guard e.threshold > 0.5 && e.threshold <= 1, e.count >= 1 else {
                 throw ValidationError("--early-exit is P,K with P above 0.5 and at most 1 and K at least 1, got \(e.threshold),\(e.count)")
             }
@@ -160,7 +166,9 @@ struct JudgeOptions: ParsableArguments {
     /// Drafts, probes and early exit work on the in-process engine's KV cache; a server decodes on its own.
     func inProcessOnly(endpoints: [String]) throws {
         guard !endpoints.isEmpty else { return }
-        let asked = [draft == .on ? "--draft on" : nil, probe == .on ? "--probe on" : nil, earlyExit != nil ? "--early-exit" : nil].compactMap { $0 }
+        let asked = [draft == .on ? "--draft on" : nil, probe == .on ? "--probe on" : nil, earlyExit?.rule != nil ? "--early-exit" : nil].compactMap {
+            $0
+        }
         if !asked.isEmpty {
             throw ValidationError(
                 "\(asked.joined(separator: ", ")): in-process only (they fork and rewind the engine's KV cache); a server decodes on its own "
@@ -203,7 +211,8 @@ struct JudgeOptions: ParsableArguments {
         return instruction
     }
 
-    func request(query: String, passages: [Passage], automatic: PromptProfile) throws -> RerankRequest {
+    /// `inProcess`: the judge is the in-process engine (probes and early exit need its KV cache).
+    func request(query: String, passages: [Passage], automatic: PromptProfile, inProcess: Bool = true) throws -> RerankRequest {
         let resolved = try resolvedProfile(automatic: automatic)
         var r = RerankRequest(query: query, instruction: try instructionTemplate(), passages: passages)
         r.budget = budget ?? (paper ? JudgeOptions.paperBudget : resolved.defaultBudget)
@@ -219,7 +228,9 @@ struct JudgeOptions: ParsableArguments {
         r.draft = draft == .on
         r.draftTokens = draftTokens
         r.probe = probe == .on
-        r.earlyExit = earlyExit
+        r.direct = direct == .on
+        // In-process only: a server decodes on its own (the profile's default does not apply there).
+        r.earlyExit = earlyExit.map { $0.rule } ?? (paper || !inProcess ? nil : resolved.defaultEarlyExit)
         return r
     }
 }
@@ -257,7 +268,7 @@ struct RerankCommand: AsyncParsableCommand {
         }
         let choice = try await prepared(engine)
         let chosen = try judge.choice(automatic: choice)
-        var request = try judge.request(query: query, passages: passages, automatic: choice.profile)
+        var request = try judge.request(query: query, passages: passages, automatic: choice.profile, inProcess: engine is LlamaReranker)
         request.profile = chosen.profile
         let profile = chosen.profile
         let fusion = try judge.fusion(profile: profile)
@@ -278,6 +289,7 @@ struct RerankCommand: AsyncParsableCommand {
             out.flush()
         }
         var verdicts: [Int: Verdict] = [:]
+        var directs: [Int: DirectVerdict] = [:]
         var firstFailure: String?
         var live = ""  // single-lane streaming to a terminal
         let streamInline = !jsonl && request.parallel == 1 && isatty(1) != 0
@@ -299,6 +311,12 @@ struct RerankCommand: AsyncParsableCommand {
                     out.flush()
                 }
             case .probe: break  // in --jsonl only
+            case .direct(let p, let d):
+                directs[p] = d
+                if !jsonl && !streamInline {
+                    out.write(String(format: "[direct %d/%d] %.3f  %@\n", directs.count, passages.count, d.score, passages[p].id))
+                    out.flush()
+                }
             case .restarted(let p, _, let reason):
                 if !jsonl {
                     out.write("\n[\(p + 1)] \(passages[p].id): retrying after \(reason)\n")
@@ -341,6 +359,10 @@ struct RerankCommand: AsyncParsableCommand {
                             format: "\n%d judged, %d failed in %.1f s; %d reasoning tokens, %.1f tokens/s\n", stats.judged, stats.failed,
                             stats.seconds, stats.decodeTokens, stats.decodeTokensPerSecond))
                     if stats.endpoints.count > 1 { out.write(EndpointSummary.text(stats.endpoints) + "\n") }
+                    if let all = stats.allDirectSeconds { out.write(String(format: "direct verdicts: all %d after %.1f s\n", stats.directs, all)) }
+                    if stats.directFailures > 0 {
+                        out.write("\(stats.directFailures) direct verdicts failed (first: \(stats.directFailure ?? "?")); their chains judged them\n")
+                    }
                     out.write("\n")
                 }
             }

@@ -17,6 +17,10 @@ import Testing
         var backendName: String { "test" }
         func prepare() async throws -> ProfileChoice { ProfileChoice(profile: .rank1, reason: "test", rank1Shaped: true) }
         func cancel() {}
+        func prioritize(_ passages: [Int]) {}
+        func identity(_ request: RerankRequest, profile: PromptProfile) -> JudgmentIdentity {
+            JudgmentIdentity(judge: "scripted", threads: nil, request: request, profile: profile)
+        }
         func start(_ request: RerankRequest) -> AsyncStream<RerankEvent> {
             asked.withLock { $0.append(request.passages.map(\.id)) }
             let failing = failing

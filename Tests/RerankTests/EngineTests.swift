@@ -43,6 +43,7 @@ import Testing
             case .restarted(let p, _, let r): Issue.record("in-process passage \(p) restarted: \(r)")
             case .endpoint(let url, _, let reason): Issue.record("in-process engine reported endpoint \(url): \(reason)")
             case .probe(let p, _): Issue.record("probe for passage \(p) without probes on")
+            case .direct(let p, _): #expect(started.contains(p) && verdicts[p] == nil, "a direct verdict outside its passage's life")
             case .finished(let s): finished = s
             }
         }
@@ -142,6 +143,9 @@ import Testing
 
     @Test func memoryStaysFlatOver100SupersededJobs() async throws {
         let engine = EngineTests.engine
+        // Without /proc there is nothing to measure: that is a failure, not a pass.
+        let statm = try String(contentsOfFile: "/proc/self/statm", encoding: .utf8)
+        #expect(Double(statm.split(separator: " ")[1]) ?? 0 > 0)
         func rssMB() -> Double {
             let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? "0 0"
             return Double(statm.split(separator: " ")[1])! * 4096 / 1_048_576

@@ -11,7 +11,7 @@ import Testing
         while let next = f.nextAssignment() { sent.append(next) }
         #expect(sent.map(\.0) == [0, 1, 2, 3])  // 2 lanes × 2 endpoints; passage 4 waits
         #expect(sent.map(\.1) == [0, 1, 0, 1])
-        #expect(f.inFlight == [2, 2] && f.queue == [4])
+        #expect(f.inFlight == [2, 2] && f.queue.waiting == [4])
         f.finished(1, judged: true)
         #expect(f.nextAssignment()! == (4, 1))
         #expect(f.stats[1].judged == 1 && f.stats[0].judged == 0)
@@ -24,7 +24,7 @@ import Testing
         var sent: [Int] = []
         while let (_, e) = f.nextAssignment() { sent.append(e) }
         #expect(sent == [1, 1, 1])
-        f.queue = [7]
+        f.queue.putBack(7)
         f.bringBack(0)
         #expect(f.nextAssignment()! == (7, 0))
         #expect(f.stats[0].up && f.stats[0].takenOut == 1)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """End to end: the real rank1 binary in tmux on the Debian corpus with the embedded model. Types a query,
-reranks, waits for the verdicts, edits the instruction, checks that the ranking and the shown diff
+reranks, sees the provisional ranking of direct verdicts before any chain ends, waits for the verdicts, edits the
+instruction (the old verdicts stay, marked stale, until replaced), checks that the ranking and the shown diff
 changed, quits, and checks that the terminal was restored."""
 import os
 import re
@@ -82,6 +83,9 @@ def main():
         s = wait_for(r"File manager for terminals", 10, "BM25 results while typing")
         check("query › terminal file manager" in s, "the query bar shows the typed query")
         tmux("send-keys", "-t", session, "Enter")
+        early = wait_for(r"≈0\.\d\d", 120, "a direct verdict (a provisional score)")
+        check("judging 0/5" in early, "the list shows direct verdicts (≈) before the first chain ends")
+        check("≈ direct verdict" in early, "the header says what ≈ means")
         first = wait_for(r"done 5/5", 240, "the first rerank to finish")
         r1 = ranking(first)
         check(len(r1) == 5, f"five passages got a Rank1 score ({len(r1)})")
@@ -92,7 +96,9 @@ def main():
         tmux("send-keys", "-t", session, "Enter")
         tmux("send-keys", "-t", session, "-l", "A relevant passage must describe a program that manages files.")
         tmux("send-keys", "-t", session, "C-s")
-        wait_for(r"judging", 30, "the second rerank to start")
+        started = wait_for(r"judging", 30, "the second rerank to start")
+        check(re.search(r"\(0\.\d\d\)", started) is not None and "previous instr." in started,
+              "the previous instruction's verdicts stay on screen, marked stale")
         second = wait_for(r"done 5/5", 240, "the second rerank to finish")
         r2 = ranking(second)
         check(len(r2) == 5, "five passages judged under the new instruction")

@@ -6,7 +6,11 @@ single-sequence schedule: each prompt evaluated in one decode, then one token pe
 The reference implements the Rank1 protocol of ../shared/rank1/PROTOCOL.md independently: prompt bytes,
 </think> found in the decoded text, forced close at the budget (cut after the last sentence, strip, append
 "\\n</think>"), score = sigmoid(logit(" true") - logit(" false")) at the position after </think>.
-It must give identical reasoning text and |score difference| <= 1e-6."""
+It must give identical reasoning text and |score difference| <= 1e-6.
+
+Direct verdicts too: the reference evaluates "\n\n</think>" (the forced close of an empty chain) right after the
+prompt, reads the score, removes those tokens from its cache and goes on with the chain, as rank1 does; the direct
+scores must agree to 1e-6, and rank1 with --direct off must give the very same verdicts (bit for bit) as with it."""
 import ctypes
 import json
 import math
@@ -91,12 +95,12 @@ class Ref:
         n = L.llama_token_to_piece(self.vocab, t, buf, 64, 0, True)
         return buf.raw[:n]
 
-    def decode(self, tokens, pos0):
+    def decode(self, tokens, pos0, seq=1):
         b = self.batch
         b.n_tokens = len(tokens)
         for i, t in enumerate(tokens):
             b.token[i], b.pos[i], b.n_seq_id[i] = t, pos0 + i, 1
-            b.seq_id[i][0] = 1
+            b.seq_id[i][0] = seq
             b.logits[i] = 1 if i == len(tokens) - 1 else 0
         assert L.llama_decode(self.ctx, b) == 0
         p = L.llama_get_logits_ith(self.ctx, len(tokens) - 1)
@@ -121,6 +125,22 @@ class Ref:
         ptoks = self.tok(prompt, True)
         L.llama_memory_seq_rm(self.mem, 1, -1, -1)
         logits = self.decode(ptoks, 0)
+        # The direct verdict: the closing text of a chain with no reasoning. When prompt + closing starts with the
+        # prompt's tokens, the rest is evaluated after the prompt and removed again; otherwise on a copy of the
+        # sequence cut where the two part.
+        full = self.tok(prompt + "\n" + cut_reasoning("") + "\n</think>", True)
+        common = 0
+        while common < min(len(full), len(ptoks)) and full[common] == ptoks[common]:
+            common += 1
+        if common == len(ptoks):
+            dl = self.decode(full[common:], common)
+            L.llama_memory_seq_rm(self.mem, 1, common, -1)
+        else:
+            L.llama_memory_seq_cp(self.mem, 1, 0, -1, -1)
+            L.llama_memory_seq_rm(self.mem, 0, common, -1)
+            dl = self.decode(full[common:], common, seq=0)
+            L.llama_memory_seq_rm(self.mem, 0, -1, -1)
+        direct = 1 / (1 + math.exp(dl[self.t_false[0]] - dl[self.t_true[0]]))
         cached = list(ptoks)  # the tokens in the KV cache
         pos, reasoning, pend, thought = len(ptoks), "", b"", 0
         while True:
@@ -156,7 +176,7 @@ class Ref:
             L.llama_memory_seq_rm(self.mem, 1, common, -1)
             logits = self.decode(full[common:], common)
         lt, lf = logits[self.t_true[0]], logits[self.t_false[0]]
-        return {"reasoning": reasoning + pend.decode("utf-8", errors="replace"), "score": 1 / (1 + math.exp(lf - lt))}
+        return {"reasoning": reasoning + pend.decode("utf-8", errors="replace"), "score": 1 / (1 + math.exp(lf - lt)), "direct": direct}
 
 
 def main():
@@ -166,32 +186,46 @@ def main():
         for name, path in MODELS.items():
             ref = Ref(path)
             for q in QUERIES:
-                out = subprocess.run([binary, "rerank", tmp + "/idx", "--query", q, "--k", str(PER_QUERY), "--jsonl",
-                                      "--schedule", "single", "--parallel", "1", "--budget", str(BUDGET), "--no-cache", "--profile", "rank1",
-                                      "--no-repetition-guard",
-                                      "--max-passage-tokens", str(MAX_PASSAGE), "--threads", str(THREADS), "--model", name],
-                                     capture_output=True, text=True, check=True).stdout
-                events = [json.loads(l) for l in out.splitlines()]
+                def rerank(*extra):
+                    out = subprocess.run([binary, "rerank", tmp + "/idx", "--query", q, "--k", str(PER_QUERY), "--jsonl",
+                                          "--schedule", "single", "--parallel", "1", "--budget", str(BUDGET), "--no-cache",
+                                          "--profile", "rank1", "--no-repetition-guard", "--early-exit", "off",
+                                          "--max-passage-tokens", str(MAX_PASSAGE), "--threads", str(THREADS), "--model", name, *extra],
+                                         capture_output=True, text=True, check=True).stdout
+                    return [json.loads(l) for l in out.splitlines()]
+                events = rerank()
                 ids = [e["id"] for e in events if e["event"] == "started"]
                 verdicts = {e["id"]: e for e in events if e["event"] == "verdict"}
+                directs = {e["id"]: e["score"] for e in events if e["event"] == "direct"}
+                without = {e["id"]: e for e in rerank("--direct", "off") if e["event"] == "verdict"}
+                for doc, v in verdicts.items():
+                    w = without.get(doc)
+                    same = w is not None and (w["reasoning"], w["score"], w["p_true"]) == (v["reasoning"], v["score"], v["p_true"])
+                    passed += same
+                    failed += not same
+                    if not same:
+                        print(f"  {name:8s} {doc:>10s} --direct off gave another verdict: {w and w['score']} vs {v['score']}")
                 hits = subprocess.run([binary, "search", tmp + "/idx", "--query", q, "--k", str(PER_QUERY), "--json"],
                                       capture_output=True, text=True, check=True).stdout
                 for h in json.loads(hits):
                     title, text = fetch(tmp + "/idx", h["id"])
                     r = ref.judge(q, (title + " " + text) if title else text)
                     v = verdicts.get(h["id"])
-                    ok = v is not None and v["reasoning"] == r["reasoning"] and abs(v["score"] - r["score"]) <= 1e-6
+                    d = directs.get(h["id"])
+                    ok = (v is not None and v["reasoning"] == r["reasoning"] and abs(v["score"] - r["score"]) <= 1e-6
+                          and d is not None and abs(d - r["direct"]) <= 1e-6 and v.get("direct_score") == d)
                     passed += ok
                     failed += not ok
                     delta = abs(v["score"] - r["score"]) if v else float("nan")
                     print(f"  {name:8s} {h['id']:>10s} score rank1 {v['score'] if v else float('nan'):.9f} ref {r['score']:.9f} "
-                          f"|d|={delta:.1e} text {'same' if v and v['reasoning'] == r['reasoning'] else 'DIFFERENT'}")
+                          f"|d|={delta:.1e} direct rank1 {d if d is not None else float('nan'):.9f} ref {r['direct']:.9f} "
+                          f"text {'same' if v and v['reasoning'] == r['reasoning'] else 'DIFFERENT'}")
                     if v and v["reasoning"] != r["reasoning"]:
                         print("    rank1:", repr(v["reasoning"][:200]))
                         print("    ref:  ", repr(r["reasoning"][:200]))
                 assert ids == [h["id"] for h in json.loads(hits)]
     print(f"rank1 vs llama-cpp-python reference: {passed} passed, {failed} failed")
-    sys.exit(1 if failed or passed < 10 * len(MODELS) else 0)
+    sys.exit(1 if failed or passed < 20 * len(MODELS) else 0)
 
 
 def fetch(index, doc_id):

@@ -5,7 +5,9 @@ loopback port with the embedded SmolLM2 model, against rank1's in-process backen
 Both run the raw Rank1 protocol with a matching schedule: one passage at a time, greedy, the same context per
 sequence, flash attention as llama.cpp picks it in-process (enabled on CPU), the same threads. The remote
 backend streams the reasoning (stop "</think>") and reads the verdict from a one-token request with logprobs;
-the in-process one reads logits. Reasoning text must be identical and |score difference| <= 1e-4.
+the in-process one reads logits. Reasoning text must be identical and |score difference| <= 1e-4, and so must the
+direct verdicts (the remote one a one-token request on prompt + the closing text of an empty chain, sent for every
+passage before the chains; the in-process one read after each prompt).
 
 Then with one "Wait" rethink each (the chain reopened after its verdict and continued): same text, same bound.
 Then the same passages asking for 4 in flight: llama-cpp-python's server runs one completion at a time and by default
@@ -73,10 +75,12 @@ def main():
         for doc, v, r, label in pairs:
             same = r is not None and r["reasoning"] == v["reasoning"]
             delta = abs(r["score"] - v["score"]) if r else float("nan")
-            ok = same and delta <= 1e-4
+            direct = abs(r["direct_score"] - v["direct_score"]) if r and r.get("direct_score") is not None and v.get("direct_score") is not None else float("nan")
+            ok = same and delta <= 1e-4 and direct <= 1e-4
             passed += ok
             failed += not ok
             print(f"  {doc:>10s}{label:8s} in-process {v['score']:.7f} server {r['score'] if r else float('nan'):.7f} |d|={delta:.1e} "
+                  f"direct |d|={direct:.1e} "
                   f"text {'same' if same else 'DIFFERENT'}{' (forced close)' if v['forced_close'] else ''}")
             if r and not same:
                 print("    in-process:", repr(v["reasoning"][:200]))

@@ -124,6 +124,18 @@ extension View {
         case .failed(let why): right = "failed: " + why
         case .none: right = s.rerankAvailable ? "Enter reranks" : ""
         }
+        // The direct verdict (no reasoning) and what the reasoning did to it.
+        if let d = row.direct {
+            let mark = d.score >= 0.5 ? "true" : "false"
+            if let v = row.judgment.verdict {
+                let flipped = (d.score >= 0.5) != (v.score >= 0.5)
+                right = String(format: "direct %@ %.3f → ", mark, d.score) + right + (flipped ? " · reasoning flipped it" : "")
+            } else {
+                right = String(format: "direct %@ %.3f (no reasoning) · ", mark, d.score) + right
+            }
+        } else if let old = row.stale, row.judgment.verdict == nil {
+            right = String(format: "previous instruction %.3f (stale) · ", old.score) + right
+        }
         if !steps.isEmpty { right = "step \(step + 1)/\(steps.count) · " + right }
         header(&sc, "Reasoning", r, focused: s.focus == .reasoning, right: right)
         var text = row.reasoning.trimmingWhitespace().isEmpty ? "" : row.reasoning
@@ -151,6 +163,11 @@ extension View {
                 v.score >= 0.5 ? "relevant" : "not relevant", v.score, v.probabilityTrue)
             if let fusion = s.fusion, let index = s.selectedIndex, let f = s.rankScores[index] {
                 verdict += String(format: "; fused %.3f = %.2g×score + %.2g×BM25 (min-max over the judged)", f, fusion.weight, 1 - fusion.weight)
+            }
+            if let d = row.direct {
+                verdict += String(
+                    format: "; with no reasoning (direct) %.3f: the reasoning moved it %+.3f%@", d.score, v.score - d.score,
+                    (d.score >= 0.5) != (v.score >= 0.5) ? ", across 0.5" : "")
             }
             for l in TextWidth.wrap(verdict, columns: r.width - 2) { lines.append((l.line, text.count + 10_000 + l.start)) }
         }

@@ -18,7 +18,11 @@ extension Explorer {
         s.generation += 1
         let top = Array(s.results.indices.prefix(s.k))
         for i in s.results.indices {
+            // The rows are the same passages as the last job's (a new search makes new rows): a verdict of the
+            // previous instruction stays on screen, marked stale, until this job scores the row.
+            s.results[i].stale = s.results[i].judgment.verdict ?? s.results[i].stale
             s.results[i].judgment = top.contains(i) ? .queued : .none
+            s.results[i].direct = nil
             s.results[i].reasoning = ""
             s.results[i].trajectory = []
         }
@@ -51,9 +55,15 @@ extension Explorer {
         case .probe(let p, let probe):
             guard p < s.results.count else { return }
             s.results[p].trajectory.append(probe)
+        case .direct(let p, let d):
+            guard p < s.results.count else { return }
+            s.results[p].direct = d
+            s.results[p].stale = nil
         case .verdict(let v):
             guard v.passage < s.results.count else { return }
             s.results[v.passage].judgment = .done(v)
+            s.results[v.passage].stale = nil
+            if let d = v.direct { s.results[v.passage].direct = d }
             s.results[v.passage].reasoning = v.reasoning
             s.results[v.passage].trajectory = v.trajectory
             s.job?.judged += 1
@@ -107,17 +117,25 @@ extension View {
         sc.put(shown, x: r.x + r.width - TextWidth.of(shown) - 1, y: r.y, role: .border)
     }
 
+    /// A row's move against the basis (BM25, or the previous instruction's ranking). A move that a direct verdict
+    /// (no reasoning) made is marked ≈ and dim, one that the previous instruction's stale verdict holds is dim: only
+    /// a reasoned verdict's move is drawn in full.
     static func movement(_ s: ExplorerState, row: Int, position: Int) -> (String, Role) {
         let before: Int?
         if !s.comparison.previousRanking.isEmpty {
             before = s.comparison.previousRanking.firstIndex(of: s.results[row].id)
-        } else if s.results.contains(where: { $0.judgment.verdict != nil }) {
+        } else if s.results.contains(where: { $0.currentScore != nil }) {
             before = s.results[row].bm25Rank
         } else {
             before = nil
         }
         guard let b = before else { return ("", .dim) }
-        return moved(from: b, to: position)
+        let (text, role) = moved(from: b, to: position)
+        switch s.results[row].currentScore?.source {
+        case .direct: return (text == "·" ? "≈·" : "≈" + text, .dim)
+        case .stale: return (text, .dim)
+        default: return (text, role)
+        }
     }
 
     /// How far something moved from place `from` to place `to`: ↑3 (up, good), ↓2 (down, bad) or · (stayed).
@@ -131,8 +149,12 @@ extension View {
         let basis = s.comparison.previousRanking.isEmpty ? s.queryBar.firstStage : "prev. instr."
         var parts =
             s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]
+        // What the marks mean, while any is on screen.
+        let sources = Set(s.results.compactMap { $0.currentScore?.source })
+        if sources.contains(.direct) { parts.insert("≈ direct verdict", at: 0) }
+        if sources.contains(.stale) { parts.insert("(…) previous instr.", at: 0) }
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
-            let reranked = s.results.contains { $0.judgment.verdict != nil } ? s.ndcg10(s.ranking) : nil
+            let reranked = s.results.contains { $0.currentScore != nil } ? s.ndcg10(s.ranking) : nil
             parts.insert(
                 String(format: "nDCG@10 %@ %.3f", s.queryBar.firstStage, bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? ""), at: 0)
         }
@@ -168,18 +190,28 @@ extension View {
             let (mv, mvRole) = movement(s, row: row, position: pos)
             put(mv.padding(toLength: 4, withPad: " ", startingAt: 0), mvRole)
             if wide { put(String(format: "%6.2f ", res.bm25Score), .dim) }
-            switch res.judgment {
-            case .none: put("  -  ", .dim, width: 6)
-            case .queued: put("  ·  ", .dim, width: 6)
-            case .judging: put("  " + spinnerFrames[s.spinner % spinnerFrames.count] + "  ", .accent, width: 6)
-            case .failed: put(" fail ", .bad, width: 6)
-            case .done(let v):
+            let spinner = spinnerFrames[s.spinner % spinnerFrames.count]
+            switch (res.judgment, res.currentScore) {
+            case (.failed, _): put(" fail ", .bad, width: 6)
+            case (.done(let v), _):
                 let key = sortKeys[row] ?? v.score
                 put(String(format: "%.3f ", key), v.score >= 0.5 ? .good : .bad, width: 6)
+            case (_, let current?) where current.source == .direct:
+                // Provisional: the direct verdict, until the chain's replaces it.
+                let key = sortKeys[row] ?? current.score
+                put(String(format: "≈%.2f ", key), current.score >= 0.5 ? .good : .bad, width: 6)
+            case (_, let current?):
+                let key = sortKeys[row] ?? current.score
+                put(String(format: "(%.2f)", key), .dim, width: 6)
+            case (.none, nil): put("  -  ", .dim, width: 6)
+            case (.queued, nil): put("  ·  ", .dim, width: 6)
+            case (.judging, nil): put("  " + spinner + "  ", .accent, width: 6)
             }
             if wide {
-                let meter = res.judgment.verdict.map { View.bar(for: $0.score) } ?? "    "
-                put(meter + " ", .accent)
+                // The bar of the score shown; a row whose chain is running shows its spinner beside a provisional score.
+                var meter = res.currentScore.map { View.bar(for: $0.score) } ?? "    "
+                if res.judgment == .judging && res.currentScore != nil { meter = String(meter.prefix(3)) + spinner }
+                put(meter + " ", res.currentScore?.source == .reasoned ? .accent : .dim)
             }
             if let rel = res.relevant, rel > 0 { put("★", .warning) }
             put(res.title.isEmpty ? res.id : res.title, .normal, bold: isSel)
@@ -196,5 +228,34 @@ extension View {
             if v <= 0 { return " " }
             return blocks[min(Int(v * 8), 7)]
         }.joined()
+    }
+}
+
+/// Work follows the user: the chains of a running job start with the selected row, then the rows on screen in the
+/// order shown.
+extension Explorer {
+    /// The job's passages the user looks at and that are still waiting, most wanted first: the selected row, then
+    /// the rows on screen from the top. (A job's passages are the first `total` rows.)
+    static func wantedPassages(_ s: ExplorerState) -> [Int] {
+        guard let job = s.job, !job.finished, !job.cancelled else { return [] }
+        let order = s.ranking
+        let layout = Layout(width: s.width, height: s.height, split: s.split)
+        let first = layout.firstVisible(selected: s.selected, count: order.count)
+        let onScreen = order.dropFirst(first).prefix(max(layout.results.height - 1, 1))
+        var wanted: [Int] = []
+        for row in [s.selectedIndex].compactMap({ $0 }) + onScreen
+        where row < job.total && s.results[row].judgment == .queued && !wanted.contains(row) {
+            wanted.append(row)
+        }
+        return wanted
+    }
+
+    /// Asks the engine for the wanted passages when they changed since last asked.
+    static func followUser(_ s: inout ExplorerState) -> [Effect] {
+        guard let job = s.job, !job.finished, !job.cancelled else { return [] }
+        let wanted = wantedPassages(s)
+        guard wanted != job.wanted else { return [] }
+        s.job?.wanted = wanted
+        return [.prioritize(generation: job.generation, passages: wanted)]
     }
 }

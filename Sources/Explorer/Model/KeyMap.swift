@@ -108,6 +108,9 @@ public struct KeyMap: Equatable, Sendable {
     public func description(_ a: Action, in context: KeyContext) -> String { bindings[context]?[a]?.description ?? "" }
 
     /// The first key of an action, for the short hints on screen ("Enter opens").
+    /// The keys bound to an action in a context (none when unbound).
+    public func keys(_ a: Action, in context: KeyContext) -> [Key] { bindings[context]?[a]?.keys ?? [] }
+
     public func firstKey(_ a: Action, in context: KeyContext) -> String { bindings[context]?[a]?.keys.first.map(KeyMap.name) ?? "?" }
 
     /// Reads {"context": {"action": {"keys": ["k", …], "description": "…"}}} over `base` (nil: this is the base map,

@@ -38,5 +38,7 @@ public enum Effect: Equatable, Sendable {
     case sideBySide(query: String, ids: [[String]])
     case rerank(generation: Int, query: String, instruction: String?, passages: [Passage])
     case cancelRerank
+    /// The running job's passages the user is looking at, most wanted first: the engine starts them next.
+    case prioritize(generation: Int, passages: [Int])
     case quit
 }

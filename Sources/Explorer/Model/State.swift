@@ -10,6 +10,27 @@ public enum Judgment: Equatable, Sendable {
     var verdict: Verdict? { if case .done(let v) = self { v } else { nil } }
 }
 
+/// Where a row's current score comes from.
+public enum ScoreSource: Equatable, Sendable {
+    /// The chain's verdict.
+    case reasoned
+    /// The direct verdict (no reasoning): provisional until the chain's verdict replaces it.
+    case direct
+    /// The verdict under the previous instruction: stale until this job scores the row.
+    case stale
+}
+
+extension ResultRow {
+    /// The score the row ranks by now, and where it comes from: the chain's verdict, else the direct verdict, else
+    /// the previous instruction's verdict.
+    public var currentScore: (score: Double, source: ScoreSource)? {
+        if let v = judgment.verdict { return (v.score, .reasoned) }
+        if let d = direct { return (d.score, .direct) }
+        if let v = stale { return (v.score, .stale) }
+        return nil
+    }
+}
+
 /// One row of the result list: a BM25 hit and its judgment.
 public struct ResultRow: Equatable, Sendable {
     public var id: String
@@ -22,6 +43,10 @@ public struct ResultRow: Equatable, Sendable {
     public var reasoning = ""
     /// Verdict probes so far (with probes on): the score after each sentence.
     public var trajectory: [Probe] = []
+    /// The direct verdict (no reasoning): the row's provisional score until its chain's verdict comes.
+    public var direct: DirectVerdict? = nil
+    /// The verdict under the previous instruction, shown (marked stale) until this job gives the row a score.
+    public var stale: Verdict? = nil
     public var truncated = false
     public var relevant: Int? = nil
 
@@ -71,6 +96,8 @@ public struct JobProgress: Equatable, Sendable {
     public var finished = false
     public var cancelled = false
     public var tokensPerSecond: Double = 0
+    /// The passages last asked for first (`Effect.prioritize`).
+    public var wanted: [Int] = []
 }
 
 /// Everything the explorer shows. Changed only by `Explorer.update`.
@@ -138,26 +165,26 @@ public struct ExplorerState: Equatable, Sendable {
         self.rerankAvailable = rerankAvailable
     }
 
-    /// Rows in display order: by Rank1 score (or the fused score, with fusion on) once any verdict exists
-    /// (unjudged after judged, BM25 order among equals), else BM25 order.
+    /// Rows in display order: by Rank1 score (or the fused score, with fusion on) once any row has a score (its
+    /// verdict, else its direct verdict, else the previous instruction's; unscored after scored, BM25 order among
+    /// equals), else BM25 order.
     public var ranking: [Int] {
-        let anyVerdict = results.contains { $0.judgment.verdict != nil }
-        guard anyVerdict else { return Array(results.indices) }
         let scores = rankScores
+        guard !scores.isEmpty else { return Array(results.indices) }
         return RerankedOrder.of(results.count) { scores[$0] }
     }
 
-    /// The score each judged row ranks by: its Rank1 score, or with fusion on, the Rank1 score interpolated
+    /// The score each scored row ranks by (`ResultRow.currentScore`), or with fusion on, that score interpolated
     /// with BM25 min-max normalised over the rows in the rerank job.
     public var rankScores: [Int: Double] {
         var out: [Int: Double] = [:]
         guard let fusion else {
-            for (i, r) in results.enumerated() { if let v = r.judgment.verdict { out[i] = v.score } }
+            for (i, r) in results.enumerated() { if let c = r.currentScore { out[i] = c.score } }
             return out
         }
-        let rows = results.indices.filter { results[$0].judgment != .none }
-        let fused = fusion.fuse(bm25: rows.map { Double(results[$0].bm25Score) }, rank1: rows.map { results[$0].judgment.verdict?.score })
-        for (i, row) in rows.enumerated() where results[row].judgment.verdict != nil { out[row] = fused[i] }
+        let rows = results.indices.filter { results[$0].judgment != .none || results[$0].currentScore != nil }
+        let fused = fusion.fuse(bm25: rows.map { Double(results[$0].bm25Score) }, rank1: rows.map { results[$0].currentScore?.score })
+        for (i, row) in rows.enumerated() where results[row].currentScore != nil { out[row] = fused[i] }
         return out
     }
 

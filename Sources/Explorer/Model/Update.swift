@@ -3,6 +3,11 @@ import Rerank
 /// The explorer's only place where state changes: state + message → new state and effects.
 public enum Explorer {
     public static func update(_ state: inout ExplorerState, _ message: Message) -> [Effect] {
+        let effects = apply(&state, message)
+        return effects + followUser(&state)
+    }
+
+    static func apply(_ state: inout ExplorerState, _ message: Message) -> [Effect] {
         switch message {
         case .resize(let w, let h):
             state.width = w

@@ -11,25 +11,10 @@ extension BatchJudge {
         defer { stats.probeSeconds += Date().timeIntervalSince(started) }
         for p in pendingProbes {
             guard let s = slots[p.lane], s.passage == p.passage else { continue }  // the lane finished meanwhile
-            let full = model.tokenize(s.promptText + p.closing, addSpecial: true)
-            var common = 0
-            while common < min(full.count, s.cached.count) && full[common] == s.cached[common] { common += 1 }
-            if common == full.count { common -= 1 }
-            context.remove(sequence: probeSequence)
-            context.copy(sequence: s.sequence, to: probeSequence)
-            context.remove(sequence: probeSequence, from: Int32(common))
-            context.clearBatch()
-            for i in common..<full.count {
-                context.add(full[i], position: Int32(i), sequence: probeSequence, logits: i == full.count - 1)
-            }
-            try context.decode()
-            let logits = context.logits(context.batchCount - 1)
-            let probe = Probe(
-                sentence: p.sentence, tokens: p.tokens, characters: p.reasoning.count,
-                score: Rank1Score.of(logitTrue: Double(logits[Int(trueToken)]), logitFalse: Double(logits[Int(falseToken)])),
-                probabilityTrue: probabilityTrue(logits))
+            let (score, pTrue, fed) = try forkedVerdict(s, closing: p.closing)
+            let probe = Probe(sentence: p.sentence, tokens: p.tokens, characters: p.reasoning.count, score: score, probabilityTrue: pTrue)
             stats.probes += 1
-            stats.probeTokens += full.count - common
+            stats.probeTokens += fed
             s.trajectory.append(probe)
             emit(.probe(passage: s.passage, probe))
             if let rule = request.earlyExit, rule.fires(s.trajectory) {
@@ -37,7 +22,46 @@ extension BatchJudge {
             }
         }
         pendingProbes.removeAll()
+    }
+
+    /// The verdict `prompt + closing` would give, evaluated on the spare sequence forked from the lane's (its cache
+    /// copied, then cut where the text parts from it) in a decode of its own, so the lane's own steps are untouched.
+    /// Returns the score, P(" true") and the tokens fed.
+    func forkedVerdict(_ s: Slot, closing: String) throws -> (score: Double, pTrue: Double, fed: Int) {
+        let full = model.tokenize(s.promptText + closing, addSpecial: true)
+        let common = BatchJudge.sharedLength(full, s.cached)
         context.remove(sequence: probeSequence)
+        context.copy(sequence: s.sequence, to: probeSequence)
+        context.remove(sequence: probeSequence, from: Int32(common))
+        defer { context.remove(sequence: probeSequence) }
+        let logits = try evaluate(full, from: common, sequence: probeSequence)
+        return (verdictScore(logits), probabilityTrue(logits), full.count - common)
+    }
+
+    /// Feeds `tokens[from...]` to a sequence in decodes of their own (chunks of a batch) and returns the last
+    /// token's logits.
+    func evaluate(_ tokens: [Int32], from: Int, sequence: Int32) throws -> UnsafeMutablePointer<Float> {
+        var i = from
+        while true {
+            context.clearBatch()
+            let end = min(tokens.count, i + context.batchCapacity)
+            for j in i..<end { context.add(tokens[j], position: Int32(j), sequence: sequence, logits: j == tokens.count - 1) }
+            try context.decode()
+            if end == tokens.count { return context.logits(context.batchCount - 1) }
+            i = end
+        }
+    }
+
+    /// How many leading tokens two token lists share, leaving at least one of `full` to evaluate (its logits are
+    /// the point).
+    static func sharedLength(_ full: [Int32], _ cached: [Int32]) -> Int {
+        var common = 0
+        while common < min(full.count, cached.count) && full[common] == cached[common] { common += 1 }
+        return common == full.count ? common - 1 : common
+    }
+
+    func verdictScore(_ logits: UnsafeMutablePointer<Float>) -> Double {
+        Rank1Score.of(logitTrue: Double(logits[Int(trueToken)]), logitFalse: Double(logits[Int(falseToken)]))
     }
 
     /// Early exit: the chain stops at the probe's sentence, and that probe (a forced close there) is its verdict.

@@ -10,6 +10,8 @@ final class BatchJudge {
     let request: RerankRequest
     let emit: (RerankEvent) -> Void
     let isCancelled: () -> Bool
+    /// The passages the user is looking at (they start next).
+    let wanted: WantedPassages?
     let trueToken: Int32
     let falseToken: Int32
     let start = Date()
@@ -30,6 +32,10 @@ final class BatchJudge {
         var drafted = 0  // feed's last `drafted` tokens are a prompt-lookup guess, verified by this step
         var drafting = DraftLength()
         var trajectory: [Probe] = []
+        /// The direct verdict is still to be read once the prompt is in.
+        var needsDirect = false
+        /// When the lane took its passage (its prompt is fed in this order).
+        var admitted = 0
         let truncated: Bool
         let started = Date()
 
@@ -51,29 +57,34 @@ final class BatchJudge {
     var stats: JobStats
     /// RANK1_TRACE_STEPS=1 prints each decode step's size and time to stderr (for benchmarking).
     static let traceSteps = ProcessInfo.processInfo.environment["RANK1_TRACE_STEPS"] == "1"
-    /// Prompt tokens admitted per decode step while chains are streaming.
-    var prefillPerStep = 4096
+    /// Prompts fed per decode step once chains stream: one at a time, so that each passage's direct verdict (and its
+    /// first reasoning) comes as soon as its own prompt is in, not after all of them (a step's cost is its tokens; the
+    /// chains already running ride along). Measured in README "An answer in seconds".
+    var promptsPerStep = 1
 
     let cache: TraceCache?
-    let modelID: String
+    /// What this job's judgments are, for the trace cache (nil: no cache).
+    let identity: JudgmentIdentity?
     /// The prompt format: the request's, else the model's automatic one.
     let profile: PromptProfile
     let rules: ReasoningChain.Rules
 
-    func cacheKey(_ p: Int) -> TraceCache.Key { TraceCache.key(model: modelID, request: request, profile: profile, passage: request.passages[p]) }
+    func cacheKey(_ p: Int) -> TraceCache.Key? { identity.map { TraceCache.key($0, request: request, passage: request.passages[p]) } }
 
     init(
-        model: LlamaModel, context: LlamaContext, request: RerankRequest, cache: TraceCache? = nil,
+        model: LlamaModel, context: LlamaContext, request: RerankRequest, cache: TraceCache? = nil, identity: JudgmentIdentity? = nil,
+        wanted: WantedPassages? = nil,
         emit: @escaping (RerankEvent) -> Void, isCancelled: @escaping () -> Bool
     ) throws {
+        self.wanted = wanted
         self.cache = cache
-        modelID = cache == nil ? "" : model.fingerprint
         self.model = model
         self.context = context
         self.request = request
         self.emit = emit
         self.isCancelled = isCancelled
         profile = request.profile ?? model.automaticProfile.profile
+        self.identity = identity
         rules = ReasoningChain.Rules(request: request, profile: profile, thinkClose: model.vocabularyFacts.thinkClose)
         trueToken = try model.singleToken(" true")
         falseToken = try model.singleToken(" false")
@@ -107,7 +118,8 @@ final class BatchJudge {
     var prefixLane: Int?
     var prefixReady = true
     var lanes = 1
-    var queue = [Int]().makeIterator()
+    var order = StartOrder(count: 0)
+    var admissions = 0
     var slots: [Slot?] = []
     /// Passages that got their verdict or failure: the job is done when all have, and an error later in the job
     /// must not fail these again.
@@ -118,7 +130,13 @@ final class BatchJudge {
     var jobDrafting = DraftLength()
     /// Probes asked for in this step (a sentence ended), run after the step's logits are read.
     var pendingProbes: [PendingProbe] = []
+    /// The spare sequence that probes and direct verdicts fork into.
     var probeSequence: Int32 = 0
+    /// Lanes whose prompt came in this step and still need their direct verdict; the direct verdicts known.
+    var pendingDirects: [Int] = []
+    var directs: [Int: DirectVerdict] = [:]
+    /// Waiting passages whose direct verdict the trace cache holds, or that cannot be read ahead of their lane.
+    var noDirectAhead = Set<Int>()
     struct PendingProbe {
         let lane: Int
         let passage: Int
@@ -151,7 +169,10 @@ final class BatchJudge {
             advance(fedCount)
             let generated = readLogits(rows)
             if pure { stats.pureDecodeTokens += generated }
+            if !pendingDirects.isEmpty { try runDirects() }
             if !pendingProbes.isEmpty { try runProbes() }
+            // One passage still waiting for a lane gets its direct verdict between steps, so the chains keep going.
+            _ = try directAhead()
         }
         if stats.cancelled {
             context.clearAll()
@@ -178,13 +199,17 @@ final class BatchJudge {
         // which every later lane copies.
         prefixLane = nil
         prefixReady = !sharing
-        // Sequence 0 holds the shared prefix; with probes, the last sequence is the probes' fork.
-        let spare = request.probing ? 2 : 1
+        // Sequence 0 holds the shared prefix; with probes or direct verdicts, the last sequence is their fork.
+        let forking = request.probing || request.direct
+        let spare = forking ? 2 : 1
         lanes = request.schedule == .single ? 1 : max(1, min(request.parallel, context.sequences - spare))
-        guard !request.probing || context.sequences >= 3 else { throw RerankError("probes need a context with a spare sequence") }
+        guard !forking || context.sequences >= 3 else { throw RerankError("probes and direct verdicts need a context with a spare sequence") }
         probeSequence = Int32(context.sequences - 1)
         pendingProbes = []
-        queue = Array(request.passages.indices).makeIterator()
+        pendingDirects = []
+        directs = [:]
+        noDirectAhead = []
+        order = StartOrder(count: request.passages.count)
         slots = Array(repeating: nil, count: lanes)
         settled = []
     }
@@ -218,6 +243,9 @@ final class BatchJudge {
                 feed: feed, position: position, chain: chain, truncated: truncated)
             slots[lane]!.cached = cached
             slots[lane]!.drafting = jobDrafting
+            slots[lane]!.needsDirect = request.direct && directs[p] == nil
+            admissions += 1
+            slots[lane]!.admitted = admissions
             emit(.started(passage: p, truncated: truncated))
             if !chain.reasoning.isEmpty { emit(.token(passage: p, text: chain.reasoning)) }
         }
@@ -225,9 +253,10 @@ final class BatchJudge {
 
     /// The next passage the trace cache cannot answer; the ones it answers are emitted on the way.
     func nextUncached() -> Int? {
-        while let candidate = queue.next() {
-            guard let cache, let v = cache.lookup(cacheKey(candidate), passage: candidate) else { return candidate }
+        while let candidate = order.next(preferring: wanted?.value ?? []) {
+            guard let cache, let key = cacheKey(candidate), let v = cache.lookup(key, passage: candidate) else { return candidate }
             emit(.started(passage: candidate, truncated: v.truncatedPassage))
+            if directs[candidate] == nil, let d = v.direct { noteDirect(candidate, d) }
             if !v.reasoning.isEmpty { emit(.token(passage: candidate, text: v.reasoning)) }
             emit(.verdict(v))
             settled.insert(candidate)
@@ -238,10 +267,10 @@ final class BatchJudge {
     }
 
     /// One batch for every live lane. Lanes that are thinking or closing go first (a token or a short closing
-    /// text each); prompts fill the rest of the step in BM25 order, in chunks of at most `prefillPerStep` tokens,
-    /// so running chains keep streaming while new passages load. Until the first reasoning token exists, a step
-    /// holds only the first prompt: the first token then comes after one passage's prompt evaluation, not all of
-    /// them. Returns the rows whose logits are read, and how many tokens each lane fed.
+    /// text each); then one prompt (`promptsPerStep`), the one the user wants most, else the earliest admitted: each
+    /// prompt's direct verdict and first token come after its own evaluation, and running chains keep streaming.
+    /// Until the shared prefix exists only the first prompt can be fed. Returns the rows whose logits are read, and
+    /// how many tokens each lane fed.
     func fillBatch() -> (rows: [(lane: Int, row: Int)], fedCount: [Int]) {
         context.clearBatch()
         var rows: [(lane: Int, row: Int)] = []
@@ -271,12 +300,13 @@ final class BatchJudge {
             }
             fedCount[lane] = s.feed.count
         }
-        let firstTokenPending = stats.firstTokenSeconds == nil
-        var allowance = firstTokenPending ? context.batchCapacity : max(prefillPerStep - context.batchCount, 32)
-        let promptLanes = (0..<lanes).filter { slots[$0]?.phase == .prompt }.sorted { slots[$0]!.passage < slots[$1]!.passage }
-        for lane in promptLanes {
+        // Prompts the user wants first (the rows looked at now), then in the order their lanes were admitted.
+        let wantedNow = wanted?.value ?? []
+        func rank(_ lane: Int) -> (Int, Int) { (wantedNow.firstIndex(of: slots[lane]!.passage) ?? Int.max, slots[lane]!.admitted) }
+        let promptLanes = (0..<lanes).filter { slots[$0]?.phase == .prompt }.sorted { rank($0) < rank($1) }
+        for lane in promptLanes.prefix(promptsPerStep) {
             let s = slots[lane]!
-            let n = min(s.feed.count, allowance, context.batchCapacity - context.batchCount)
+            let n = min(s.feed.count, context.batchCapacity - context.batchCount)
             if n <= 0 { break }
             for i in 0..<n {
                 let last = i == n - 1 && n == s.feed.count
@@ -284,8 +314,6 @@ final class BatchJudge {
                 if last { rows.append((lane, row)) }
             }
             fedCount[lane] = n
-            allowance -= n
-            if firstTokenPending { break }
         }
         return (rows, fedCount)
     }
@@ -303,6 +331,9 @@ final class BatchJudge {
                         format: "step tokens=%d rows=%d pure=%d %.1f ms\n", context.batchCount, rows.count,
                         pure ? 1 : 0, Date().timeIntervalSince(stepStart) * 1000
                     ).utf8))
+        }
+        if fedCount.indices.contains(where: { fedCount[$0] > 0 && slots[$0]?.phase == .prompt }) {
+            stats.promptSeconds += Date().timeIntervalSince(stepStart)
         }
         if pure {
             let seconds = Date().timeIntervalSince(stepStart)
@@ -342,6 +373,10 @@ final class BatchJudge {
             while end < rows.count && rows[end].lane == lane { end += 1 }
             defer { i = end }
             guard let s = slots[lane] else { continue }
+            if s.phase == .prompt && s.needsDirect {
+                s.needsDirect = false
+                pendingDirects.append(lane)
+            }
             if s.phase == .closing {
                 if finishOrRethink(s, context.logits(rows[i].row)) {
                     context.remove(sequence: s.sequence)
@@ -364,9 +399,7 @@ final class BatchJudge {
     }
 
     func rewind(_ s: Slot, to full: [Int32]) {
-        var common = 0
-        while common < min(full.count, s.cached.count) && full[common] == s.cached[common] { common += 1 }
-        if common == full.count { common -= 1 }  // at least one token must be evaluated to get logits
+        let common = BatchJudge.sharedLength(full, s.cached)  // at least one token is evaluated, for its logits
         if BatchJudge.traceSteps {
             FileHandle.standardError.write(
                 Data("rewind passage \(s.passage): keep \(common) of \(s.cached.count) cached, feed \(full.count - common)\n".utf8))
@@ -406,6 +439,15 @@ final class BatchJudge {
         return true
     }
 
+    /// A direct verdict known: said once, kept for the passage's verdict.
+    func noteDirect(_ p: Int, _ d: DirectVerdict) {
+        guard directs[p] == nil else { return }
+        directs[p] = d
+        stats.directs += 1
+        if directs.count == request.passages.count { stats.allDirectSeconds = Date().timeIntervalSince(start) }
+        emit(.direct(passage: p, d))
+    }
+
     /// A passage that gets no verdict.
     func fail(_ p: Int, _ reason: String) {
         settled.insert(p)
@@ -414,9 +456,11 @@ final class BatchJudge {
     }
 
     func deliver(_ v: Verdict) {
+        var v = v
+        if v.direct == nil { v.direct = directs[v.passage] }
         settled.insert(v.passage)
         stats.judged += 1
-        cache?.store(cacheKey(v.passage), v)
+        if let cache, let key = cacheKey(v.passage) { cache.store(key, v) }
         emit(.verdict(v))
     }
 

@@ -32,6 +32,8 @@ public enum EventJSON {
                 ProbeLine(
                     passage: p, id: passages[p].id, sentence: probe.sentence, tokens: probe.tokens, score: probe.score,
                     pTrue: probe.probabilityTrue))
+        case .direct(let p, let d):
+            return line(DirectLine(passage: p, id: passages[p].id, score: d.score, probabilityTrue: d.probabilityTrue))
         case .verdict(let v):
             return line(
                 VerdictLine(
@@ -39,7 +41,7 @@ public enum EventJSON {
                     forcedClose: v.forcedClose, rethinks: v.rethinks, truncated: v.truncatedPassage, promptTokens: v.promptTokens,
                     seconds: v.seconds, cached: v.cached, serverFinish: v.serverFinish, endpoint: v.endpoint, reasoning: v.reasoning,
                     earlyExit: v.earlyExit ? true : nil, exitTokens: v.exitPoint?.tokens, exitScore: v.exitPoint?.score,
-                    trajectory: v.trajectory.isEmpty ? nil : v.trajectory.map { [Double($0.tokens), $0.score] }))
+                    trajectory: v.trajectory.isEmpty ? nil : v.trajectory.map { [Double($0.tokens), $0.score] }, directScore: v.direct?.score))
         case .failed(let p, let reason): return line(Failed(passage: p, id: passages[p].id, reason: reason))
         case .endpoint(let name, let up, let reason): return line(Endpoint(endpoint: name, up: up, reason: reason))
         case .finished(let s):
@@ -49,6 +51,8 @@ public enum EventJSON {
                     tokensPerSecond: s.decodeTokensPerSecond, firstTokenSeconds: OrNull(s.firstTokenSeconds), cancelled: s.cancelled,
                     thinkingSteps: s.thinkingSteps, draftedTokens: s.draftedTokens, acceptedDraftTokens: s.acceptedDraftTokens,
                     probes: s.probes, probeTokens: s.probeTokens, probeSeconds: s.probeSeconds, earlyExits: s.earlyExits,
+                    directs: s.directs, directFailures: s.directFailures, allDirectSeconds: OrNull(s.allDirectSeconds),
+                    directSeconds: s.directSeconds, directPromptTokens: s.directPromptTokens,
                     endpoints: s.endpoints.map { Served(endpoint: $0.endpoint, judged: $0.judged, takenOut: $0.takenOut, up: $0.up) }))
         }
     }
@@ -78,6 +82,12 @@ public enum EventJSON {
         /// With probes: `earlyExit` when early exit stopped the chain, where the rule fired, and the trajectory
         /// as [tokens, score] pairs (absent without probes).
         let earlyExit: Bool?, exitTokens: Int?, exitScore: Double?, trajectory: [[Double]]?
+        /// The passage's direct verdict (no reasoning), when one was computed.
+        let directScore: Double?
+    }
+    struct DirectLine: Encodable {
+        var event = "direct"
+        let passage: Int, id: String, score: Double, probabilityTrue: Double
     }
     struct ProbeLine: Encodable {
         var event = "probe"
@@ -100,6 +110,7 @@ public enum EventJSON {
         let firstTokenSeconds: OrNull<Double>  // null before any token
         let cancelled: Bool, thinkingSteps: Int, draftedTokens: Int, acceptedDraftTokens: Int
         let probes: Int, probeTokens: Int, probeSeconds: Double, earlyExits: Int
+        let directs: Int, directFailures: Int, allDirectSeconds: OrNull<Double>, directSeconds: Double, directPromptTokens: Int
         let endpoints: [Served]
     }
     /// An optional written as null when absent (a synthesized encoder leaves the key out).

@@ -32,6 +32,8 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
     private var context: LlamaContext?
     private var thread: Thread?
     private var chores: [() -> Void] = []
+    /// The passages the user wants first, for the newest job (set again empty when a job is started).
+    private let wanted = WantedPassages()
 
     public var modelName: String { model.name.isEmpty ? (model.path as NSString).lastPathComponent : model.name }
     public var automaticProfile: ProfileChoice { model.automaticProfile }
@@ -62,6 +64,7 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
         latestGeneration += 1
         pending?.1.finish()  // a waiting job that never started: its stream just ends
         pending = (request, continuation, latestGeneration)
+        wanted.set([])
         condition.signal()
         condition.unlock()
         return stream
@@ -73,6 +76,13 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
         pending?.1.finish()
         pending = nil
         condition.unlock()
+    }
+
+    public func prioritize(_ passages: [Int]) { wanted.set(passages) }
+
+    /// The model by content, and the threads (they change llama.cpp's sums).
+    public func identity(_ request: RerankRequest, profile: PromptProfile) -> JudgmentIdentity {
+        JudgmentIdentity(judge: model.fingerprint, threads: configuration.threads, request: request, profile: profile)
     }
 
     private func isStale(_ generation: Int) -> Bool {
@@ -124,8 +134,8 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
             let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
             let head = max(512, model.tokenize(profile.prefix(filledQuery: filled), addSpecial: true).count + 128)
             let perStream = (head + request.maxPassageTokens + (request.budget + 8) * (request.rethink + 1) + 160 + 255) / 256 * 256
-            // Sequence 0: the shared prefix; with probes, one more for their fork.
-            let sequences = lanes + (request.probing ? 2 : 1)
+            // Sequence 0: the shared prefix; with probes or direct verdicts, one more for their fork.
+            let sequences = lanes + (request.probing || request.direct ? 2 : 1)
             guard sequences <= LlamaReranker.maxSequences else {
                 throw RerankError(
                     "in-process judging holds at most \(LlamaReranker.maxSequences - sequences + lanes) passages in parallel "
@@ -141,6 +151,7 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
             }
             judge = try BatchJudge(
                 model: model, context: context!, request: request, cache: configuration.cache,
+                identity: configuration.cache == nil ? nil : identity(request, profile: profile), wanted: wanted,
                 emit: { [unowned self] e in if !self.isStale(generation) { out.yield(e) } },
                 isCancelled: { [unowned self] in self.isStale(generation) })
             try judge!.run()

@@ -52,6 +52,10 @@ public struct RerankRequest: Sendable {
     /// In-process: stop a chain once its last probes agree (implies probes).
     public var earlyExit: EarlyExit?
     public var probing: Bool { probe || earlyExit != nil }
+    /// The direct verdict of every passage (`.direct` events, `Verdict.direct`): the forced close right after the
+    /// prompt, with no reasoning. In-process it is read from the prompt's own cache before the chain's first step
+    /// (the chain's steps are unchanged); remotely it is one request per passage, sent for all before the chains.
+    public var direct = true
 
     public init(query: String, instruction: String? = nil, passages: [Passage]) {
         self.query = query
@@ -73,6 +77,17 @@ public struct Probe: Sendable, Equatable, Codable {
         self.sentence = sentence
         self.tokens = tokens
         self.characters = characters
+        self.score = score
+        self.probabilityTrue = probabilityTrue
+    }
+}
+
+/// The verdict with zero reasoning tokens: the profile's forced close evaluated right after the prompt
+/// (`prompt + forcedCloseSuffix(reasoning start)`), scored as every verdict is.
+public struct DirectVerdict: Sendable, Equatable, Codable {
+    public var score: Double
+    public var probabilityTrue: Double
+    public init(score: Double, probabilityTrue: Double) {
         self.score = score
         self.probabilityTrue = probabilityTrue
     }
@@ -130,6 +145,8 @@ public struct Verdict: Sendable, Equatable {
     public var trajectory: [Probe] = []
     /// Early exit stopped the chain: the verdict is its last probe, `exitPoint`.
     public var earlyExit = false
+    /// The passage's direct verdict (no reasoning), when it was computed.
+    public var direct: DirectVerdict? = nil
     public var exitPoint: Probe? { earlyExit ? trajectory.last : nil }
 }
 
@@ -148,6 +165,9 @@ public struct JobStats: Sendable, Equatable {
     /// Decode steps that carried only reasoning tokens (no prompt or closing text): their tokens and time.
     public var pureDecodeTokens = 0
     public var pureDecodeSeconds = 0.0
+    /// In-process: seconds of the decode steps that evaluated prompt tokens (with the thinking rows riding along).
+    public var promptSeconds = 0.0
+    public var promptTokensPerSecond: Double { promptSeconds > 0 ? Double(promptTokens) / promptSeconds : 0 }
     /// Tokens evaluated again to close chains (the protocol re-tokenizes prompt + closing text; the tail
     /// that differs from the sequence's cache is fed anew) or to reopen them for a rethink.
     public var reevaluatedTokens = 0
@@ -164,6 +184,17 @@ public struct JobStats: Sendable, Equatable {
     public var probeSeconds = 0.0
     /// Chains early exit stopped.
     public var earlyExits = 0
+    /// Direct verdicts given, and (remote) direct requests that failed past their retries (the chain still judges).
+    public var directs = 0
+    public var directFailures = 0
+    /// The first failed direct request: the passage's id and why.
+    public var directFailure: String?
+    /// Seconds from the job's start until every passage had its direct verdict (nil: not all did).
+    public var allDirectSeconds: Double?
+    /// In-process: seconds spent evaluating direct verdicts, and prompt tokens evaluated only for them (passages
+    /// that waited for a lane).
+    public var directSeconds = 0.0
+    public var directPromptTokens = 0
     public var tokensPerThinkingStep: Double { thinkingSteps > 0 ? Double(decodeTokens) / Double(thinkingSteps) : 0 }
     public var draftAcceptance: Double { draftedTokens > 0 ? Double(acceptedDraftTokens) / Double(draftedTokens) : 0 }
     /// Remote servers: what each endpoint did in this job, in the order they were given.
@@ -198,6 +229,8 @@ public enum RerankEvent: Sendable, Equatable {
     case restarted(passage: Int, reasoning: String, reason: String)
     /// A chain's verdict probe after a sentence (in-process with probes on).
     case probe(passage: Int, Probe)
+    /// A passage's direct verdict: the forced close right after its prompt (no reasoning), before its chain ends.
+    case direct(passage: Int, DirectVerdict)
     case verdict(Verdict)
     case failed(passage: Int, reason: String)
     /// Several servers: one was taken out (`up` false: it failed, its passages go elsewhere, it is asked again
@@ -217,4 +250,9 @@ public protocol Reranker: Sendable {
     func prepare() async throws -> ProfileChoice
     func start(_ request: RerankRequest) -> AsyncStream<RerankEvent>
     func cancel()
+    /// The running job's passages (indices of its request) the user is looking at, most wanted first: those not
+    /// started yet are judged next, in this order. Nothing already running is stopped.
+    func prioritize(_ passages: [Int])
+    /// What a judgment of this backend under `request` is (the trace cache's key, an evaluation journal's settings).
+    func identity(_ request: RerankRequest, profile: PromptProfile) -> JudgmentIdentity
 }

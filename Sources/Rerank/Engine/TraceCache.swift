@@ -7,28 +7,18 @@ import Foundation
 /// is removed), never a wrong answer. Past `limitBytes` the least recently written files go.
 public final class TraceCache: @unchecked Sendable {
     /// Bump when anything that changes a judgment changes (prompt, decoding, scoring).
-    public static let protocolVersion = "rank1-protocol-2"
+    public static let protocolVersion = "rank1-protocol-3"
 
+    /// One judgment's identity (`JudgmentIdentity`) with its subject: the query, the instruction, the passage.
     public struct Key: Codable, Equatable, Sendable {
         var protocolVersion: String
-        var model: String
+        var judge: String
+        var threads: Int?
         var query: String
         var instruction: String
         var passageID: String
         var passageHash: String
-        var budget: Int
-        var rethink: Int
-        var maxPassageTokens: Int
-        var minReasoningTokens: Int
-        var schedule: String
-        var profile: String
-        var repetitionGuard: Bool
-        var repetitionWindow: Int
-        /// Probes and early exit change what a verdict holds (absent in older entries: off).
-        var probe: Bool?
-        var earlyExit: String?
-        /// Drafted chains can part from undrafted ones at a near tie beyond one thread (absent: off).
-        var draft: Bool?
+        var settings: [String: String]
     }
 
     private struct Entry: Codable {
@@ -46,6 +36,8 @@ public final class TraceCache: @unchecked Sendable {
         var stoppedRepeating: Bool?
         var trajectory: [Probe]?
         var earlyExit: Bool?
+        /// The direct verdict (no reasoning) of the same passage, when it was computed.
+        var direct: DirectVerdict?
     }
 
     public let directory: String
@@ -73,26 +65,22 @@ public final class TraceCache: @unchecked Sendable {
         return String(format: "%08x%08x%x", a, b, s.utf8.count)
     }
 
-    public static func key(model: String, request: RerankRequest, profile: PromptProfile, passage: Passage) -> Key {
+    public static func key(_ identity: JudgmentIdentity, request: RerankRequest, passage: Passage) -> Key {
         Key(
-            protocolVersion: protocolVersion, model: model, query: request.query, instruction: request.instruction ?? "",
-            passageID: passage.id, passageHash: hash(passage.title + "\u{1}" + passage.text), budget: request.budget,
-            rethink: request.rethink, maxPassageTokens: request.maxPassageTokens, minReasoningTokens: request.minReasoningTokens,
-            schedule: request.schedule.rawValue, profile: profile.name, repetitionGuard: request.repetitionGuard,
-            repetitionWindow: request.repetitionWindow, probe: request.probing ? true : nil,
-            earlyExit: request.earlyExit.map { "\($0.threshold),\($0.count)" }, draft: request.draft ? true : nil)
+            protocolVersion: protocolVersion, judge: identity.judge, threads: identity.threads, query: request.query,
+            instruction: request.instruction ?? "", passageID: passage.id, passageHash: hash(passage.title + "\u{1}" + passage.text),
+            settings: identity.settings)
     }
 
-    private func path(_ key: Key) -> String {
+    private func path(_ key: Key) -> String? {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]  // the file name must not depend on key order
-        let data = try! encoder.encode(key)
+        guard let data = try? encoder.encode(key) else { return nil }  // (strings and numbers always encode)
         return directory + "/" + TraceCache.hash(String(decoding: data, as: UTF8.self)) + ".json"
     }
 
     public func lookup(_ key: Key, passage: Int) -> Verdict? {
-        let p = path(key)
-        guard let data = FileManager.default.contents(atPath: p) else { return nil }
+        guard let p = path(key), let data = FileManager.default.contents(atPath: p) else { return nil }
         guard let e = try? JSONDecoder().decode(Entry.self, from: data), e.key == key else {
             try? FileManager.default.removeItem(atPath: p)  // damaged or a collision: drop it
             return nil
@@ -104,6 +92,7 @@ public final class TraceCache: @unchecked Sendable {
             repetitive: e.repetitive ?? false, stoppedRepeating: e.stoppedRepeating ?? false)
         v.trajectory = e.trajectory ?? []
         v.earlyExit = e.earlyExit ?? false
+        v.direct = e.direct
         return v
     }
 
@@ -113,9 +102,8 @@ public final class TraceCache: @unchecked Sendable {
             reasoningTokens: v.reasoningTokens, forcedClose: v.forcedClose, rethinks: v.rethinks,
             truncatedPassage: v.truncatedPassage, promptTokens: v.promptTokens, seconds: v.seconds,
             repetitive: v.repetitive, stoppedRepeating: v.stoppedRepeating, trajectory: v.trajectory.isEmpty ? nil : v.trajectory,
-            earlyExit: v.earlyExit ? true : nil)
-        guard let data = try? JSONEncoder().encode(e) else { return }
-        let p = path(key)
+            earlyExit: v.earlyExit ? true : nil, direct: v.direct)
+        guard let data = try? JSONEncoder().encode(e), let p = path(key) else { return }
         let tmp = p + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: data) else { return }
         if rename(tmp, p) != 0 { unlink(tmp) }

@@ -23,6 +23,9 @@ public final class JudgmentJournal {
         public var settings: String
         /// With probes: the score after each sentence as [tokens, score] pairs (early exit is measured on them).
         public var trajectory: [[Double]]?
+        /// The direct verdict (no reasoning) of the same pair: its score and P(" true").
+        public var direct: Double?
+        public var directPTrue: Double?
 
         public init(
             query: String, doc: String, status: String, score: Double? = nil, pTrue: Double? = nil, tokens: Int? = nil,
@@ -49,7 +52,8 @@ public final class JudgmentJournal {
             case pTrue = "p_true"
             case forcedClose = "forced_close"
             case stoppedRepeating = "stopped_repeating"
-            case trajectory
+            case trajectory, direct
+            case directPTrue = "direct_p_true"
         }
     }
 

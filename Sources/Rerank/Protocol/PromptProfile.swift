@@ -36,6 +36,9 @@ public struct PromptProfile: Sendable, Equatable, Hashable {
     public var defaultMaxPassageTokens: Int { isRank1 ? 384 : 256 }
     public var defaultRepetitionGuard: Bool { !isRank1 }
     public var defaultFusion: ScoreFusion? { isRank1 ? nil : ScoreFusion(weight: 0.3) }
+    /// Early exit unless asked otherwise: the Rank1 protocol runs every chain to its end; chat profiles stop a chain
+    /// by the rule chosen on scifact's train queries (README "An answer in seconds").
+    public var defaultEarlyExit: EarlyExit? { isRank1 ? nil : nil }
 
     /// Everything before the passage text: shared by every passage of a job. Ends with "Passage: ".
     public func prefix(filledQuery: String) -> String {

@@ -61,15 +61,32 @@ final class RemoteEndpoint: Sendable {
     /// Why something failed, in words, with the key redacted (servers echo headers in their error bodies).
     func reason(_ e: Error) -> String { configuration.redact(RemoteEndpoint.describe(e)) }
 
-    /// Judges passage `p` of the request, under its deadline and the stall timeout.
+    /// Judges passage `p` of the request, under its deadline and the stall timeout. `fitted`: the passage as
+    /// already cut for this server (by its direct verdict), else it is cut here.
     func judge(
         _ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
-        _ emit: @escaping @Sendable (RerankEvent) -> Void
+        fitted: (String, Bool)? = nil, _ emit: @escaping @Sendable (RerankEvent) -> Void
     ) async throws -> Verdict {
         let clock = ProgressClock()
-        var v = try await watched(clock) { try await self.judgeChain(p, request, filled, facts, automatic, clock, emit) }
+        var v = try await watched(clock) { try await self.judgeChain(p, request, filled, facts, automatic, fitted, clock, emit) }
         v.endpoint = name
         return v
+    }
+
+    /// Passage `p`'s direct verdict: one request, `prompt + closing text of a chain with no reasoning`, scored from
+    /// the logprobs as every verdict is. Returns it with the passage as cut for this server.
+    func direct(
+        _ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile
+    ) async throws -> (DirectVerdict, fitted: (String, Bool)) {
+        let clock = ProgressClock()
+        return try await watched(clock) {
+            let fitted = await self.fit(request.passages[p], maxTokens: request.maxPassageTokens)
+            let profile = request.profile ?? automatic
+            let prompt = profile.prompt(filledQuery: filled, passage: fitted.0)
+            let closing = profile.forcedCloseSuffix(reasoning: profile.reasoningStart)
+            let (score, pTrue) = try await self.verdict(prompt + closing, facts, clock)
+            return (DirectVerdict(score: score, probabilityTrue: pTrue), fitted)
+        }
     }
 
     /// Runs a passage's judgment under its deadline and the stall timeout, measured in tokens received (a server
@@ -132,10 +149,12 @@ final class RemoteEndpoint: Sendable {
 
     private func judgeChain(
         _ p: Int, _ request: RerankRequest, _ filled: String, _ facts: ServerFacts, _ automatic: PromptProfile,
-        _ clock: ProgressClock, _ emit: @Sendable (RerankEvent) -> Void
+        _ fitted: (String, Bool)?, _ clock: ProgressClock, _ emit: @Sendable (RerankEvent) -> Void
     ) async throws -> Verdict {
         let started = Date()
-        let (passage, truncated) = await fit(request.passages[p], maxTokens: request.maxPassageTokens)
+        let cut: (String, Bool)
+        if let fitted { cut = fitted } else { cut = await fit(request.passages[p], maxTokens: request.maxPassageTokens) }
+        let (passage, truncated) = cut
         let profile = request.profile ?? automatic
         let prompt = profile.prompt(filledQuery: filled, passage: passage)
         var chain = ReasoningChain(rules: ReasoningChain.Rules(request: request, profile: profile, thinkClose: facts.vocabulary?.thinkClose))

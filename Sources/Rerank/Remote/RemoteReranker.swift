@@ -22,6 +22,12 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
     /// whose being out a job has already reported.
     private var outOfService: [Int: String] = [:]
     private var announced: Set<Int> = []
+    /// The passages the user wants first, for the newest job.
+    private let wanted = WantedPassages()
+    /// Finished judgments, keyed by the model as the servers report it (nil: no cache).
+    private let cache: TraceCache?
+    /// What the servers are, as the last probe found them (part of a judgment's identity).
+    private var serverKind: String?
 
     public var configuration: RemoteConfiguration { endpoints[0].configuration }
     public var modelName: String { configuration.model }
@@ -34,8 +40,9 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
 
     /// Several servers of the same model. In a fleet a failing request is not retried on its endpoint: the
     /// passage moves to another at once.
-    public init(configurations: [RemoteConfiguration]) {
+    public init(configurations: [RemoteConfiguration], cache: TraceCache? = nil) {
         precondition(!configurations.isEmpty, "a remote reranker needs an endpoint")
+        self.cache = cache
         retries = configurations[0].retries
         endpoints = configurations.map { c in
             var c = c
@@ -87,6 +94,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                         + "\(endpoints[i].name) gets \(s.choice.profile.name); give endpoints that serve the same model")
             }
         }
+        lock.withLock { serverKind = chosen.facts.kind.rawValue }
         return chosen.choice
     }
 
@@ -101,6 +109,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         lock.lock()
         generation += 1
         let g = generation
+        wanted.set([])
         running?.cancel()
         let previous = running
         running = Task { [self] in
@@ -110,6 +119,14 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         }
         lock.unlock()
         return stream
+    }
+
+    public func prioritize(_ passages: [Int]) { wanted.set(passages) }
+
+    /// The model as the servers name it and what kind of server they are (threads are the server's own).
+    public func identity(_ request: RerankRequest, profile: PromptProfile) -> JudgmentIdentity {
+        let kind = lock.withLock { serverKind } ?? "server"
+        return JudgmentIdentity(judge: "remote \(kind) \(configuration.model)", threads: nil, request: request, profile: profile)
     }
 
     public func cancel() {
@@ -159,6 +176,30 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         var failed = 0
         var tokens = 0
         let initialReasoning = (request.profile ?? automatic).reasoningStart  // where every chain starts
+        var stats = JobStats(
+            passages: request.passages.count, judged: 0, failed: 0, decodeTokens: 0, promptTokens: 0, seconds: 0, cancelled: false,
+            firstTokenSeconds: nil)
+        // What the trace cache holds is answered at once and never sent.
+        let identity = identity(request, profile: request.profile ?? automatic)
+        for p in request.passages.indices {
+            guard let cache, let v = cache.lookup(TraceCache.key(identity, request: request, passage: request.passages[p]), passage: p) else {
+                continue
+            }
+            emit(.started(passage: p, truncated: v.truncatedPassage))
+            if !v.reasoning.isEmpty { emit(.token(passage: p, text: v.reasoning)) }
+            if let d = v.direct {
+                emit(.direct(passage: p, d))
+                stats.directs += 1
+            }
+            emit(.verdict(v))
+            fleet.queue.remove(p)
+            judged += 1
+            stats.cachedVerdicts += 1
+        }
+        let directs =
+            request.direct
+            ? await directVerdicts(request, filled, facts, automatic, fleet, emit, &stats, since: start) : [:]
+        if Task.isCancelled { return }
 
         enum Outcome: Sendable {
             case judged(passage: Int, endpoint: Int, Result<Verdict, Error>)
@@ -166,11 +207,14 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         }
         await withTaskGroup(of: Outcome.self) { group in
             func dispatch() {
-                while let (p, e) = fleet.nextAssignment() {
+                while let (p, e) = fleet.nextAssignment(preferring: wanted.value) {
                     let endpoint = endpoints[e]
                     let f = facts[e]!
+                    let fitted = directs[p]?.fitted
                     group.addTask {
-                        .judged(passage: p, endpoint: e, await Result { try await endpoint.judge(p, request, filled, f, automatic, emit) })
+                        .judged(
+                            passage: p, endpoint: e,
+                            await Result { try await endpoint.judge(p, request, filled, f, automatic, fitted: fitted, emit) })
                     }
                 }
             }
@@ -195,10 +239,12 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                     break
                 }
                 switch outcome {
-                case .judged(_, let e, .success(let v)):
+                case .judged(let p, let e, .success(var v)):
                     fleet.finished(e, judged: true)
                     judged += 1
                     tokens += v.reasoningTokens
+                    v.direct = directs[p]?.verdict
+                    cache?.store(TraceCache.key(identity, request: request, passage: request.passages[p]), v)
                     emit(.verdict(v))
                 case .judged(let p, let e, .failure(let error)):
                     fleet.finished(e, judged: false)
@@ -213,7 +259,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                             emit(.endpoint(endpoints[e].name, up: false, reason: why))
                             check(e)
                         }
-                        fleet.queue.insert(p, at: 0)
+                        fleet.queue.putBack(p)
                         emit(
                             .restarted(
                                 passage: p, reasoning: initialReasoning,
@@ -239,7 +285,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                         fleet.failedChecks[e] += 1
                         if fleet.allOutForGood(after: retries) {
                             let reasons = fleet.names.joined(separator: ", ")
-                            for p in fleet.queue {
+                            for p in fleet.queue.waiting {
                                 failed += 1
                                 emit(.failed(passage: p, reason: "every endpoint failed and none came back (\(reasons))"))
                             }
@@ -259,12 +305,57 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             announced = Set(stillOut)
         }
         guard !Task.isCancelled, isCurrent(g) else { return }
-        var stats = JobStats(
-            passages: request.passages.count, judged: judged, failed: failed, decodeTokens: tokens,
-            promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false,
-            firstTokenSeconds: firstToken.value)
+        stats.judged = judged
+        stats.failed = failed
+        stats.decodeTokens = tokens
+        stats.seconds = Date().timeIntervalSince(start)
+        stats.firstTokenSeconds = firstToken.value
         stats.endpoints = fleet.stats
         out.yield(.finished(stats))
+    }
+}
+
+extension RemoteReranker {
+    /// Every passage's direct verdict, before any chain: one request each, up to the endpoints' lanes at once, the
+    /// passages the user wants first. A direct verdict that fails is left out (the chain still judges the passage);
+    /// the failures are counted in `stats`, the first reason kept.
+    fileprivate func directVerdicts(
+        _ request: RerankRequest, _ filled: String, _ facts: [ServerFacts?], _ automatic: PromptProfile, _ fleet: Fleet,
+        _ emit: @escaping @Sendable (RerankEvent) -> Void, _ stats: inout JobStats, since start: Date
+    ) async -> [Int: (verdict: DirectVerdict, fitted: (String, Bool))] {
+        var fleet = fleet  // the passages still to judge (the cache answered the others)
+        for e in facts.indices where facts[e] == nil { fleet.stats[e].up = false }  // not serving now
+        var out: [Int: (verdict: DirectVerdict, fitted: (String, Bool))] = [:]
+        typealias Answer = (passage: Int, endpoint: Int, Result<(DirectVerdict, fitted: (String, Bool)), Error>)
+        await withTaskGroup(of: Answer.self) { group in
+            func dispatch() {
+                while let (p, e) = fleet.nextAssignment(preferring: wanted.value) {
+                    let endpoint = endpoints[e]
+                    let f = facts[e]!
+                    group.addTask { (p, e, await Result { try await endpoint.direct(p, request, filled, f, automatic) }) }
+                }
+            }
+            dispatch()
+            while let (p, e, result) = await group.next() {
+                if Task.isCancelled {
+                    group.cancelAll()
+                    break
+                }
+                fleet.finished(e, judged: false)
+                switch result {
+                case .success(let (d, fitted)):
+                    out[p] = (d, fitted)
+                    stats.directs += 1
+                    emit(.direct(passage: p, d))
+                case .failure(let error):
+                    stats.directFailures += 1
+                    if stats.directFailure == nil { stats.directFailure = "\(request.passages[p].id): \(endpoints[e].reason(error))" }
+                }
+                dispatch()
+            }
+        }
+        if stats.directs == request.passages.count { stats.allDirectSeconds = Date().timeIntervalSince(start) }
+        return out
     }
 }
 
@@ -275,7 +366,7 @@ struct Fleet {
     var inFlight: [Int], failedChecks: [Int]
     /// Per endpoint: what it served, times taken out, whether it is serving now.
     var stats: [EndpointStats]
-    var queue: [Int]
+    var queue: StartOrder
     /// Transient failures of each passage (each sent it elsewhere).
     var attempts: [Int]
 
@@ -284,17 +375,19 @@ struct Fleet {
         inFlight = names.map { _ in 0 }
         failedChecks = names.map { _ in 0 }
         stats = names.map { EndpointStats(endpoint: $0) }
-        queue = Array(0..<passages)
+        queue = StartOrder(count: passages)
         attempts = Array(repeating: 0, count: passages)
     }
 
-    /// The next passage and the serving endpoint with a free lane and the fewest in flight, if both exist.
-    mutating func nextAssignment() -> (Int, Int)? {
+    /// The next passage (the first wanted one waiting, else the next in order) and the serving endpoint with a free
+    /// lane and the fewest in flight, if both exist.
+    mutating func nextAssignment(preferring wanted: [Int] = []) -> (Int, Int)? {
         guard !queue.isEmpty,
-            let e = stats.indices.filter({ stats[$0].up && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] })
+            let e = stats.indices.filter({ stats[$0].up && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] }),
+            let p = queue.next(preferring: wanted)
         else { return nil }
         inFlight[e] += 1
-        return (queue.removeFirst(), e)
+        return (p, e)
     }
 
     mutating func finished(_ e: Int, judged: Bool) {

@@ -59,34 +59,24 @@ final class FileLog: @unchecked Sendable {
 /// Confined to the UI thread (handed to it once, at start).
 final class ExplorerApp: @unchecked Sendable {
     let reader: IndexReader
-    let searcher: Searcher
     let engine: (any Reranker)?
     let inbox = Inbox()
     let log: FileLog
     var state: ExplorerState
     let latencyTrace: String?
     var keyLatencies: [Double] = []
-    var searchLatencies: [Double] = []
+    /// Searches, lookups and rerank jobs (shared with `rank1 bench explorer`).
+    let effects: ExplorerEffects
 
-    init(
-        reader: IndexReader, corpusName: String, engine: (any Reranker)?, engineProblem: String?, k: Int, logPath: String,
-        latencyTrace: String?, presets: [Preset]
-    ) throws {
+    init(reader: IndexReader, setup: ExplorerSetup, engine: (any Reranker)?, logPath: String, latencyTrace: String?) throws {
         self.reader = reader
-        searcher = try Searcher(index: reader)
         self.engine = engine
-        log = FileLog(path: logPath)
+        let log = FileLog(path: logPath)
+        self.log = log
+        let inbox = self.inbox
+        effects = try ExplorerEffects(reader: reader, engine: engine, deliver: { inbox.push($0) }, log: { log.log($0) })
         self.latencyTrace = latencyTrace
-        state = ExplorerState(
-            width: 80, height: 24, corpusName: corpusName, corpusSize: reader.documentCount,
-            modelName: engine?.modelName ?? "no model", backend: engine?.backendName ?? (engineProblem ?? "no reranker"),
-            rerankAvailable: engine != nil)
-        state.k = k
-        state.editor.presets = presets
-        if let p = engineProblem {
-            state.status.message = "BM25 only: \(p)"
-            state.status.isError = true
-        }
+        state = ExplorerState(setup: setup)
     }
 
     static func now() -> Double { monotonicSeconds() }
@@ -132,7 +122,7 @@ final class ExplorerApp: @unchecked Sendable {
             }
             // What was typed (or pasted) is on screen before the search runs.
             if !pendingKeyTimes.isEmpty && effects.contains(where: { if case .search = $0 { true } else { false } }) { redraw() }
-            perform(effects)
+            self.effects.perform(effects, on: &state)
             // Coalesced redraw: when something changed, at most every 16 ms; after a key or paste at once.
             if lastDrawn != state && (ExplorerApp.now() - lastDrawTime) * 1000 >= 16 || !pendingKeyTimes.isEmpty { redraw() }
         }
@@ -140,77 +130,6 @@ final class ExplorerApp: @unchecked Sendable {
         log.log("explorer closed")
     }
 
-    func perform(_ effects: [Effect]) {
-        // Only the last search of a burst matters (keys are drained together).
-        let lastSearch = effects.lastIndex { if case .search = $0 { true } else { false } }
-        for (i, e) in effects.enumerated() {
-            switch e {
-            case .search(let query, let k):
-                guard i == lastSearch else { continue }
-                let t0 = ExplorerApp.now()
-                var rows: [ResultRow] = []
-                do {
-                    let hits = try searcher.search(query, k: max(k, 30))
-                    for (rank, h) in hits.enumerated() {
-                        let d = try reader.document(h.doc)
-                        rows.append(ResultRow(id: d.id, title: d.title, text: d.text, bm25Score: h.score, bm25Rank: rank))
-                    }
-                } catch {
-                    log.log("search failed: \(error)")
-                    state.status.message = "search failed: \(error)"
-                }
-                let ms = (ExplorerApp.now() - t0) * 1000
-                searchLatencies.append(ms)
-                perform(Explorer.update(&state, .searched(query: query, rows: rows, milliseconds: ms)))
-            case .candidates(let query, let candidates):
-                let t0 = ExplorerApp.now()
-                let rows = documents(candidates.map(\.id), scores: candidates.map(\.score))
-                let ms = (ExplorerApp.now() - t0) * 1000
-                perform(Explorer.update(&state, .searched(query: query, rows: rows, milliseconds: ms, run: state.picker.runs?.names.first)))
-            case .sideBySide(let query, let ids):
-                perform(Explorer.update(&state, .sideBySide(query: query, columns: ids.map { documents($0) })))
-            case .rerank(let generation, let query, let instruction, let passages):
-                guard let engine else { continue }
-                var request = settings
-                request.query = query
-                request.instruction = instruction
-                request.passages = passages
-                let stream = engine.start(request)
-                let inbox = self.inbox
-                log.log("rerank job \(generation): \(passages.count) passages for \"\(query)\"")
-                let log = self.log
-                Task.detached {
-                    for await event in stream {
-                        if case .verdict(let v) = event { log.log("job \(generation): verdict for passage \(v.passage): \(v.score)") }
-                        if case .finished(let st) = event { log.log("job \(generation): finished, \(st.judged) judged in \(st.seconds) s") }
-                        inbox.push(.engine(generation: generation, event: event))
-                    }
-                }
-            case .cancelRerank:
-                engine?.cancel()
-            case .quit:
-                state.quit = true
-            }
-        }
-    }
-
-    /// A run's candidates as result rows, in the run's order, with the run's scores where given. Ids were checked
-    /// against the index when the run was opened.
-    func documents(_ ids: [String], scores: [Double] = []) -> [ResultRow] {
-        ids.enumerated().compactMap { rank, id in
-            do {
-                guard let n = try reader.documentNumber(forID: id) else { return nil }
-                let d = try reader.document(n)
-                return ResultRow(id: d.id, title: d.title, text: d.text, bm25Score: rank < scores.count ? Float(scores[rank]) : 0, bm25Rank: rank)
-            } catch {
-                log.log("document \(id): \(error)")
-                return nil
-            }
-        }
-    }
-
-    /// The judging settings every rerank job starts from (budget, profile, thinking control).
-    var settings = RerankRequest(query: "", passages: [])
     nonisolated(unsafe) static var terminated = false
 
     /// Restores the terminal on SIGTERM/SIGINT/SIGHUP and on crashes.
@@ -237,7 +156,7 @@ final class ExplorerApp: @unchecked Sendable {
         let text = String(
             format: "keys %d p50 %.2f ms p99 %.2f ms max %.2f ms\nsearch %d p50 %.2f ms p99 %.2f ms\n",
             keyLatencies.count, percentile(keyLatencies, 0.5), percentile(keyLatencies, 0.99), keyLatencies.max() ?? .nan,
-            searchLatencies.count, percentile(searchLatencies, 0.5), percentile(searchLatencies, 0.99))
+            effects.searchLatencies.count, percentile(effects.searchLatencies, 0.5), percentile(effects.searchLatencies, 0.99))
         // Called after the terminal is restored, so a failure can be said.
         do { try text.write(toFile: path, atomically: true, encoding: .utf8) } catch {
             printError("rank1: cannot write the latency report to \(path): \(error.localizedDescription)")
