@@ -39,6 +39,7 @@ public struct QueryJudging {
                 if !v.trajectory.isEmpty { entry.trajectory = v.trajectory.map { [Double($0.tokens), $0.score] } }
                 entry.direct = v.direct?.score
                 entry.directPTrue = v.direct?.probabilityTrue
+                if v.fallback { entry.fallback = true }
                 try journal.append(entry)
                 out.entries[p] = entry
             case .failed(let p, let reason):

@@ -33,6 +33,8 @@ public final class RerankEvaluation {
         /// Judged pairs with a direct verdict, and those whose reasoning moved the verdict across 0.5.
         public var directs = 0
         public var flips = 0
+        /// Verdicts that are the fallback 0.5 (the server gave neither " true" nor " false").
+        public var fallbacks = 0
     }
 
     private let reader: IndexReader
@@ -110,6 +112,7 @@ public final class RerankEvaluation {
         for p in top.indices {
             guard let v = judging.entries[p], let score = v.score else { continue }
             scores[p] = score
+            if v.fallback == true { totals.fallbacks += 1 }
             if let d = v.direct {
                 directScores[p] = d
                 totals.directs += 1
@@ -131,7 +134,7 @@ public final class RerankEvaluation {
                 query: id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
                 tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
                 stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "", trajectory: v.trajectory,
-                exitTokens: exit?.tokens, exitScore: exit?.score, direct: v.direct)
+                exitTokens: exit?.tokens, exitScore: exit?.score, direct: v.direct, fallback: v.fallback)
             traces += EventJSON.line(trace) + "\n"
         }
         // Reranked top K (unjudged ones after the judged, first-stage order among equals), then the rest.
@@ -183,6 +186,6 @@ struct TraceLine: Encodable {
     let stoppedRepeating: Bool, reasoning: String
     /// With probes: [tokens, score] after each sentence; with early exit measured, where it would have stopped.
     let trajectory: [[Double]]?, exitTokens: Int?, exitScore: Double?
-    /// The direct verdict's score (no reasoning), when it was computed.
-    let direct: Double?
+    /// The direct verdict's score (no reasoning), when it was computed; whether the score is the fallback 0.5.
+    let direct: Double?, fallback: Bool?
 }

@@ -111,6 +111,9 @@ struct Eval: AsyncParsableCommand {
         journalSettings["index"] = "\(reader.path) (\(reader.documentCount) documents)"
         let journal = try reportingErrors { try JudgmentJournal(directory: out, settings: journalSettings) }
         let resumed = journal.judged.values.reduce(0) { $0 + $1.count }
+        if let gone = journal.tookOverFrom {
+            printError("rank1: \(out) was locked by process \(gone), which is gone (killed?); its lock is taken over")
+        }
         if resumed > 0 || journal.tornBytes > 0 {  // stderr: with --json too
             printError(
                 "rank1: resuming from \(journal.path): \(resumed) judgments kept, \(journal.failedEarlier) failed ones judged again"
@@ -127,6 +130,7 @@ struct Eval: AsyncParsableCommand {
                     query: q.id, text: q.text,
                     onEvent: { e, top in
                         if case .failed(let i, let reason) = e { printError("\(q.id) \(top[i].id): \(reason)") }
+                        if case .restarted(let i, _, let reason) = e { printError("\(q.id) \(top[i].id): \(reason)") }
                         if case .endpoint(let name, let up, let reason) = e {
                             printError("rank1: " + RerankEvent.endpointChange(name, up: up, reason: reason))
                         }
@@ -139,6 +143,7 @@ struct Eval: AsyncParsableCommand {
             }
         }
         if !quiet { progress.finish() }
+        journal.close()
         let t = evaluation.totals
         let failures = t.failures
         try evaluation.write(to: out, partial: failures.count > allowFailures)
@@ -197,6 +202,9 @@ struct Eval: AsyncParsableCommand {
                             + "reasoning tokens %d → %d (%.1f%% saved); nDCG@10 %.4f → %.4f (%+.4f); ranking in early-exit.trec",
                         rule.threshold, rule.count, t.exits, t.chainTokens.count, t.tokensWithoutExit, t.tokensWithExit, saved * 100,
                         after.ndcg10, early.ndcg10, early.ndcg10 - after.ndcg10))
+            }
+            if t.fallbacks > 0 {
+                print("\(t.fallbacks) verdicts are the fallback 0.5: the server gave neither \" true\" nor \" false\" (traces.jsonl marks them)")
             }
             print(
                 String(

@@ -19,6 +19,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "With --endpoint: seconds without a token (a trickle of bytes does not count) before a stream counts as stalled and is retried.")
     var timeout: Double = 60
     @Option(help: "With --endpoint: seconds a passage's whole judgment may take (every retry included).") var deadline: Double = 1800
+    @Option(
+        help:
+            "With --endpoint: seconds a passage may spend stalled in all (each stall is --timeout without a token); past it the passage fails there, or in a fleet goes to another endpoint."
+    )
+    var stallBudget: Double = 120
     @Option(help: "With --endpoint: retries of a request after a transient failure (refused, reset, 429, 5xx, stalled), with backoff and jitter.")
     var retries = 6
     @Option(help: "With --endpoint: seconds to wait for the server's first answers (models, tokenizer) before giving up.")
@@ -29,8 +34,8 @@ struct ModelOptions: ParsableArguments {
     @Flag(help: "Do not read or write the trace cache (~/.cache/rank1/traces).") var noCache = false
 
     func validate() throws {
-        guard timeout > 0, deadline > 0, connectTimeout > 0 else {
-            throw ValidationError("--timeout, --deadline and --connect-timeout must be positive")
+        guard timeout > 0, deadline > 0, connectTimeout > 0, stallBudget > 0 else {
+            throw ValidationError("--timeout, --deadline, --stall-budget and --connect-timeout must be positive")
         }
         guard retries >= 0 else { throw ValidationError("--retries must be at least 0") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -59,6 +64,7 @@ struct ModelOptions: ParsableArguments {
                 var config = RemoteConfiguration(baseURL: url, model: model)
                 config.idleTimeout = timeout
                 config.passageDeadline = deadline
+                config.stallBudget = stallBudget
                 config.retries = retries
                 config.connectTimeout = connectTimeout
                 return config

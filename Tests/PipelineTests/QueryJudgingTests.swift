@@ -64,7 +64,8 @@ import Testing
     @Test func resumesFromTheJournalAndJudgesFailuresAgain() async throws {
         var events: [RerankEvent] = []
         let first = Scripted(failing: ["b"])
-        let (a, _) = try await judge(first, events: &events)
+        let (a, firstJournal) = try await judge(first, events: &events)
+        firstJournal.close()  // the folder has one writer at a time
         #expect(first.asked.withLock { $0 } == [["a", "b", "c"]])
         #expect(a.entries.keys.sorted() == [0, 2] && a.entries[2]?.doc == "c" && a.failures == ["q1 b: boom"])
         let lines = try String(contentsOfFile: dir + "/journal.jsonl", encoding: .utf8).split(separator: "\n")
@@ -79,6 +80,7 @@ import Testing
         #expect(b.entries.keys.sorted() == [0, 1, 2] && b.entries[1]?.doc == "b" && b.failures.isEmpty)
         #expect(events.contains { if case .verdict(let v) = $0 { v.passage == 1 } else { false } })
         #expect(events.contains { if case .started(1, _) = $0 { true } else { false } })
+        journal.close()
 
         // Everything held: the engine is not asked at all.
         let third = Scripted()

@@ -6,10 +6,11 @@ import Testing
 /// The remote backend against a misbehaving loopback server: each failure marks only its passage, with
 /// the reason; the others go on; nothing hangs.
 @Suite(.serialized) struct RemoteFaultTests {
-    static func startServer() throws -> (Process, Int) {
+    static func startServer(_ arguments: [String] = []) throws -> (Process, Int) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fault_server.py").path]
+        p.arguments =
+            ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fault_server.py").path] + arguments
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
@@ -52,7 +53,10 @@ import Testing
         config.idleTimeout = 2
         config.retries = 0
         let engine = RemoteReranker(configuration: config)
-        let modes = ["ok", "http500", "badjson", "truncated", "drop", "stall", "budget", "interrupted", "eotverdict", "widerefused", "widegarbled"]
+        let modes = [
+            "ok", "http500", "badjson", "truncated", "drop", "stall", "budget", "ctxfull", "interrupted", "eotverdict", "widerefused",
+            "widegarbled",
+        ]
         var request = RerankRequest(query: "cats", passages: modes.map { Passage(id: $0, text: "\($0) passage text") })
         request.parallel = modes.count
         let t0 = Date()
@@ -79,7 +83,9 @@ import Testing
         #expect(abs(ok.score - 1 / (1 + exp(-1.8 + 0.2))) < 1e-9)
         // A chain the server ends at the budget is closed by force and says why it ended.
         let budget = try #require(verdicts["budget"])
-        #expect(budget.forcedClose && budget.serverFinish == "length")
+        #expect(budget.forcedClose && budget.serverFinish == "length" && budget.reasoningTokens == request.budget)
+        // "length" before the tokens asked for is the server's context running out, not the budget: a failure that says so.
+        #expect(verdicts["ctxfull"] == nil && failures["ctxfull"]?.contains("context ended after 2 reasoning tokens") == true)
         #expect(failures["http500"] == "HTTP 500: CUDA out of memory")
         #expect(failures["badjson"]?.contains("malformed") == true)
         #expect(failures["truncated"]?.contains("truncated") == true)
@@ -91,8 +97,9 @@ import Testing
         // the verdict is read from it, not the fallback 0.5.
         let eot = try #require(verdicts["eotverdict"])
         #expect(abs(eot.score - 1 / (1 + exp(2.0))) < 1e-9)
-        // The whole distribution refused: the reference's fallback 0.5; answered garbled: the judgment fails.
-        #expect(verdicts["widerefused"]?.score == 0.5)
+        // The whole distribution refused: the reference's fallback 0.5, flagged as such; answered garbled: the judgment fails.
+        #expect(verdicts["widerefused"]?.score == 0.5 && verdicts["widerefused"]?.fallback == true)
+        #expect(verdicts["ok"]?.fallback == false)
         #expect(verdicts["widegarbled"] == nil && failures["widegarbled"]?.contains("malformed") == true)
     }
 
@@ -126,6 +133,65 @@ import Testing
             (1...2).contains(o.restarts.count) && o.restarts.allSatisfy { $0.contains("without a finish_reason") && $0.hasSuffix("judged again") })
         #expect(o.takenOut.isEmpty)
         #expect(o.finished?.endpoints.allSatisfy { $0.up && $0.takenOut == 0 } == true)
+    }
+
+    /// A server going down answers a stream with nothing at all ("not an event stream"): in a fleet the passage goes to
+    /// the other endpoint and the one going down is taken out; nothing fails.
+    @Test func aFleetMovesWhatAnEndpointGoingDownCannotAnswer() async throws {
+        let (s1, p1) = try RemoteFaultTests.startServer(["down"])
+        let (s2, p2) = try RemoteFaultTests.startServer()
+        defer {
+            kill(s1.processIdentifier, SIGKILL)
+            kill(s2.processIdentifier, SIGKILL)
+        }
+        let configs = [p1, p2].map { port -> RemoteConfiguration in
+            var c = RemoteFaultTests.configuration(port)
+            c.backoff = 0.05
+            return c
+        }
+        var request = RerankRequest(query: "cats", passages: (0..<4).map { Passage(id: "p\($0)", text: "ok passage \($0)") })
+        request.parallel = 2
+        var verdicts: [Verdict] = []
+        var failures: [String] = []
+        var restarts: [String] = []
+        var finished: JobStats?
+        for await e in RemoteReranker(configurations: configs).start(request) {
+            switch e {
+            case .verdict(let v): verdicts.append(v)
+            case .failed(_, let r): failures.append(r)
+            case .restarted(_, _, let r): restarts.append(r)
+            case .finished(let s): finished = s
+            default: break
+            }
+        }
+        #expect(failures.isEmpty, "\(failures)")
+        #expect(verdicts.count == 4 && verdicts.allSatisfy { $0.endpoint?.contains(":\(p2)") == true })
+        #expect(!restarts.isEmpty && restarts.allSatisfy { $0.contains("not an event stream") && $0.hasSuffix("judged again on another endpoint") })
+        #expect(finished?.endpoints.first?.takenOut ?? 0 >= 1)
+    }
+
+    /// A stalling server holds a passage for the stall budget in all, not a stall per retry, and each stall is said as it
+    /// happens (the retry's number with it).
+    @Test func stallsAreBoundedInAllAndSaidAsTheyHappen() async throws {
+        let (server, port) = try RemoteFaultTests.startServer()
+        defer { kill(server.processIdentifier, SIGKILL) }
+        var config = RemoteFaultTests.configuration(port)
+        config.idleTimeout = 1
+        config.stallBudget = 3
+        config.retries = 6
+        config.backoff = 0.05
+        let t0 = Date()
+        var failure: String?
+        var restarts: [String] = []
+        var request = RerankRequest(query: "q", passages: [Passage(id: "s", text: "stall here")])
+        request.direct = false
+        for await e in RemoteReranker(configuration: config).start(request) {
+            if case .failed(_, let r) = e { failure = r }
+            if case .restarted(_, _, let r) = e { restarts.append(r) }
+        }
+        #expect(failure?.contains("past --stall-budget 3") == true, "\(failure ?? "no failure")")
+        #expect(restarts == ["the server stalled (no token for 1 s); retry 1/6", "the server stalled (no token for 1 s); retry 2/6"])
+        #expect(Date().timeIntervalSince(t0) < 20)  // three stalls of a second, not seven
     }
 
     @Test func serverDownFailsWithAClearReason() async throws {

@@ -8,7 +8,9 @@ logprobs), interrupted (a stream ended by [DONE] without a finish_reason, as lla
 another request arrives), interruptonce (the first stream of a prompt interrupted, the next one whole), eotverdict
 (verdicts as llama-cpp-python gives them where the model would end its turn: no token at all unless end-of-turn is
 masked, and " true"/" false" only in the whole distribution), widerefused / widegarbled (" true"/" false" not in the
-top 20, and the whole distribution refused with HTTP 400 / answered with cut-off JSON). /tokenize and /detokenize answer in vLLM's shape with a
+top 20, and the whole distribution refused with HTTP 400 / answered with cut-off JSON), budget (max_tokens tokens,
+then "length"), ctxfull ("length" after two tokens, as a server whose context is full). Started with the argument
+`down`, every stream is answered with an empty 200 (a server shutting down: no events at all). /tokenize and /detokenize answer in vLLM's shape with a
 toy tokenizer: one token per word or punctuation mark (so `</think>` is several tokens, as in generic models), and
 `<|im_end|>` one token (an end-of-turn marker)."""
 import json
@@ -22,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 VOCAB = []  # the toy tokenizer's words, by token id
+DOWN = "down" in sys.argv[1:]  # every stream answered with nothing: a server going down
 SEEN = set()  # interruptonce: prompts whose first stream was cut
 
 
@@ -96,6 +99,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.one_token("\n", top, len(prompt))
         if not body.get("stream"):
             return self.one_token(" true", {" true": -0.2, " false": -1.8, "\n": -4.0}, len(prompt))
+        if DOWN:
+            return self.answer(b"", kind="text/plain")
         auth = self.headers.get("Authorization", "")
         if mode in ("http500", "http401", "http404"):
             status = int(mode[4:])
@@ -153,6 +158,9 @@ class Handler(BaseHTTPRequestHandler):
             passage = prompt.split("Passage: ", 1)[1].rsplit("\n<think>", 1)[0]
             self.sse([piece(passage), piece("\n</think>"), piece(" true", "stop")])
         elif mode == "budget":  # the budget runs out before </think>: the server ends the stream with "length"
+            n = body.get("max_tokens", 16)
+            self.sse([piece("The passage is long.")] + [piece(" And") for _ in range(n - 2)] + [piece(" so", "length")])
+        elif mode == "ctxfull":  # the server's context fills before the tokens asked for: "length" all the same
             self.sse([piece("The passage is long."), piece(" And so on", "length")])
         elif mode == "stall":
             self.sse([piece("Thinking")], stall=True)

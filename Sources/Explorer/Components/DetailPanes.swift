@@ -118,6 +118,7 @@ extension View {
                 v.forcedClose ? " · forced close" : "", v.rethinks > 0 ? " · \(v.rethinks) rethink" : "")
             if v.stoppedRepeating { right += " · loop stopped" } else if v.repetitive { right += " · repeats" }
             if v.earlyExit { right += " · early exit" }
+            if v.fallback { right += " · fallback 0.5 (no true/false from the server)" }
             if v.cached { right += " · cached" }
         case .judging: right = "thinking " + spinnerFrames[s.spinner % spinnerFrames.count]
         case .queued: right = "queued"

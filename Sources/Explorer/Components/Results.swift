@@ -49,9 +49,12 @@ extension Explorer {
             guard p < s.results.count else { return }
             s.results[p].reasoning += text
             s.job?.tokens += 1
-        case .restarted(let p, let reasoning, _):
+        case .restarted(let p, let reasoning, let reason):
             guard p < s.results.count else { return }
             s.results[p].reasoning = reasoning
+            // Said while it happens: a stalled or failing server is visible, not a row that just waits.
+            s.status.message = "\(s.results[p].title.isEmpty ? s.results[p].id : s.results[p].title): \(reason)"
+            s.status.isError = false
         case .probe(let p, let probe):
             guard p < s.results.count else { return }
             s.results[p].trajectory.append(probe)
@@ -193,6 +196,8 @@ extension View {
             let spinner = spinnerFrames[s.spinner % spinnerFrames.count]
             switch (res.judgment, res.currentScore) {
             case (.failed, _): put(" fail ", .bad, width: 6)
+            case (.done(let v), _) where v.fallback:
+                put(" 0.5? ", .warning, width: 6)  // the reference's fallback, not the model's verdict
             case (.done(let v), _):
                 let key = sortKeys[row] ?? v.score
                 put(String(format: "%.3f ", key), v.score >= 0.5 ? .good : .bad, width: 6)

@@ -41,7 +41,8 @@ public enum EventJSON {
                     forcedClose: v.forcedClose, rethinks: v.rethinks, truncated: v.truncatedPassage, promptTokens: v.promptTokens,
                     seconds: v.seconds, cached: v.cached, serverFinish: v.serverFinish, endpoint: v.endpoint, reasoning: v.reasoning,
                     earlyExit: v.earlyExit ? true : nil, exitTokens: v.exitPoint?.tokens, exitScore: v.exitPoint?.score,
-                    trajectory: v.trajectory.isEmpty ? nil : v.trajectory.map { [Double($0.tokens), $0.score] }, directScore: v.direct?.score))
+                    trajectory: v.trajectory.isEmpty ? nil : v.trajectory.map { [Double($0.tokens), $0.score] }, directScore: v.direct?.score,
+                    fallback: v.fallback ? true : nil))
         case .failed(let p, let reason): return line(Failed(passage: p, id: passages[p].id, reason: reason))
         case .endpoint(let name, let up, let reason): return line(Endpoint(endpoint: name, up: up, reason: reason))
         case .finished(let s):
@@ -84,6 +85,8 @@ public enum EventJSON {
         let earlyExit: Bool?, exitTokens: Int?, exitScore: Double?, trajectory: [[Double]]?
         /// The passage's direct verdict (no reasoning), when one was computed.
         let directScore: Double?
+        /// The score is the fallback 0.5 (the server gave neither " true" nor " false"); absent otherwise.
+        let fallback: Bool?
     }
     struct DirectLine: Encodable {
         var event = "direct"

@@ -147,6 +147,9 @@ public struct Verdict: Sendable, Equatable {
     public var earlyExit = false
     /// The passage's direct verdict (no reasoning), when it was computed.
     public var direct: DirectVerdict? = nil
+    /// Remote servers: neither " true" nor " false" came with the logprobs, even when asked for the two alone; the
+    /// score is the reference's fallback, 0.5, not the model's verdict.
+    public var fallback = false
     public var exitPoint: Probe? { earlyExit ? trajectory.last : nil }
 }
 

@@ -38,6 +38,7 @@ public final class TraceCache: @unchecked Sendable {
         var earlyExit: Bool?
         /// The direct verdict (no reasoning) of the same passage, when it was computed.
         var direct: DirectVerdict?
+        var fallback: Bool?
     }
 
     public let directory: String
@@ -93,6 +94,7 @@ public final class TraceCache: @unchecked Sendable {
         v.trajectory = e.trajectory ?? []
         v.earlyExit = e.earlyExit ?? false
         v.direct = e.direct
+        v.fallback = e.fallback ?? false
         return v
     }
 
@@ -102,7 +104,7 @@ public final class TraceCache: @unchecked Sendable {
             reasoningTokens: v.reasoningTokens, forcedClose: v.forcedClose, rethinks: v.rethinks,
             truncatedPassage: v.truncatedPassage, promptTokens: v.promptTokens, seconds: v.seconds,
             repetitive: v.repetitive, stoppedRepeating: v.stoppedRepeating, trajectory: v.trajectory.isEmpty ? nil : v.trajectory,
-            earlyExit: v.earlyExit ? true : nil, direct: v.direct)
+            earlyExit: v.earlyExit ? true : nil, direct: v.direct, fallback: v.fallback ? true : nil)
         guard let data = try? JSONEncoder().encode(e), let p = path(key) else { return }
         let tmp = p + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: tmp, contents: data) else { return }

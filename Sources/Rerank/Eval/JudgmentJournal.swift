@@ -3,8 +3,10 @@ import Foundation
 /// An evaluation's judgments on disk, one JSON line each, appended the moment each is made, so that a run
 /// killed at any instant loses at most the line being written and the same command continues where it stopped.
 /// The first line holds the settings that produce the judgments; a run with other settings is refused with the
-/// setting that differs. A torn last line (the kill came mid-write) is dropped and reported; failed judgments
-/// are kept for the record and judged again on resume.
+/// setting that differs. A torn last line (the kill came mid-write: no newline) is dropped and reported; a whole line
+/// that is not a judgment is damage, reported with its line number; failed judgments are kept for the record and
+/// judged again on resume. One writer at a time: the folder's `journal.lock` is held (flock) while the journal is open,
+/// so a second evaluation into the same folder is refused, naming the first; a lock left by a killed process is free.
 public final class JudgmentJournal {
     public struct Entry: Codable, Sendable, Equatable {
         public var query: String
@@ -23,6 +25,8 @@ public final class JudgmentJournal {
         public var settings: String
         /// With probes: the score after each sentence as [tokens, score] pairs (early exit is measured on them).
         public var trajectory: [[Double]]?
+        /// The server gave neither " true" nor " false": the score is the reference's fallback, 0.5.
+        public var fallback: Bool?
         /// The direct verdict (no reasoning) of the same pair: its score and P(" true").
         public var direct: Double?
         public var directPTrue: Double?
@@ -52,7 +56,7 @@ public final class JudgmentJournal {
             case pTrue = "p_true"
             case forcedClose = "forced_close"
             case stoppedRepeating = "stopped_repeating"
-            case trajectory, direct
+            case trajectory, direct, fallback
             case directPTrue = "direct_p_true"
         }
     }
@@ -71,7 +75,10 @@ public final class JudgmentJournal {
     public private(set) var failedEarlier = 0
     /// Bytes of a torn last line that were dropped, if any.
     public private(set) var tornBytes = 0
+    /// The process that held the folder's lock before and is gone (its lock was taken over), if any.
+    public private(set) var tookOverFrom: Int32?
     private let handle: FileHandle
+    private let lock: Int32
 
     /// Opens (or creates) `directory/journal.jsonl` for `settings`; throws when it was written with others.
     public init(directory: String, settings: [String: String]) throws {
@@ -79,6 +86,7 @@ public final class JudgmentJournal {
         settingsHash = JudgmentJournal.hash(settings)
         let fm = FileManager.default
         try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        (lock, tookOverFrom) = try JudgmentJournal.lock(directory)
         // A journal that exists but cannot be read must stop the run: starting a new one would write over it.
         let existing = fm.contents(atPath: path)
         if existing == nil && fm.fileExists(atPath: path) {
@@ -105,11 +113,8 @@ public final class JudgmentJournal {
                                 + "; use another --out, or remove the journal to start over")
                     }
                 } else {
+                    // A whole line (its newline written with it, in one write) that is not a judgment is damage, never torn.
                     guard let e = try? JSONDecoder().decode(Entry.self, from: line) else {
-                        if nl + 1 == data.endIndex {
-                            tornBytes = data.endIndex - start  // a last line cut short, newline written first
-                            break
-                        }
                         throw RerankError("\(path):\(lineNumber): not a judgment (the journal is damaged; remove it to start over)")
                     }
                     if e.status == "judged" { judged[e.query, default: [:]][e.doc] = e } else { failedEarlier += 1 }
@@ -133,7 +138,40 @@ public final class JudgmentJournal {
         }
     }
 
-    deinit { try? handle.close() }
+    private var closed = false
+
+    /// Closes the journal and frees the folder for the next writer (deinit does it too, when the journal goes).
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        try? handle.close()
+        _ = ftruncate(lock, 0)  // a clean end leaves no holder named in the lock file
+        closeDescriptor(lock)  // releases the folder's lock
+    }
+
+    deinit { close() }
+
+    /// Takes `directory/journal.lock` (flock, released by the kernel when the holder exits, however it exits) and
+    /// writes this process's id into it. Throws naming the holder when another process has it; returns the id of a
+    /// process whose lock was left behind (it is gone).
+    static func lock(_ directory: String) throws -> (Int32, Int32?) {
+        let path = directory + "/journal.lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RerankError("cannot open \(path): \(String(cString: strerror(errno)))") }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = pread(fd, &buffer, 32, 0)
+        let holder = Int32(String(decoding: buffer.prefix(max(0, n)), as: UTF8.self).trimmingWhitespace())
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            closeDescriptor(fd)
+            throw RerankError(
+                "\(directory) is being written by another rank1 eval\(holder.map { " (process \($0))" } ?? ""); "
+                    + "wait for it to finish, stop it, or use another --out")
+        }
+        let me = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, me, me.count, 0)
+        return (fd, holder.flatMap { $0 != getpid() && $0 > 0 ? $0 : nil })
+    }
 
     /// Appends one judgment as a whole line (one write, so a kill leaves at most a torn last line).
     public func append(_ e: Entry) throws {
@@ -175,3 +213,6 @@ extension JSONEncoder {
         return e
     }
 }
+
+/// close(2) by another name: inside JudgmentJournal, `close` is its own method.
+private func closeDescriptor(_ fd: Int32) { close(fd) }

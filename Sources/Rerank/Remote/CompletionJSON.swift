@@ -9,6 +9,9 @@ public enum CompletionJSON {
         public var finishReason: String?
         /// The chunk's tokens where the server lists them (logprobs): id (llama-server) and text.
         public var tokens: [Token] = []
+        /// Whether the chunk carried a choice (a usage-only chunk does not), and the usage's completion_tokens if any.
+        public var hasChoice = true
+        public var completionTokens: Int?
     }
 
     public struct Token: Equatable, Sendable {
@@ -57,7 +60,10 @@ public enum CompletionJSON {
                 throw ParseError.malformed(String(decoding: bytes.prefix(200), as: UTF8.self))
             }
             // A usage-only chunk (vLLM with include_usage, before [DONE]): no text and no finish of its own.
-            if root["choices"]?.array?.isEmpty == true, root["usage"] != nil { return Chunk(text: "", finishReason: nil) }
+            let completionTokens = root["usage"]?["completion_tokens"]?.int
+            if root["choices"]?.array?.isEmpty == true, root["usage"] != nil {
+                return Chunk(text: "", finishReason: nil, hasChoice: false, completionTokens: completionTokens)
+            }
             guard let first = root["choices"]?.array?.first, case .object = first else {
                 throw ParseError.malformed("no choices in \(String(decoding: bytes.prefix(200), as: UTF8.self))")
             }
@@ -72,7 +78,7 @@ public enum CompletionJSON {
                     tokens = list.map { Token(id: nil, text: $0.string ?? "") }
                 }
             }
-            return Chunk(text: text, finishReason: first["finish_reason"]?.string, tokens: tokens)
+            return Chunk(text: text, finishReason: first["finish_reason"]?.string, tokens: tokens, completionTokens: completionTokens)
         }
     }
 

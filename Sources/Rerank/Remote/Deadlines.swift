@@ -5,6 +5,8 @@ enum RemoteFailure: Error, CustomStringConvertible {
     static let endpointHint = "is --endpoint the server's OpenAI-compatible URL, e.g. http://host:8000/v1?"
 
     case stalled(TimeInterval)
+    /// Stalls added up past the passage's stall budget: (a stall's length, the stalled seconds in all, the budget).
+    case stalledTooLong(TimeInterval, total: TimeInterval, budget: TimeInterval)
     case deadline(TimeInterval)
     case noAnswer(TimeInterval, String)
     /// An HTML (or other) page where an event stream or JSON was expected: the head of it, and what was expected.
@@ -15,6 +17,8 @@ enum RemoteFailure: Error, CustomStringConvertible {
     case interrupted
     /// The connection ended mid-stream, without [DONE] (a server that died or a proxy that cut it).
     case truncated
+    /// The server ended a stream for "length" before the tokens asked for: its context is full (the chain's tokens so far).
+    case contextEnded(Int)
     var description: String {
         switch self {
         case .page(let head, let expected):
@@ -26,9 +30,17 @@ enum RemoteFailure: Error, CustomStringConvertible {
                 + "llama-cpp-python's server does so whenever another request reaches it, a health check of /v1/models included; "
                 + "start it with --interrupt_requests false)"
         case .truncated: return "the stream ended before the server finished it (truncated)"
+        case .contextEnded(let n):
+            return "the server's context ended after \(n) reasoning tokens (it stopped for \"length\" before the budget): "
+                + "start it with a larger context (vLLM --max-model-len, llama-server --ctx-size, llama-cpp-python --n_ctx) "
+                + "or lower --budget / --max-passage-tokens"
         case .noAnswer(let s, let url):
             return String(format: "the server at %@ did not answer within %.0f s (is it overloaded, or not an OpenAI-compatible server?)", url, s)
         case .stalled(let s): return String(format: "the server stalled (no token for %.0f s)", s)
+        case .stalledTooLong(let s, let total, let budget):
+            return String(
+                format: "the server stalled again (no token for %.0f s; %.0f s stalled in all for this passage, past --stall-budget %.0f)", s,
+                total, budget)
         case .deadline(let s): return String(format: "no verdict within the passage deadline (%.0f s)", s)
         }
     }
@@ -40,6 +52,9 @@ final class ProgressClock: @unchecked Sendable {
     private let start = monotonicNow()
     private var last = monotonicNow()
     private var signal = Interrupt()
+    /// Seconds this passage's requests stalled in all, and whether the current request's stall is counted.
+    private(set) var stalledSeconds: TimeInterval = 0
+    private var counted = false
 
     var sinceStart: TimeInterval { monotonicNow() - start }
     var sinceProgress: TimeInterval { lock.withLock { monotonicNow() - last } }
@@ -49,10 +64,26 @@ final class ProgressClock: @unchecked Sendable {
         lock.withLock {
             last = monotonicNow()
             signal = Interrupt()
+            counted = false
             return signal
         }
     }
-    func stalled(_ error: Error) { lock.withLock { signal }.fire(error) }
+
+    /// The current request stalled (`stall` seconds without a token): it is ended with `.stalled`, or with
+    /// `.stalledTooLong` once the passage's stalls add up to `budget`. Counted once per request.
+    func stalled(_ stall: TimeInterval, budget: TimeInterval) {
+        let (s, error): (Interrupt, Error) = lock.withLock {
+            if !counted {
+                counted = true
+                stalledSeconds += stall
+            }
+            let e: Error =
+                stalledSeconds >= budget
+                ? RemoteFailure.stalledTooLong(stall, total: stalledSeconds, budget: budget) : RemoteFailure.stalled(stall)
+            return (signal, e)
+        }
+        s.fire(error)
+    }
 }
 
 /// Ends a request from outside: the watchdog fires it, the request's stream fails at once with the error

@@ -12,6 +12,9 @@ public struct RemoteConfiguration: Sendable {
     public var idleTimeout: TimeInterval = 60
     /// A passage's whole judgment (every round, retry and the verdict) must end within this many seconds.
     public var passageDeadline: TimeInterval = 1800
+    /// Seconds a passage may spend stalled in all, over every retry (a stall is `idleTimeout` without a token): past
+    /// it the passage fails on this endpoint (in a fleet it goes to another) instead of waiting out every retry.
+    public var stallBudget: TimeInterval = 120
     /// Retries after transient failures (refused, reset, 429, 5xx, stalled), with exponential backoff and jitter.
     public var retries = 6
     public var backoff: TimeInterval = 0.5

@@ -21,7 +21,9 @@ final class RemoteEndpoint: Sendable {
     init(configuration: RemoteConfiguration) {
         self.configuration = configuration
         name = configuration.redact(configuration.baseURL.absoluteString)
-        http = HTTPStreamer(idleTimeout: configuration.idleTimeout)
+        // The transport's own silence limit stays behind the passage watchdog's stall limit (which counts stalls
+        // against the stall budget and says so); it still ends requests no watchdog watches.
+        http = HTTPStreamer(idleTimeout: configuration.idleTimeout * 1.5 + 1)
         tokenizer = ServerTokenizer(configuration: configuration, http: http)
         probe = ServerProbe(configuration: configuration, http: http, tokenizer: tokenizer)
     }
@@ -84,7 +86,9 @@ final class RemoteEndpoint: Sendable {
             let profile = request.profile ?? automatic
             let prompt = profile.prompt(filledQuery: filled, passage: fitted.0)
             let closing = profile.forcedCloseSuffix(reasoning: profile.reasoningStart)
-            let (score, pTrue) = try await self.verdict(prompt + closing, facts, clock)
+            let (score, pTrue, fallback) = try await self.verdict(prompt + closing, facts, clock)
+            // A fallback 0.5 is no verdict at all: it would sort the provisional list as if it were one.
+            if fallback { throw RerankError("neither \" true\" nor \" false\" came with the direct request's logprobs") }
             return (DirectVerdict(score: score, probabilityTrue: pTrue), fitted)
         }
     }
@@ -99,7 +103,7 @@ final class RemoteEndpoint: Sendable {
                 // Checked often enough for the stall limit, but not 5 times a second for each of 1,024 streams.
                 try await Task.sleep(nanoseconds: UInt64(min(1.0, max(0.05, stall / 10)) * 1e9))
                 if clock.sinceStart > deadline { throw RemoteFailure.deadline(deadline) }
-                if clock.sinceProgress > stall { clock.stalled(RemoteFailure.stalled(stall)) }
+                if clock.sinceProgress > stall { clock.stalled(stall, budget: self.configuration.stallBudget) }
             }
         }
     }
@@ -166,23 +170,27 @@ final class RemoteEndpoint: Sendable {
             let roundStart = chain
             let closing: String
             (closing, finish) = try await configuration.retrying(
-                onRetry: { error in
+                onRetry: { error, attempt in
                     chain = roundStart
-                    emit(.restarted(passage: p, reasoning: chain.reasoning, reason: self.reason(error)))
+                    emit(
+                        .restarted(
+                            passage: p, reasoning: chain.reasoning, reason: "\(self.reason(error)); retry \(attempt)/\(self.configuration.retries)"))
                 },
                 {
                     try await generate(&chain, prompt: prompt, facts: facts, clock: clock) { emit(.token(passage: p, text: $0)) }
                 })
-            let (score, pTrue) = try await verdict(prompt + closing, facts, clock)
+            let (score, pTrue, fallback) = try await verdict(prompt + closing, facts, clock)
             if let wait = chain.reopen() {
                 emit(.token(passage: p, text: wait))
                 continue
             }
-            return Verdict(
+            var v = Verdict(
                 passage: p, score: score, probabilityTrue: pTrue, reasoning: chain.reasoning, reasoningTokens: chain.totalThought,
                 forcedClose: chain.forced, rethinks: chain.rethinks, truncatedPassage: truncated, promptTokens: 0,
                 seconds: Date().timeIntervalSince(started), repetitive: chain.repetitive,
                 stoppedRepeating: chain.stoppedRepeating, serverFinish: chain.forced ? finish : nil)
+            v.fallback = fallback
+            return v
         }
     }
 
@@ -224,6 +232,8 @@ final class RemoteEndpoint: Sendable {
                 "temperature": 0, "stream": true,
             ]
             body.merge(RemoteEndpoint.specialTokenFields(facts.kind)) { a, _ in a }
+            // vLLM may send several tokens in one chunk (speculative decoding): its usage counts them exactly.
+            if facts.kind == .vllm { body["stream_options"] = ["include_usage": true] }
             if facts.closeSignal == .tokenID { body["logprobs"] = 1 }  // llama-server: each chunk names its token id
             if masked {
                 let ids = [facts.vocabulary?.thinkClose].compactMap { $0 } + facts.endOfTurnTokens + facts.closeStartTokens
@@ -236,6 +246,8 @@ final class RemoteEndpoint: Sendable {
             var sse = SSEParser()
             var finish: String?
             var ended = false
+            var received = 0  // completion chunks of this request: one per token on every server seen
+            var usage: Int?  // completion_tokens, where the server reports it
             var sawEvent = false  // a stream that had events and then stopped was cut, not malformed
             let interrupt = clock.nextRequest()
             let request = try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body)
@@ -256,6 +268,8 @@ final class RemoteEndpoint: Sendable {
                         break stream
                     }
                     clock.progressed()
+                    if c.hasChoice { received += 1 }
+                    if let u = c.completionTokens { usage = u }
                     if !c.text.isEmpty || !c.tokens.isEmpty {
                         let id = c.tokens.count == 1 ? c.tokens[0].id : nil
                         let ends = RemoteEndpoint.endMarkers.contains(c.text) || (id.map { facts.endOfTurnTokens.contains($0) } ?? false)
@@ -274,6 +288,8 @@ final class RemoteEndpoint: Sendable {
                 if sse.hasPartialEvent || sawEvent { throw RemoteFailure.truncated }
                 throw CompletionJSON.ParseError.malformed("the answer was not an event stream")
             }
+            // "length" before the tokens asked for: the server's context is full, not the budget spent.
+            if finish == "length" && (usage ?? received) < maxTokens { throw RemoteFailure.contextEnded(chain.totalThought) }
             if masked && finish == "length" { continue }
             return (RemoteEndpoint.closingText(chain.endOfGeneration()), finish)
         }
@@ -293,7 +309,8 @@ final class RemoteEndpoint: Sendable {
     /// is asked for (llama.cpp servers), or for vLLM (which caps logprobs) the reference's restriction to
     /// the two tokens; when even that is refused, the reference's fallback score 0.5. A server that keeps failing
     /// (transient errors past the retries) fails the judgment instead: its trouble is not the model's verdict.
-    private func verdict(_ prompt: String, _ facts: ServerFacts, _ clock: ProgressClock) async throws -> (Double, Double) {
+    /// Returns the score, P(" true"), and whether the score is the fallback.
+    private func verdict(_ prompt: String, _ facts: ServerFacts, _ clock: ProgressClock) async throws -> (Double, Double, Bool) {
         var masked: [String: Any] = [:]
         var top = try await verdictLogprobs(prompt, ["logprobs": 20], clock)
         if top.isEmpty && !facts.endOfTurnTokens.isEmpty {
@@ -317,9 +334,9 @@ final class RemoteEndpoint: Sendable {
                 // else (a garbled answer, a dead server) fails the judgment rather than pass for a verdict.
             }
         }
-        guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0) }
+        guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0, true) }
         let (score, pTrue, _) = try CompletionJSON.score(top)
-        return (score, pTrue)
+        return (score, pTrue, false)
     }
 
     private func verdictLogprobs(_ prompt: String, _ extra: [String: Any], _ clock: ProgressClock) async throws -> [String: Double] {

@@ -249,17 +249,22 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 case .judged(let p, let e, .failure(let error)):
                     fleet.finished(e, judged: false)
                     let why = endpoints[e].reason(error)
-                    if endpoints.count > 1 && RemoteConfiguration.isTransient(error) && fleet.attempts[p] < retries + endpoints.count {
+                    // In a fleet, whatever another endpoint could answer goes there (within the passage's attempts).
+                    if endpoints.count > 1 && RemoteConfiguration.anotherEndpointCouldAnswer(error)
+                        && fleet.attempts[p] < retries + endpoints.count
+                    {
                         fleet.attempts[p] += 1
-                        // A stream the server cut (llama-cpp-python, when another request arrives) says nothing
-                        // about the server's health: it stays in service and the passage is judged again.
-                        let cut = RemoteConfiguration.isCut(error)
-                        if fleet.stats[e].up && !cut {
+                        fleet.failedOn[p] = e
+                        // A stream the server cut (llama-cpp-python, when another request arrives) says nothing about the
+                        // server's health, nor does a refusal of this request: the endpoint stays in service.
+                        let trouble = RemoteConfiguration.isEndpointTrouble(error)
+                        if fleet.stats[e].up && trouble {
                             fleet.takeOut(e)
                             emit(.endpoint(endpoints[e].name, up: false, reason: why))
                             check(e)
                         }
                         fleet.queue.putBack(p)
+                        let cut = RemoteConfiguration.isCut(error)
                         emit(
                             .restarted(
                                 passage: p, reasoning: initialReasoning,
@@ -367,8 +372,9 @@ struct Fleet {
     /// Per endpoint: what it served, times taken out, whether it is serving now.
     var stats: [EndpointStats]
     var queue: StartOrder
-    /// Transient failures of each passage (each sent it elsewhere).
+    /// Failures of each passage that sent it elsewhere, and the endpoint it last failed on (avoided next time).
     var attempts: [Int]
+    var failedOn: [Int: Int] = [:]
 
     init(_ names: [String], lanes: Int, passages: Int) {
         self.lanes = names.map { _ in lanes }
@@ -382,10 +388,12 @@ struct Fleet {
     /// The next passage (the first wanted one waiting, else the next in order) and the serving endpoint with a free
     /// lane and the fewest in flight, if both exist.
     mutating func nextAssignment(preferring wanted: [Int] = []) -> (Int, Int)? {
-        guard !queue.isEmpty,
-            let e = stats.indices.filter({ stats[$0].up && inFlight[$0] < lanes[$0] }).min(by: { inFlight[$0] < inFlight[$1] }),
-            let p = queue.next(preferring: wanted)
-        else { return nil }
+        guard let p = queue.peek(preferring: wanted) else { return nil }
+        let free = stats.indices.filter { stats[$0].up && inFlight[$0] < lanes[$0] }
+        // A passage that failed on an endpoint goes to another one when another has room.
+        let others = free.filter { $0 != failedOn[p] }
+        guard let e = (others.isEmpty ? free : others).min(by: { inFlight[$0] < inFlight[$1] }) else { return nil }
+        _ = queue.next(preferring: wanted)
         inFlight[e] += 1
         return (p, e)
     }
