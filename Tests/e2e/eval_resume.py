@@ -2,7 +2,9 @@
 """`rank1 eval --rerank` survives kill -9 (issues 14 and 17): every judgment is appended to --out/journal.jsonl as
 it is made; killed at three different moments and run again, the eval ends with the same reranked run as an
 uninterrupted one, no judgment twice in the journal, and the judgments made before each kill kept; a torn last
-line is tolerated and reported; a rerun with other settings into the same --out is refused, naming the setting.
+line is tolerated and reported; a rerun with other settings into the same --out is refused, naming the setting; a
+second eval started into an --out that a running one writes is refused, naming the running one, and the lock a killed
+one left behind is taken over, saying so.
 The judge is SmolLM2 in-process, one passage at a time (a fixed schedule: a passage's score does not depend on
 which others share its batch, so a resumed run must reproduce the uninterrupted one exactly)."""
 import json
@@ -58,11 +60,28 @@ def main():
         r = subprocess.run(cmd(out), capture_output=True, text=True, timeout=600)
         check(r.returncode == 0 and "torn last line" in r.stderr and "resuming" in r.stderr,
               "the rerun continues, reporting the torn line it dropped", r.stderr[-400:])
+        check("which is gone (killed?); its lock is taken over" in r.stderr, "the lock the killed eval left is taken over, and said",
+              r.stderr[-400:])
         got = sorted(open(os.path.join(out, "reranked.trec")).read().splitlines())
         check(got == want, "the resumed run is identical (after sorting) to the uninterrupted one")
         entries = [json.loads(l) for l in journal_lines(out)[1:] if l.strip()]
         pairs = [(e["query"], e["doc"]) for e in entries if e["status"] == "judged"]
         check(len(pairs) == len(set(pairs)) == total, f"no judgment twice: {len(pairs)} judged pairs, {len(set(pairs))} distinct")
+
+        # Two evals into one --out: the second is refused while the first writes, naming it; the first goes on.
+        two = os.path.join(tmp, "two")
+        first = subprocess.Popen(cmd(two), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 120
+        while len(journal_lines(two)) < 3 and first.poll() is None and time.time() < deadline:
+            time.sleep(0.01)
+        r = subprocess.run(cmd(two), capture_output=True, text=True, timeout=120)
+        check(r.returncode == 1 and f"is being written by another rank1 eval (process {first.pid})" in r.stderr,
+              "a second eval into the same --out is refused, naming the running one", r.stderr[-300:])
+        _, err = first.communicate(timeout=600)
+        check(first.returncode == 0, "the first one finishes undisturbed", err[-300:])
+        got = sorted(open(os.path.join(two, "reranked.trec")).read().splitlines())
+        entries = [json.loads(l) for l in journal_lines(two)[1:] if l.strip()]
+        check(got == want and len(entries) == total, "and its run and journal are whole (no second writer's lines)")
 
         r = subprocess.run(cmd(out, "--budget", "33"), capture_output=True, text=True, timeout=120)
         check(r.returncode != 0 and "other settings" in r.stderr and "budget" in r.stderr and '"33"' in r.stderr,

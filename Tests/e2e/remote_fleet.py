@@ -3,7 +3,8 @@
 model. One is killed (kill -9) right after it gave its first verdict, then started again on the same port. The run
 must end with every candidate judged, each exactly as one server alone judges it; the killed endpoint taken out,
 asked again and back in service; the counts per endpoint adding up; a stream the server cuts judged again, never
-ended as if the model had stopped (a monitor polling /v1/models cuts streams on purpose). A fleet with a dead endpoint from the start
+ended as if the model had stopped (a monitor polling /v1/models cuts streams on purpose). The same again with the
+server stopped by SIGTERM (a graceful shutdown, as a rolling restart does it) instead of kill -9. A fleet with a dead endpoint from the start
 judges everything on the live one; a fleet with no live endpoint stops with exit 1 and names each."""
 import json
 import os
@@ -55,6 +56,63 @@ def watched(args, on_event):
     return p.returncode, events, "".join(err)
 
 
+def stop_and_restart(how, index, a, b, pb, procs, log, alone):
+    """Stops server b after its first verdict (SIGKILL: no goodbye; SIGTERM: a graceful shutdown, what a rolling restart
+    sends), starts it again on the same port, and checks that the run ends as one server alone judges."""
+    sb = procs[1]
+    print(f"two servers, {b} stopped with {how} after its first verdict, then started again")
+    killed_at = None
+
+    def kill_and_restart(e, seen):
+        nonlocal killed_at
+        if killed_at is None and e["event"] == "verdict" and e.get("endpoint") == b:
+            if how == "SIGKILL":
+                sb.kill()  # no goodbye on its open streams
+            else:
+                sb.terminate()  # uvicorn's graceful shutdown: it stops taking requests, ends what it has
+            sb.wait(timeout=300)
+            killed_at = sum(1 for x in seen if x["event"] == "verdict")
+        if e["event"] == "endpoint" and e["endpoint"] == b and not e["up"] and killed_at is not None and procs[1] is sb:
+            procs[1] = server(pb, log)  # the same port: the fleet asks it again and it comes back
+    rc, events, err = watched(rerank_args(index, a, b), kill_and_restart)
+    verdicts = [e for e in events if e["event"] == "verdict"]
+    ids = [v["id"] for v in verdicts]
+    check(killed_at is not None, f"{b} gave a verdict before it was stopped ({how} after verdict {killed_at})")
+    check(rc == 0, "exit 0", f"rc {rc}: {err[-600:]}")
+    check(len(ids) == K and len(set(ids)) == K, f"every candidate judged once ({len(set(ids))} of {K}, {len(ids)} verdicts)")
+    check(not any(e["event"] == "failed" for e in events), "no judgment failed")
+    fleet = {v["id"]: v for v in verdicts}
+    differ = [(i, alone.get(i, {}).get("score"), fleet[i]["score"], fleet[i]["endpoint"], alone.get(i, {}).get("reasoning"),
+               fleet[i]["reasoning"]) for i in fleet if i not in alone or alone[i]["reasoning"] != fleet[i]["reasoning"]
+              or abs(alone[i]["score"] - fleet[i]["score"]) >= 1e-4]
+    check(not differ, f"each judged exactly as by one server alone (reasoning equal, score within 1e-4): {K - len(differ)} of {K}",
+          "\n       ".join(map(repr, differ[:3])))
+    out = [e for e in events if e["event"] == "endpoint" and e["endpoint"] == b and not e["up"]]
+    back = [e for e in events if e["event"] == "endpoint" and e["endpoint"] == b and e["up"]]
+    check(out, f"{b} taken out", out[0]["reason"] if out else "")
+    if out:
+        print(f"       reason: {out[0]['reason']}")
+    check(back, f"{b} asked again and back in service")
+    restarted = [e for e in events if e["event"] == "restarted"]
+    moved = [e for e in restarted if "judged again on another endpoint" in e["reason"]]
+    # The harness polls the restarted server's /v1/models until it answers; llama-cpp-python cuts a stream
+    # running meanwhile ([DONE], no finish_reason), and the client must judge that chain again, not end it.
+    cut = [e for e in restarted if "without a finish_reason" in e["reason"]]
+    check(len(moved) + len(cut) == len(restarted),
+          f"{len(moved)} passages in flight on the killed server moved to another endpoint; {len(cut)} cut streams judged again",
+          "; ".join(e["reason"] for e in restarted if e not in moved and e not in cut)[:600])
+    fin = next((e for e in events if e["event"] == "finished"), {})
+    served = {s["endpoint"]: s for s in fin.get("endpoints", [])}
+    check(set(served) == {a, b} and served[a]["judged"] + served[b]["judged"] == K and served[b]["judged"] >= 2
+          and served[b]["taken_out"] >= 1, f"counts per endpoint add up, the restarted one served again: {served}")
+    by_endpoint = {}
+    for v in verdicts:
+        by_endpoint[v["endpoint"]] = by_endpoint.get(v["endpoint"], 0) + 1
+    check(all(by_endpoint.get(e, 0) == served[e]["judged"] for e in served) if served else False,
+          f"the verdicts name the endpoint that judged them: {by_endpoint}")
+    return procs[1]
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         topics = ["protein folding", "cells", "folding chaperones", "membrane proteins", "cell division"]
@@ -95,53 +153,8 @@ def main():
                   f"streams cut by a monitor's GET /v1/models are judged again: {len(cut)} cut, all 8 verdicts as without the monitor",
                   err[-400:] + str([(i, v["reasoning"][:40]) for i, v in got.items() if alone[i]["reasoning"] != v["reasoning"]]))
 
-            print(f"two servers, {b} killed after its first verdict, then started again")
-            killed_at = None
-
-            def kill_and_restart(e, seen):
-                nonlocal killed_at
-                if killed_at is None and e["event"] == "verdict" and e.get("endpoint") == b:
-                    sb.kill()  # SIGKILL: no goodbye on its open streams
-                    sb.wait()
-                    killed_at = sum(1 for x in seen if x["event"] == "verdict")
-                if e["event"] == "endpoint" and e["endpoint"] == b and not e["up"] and killed_at is not None and procs[1] is sb:
-                    procs[1] = server(pb, log)  # the same port: the fleet asks it again and it comes back
-            rc, events, err = watched(rerank_args(index, a, b), kill_and_restart)
-            verdicts = [e for e in events if e["event"] == "verdict"]
-            ids = [v["id"] for v in verdicts]
-            check(killed_at is not None, f"{b} gave a verdict before it was killed (killed after verdict {killed_at})")
-            check(rc == 0, "exit 0", f"rc {rc}: {err[-600:]}")
-            check(len(ids) == K and len(set(ids)) == K, f"every candidate judged once ({len(set(ids))} of {K}, {len(ids)} verdicts)")
-            check(not any(e["event"] == "failed" for e in events), "no judgment failed")
-            fleet = {v["id"]: v for v in verdicts}
-            differ = [(i, alone.get(i, {}).get("score"), fleet[i]["score"], fleet[i]["endpoint"], alone.get(i, {}).get("reasoning"),
-                       fleet[i]["reasoning"]) for i in fleet if i not in alone or alone[i]["reasoning"] != fleet[i]["reasoning"]
-                      or abs(alone[i]["score"] - fleet[i]["score"]) >= 1e-4]
-            check(not differ, f"each judged exactly as by one server alone (reasoning equal, score within 1e-4): {K - len(differ)} of {K}",
-                  "\n       ".join(map(repr, differ[:3])))
-            out = [e for e in events if e["event"] == "endpoint" and e["endpoint"] == b and not e["up"]]
-            back = [e for e in events if e["event"] == "endpoint" and e["endpoint"] == b and e["up"]]
-            check(out, f"{b} taken out", out[0]["reason"] if out else "")
-            if out:
-                print(f"       reason: {out[0]['reason']}")
-            check(back, f"{b} asked again and back in service")
-            restarted = [e for e in events if e["event"] == "restarted"]
-            moved = [e for e in restarted if "judged again on another endpoint" in e["reason"]]
-            # The harness polls the restarted server's /v1/models until it answers; llama-cpp-python cuts a stream
-            # running meanwhile ([DONE], no finish_reason), and the client must judge that chain again, not end it.
-            cut = [e for e in restarted if "without a finish_reason" in e["reason"]]
-            check(len(moved) + len(cut) == len(restarted),
-                  f"{len(moved)} passages in flight on the killed server moved to another endpoint; {len(cut)} cut streams judged again",
-                  "; ".join(e["reason"] for e in restarted if e not in moved and e not in cut)[:600])
-            fin = next((e for e in events if e["event"] == "finished"), {})
-            served = {s["endpoint"]: s for s in fin.get("endpoints", [])}
-            check(set(served) == {a, b} and served[a]["judged"] + served[b]["judged"] == K and served[b]["judged"] >= 2
-                  and served[b]["taken_out"] >= 1, f"counts per endpoint add up, the restarted one served again: {served}")
-            by_endpoint = {}
-            for v in verdicts:
-                by_endpoint[v["endpoint"]] = by_endpoint.get(v["endpoint"], 0) + 1
-            check(all(by_endpoint.get(e, 0) == served[e]["judged"] for e in served) if served else False,
-                  f"the verdicts name the endpoint that judged them: {by_endpoint}")
+            for how in ("SIGKILL", "SIGTERM"):
+                stop_and_restart(how, index, a, b, pb, procs, log, alone)
 
             print("a fleet with an endpoint dead from the start")
             dead = f"http://127.0.0.1:{free_port()}/v1"
