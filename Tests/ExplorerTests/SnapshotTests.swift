@@ -311,4 +311,31 @@ enum Fixture {
         #expect(Explorer.update(&s, .key(.enter)) == [] && s.mode == .editingQuery)  // Enter no longer applies
         #expect(Explorer.update(&s, .key(.function(5))) == [.search(query: "terminal file managerx", k: 5)] && s.mode == .browse)
     }
+
+    /// Every hint on screen names the keys in force: rebinding "/" and "?" changes "press / to type a query".
+    @Test func hintsNameTheKeysInForce() throws {
+        let dir = NSTemporaryDirectory() + "rank1-keys-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try
+            #"{"browse": {"edit_query": {"keys": ["Ctrl-f"]}, "help": {"keys": ["F1"]}, "rerank": {"keys": ["F9"]}}, "ab_view": {"close": {"keys": ["Esc"]}}}"#
+            .write(toFile: dir + "/k.json", atomically: true, encoding: .utf8)
+        var s = Fixture.start(width: 100, height: 24)
+        var screen = View.render(s).screen.text
+        #expect(screen.contains("press / to type a query, ? for help") && screen.contains("│ ? help"))
+        s.keyMap = try KeyMap.load(shipped: Fixture.assets + "/keymap.json", user: dir + "/k.json")
+        screen = View.render(s).screen.text
+        #expect(screen.contains("press Ctrl-f to type a query, F1 for help"), "\(screen)")
+        #expect(screen.contains("│ F1 help") && !screen.contains("? help"))
+        Fixture.searched(&s)
+        #expect(View.render(s).screen.text.contains("F9 reranks"))
+        _ = Explorer.update(&s, .key(.function(9)))  // F9 reranks now
+        Fixture.finish(&s, generation: s.generation, scores: [0.9, 0.8, 0.7, 0.6, 0.5])
+        _ = Explorer.update(&s, .key(.char("i")))
+        _ = Explorer.update(&s, .paste("FILL_QUERY_HERE!"))
+        _ = Explorer.update(&s, .key(.ctrl("s")))
+        Fixture.finish(&s, generation: s.generation, scores: [0.5, 0.6, 0.7, 0.8, 0.9])
+        _ = Explorer.update(&s, .key(.char("v")))
+        #expect(s.mode == .comparing)
+        #expect(View.render(s).screen.text.contains("Esc closes"))
+    }
 }

@@ -54,7 +54,9 @@ extension View {
             sc.put(titles[id] ?? id, x: x, y: right.y + 1 + i, maxWidth: right.x + right.width - x)
         }
         if let tau = Explorer.kendallTau(s) {
-            sc.put(String(format: "Kendall's τ %.2f · v or Esc closes", tau), x: r.x + 1, y: r.y + r.height - 1, role: .accent)
+            sc.put(
+                String(format: "Kendall's τ %.2f · %@ closes", tau, s.keyMap.alternatives(.close, in: .abView)), x: r.x + 1, y: r.y + r.height - 1,
+                role: .accent)
         }
     }
 }

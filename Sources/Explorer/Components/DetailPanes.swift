@@ -123,7 +123,7 @@ extension View {
         case .judging: right = "thinking " + spinnerFrames[s.spinner % spinnerFrames.count]
         case .queued: right = "queued"
         case .failed(let why): right = "failed: " + why
-        case .none: right = s.rerankAvailable ? "Enter reranks" : ""
+        case .none: right = s.rerankAvailable ? "\(s.keyMap.firstKey(.rerank, in: .browse)) reranks" : ""
         }
         // The direct verdict (no reasoning) and what the reasoning did to it.
         if let d = row.direct {

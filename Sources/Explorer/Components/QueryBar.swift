@@ -56,7 +56,11 @@ extension View {
         }
         sc.put(String(chars[start..<min(chars.count, start + avail + 1)]), x: lw, y: r.y, maxWidth: avail, role: .input)
         if s.queryBar.text.isEmpty && s.mode != .editingQuery {
-            sc.put("press / to type a query, ? for help", x: lw, y: r.y, maxWidth: avail, role: .dim)
+            // Drawn from the bindings in force: a user's key map changes the hint with the key.
+            let m = s.keyMap
+            sc.put(
+                "press \(m.firstKey(.editQuery, in: .browse)) to type a query, \(m.firstKey(.help, in: .browse)) for help", x: lw, y: r.y,
+                maxWidth: avail, role: .dim)
         }
         let cx = lw + used
         return (min(cx, r.width - 1), r.y)

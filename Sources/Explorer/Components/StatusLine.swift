@@ -29,7 +29,7 @@ extension View {
         parts += ["\(s.corpusName) \(s.corpusSize.formatted()) passages", s.backend]
         if !s.profileName.isEmpty { parts.append("profile \(s.profileName)") }
         if let f = s.fusion, s.job == nil { parts.append("ranks by \(f.label)") }
-        parts.append("? help")
+        parts.append("\(s.keyMap.firstKey(.help, in: .browse)) help")
         let text = parts.joined(separator: " │ ")
         sc.put(" " + text, x: r.x, y: r.y, maxWidth: r.width, role: s.status.isError && s.status.message != nil ? .bad : .border, reverse: true)
     }

@@ -105,6 +105,12 @@ public struct KeyMap: Equatable, Sendable {
         (bindings[context]?[a]?.keys ?? []).map(KeyMap.name).joined(separator: " ")
     }
 
+    /// The keys of an action as a hint says them: "Esc or v or q".
+    public func alternatives(_ a: Action, in context: KeyContext) -> String {
+        let names = (bindings[context]?[a]?.keys ?? []).map(KeyMap.name)
+        return names.isEmpty ? "?" : names.joined(separator: " or ")
+    }
+
     public func description(_ a: Action, in context: KeyContext) -> String { bindings[context]?[a]?.description ?? "" }
 
     /// The first key of an action, for the short hints on screen ("Enter opens").
