@@ -3,7 +3,6 @@ import PackageDescription
 
 let package = Package(
     name: "Rank1Explorer",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "rank1", targets: ["rank1"]),
         // The peer of `rank1 bench client`: a synthetic vLLM-shaped streaming server.

@@ -78,14 +78,20 @@ import Testing
         #expect(effects.contains { if case .search(let q, _) = $0 { q == "quit now" } else { false } }, "\(effects)")
     }
 
+    /// The list is scrolled (forty rows, the thirtieth selected), so the row above the first one shown exists: a
+    /// click on the header must not select it (without the header check it did).
     @Test func clickingThePaneHeaderSelectsNoRow() {
         var s = Fixture.start()
-        Fixture.searched(&s)
-        _ = Explorer.update(&s, .key(.down))
+        let many = (0..<40).map { i in ("p\(i)", "Passage \(i)", "Text \(i).") }
+        _ = Explorer.update(&s, .searched(query: "q", rows: Fixture.rows(many), milliseconds: 1))
+        for _ in 0..<30 { _ = Explorer.update(&s, .key(.down)) }
+        let layout = Layout(width: s.width, height: s.height, split: s.split)
+        #expect(layout.firstVisible(selected: s.selected, count: 40) > 0, "the list must be scrolled for this test to mean anything")
         let selected = s.selected
-        let header = Layout(width: s.width, height: s.height, split: s.split).results
-        _ = Explorer.update(&s, .click(x: header.x + 2, y: header.y))
+        _ = Explorer.update(&s, .click(x: layout.results.x + 2, y: layout.results.y))
         #expect(s.selected == selected)
+        _ = Explorer.update(&s, .click(x: layout.results.x + 2, y: layout.results.y + 1))  // the first row shown is selectable
+        #expect(s.selected == layout.firstVisible(selected: selected, count: 40))
     }
 
     @Test func theEditorCursorStandsAfterATypedSpace() {

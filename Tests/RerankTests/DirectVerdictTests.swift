@@ -97,7 +97,7 @@ extension EngineTests {
                 for i in range { context.add(tokens[i], position: Int32(i), sequence: 0, logits: i == tokens.count - 1) }
                 try context.decode()
             }
-            let logits = context.logits(context.batchCount - 1)
+            let logits = try context.logits(context.batchCount - 1)
             let t = try model.singleToken(" true")
             let f = try model.singleToken(" false")
             return Rank1Score.of(logitTrue: Double(logits[Int(t)]), logitFalse: Double(logits[Int(f)]))

@@ -6,7 +6,9 @@
 /// CRC-32C (Castagnoli). Uses SSE4.2 when the CPU has it, a table otherwise; both give the same value.
 uint32_t r1_crc32c(uint32_t crc, const void *data, size_t length);
 
-
+/// Seconds on the monotonic clock (for durations: unaffected by changes of the wall clock). The one clock of both
+/// engines and the executable.
+double r1_monotonic_seconds(void);
 
 /// zlib compress2 at `level`; returns the compressed size, or 0 when dst is too small or on error.
 size_t r1_deflate(const void *src, size_t n, void *dst, size_t capacity, int level);

@@ -34,7 +34,7 @@ extension BatchJudge {
             try context.decode()
             for (lane, row) in inPlace {
                 let s = slots[lane]!
-                let logits = context.logits(row)
+                let logits = try context.logits(row)
                 context.remove(sequence: s.sequence, from: Int32(s.cached.count))
                 noteDirect(s.passage, DirectVerdict(score: verdictScore(logits), probabilityTrue: probabilityTrue(logits)))
             }

@@ -47,7 +47,7 @@ extension BatchJudge {
             let end = min(tokens.count, i + context.batchCapacity)
             for j in i..<end { context.add(tokens[j], position: Int32(j), sequence: sequence, logits: j == tokens.count - 1) }
             try context.decode()
-            if end == tokens.count { return context.logits(context.batchCount - 1) }
+            if end == tokens.count { return try context.logits(context.batchCount - 1) }
             i = end
         }
     }

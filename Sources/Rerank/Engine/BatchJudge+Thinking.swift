@@ -6,14 +6,14 @@ extension BatchJudge {
     /// A thinking lane's rows: the first gives the next token; while it equals the drafted token fed after it
     /// (and the chain goes on), the next row gives the token after that. The drafted tokens greedy decoding did
     /// not produce leave the cache, so the sequence is exactly what one token per step would have built.
-    func think(_ s: Slot, lane: Int, _ rows: [Int]) -> Int {
+    func think(_ s: Slot, lane: Int, _ rows: [Int]) throws -> Int {
         let draft = Array(s.cached.suffix(s.drafted))
         var kept = 0
         var generated = 0
         var token: Int32 = 0
         var step = ReasoningChain.Step.more
         while true {
-            token = argmax(context.logits(rows[kept]), masking: s.chain.closingMasked)
+            token = argmax(try context.logits(rows[kept]), masking: s.chain.closingMasked)
             let ends = model.isEndOfGeneration(token)
             let text = ends ? "" : s.pieces.append(model.piece(token))
             let shown: String

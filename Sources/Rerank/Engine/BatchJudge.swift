@@ -167,7 +167,7 @@ final class BatchJudge {
             }
             let pure = try decode(rows: rows, fedCount: fedCount)
             advance(fedCount)
-            let generated = readLogits(rows)
+            let generated = try readLogits(rows)
             if pure { stats.pureDecodeTokens += generated }
             if !pendingDirects.isEmpty { try runDirects() }
             if !pendingProbes.isEmpty { try runProbes() }
@@ -364,7 +364,7 @@ final class BatchJudge {
     /// (with a draft: one row per drafted token, read while greedy decoding agrees with the draft). Returns the
     /// reasoning tokens generated.
     @discardableResult
-    func readLogits(_ rows: [(lane: Int, row: Int)]) -> Int {
+    func readLogits(_ rows: [(lane: Int, row: Int)]) throws -> Int {
         var generated = 0
         var i = 0
         while i < rows.count {
@@ -378,14 +378,14 @@ final class BatchJudge {
                 pendingDirects.append(lane)
             }
             if s.phase == .closing {
-                if finishOrRethink(s, context.logits(rows[i].row)) {
+                if finishOrRethink(s, try context.logits(rows[i].row)) {
                     context.remove(sequence: s.sequence)
                     slots[lane] = nil
                 }
                 continue
             }
             s.phase = .thinking
-            generated += think(s, lane: lane, rows[i..<end].map(\.row))
+            generated += try think(s, lane: lane, rows[i..<end].map(\.row))
         }
         return generated
     }

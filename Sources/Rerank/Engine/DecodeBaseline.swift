@@ -77,7 +77,7 @@ public enum DecodeBaseline {
             defer { decodeTime += Date().timeIntervalSince(decodeStart) }
             for _ in 0..<tokens {
                 var picked: [Int32] = []
-                for r in rows { picked.append(argmax(ctx.logits(r), model.vocabularySize)) }
+                for r in rows { picked.append(argmax(try ctx.logits(r), model.vocabularySize)) }
                 ctx.clearBatch()
                 rows = []
                 for lane in wave.indices {

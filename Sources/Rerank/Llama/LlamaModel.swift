@@ -7,12 +7,6 @@ func cString(_ buf: [CChar]) -> String {
     String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
-public struct RerankError: Error, CustomStringConvertible, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// libllama, loaded once per process with dlopen and checked against our declarations.
 final class LlamaLibrary: @unchecked Sendable {
     let api: r1_llama_api
@@ -84,7 +78,11 @@ public final class LlamaModel: @unchecked Sendable {
             throw RerankError("\(path) is \(kind); Rank1 judges with a decoder-only transformer (e.g. a Rank1 checkpoint)")
         }
         model = m
-        vocab = lib.api.model_get_vocab(m)!
+        guard let v = lib.api.model_get_vocab(m) else {
+            lib.api.model_free(m)
+            throw RerankError("\(path) has no vocabulary (llama.cpp loaded no tokenizer from it)")
+        }
+        vocab = v
         self.path = path
         func meta(_ key: String) -> String {
             var buf = [CChar](repeating: 0, count: 512)
@@ -283,7 +281,13 @@ final class LlamaContext {
         }
     }
 
-    func logits(_ row: Int) -> UnsafeMutablePointer<Float> { model.lib.api.get_logits_ith(ctx, Int32(row))! }
+    /// The logits of a batch row that asked for them; llama.cpp answers NULL for any other row.
+    func logits(_ row: Int) throws -> UnsafeMutablePointer<Float> {
+        guard let p = model.lib.api.get_logits_ith(ctx, Int32(row)) else {
+            throw RerankError("llama.cpp has no logits for row \(row) of the batch (a bug: please report it with the query)")
+        }
+        return p
+    }
 
     // MARK: KV cache
 

@@ -384,9 +384,5 @@ extension HTTP1Response {
     }
 }
 
-/// Seconds on a monotonic clock.
-func monotonicNow() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
-}
+/// Seconds on the monotonic clock: CSupport's, the one clock.
+func monotonicNow() -> Double { r1_monotonic_seconds() }

@@ -1,10 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import CSupport
 
-/// Seconds on the monotonic clock (for durations; unaffected by wall-clock changes).
-public func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
+/// Seconds on the monotonic clock (for durations; unaffected by wall-clock changes): CSupport's, the one clock.
+public func monotonicSeconds() -> Double { r1_monotonic_seconds() }
