@@ -45,7 +45,7 @@ final class ExplorerEffects: @unchecked Sendable {
                     }
                 } catch {
                     log("search failed: \(error)")
-                    state.status.message = "search failed: \(error)"
+                    perform(Explorer.update(&state, .notice("search failed: \(error)", isError: true)), on: &state)
                 }
                 let ms = (monotonicSeconds() - t0) * 1000
                 searchLatencies.append(ms)
@@ -80,7 +80,7 @@ final class ExplorerEffects: @unchecked Sendable {
             case .cancelRerank:
                 engine?.cancel()
             case .quit:
-                state.quit = true
+                break  // update set `quit`; the app's loop ends on it
             }
         }
     }

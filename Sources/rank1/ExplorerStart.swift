@@ -26,7 +26,7 @@ struct ExplorerStart {
             }
         }
         do {
-            setup.keyMap = try KeyMap.load(shipped: RuntimeDiscovery.projectRoot() + "/Assets/keymap.json", user: keymap)
+            setup.keyMap = try KeyMap.read(shipped: RuntimeDiscovery.projectRoot() + "/Assets/keymap.json", user: keymap)
         } catch {
             printError("rank1: \(error)")
             throw ExitCode.failure

@@ -18,7 +18,6 @@ final class HeadlessExplorer: @unchecked Sendable {
         effects = try ExplorerEffects(reader: reader, engine: engine, deliver: { post.yield($0) }, log: { _ in })
         effects.settings = start.settings
         state = ExplorerState(setup: start.setup, width: width, height: height)
-        state.status.message = nil
     }
 
     /// Types a query and presses the key that searches and reranks; returns the job's times as seen on screen.

@@ -29,7 +29,16 @@ enum Fixture {
 
     static let assets = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Assets").path
-    static let shippedKeys = try! KeyMap.load(shipped: assets + "/keymap.json", user: nil)
+    static let shippedKeys = try! Fixture.keys(shipped: assets + "/keymap.json", user: nil)
+
+    /// A key map from files, as the executable reads them.
+    static func keys(shipped: String, user: String?) throws -> KeyMap {
+        func bytes(_ path: String) throws -> (data: Data, source: String) {
+            guard let d = FileManager.default.contents(atPath: path) else { throw KeyMapError("\(path): cannot be read") }
+            return (d, path)
+        }
+        return try KeyMap.load(shipped: try bytes(shipped), user: try user.map(bytes))
+    }
 
     static func searched(_ s: inout ExplorerState, _ query: String = "terminal file manager") {
         for c in "/" + query { _ = Explorer.update(&s, .key(.char(c))) }
@@ -271,7 +280,7 @@ enum Fixture {
         let shipped = Fixture.assets + "/keymap.json"
         func user(_ json: String) throws -> KeyMap {
             try json.write(toFile: dir + "/k.json", atomically: true, encoding: .utf8)
-            return try KeyMap.load(shipped: shipped, user: dir + "/k.json")
+            return try Fixture.keys(shipped: shipped, user: dir + "/k.json")
         }
         func refused(_ json: String, _ says: String, sourceLocation: SourceLocation = #_sourceLocation) {
             #expect(sourceLocation: sourceLocation) { try user(json) } throws: { "\($0)".contains(says) }
@@ -293,7 +302,7 @@ enum Fixture {
         refused(#"{"browse": {"quit": {"keys": [x]}}}"#, "not valid JSON (Invalid value around character")
         // A base map must bind every action of every context.
         try #"{"ab_view": {"close": {"keys": ["Esc"], "description": "close"}}}"#.write(toFile: dir + "/base.json", atomically: true, encoding: .utf8)
-        #expect { try KeyMap.load(shipped: dir + "/base.json", user: nil) } throws: { "\($0)".contains("browse.edit_query is not bound") }
+        #expect { try Fixture.keys(shipped: dir + "/base.json", user: nil) } throws: { "\($0)".contains("browse.edit_query is not bound") }
     }
 
     @Test func everyContextReadsItsKeysFromTheMap() throws {
@@ -303,7 +312,7 @@ enum Fixture {
         try #"{"query_editor": {"apply": {"keys": ["F5"]}}, "list": {"open": {"keys": ["Tab"]}}}"#
             .write(toFile: dir + "/k.json", atomically: true, encoding: .utf8)
         var s = collectionState()
-        s.keyMap = try KeyMap.load(shipped: Fixture.assets + "/keymap.json", user: dir + "/k.json")
+        s.keyMap = try Fixture.keys(shipped: Fixture.assets + "/keymap.json", user: dir + "/k.json")
         #expect(Explorer.update(&s, .key(.enter)) == [] && s.mode == .pickingQuery)
         #expect(Explorer.update(&s, .key(.tab)) == [.search(query: "terminal file manager", k: 5)])
         _ = Explorer.update(&s, .key(.char("/")))
@@ -322,7 +331,7 @@ enum Fixture {
         var s = Fixture.start(width: 100, height: 24)
         var screen = View.render(s).screen.text
         #expect(screen.contains("press / to type a query, ? for help") && screen.contains("│ ? help"))
-        s.keyMap = try KeyMap.load(shipped: Fixture.assets + "/keymap.json", user: dir + "/k.json")
+        s.keyMap = try Fixture.keys(shipped: Fixture.assets + "/keymap.json", user: dir + "/k.json")
         screen = View.render(s).screen.text
         #expect(screen.contains("press Ctrl-f to type a query, F1 for help"), "\(screen)")
         #expect(screen.contains("│ F1 help") && !screen.contains("? help"))

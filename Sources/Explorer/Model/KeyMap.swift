@@ -173,14 +173,11 @@ public struct KeyMap: Equatable, Sendable {
         return map
     }
 
-    /// The shipped map, then a user's entries over it.
-    public static func load(shipped: String, user: String?) throws -> KeyMap {
-        func read(_ path: String) throws -> Data {
-            guard let d = FileManager.default.contents(atPath: path) else { throw KeyMapError("\(path): cannot be read") }
-            return d
-        }
-        let base = try parse(try read(shipped), source: shipped)
-        return try user.map { try parse(try read($0), source: $0, over: base) } ?? base
+    /// The shipped map, then a user's entries over it, from their bytes (`source` names each in errors; the files are
+    /// read by the executable: nothing here touches a file).
+    public static func load(shipped: (data: Data, source: String), user: (data: Data, source: String)?) throws -> KeyMap {
+        let base = try parse(shipped.data, source: shipped.source)
+        return try user.map { try parse($0.data, source: $0.source, over: base) } ?? base
     }
 
     static let named: [String: Key] = [

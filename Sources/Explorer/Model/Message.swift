@@ -26,6 +26,8 @@ public enum Message: Equatable, Sendable {
     case release(x: Int, y: Int)
     /// The documents of each run's ranking of one query (for the side-by-side view), in run order.
     case sideBySide(query: String, columns: [[ResultRow]])
+    /// Something the app has to say (a search that failed): shown in the status line.
+    case notice(String, isError: Bool)
 }
 
 /// Work the update asks the app to do.

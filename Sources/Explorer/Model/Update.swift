@@ -83,6 +83,10 @@ public enum Explorer {
         case .sideBySide(let query, let columns):
             showSideBySide(&state, query: query, columns: columns)
             return []
+        case .notice(let text, let isError):
+            state.status.message = text
+            state.status.isError = isError
+            return []
         }
     }
 

@@ -89,8 +89,7 @@ final class ExplorerApp: @unchecked Sendable {
         let term = Terminal(theme: theme, stderrTo: log.path)
         defer { Terminal.restore() }
         term.wakeOnResize(inbox.writeFD)
-        state.width = term.width
-        state.height = term.height
+        _ = Explorer.update(&state, .resize(width: term.width, height: term.height))
         var lastDrawn: ExplorerState?
         var lastDrawTime = 0.0
         var pendingKeyTimes: [Double] = []
