@@ -95,6 +95,29 @@ struct Explore: AsyncParsableCommand {
         return set
     }
 
+    /// The engine, its profile choice (a server is probed before the screen opens: what it serves, how it shows
+    /// </think>, which profile), or why there is none (the explorer then works on BM25 alone).
+    func judge() async -> (engine: (any Reranker)?, choice: ProfileChoice?, problem: String?) {
+        if noModel { return (nil, nil, "started with --no-model") }
+        do {
+            let engine = try modelOptions.makeReranker()
+            return (engine, try await engine.prepare(), nil)
+        } catch {
+            return (nil, nil, "\(error)")
+        }
+    }
+
+    /// The colour theme: --theme, the config's, else the shipped one (absent: the terminal's colours).
+    func theme(_ config: UserConfig) throws -> [Role: (Int16, Int16)] {
+        let theme = self.theme ?? config.theme
+        let path = theme ?? RuntimeDiscovery.projectRoot() + "/Assets/theme.json"
+        guard theme != nil || FileManager.default.fileExists(atPath: path) else { return [:] }
+        do { return try Terminal.loadTheme(path: path) } catch {
+            printError("rank1: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
     func run() async throws {
         var dir = try index ?? defaultIndex()
         var queries: [CollectionQuery] = []
@@ -116,38 +139,16 @@ struct Explore: AsyncParsableCommand {
             return r
         }
         let runSet = runs.isEmpty ? nil : try reportingErrors { try openRuns(reader: reader, index: dir, collectionQueries: queries) }
-        var engine: (any Reranker)?
-        var problem: String?
-        if noModel {
-            problem = "started with --no-model"
-        } else {
-            do { engine = try modelOptions.makeReranker() } catch { problem = "\(error)" }
-        }
-        // A server is probed before the screen opens: what it serves, how it shows </think>, which profile.
-        var automaticChoice = ProfileChoice(profile: .rank1, reason: "", rank1Shaped: nil)
-        if let e = engine {
-            do { automaticChoice = try await e.prepare() } catch {
-                problem = "\(error)"
-                engine = nil
-            }
-        }
+        let (engine, automaticChoice, problem) = await judge()
         let config = try UserConfig.get()
         let start = try ExplorerStart.make(
-            judge: judge, engine: engine, automatic: engine == nil ? nil : automaticChoice, problem: problem,
+            judge: self.judge, engine: engine, automatic: automaticChoice, problem: problem,
             corpusName: (dir as NSString).lastPathComponent, corpusSize: reader.documentCount, k: k, keymap: keymap ?? config.keymap)
         var setup = start.setup
         setup.collection = queries
         setup.collectionName = collection.map { ($0 as NSString).lastPathComponent }
         setup.runs = runSet
-        var colours: [Role: (Int16, Int16)] = [:]
-        do {
-            let theme = self.theme ?? config.theme
-            let tp = theme ?? RuntimeDiscovery.projectRoot() + "/Assets/theme.json"
-            if theme != nil || FileManager.default.fileExists(atPath: tp) { colours = try Terminal.loadTheme(path: tp) }
-        } catch {
-            printError("rank1: \(error)")
-            throw ExitCode.failure
-        }
+        let colours = try theme(config)
         let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
         let app = try ExplorerApp(reader: reader, setup: setup, engine: engine, logPath: logPath, latencyTrace: latencyTrace)
         app.effects.settings = start.settings

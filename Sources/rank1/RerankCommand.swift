@@ -276,131 +276,15 @@ struct RerankCommand: AsyncParsableCommand {
         let chosen = try judge.choice(automatic: choice)
         var request = try judge.request(query: query, passages: passages, automatic: choice.profile, inProcess: engine is LlamaReranker)
         request.profile = chosen.profile
-        let profile = chosen.profile
-        let fusion = try judge.fusion(profile: profile)
-        let out = Output.standard
-        if jsonl {
-            out.write(EventJSON.profile(chosen, model: engine.modelName, backend: engine.backendName) + "\n")
-        } else {
-            out.write("Rank1 reranking of the BM25 top \(passages.count) for \"\(query)\"\n")
-            out.write(
-                "model \(engine.modelName) (\(engine.backendName)), profile \(profile.name) (\(chosen.reason)), budget \(request.budget) tokens, "
-                    + "\(request.parallel) in parallel\n")
-            let instructionText = request.instruction.map { "\"" + String($0.replacingOccurrences(of: "\n", with: " ").prefix(100)) + "\"" }
-            out.write("instruction: \(instructionText ?? "none (the bare query)")\n")
-            if choice.rank1Shaped == false { out.write(notRank1Notice + "\n") }
-            out.write(
-                "thinking: minimum \(request.minReasoningTokens) tokens, repetition guard \(request.repetitionGuard ? "on" : "off"), "
-                    + "\(request.rethink) rethinks; ranking: \(fusion?.label ?? "Rank1 score")\n\n")
-            out.flush()
-        }
-        var verdicts: [Int: Verdict] = [:]
-        var directs: [Int: DirectVerdict] = [:]
-        var firstFailure: String?
-        var live = ""  // single-lane streaming to a terminal
-        let streamInline = !jsonl && request.parallel == 1 && isatty(1) != 0
-        for await event in engine.start(request) {
-            if jsonl {
-                out.write(EventJSON.encode(event, passages: passages) + "\n")
-                out.flush()
-            }
-            switch event {
-            case .started(let p, let truncated):
-                if streamInline {
-                    out.write("── [\(p + 1)] \(passages[p].id)\(truncated ? " (passage cut)" : "")\n")
-                    out.flush()
-                }
-            case .token(_, let text):
-                if streamInline {
-                    live += text
-                    out.write(text)
-                    out.flush()
-                }
-            case .probe: break  // in --jsonl only
-            case .direct(let p, let d):
-                directs[p] = d
-                if !jsonl && !streamInline {
-                    out.write(String(format: "[direct %d/%d] %.3f  %@\n", directs.count, passages.count, d.score, passages[p].id))
-                    out.flush()
-                }
-            case .restarted(let p, _, let reason):
-                if !jsonl {
-                    out.write("\n[\(p + 1)] \(passages[p].id): retrying after \(reason)\n")
-                    out.flush()
-                }
-            case .verdict(let v):
-                verdicts[v.passage] = v
-                if !jsonl {
-                    if streamInline { out.write("\n") }
-                    let mark = v.score >= 0.5 ? "✓" : "✗"
-                    out.write(
-                        String(
-                            format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
-                            passages[v.passage].id, v.reasoningTokens, v.earlyExit ? ", early exit" : v.forcedClose ? ", forced close" : "",
-                            v.stoppedRepeating ? ", loop stopped" : v.repetitive ? ", repeats" : "",
-                            v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "", v.cached ? ", cached" : "",
-                            v.trajectory.isEmpty ? "" : ", probes " + v.trajectory.map { String(format: "%.2f", $0.score) }.joined(separator: " "),
-                            v.seconds))
-                    if showReasoning && !streamInline {
-                        out.write(
-                            v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
-                    }
-                    out.flush()
-                }
-            case .failed(let p, let reason):
-                if firstFailure == nil { firstFailure = "\(passages[p].id): \(reason)" }
-                if !jsonl {
-                    out.write("[\(p + 1)] \(passages[p].id): failed: \(reason)\n")
-                    out.flush()
-                }
-            case .endpoint(let name, let up, let reason):
-                if !jsonl {
-                    out.write(RerankEvent.endpointChange(name, up: up, reason: reason) + "\n")
-                    out.flush()
-                }
-            case .finished(let stats):
-                if !jsonl {
-                    out.write(
-                        String(
-                            format: "\n%d judged, %d failed in %.1f s; %d reasoning tokens, %.1f tokens/s\n", stats.judged, stats.failed,
-                            stats.seconds, stats.decodeTokens, stats.decodeTokensPerSecond))
-                    if stats.endpoints.count > 1 { out.write(EndpointSummary.text(stats.endpoints) + "\n") }
-                    if let all = stats.allDirectSeconds { out.write(String(format: "direct verdicts: all %d after %.1f s\n", stats.directs, all)) }
-                    if stats.directFailures > 0 {
-                        out.write("\(stats.directFailures) direct verdicts failed (first: \(stats.directFailure ?? "?")); their chains judged them\n")
-                    }
-                    out.write("\n")
-                }
-            }
-        }
-        // Reranked: by Rank1 score (or the fused score), unjudged passages after the judged ones, BM25 order among equals.
-        let fused = fusion.map { f in f.fuse(bm25: hits.map { Double($0.score) }, rank1: passages.indices.map { verdicts[$0]?.score }) }
-        let order = RerankedOrder.of(passages.count) { p in verdicts[p].map { fused?[p] ?? $0.score } }
-        if jsonl {
-            struct Ranking: Encodable {
-                var event = "ranking"
-                let ids: [String], fusion: String?, fusedScores: [Double]?
-            }
-            let line = Ranking(ids: order.map { passages[$0].id }, fusion: fusion?.label, fusedScores: fused.map { f in order.map { f[$0] } })
-            out.write(EventJSON.line(line) + "\n")
-        } else {
-            if let fusion { out.write("ranked by \(fusion.label) (BM25 min-max normalised over these \(passages.count))\n") }
-            out.write("rank  bm25  move  rank1\(fused != nil ? "  fused" : "")   id  title\n")
-            for (r, p) in order.enumerated() {
-                let move = p - r
-                let mv = move > 0 ? "↑\(move)" : move < 0 ? "↓\(-move)" : "·"
-                let score = verdicts[p].map { String(format: "%.3f", $0.score) } ?? "  -  "
-                let f = fused.map { fs in verdicts[p] == nil ? "    -  " : String(format: "  %.3f", fs[p]) } ?? ""
-                out.write(
-                    String(
-                        format: "%4d  %4d  %4@  %@%@  %@  %@\n", r + 1, p + 1, mv, score, f, passages[p].id,
-                        String(passages[p].title.prefix(60))))
-            }
-        }
-        out.flush()
-        let failed = passages.count - verdicts.count
+        let fusion = try judge.fusion(profile: chosen.profile)
+        let report = RerankReport(
+            passages: passages, jsonl: jsonl, showReasoning: showReasoning, streamInline: !jsonl && request.parallel == 1 && isatty(1) != 0)
+        report.header(query: query, engine: engine, chosen: chosen, request: request, fusion: fusion)
+        for await event in engine.start(request) { report.event(event) }
+        report.ranking(bm25: hits.map { Double($0.score) }, fusion: fusion)
+        let failed = passages.count - report.verdicts.count
         if failed > 0 {
-            printError("rank1: \(failed) of \(passages.count) passages were not judged (first reason: \(firstFailure ?? "stopped"))")
+            printError("rank1: \(failed) of \(passages.count) passages were not judged (first reason: \(report.firstFailure ?? "stopped"))")
             throw ExitCode(ExitCodes.judgmentsFailed)
         }
     }

@@ -217,7 +217,11 @@ public enum Explorer {
             s.status.message = "rerank top \(s.k)"
             if s.queryBar.run != nil { return [] }  // a run's candidates are all listed already
             if !s.queryBar.searched.isEmpty { return [.search(query: s.queryBar.searched, k: s.k)] }
-        default: break  // actions of other contexts are never bound here (the key map checks)
+        // Other contexts' actions: the key map never binds them here (it refuses a file that tries). Listed, not
+        // `default`, so that a new action is a compile error until this switch says what it does while browsing.
+        case .apply, .close, .open, .left, .right, .lineStart, .lineEnd, .deleteBack, .deleteForward, .deleteToStart, .deleteWord,
+            .newline, .nextPreset, .history, .clear:
+            break
         }
         return []
     }

@@ -142,6 +142,26 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         return g == generation
     }
 
+    /// A job's state, from the probe to the last verdict.
+    private struct Job {
+        var fleet: Fleet
+        var facts: [ServerFacts?]
+        var stats: JobStats
+        var directs: [Int: (verdict: DirectVerdict, fitted: (String, Bool))] = [:]
+        let automatic: PromptProfile
+        let identity: JudgmentIdentity
+        let filled: String
+        let lanes: Int
+        /// Endpoints that could not judge at the start, with why, and whether an earlier job said so already.
+        let outAtStart: [(Int, Error)]
+        let announced: Set<Int>
+    }
+
+    private enum Outcome: Sendable {
+        case judged(passage: Int, endpoint: Int, Result<Verdict, Error>)
+        case checked(endpoint: Int, Result<(facts: ServerFacts, choice: ProfileChoice), Error>)
+    }
+
     private func run(_ request: RerankRequest, _ out: AsyncStream<RerankEvent>.Continuation, _ g: Int) async {
         let start = Date()
         let firstToken = FirstMoment()
@@ -149,87 +169,104 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
             if case .token = e { firstToken.mark(Date().timeIntervalSince(start)) }
             if self.isCurrent(g) && !Task.isCancelled { out.yield(e) }
         }
-        let lanes = max(1, request.schedule == .single ? 1 : min(request.parallel, configuration.concurrency))
-        var fleet = Fleet(endpoints.map(\.name), lanes: lanes, passages: request.passages.count)
-        // All out: everyone is asked afresh.
-        let (wasOut, wasAnnounced) = lock.withLock { (outOfService.count == endpoints.count ? [:] : outOfService, announced) }
-        let setups = await probeAll(skipping: wasOut)
-        let automatic: PromptProfile
-        do {
-            automatic = try agreed(setups).profile
-        } catch {
-            let why = endpoints[0].reason(error)
-            for p in request.passages.indices { emit(.failed(passage: p, reason: why)) }
+        guard var job = await setUp(request, emit) else {
             if isCurrent(g) && !Task.isCancelled {
                 out.yield(
                     .finished(
                         JobStats(
-                            passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0,
-                            promptTokens: 0, seconds: Date().timeIntervalSince(start), cancelled: false, firstTokenSeconds: nil)))
+                            passages: request.passages.count, judged: 0, failed: request.passages.count, decodeTokens: 0, promptTokens: 0,
+                            seconds: Date().timeIntervalSince(start), cancelled: false, firstTokenSeconds: nil)))
             }
             return
         }
-        var facts = setups.map { try? $0.get().facts }
+        answerFromCache(request, &job, emit)
+        if request.direct {
+            job.directs = await directVerdicts(request, job.filled, job.facts, job.automatic, job.fleet, emit, &job.stats, since: start)
+        }
+        if Task.isCancelled { return }
+        await judgeChains(request, &job, emit)
+        let stillOut = job.fleet.stats.indices.filter { !job.fleet.stats[$0].up }
+        lock.withLock {
+            outOfService = Dictionary(uniqueKeysWithValues: stillOut.map { ($0, "out of service since an earlier job") })
+            announced = Set(stillOut)
+        }
+        guard !Task.isCancelled, isCurrent(g) else { return }
+        job.stats.seconds = Date().timeIntervalSince(start)
+        job.stats.firstTokenSeconds = firstToken.value
+        job.stats.endpoints = job.fleet.stats
+        out.yield(.finished(job.stats))
+    }
+
+    /// Probes the endpoints (those out of service since an earlier job are not asked, unless all are) and agrees on a
+    /// profile; nil when none can judge (every passage then fails with the reason).
+    private func setUp(_ request: RerankRequest, _ emit: @Sendable (RerankEvent) -> Void) async -> Job? {
+        let lanes = max(1, request.schedule == .single ? 1 : min(request.parallel, configuration.concurrency))
+        let (wasOut, wasAnnounced) = lock.withLock { (outOfService.count == endpoints.count ? [:] : outOfService, announced) }
+        let setups = await probeAll(skipping: wasOut)
+        let automatic: PromptProfile
+        do { automatic = try agreed(setups).profile } catch {
+            let why = endpoints[0].reason(error)
+            for p in request.passages.indices { emit(.failed(passage: p, reason: why)) }
+            return nil
+        }
+        var fleet = Fleet(endpoints.map(\.name), lanes: lanes, passages: request.passages.count)
+        let facts = setups.map { try? $0.get().facts }
         for (e, f) in facts.enumerated() { if let f { fleet.lanes[e] = f.streams(asked: lanes) } }
-        let filled = Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction)
-        var judged = 0
-        var failed = 0
-        var tokens = 0
-        let initialReasoning = (request.profile ?? automatic).reasoningStart  // where every chain starts
-        var stats = JobStats(
+        let outAtStart = setups.enumerated().compactMap { e, r -> (Int, Error)? in
+            if case .failure(let error) = r { return (e, error) }
+            return nil
+        }
+        let stats = JobStats(
             passages: request.passages.count, judged: 0, failed: 0, decodeTokens: 0, promptTokens: 0, seconds: 0, cancelled: false,
             firstTokenSeconds: nil)
-        // What the trace cache holds is answered at once and never sent.
-        let identity = identity(request, profile: request.profile ?? automatic)
+        return Job(
+            fleet: fleet, facts: facts, stats: stats, automatic: automatic, identity: identity(request, profile: request.profile ?? automatic),
+            filled: Rank1Prompt.filledQuery(query: request.query, instruction: request.instruction), lanes: lanes, outAtStart: outAtStart,
+            announced: wasAnnounced)
+    }
+
+    /// What the trace cache holds is answered at once and never sent.
+    private func answerFromCache(_ request: RerankRequest, _ job: inout Job, _ emit: @Sendable (RerankEvent) -> Void) {
+        guard let cache else { return }
         for p in request.passages.indices {
-            guard let cache, let v = cache.lookup(TraceCache.key(identity, request: request, passage: request.passages[p]), passage: p) else {
-                continue
-            }
+            guard let v = cache.lookup(TraceCache.key(job.identity, request: request, passage: request.passages[p]), passage: p) else { continue }
             emit(.started(passage: p, truncated: v.truncatedPassage))
             if !v.reasoning.isEmpty { emit(.token(passage: p, text: v.reasoning)) }
             if let d = v.direct {
                 emit(.direct(passage: p, d))
-                stats.directs += 1
+                job.stats.directs += 1
             }
             emit(.verdict(v))
-            fleet.queue.remove(p)
-            judged += 1
-            stats.cachedVerdicts += 1
+            job.fleet.queue.remove(p)
+            job.stats.judged += 1
+            job.stats.cachedVerdicts += 1
         }
-        let directs =
-            request.direct
-            ? await directVerdicts(request, filled, facts, automatic, fleet, emit, &stats, since: start) : [:]
-        if Task.isCancelled { return }
+    }
 
-        enum Outcome: Sendable {
-            case judged(passage: Int, endpoint: Int, Result<Verdict, Error>)
-            case checked(endpoint: Int, Result<(facts: ServerFacts, choice: ProfileChoice), Error>)
-        }
+    /// The chains: each passage to the serving endpoint with the fewest in flight (the wanted ones first); endpoints
+    /// out at the start, or taken out on the way, are asked again with backoff.
+    private func judgeChains(_ request: RerankRequest, _ job: inout Job, _ emit: @escaping @Sendable (RerankEvent) -> Void) async {
         await withTaskGroup(of: Outcome.self) { group in
             func dispatch() {
-                while let (p, e) = fleet.nextAssignment(preferring: wanted.value) {
-                    let endpoint = endpoints[e]
-                    let f = facts[e]!
-                    let fitted = directs[p]?.fitted
+                while let (p, e) = job.fleet.nextAssignment(preferring: wanted.value) {
+                    let (endpoint, f, fitted, filled, automatic) = (endpoints[e], job.facts[e]!, job.directs[p]?.fitted, job.filled, job.automatic)
                     group.addTask {
                         .judged(
-                            passage: p, endpoint: e,
-                            await Result { try await endpoint.judge(p, request, filled, f, automatic, fitted: fitted, emit) })
+                            passage: p, endpoint: e, await Result { try await endpoint.judge(p, request, filled, f, automatic, fitted: fitted, emit) }
+                        )
                     }
                 }
             }
             func check(_ e: Int) {
-                let delay = configuration.backoff(fleet.failedChecks[e] + 1)
-                let endpoint = endpoints[e]
+                let (delay, endpoint) = (configuration.backoff(job.fleet.failedChecks[e] + 1), endpoints[e])
                 group.addTask {
                     do { try await Task.sleep(nanoseconds: UInt64(delay * 1e9)) } catch { return .checked(endpoint: e, .failure(error)) }
                     return .checked(endpoint: e, await Result { try await endpoint.recheck() })
                 }
             }
-            for (e, r) in setups.enumerated() {
-                guard case .failure(let error) = r else { continue }
-                fleet.takeOut(e)
-                if !wasAnnounced.contains(e) { emit(.endpoint(endpoints[e].name, up: false, reason: endpoints[e].reason(error))) }
+            for (e, error) in job.outAtStart {
+                job.fleet.takeOut(e)
+                if !job.announced.contains(e) { emit(.endpoint(endpoints[e].name, up: false, reason: endpoints[e].reason(error))) }
                 check(e)
             }
             dispatch()
@@ -240,83 +277,82 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
                 }
                 switch outcome {
                 case .judged(let p, let e, .success(var v)):
-                    fleet.finished(e, judged: true)
-                    judged += 1
-                    tokens += v.reasoningTokens
-                    v.direct = directs[p]?.verdict
-                    cache?.store(TraceCache.key(identity, request: request, passage: request.passages[p]), v)
+                    job.fleet.finished(e, judged: true)
+                    job.stats.judged += 1
+                    job.stats.decodeTokens += v.reasoningTokens
+                    v.direct = job.directs[p]?.verdict
+                    cache?.store(TraceCache.key(job.identity, request: request, passage: request.passages[p]), v)
                     emit(.verdict(v))
                 case .judged(let p, let e, .failure(let error)):
-                    fleet.finished(e, judged: false)
-                    let why = endpoints[e].reason(error)
-                    // In a fleet, whatever another endpoint could answer goes there (within the passage's attempts).
-                    if endpoints.count > 1 && RemoteConfiguration.anotherEndpointCouldAnswer(error)
-                        && fleet.attempts[p] < retries + endpoints.count
-                    {
-                        fleet.attempts[p] += 1
-                        fleet.failedOn[p] = e
-                        // A stream the server cut (llama-cpp-python, when another request arrives) says nothing about the
-                        // server's health, nor does a refusal of this request: the endpoint stays in service.
-                        let trouble = RemoteConfiguration.isEndpointTrouble(error)
-                        if fleet.stats[e].up && trouble {
-                            fleet.takeOut(e)
-                            emit(.endpoint(endpoints[e].name, up: false, reason: why))
-                            check(e)
-                        }
-                        fleet.queue.putBack(p)
-                        let cut = RemoteConfiguration.isCut(error)
-                        emit(
-                            .restarted(
-                                passage: p, reasoning: initialReasoning,
-                                reason: "\(endpoints[e].name): \(why); judged again\(cut ? "" : " on another endpoint")"))
-                    } else {
-                        failed += 1
-                        emit(.failed(passage: p, reason: endpoints.count > 1 ? "\(endpoints[e].name): \(why)" : why))
-                    }
+                    if failed(p, on: e, error, request, &job, emit) { check(e) }
                 case .checked(let e, let result):
-                    guard fleet.hasWork else { break }
-                    switch result {
-                    case .success(let setup) where setup.choice.profile == automatic:
-                        facts[e] = setup.facts
-                        fleet.lanes[e] = setup.facts.streams(asked: lanes)
-                        fleet.bringBack(e)
-                        emit(.endpoint(endpoints[e].name, up: true, reason: "answers again"))
-                    case .success(let setup):
-                        fleet.failedChecks[e] = Int.max / 2  // never again in this job
-                        emit(
-                            .endpoint(endpoints[e].name, up: false, reason: "it now gets profile \(setup.choice.profile.name), not \(automatic.name)")
-                        )
-                    case .failure:
-                        fleet.failedChecks[e] += 1
-                        if fleet.allOutForGood(after: retries) {
-                            let reasons = fleet.names.joined(separator: ", ")
-                            for p in fleet.queue.waiting {
-                                failed += 1
-                                emit(.failed(passage: p, reason: "every endpoint failed and none came back (\(reasons))"))
-                            }
-                            fleet.queue.removeAll()
-                        } else {
-                            check(e)  // (an endpoint retired for its profile is never checked again)
-                        }
-                    }
+                    if checked(e, result, &job, emit) { check(e) }
                 }
                 dispatch()
-                if !fleet.hasWork { group.cancelAll() }  // re-checks still waiting end now
+                if !job.fleet.hasWork { group.cancelAll() }  // re-checks still waiting end now
             }
         }
-        let stillOut = fleet.stats.indices.filter { !fleet.stats[$0].up }
-        lock.withLock {
-            outOfService = Dictionary(uniqueKeysWithValues: stillOut.map { ($0, "out of service since an earlier job") })
-            announced = Set(stillOut)
+    }
+
+    /// A passage failed on endpoint `e`: in a fleet, whatever another endpoint could answer goes there (within the
+    /// passage's attempts), and an endpoint in trouble is taken out; otherwise the judgment fails. Returns whether the
+    /// endpoint is to be checked again.
+    private func failed(
+        _ p: Int, on e: Int, _ error: Error, _ request: RerankRequest, _ job: inout Job, _ emit: @Sendable (RerankEvent) -> Void
+    ) -> Bool {
+        job.fleet.finished(e, judged: false)
+        let why = endpoints[e].reason(error)
+        guard endpoints.count > 1 && RemoteConfiguration.anotherEndpointCouldAnswer(error) && job.fleet.attempts[p] < retries + endpoints.count
+        else {
+            job.stats.failed += 1
+            emit(.failed(passage: p, reason: endpoints.count > 1 ? "\(endpoints[e].name): \(why)" : why))
+            return false
         }
-        guard !Task.isCancelled, isCurrent(g) else { return }
-        stats.judged = judged
-        stats.failed = failed
-        stats.decodeTokens = tokens
-        stats.seconds = Date().timeIntervalSince(start)
-        stats.firstTokenSeconds = firstToken.value
-        stats.endpoints = fleet.stats
-        out.yield(.finished(stats))
+        job.fleet.attempts[p] += 1
+        job.fleet.failedOn[p] = e
+        job.fleet.queue.putBack(p)
+        // A stream the server cut (llama-cpp-python, when another request arrives) says nothing about the server's health,
+        // nor does a refusal of this request: the endpoint stays in service.
+        let takeOut = job.fleet.stats[e].up && RemoteConfiguration.isEndpointTrouble(error)
+        if takeOut {
+            job.fleet.takeOut(e)
+            emit(.endpoint(endpoints[e].name, up: false, reason: why))
+        }
+        let cut = RemoteConfiguration.isCut(error)
+        emit(
+            .restarted(
+                passage: p, reasoning: (request.profile ?? job.automatic).reasoningStart,  // where every chain starts
+                reason: "\(endpoints[e].name): \(why); judged again\(cut ? "" : " on another endpoint")"))
+        return takeOut
+    }
+
+    /// An endpoint taken out was asked again: back in service, retired (it now judges otherwise), or asked again later;
+    /// when every endpoint is out for good, what waits fails. Returns whether to ask it again.
+    private func checked(
+        _ e: Int, _ result: Result<(facts: ServerFacts, choice: ProfileChoice), Error>, _ job: inout Job,
+        _ emit: @Sendable (RerankEvent) -> Void
+    ) -> Bool {
+        guard job.fleet.hasWork else { return false }
+        switch result {
+        case .success(let setup) where setup.choice.profile == job.automatic:
+            job.facts[e] = setup.facts
+            job.fleet.lanes[e] = setup.facts.streams(asked: job.lanes)
+            job.fleet.bringBack(e)
+            emit(.endpoint(endpoints[e].name, up: true, reason: "answers again"))
+        case .success(let setup):
+            job.fleet.failedChecks[e] = Int.max / 2  // never again in this job
+            emit(.endpoint(endpoints[e].name, up: false, reason: "it now gets profile \(setup.choice.profile.name), not \(job.automatic.name)"))
+        case .failure:
+            job.fleet.failedChecks[e] += 1
+            guard job.fleet.allOutForGood(after: retries) else { return true }
+            let reasons = job.fleet.names.joined(separator: ", ")
+            for p in job.fleet.queue.waiting {
+                job.stats.failed += 1
+                emit(.failed(passage: p, reason: "every endpoint failed and none came back (\(reasons))"))
+            }
+            job.fleet.queue.removeAll()
+        }
+        return false
     }
 }
 
