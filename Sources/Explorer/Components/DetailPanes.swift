@@ -102,13 +102,9 @@ extension View {
         }
     }
 
-    static func reasoning(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
-        guard let row = s.selectedRow else {
-            header(&sc, "Reasoning", r, focused: s.focus == .reasoning)
-            return
-        }
-        let steps = Sentences.split(row.reasoning)
-        let step = min(s.details.step, max(steps.count - 1, 0))
+    /// The reasoning pane's header note: the step, the verdict and how it came (or the chain's state), and the direct
+    /// verdict beside it.
+    static func reasoningNote(_ s: ExplorerState, _ row: ResultRow, step: Int, steps: Int) -> String {
         var right = ""
         switch row.judgment {
         case .done(let v):
@@ -137,7 +133,18 @@ extension View {
         } else if let old = row.stale, row.judgment.verdict == nil {
             right = String(format: "previous instruction %.3f (stale) · ", old.score) + right
         }
-        if !steps.isEmpty { right = "step \(step + 1)/\(steps.count) · " + right }
+        if steps > 0 { right = "step \(step + 1)/\(steps) · " + right }
+        return right
+    }
+
+    static func reasoning(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        guard let row = s.selectedRow else {
+            header(&sc, "Reasoning", r, focused: s.focus == .reasoning)
+            return
+        }
+        let steps = Sentences.split(row.reasoning)
+        let step = min(s.details.step, max(steps.count - 1, 0))
+        let right = reasoningNote(s, row, step: step, steps: steps.count)
         header(&sc, "Reasoning", r, focused: s.focus == .reasoning, right: right)
         var text = row.reasoning.trimmingWhitespace().isEmpty ? "" : row.reasoning
         if case .failed(let why) = row.judgment { text = "failed: \(why)" }
