@@ -11,14 +11,19 @@ import Testing
         JudgmentJournal.Entry(query: "q", doc: doc, status: "judged", score: 0.5, settings: "s")
     }
 
-    @Test func aWholeLineThatIsNotAJudgmentIsDamageAtItsLine() throws {
+    /// A folder whose journal holds one judgment (and is closed), and a handle that appends to it.
+    static func journalWithOneJudgment() throws -> (String, FileHandle) {
         let dir = RerankFixtures.tempDir()
-        do {
-            let j = try JudgmentJournal(directory: dir, settings: JournalTests.settings)
-            try j.append(JournalTests.entry("a"))
-        }
+        let j = try JudgmentJournal(directory: dir, settings: JournalTests.settings)
+        try j.append(JournalTests.entry("a"))
+        j.close()
         let h = try #require(FileHandle(forWritingAtPath: dir + "/journal.jsonl"))
         try h.seekToEnd()
+        return (dir, h)
+    }
+
+    @Test func aWholeLineThatIsNotAJudgmentIsDamageAtItsLine() throws {
+        let (dir, h) = try JournalTests.journalWithOneJudgment()
         try h.write(contentsOf: Data("{\"query\": \"q\"}\n".utf8))  // complete, newline and all, yet no judgment
         try h.close()
         #expect {
@@ -29,13 +34,7 @@ import Testing
     }
 
     @Test func aTornLastLineIsDroppedAndSaid() throws {
-        let dir = RerankFixtures.tempDir()
-        do {
-            let j = try JudgmentJournal(directory: dir, settings: JournalTests.settings)
-            try j.append(JournalTests.entry("a"))
-        }
-        let h = try #require(FileHandle(forWritingAtPath: dir + "/journal.jsonl"))
-        try h.seekToEnd()
+        let (dir, h) = try JournalTests.journalWithOneJudgment()
         try h.write(contentsOf: Data("{\"query\": \"q\", \"doc\": \"b\", \"sta".utf8))  // the kill came mid-write
         try h.close()
         let j = try JudgmentJournal(directory: dir, settings: JournalTests.settings)

@@ -20,6 +20,17 @@ import Testing
         return (p, Int(String(decoding: line, as: UTF8.self))!)
     }
 
+    /// Fault servers started with these arguments each, and a fleet configuration over them (short backoff).
+    static func fleet(_ arguments: [[String]]) throws -> ([Process], [RemoteConfiguration]) {
+        let started = try arguments.map { try startServer($0) }
+        let configs = started.map { _, port -> RemoteConfiguration in
+            var c = configuration(port)
+            c.backoff = 0.05
+            return c
+        }
+        return (started.map(\.0), configs)
+    }
+
     static func configuration(_ port: Int) -> RemoteConfiguration {
         RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
     }
@@ -115,17 +126,8 @@ import Testing
     }
 
     @Test func aFleetKeepsAnEndpointWhoseStreamWasCut() async throws {
-        let (s1, p1) = try RemoteFaultTests.startServer()
-        let (s2, p2) = try RemoteFaultTests.startServer()
-        defer {
-            kill(s1.processIdentifier, SIGKILL)
-            kill(s2.processIdentifier, SIGKILL)
-        }
-        let configs = [p1, p2].map { port -> RemoteConfiguration in
-            var c = RemoteFaultTests.configuration(port)
-            c.backoff = 0.05
-            return c
-        }
+        let (servers, configs) = try RemoteFaultTests.fleet([[], []])
+        defer { for s in servers { kill(s.processIdentifier, SIGKILL) } }
         let o = await RemoteFaultTests.judge(RemoteReranker(configurations: configs), passage: "interruptonce passage text")
         #expect(o.verdicts.count == 1 && o.verdicts.first?.reasoning == "The passage is about cats. It matches.\n</think>")
         // Each server cuts the first stream of the prompt once: one or two cuts, each judged again, no endpoint out.
@@ -138,17 +140,9 @@ import Testing
     /// A server going down answers a stream with nothing at all ("not an event stream"): in a fleet the passage goes to
     /// the other endpoint and the one going down is taken out; nothing fails.
     @Test func aFleetMovesWhatAnEndpointGoingDownCannotAnswer() async throws {
-        let (s1, p1) = try RemoteFaultTests.startServer(["down"])
-        let (s2, p2) = try RemoteFaultTests.startServer()
-        defer {
-            kill(s1.processIdentifier, SIGKILL)
-            kill(s2.processIdentifier, SIGKILL)
-        }
-        let configs = [p1, p2].map { port -> RemoteConfiguration in
-            var c = RemoteFaultTests.configuration(port)
-            c.backoff = 0.05
-            return c
-        }
+        let (servers, configs) = try RemoteFaultTests.fleet([["down"], []])
+        defer { for s in servers { kill(s.processIdentifier, SIGKILL) } }
+        let live = configs[1].baseURL.port!
         var request = RerankRequest(query: "cats", passages: (0..<4).map { Passage(id: "p\($0)", text: "ok passage \($0)") })
         request.parallel = 2
         var verdicts: [Verdict] = []
@@ -165,7 +159,7 @@ import Testing
             }
         }
         #expect(failures.isEmpty, "\(failures)")
-        #expect(verdicts.count == 4 && verdicts.allSatisfy { $0.endpoint?.contains(":\(p2)") == true })
+        #expect(verdicts.count == 4 && verdicts.allSatisfy { $0.endpoint?.contains(":\(live)") == true })
         #expect(!restarts.isEmpty && restarts.allSatisfy { $0.contains("not an event stream") && $0.hasSuffix("judged again on another endpoint") })
         #expect(finished?.endpoints.first?.takenOut ?? 0 >= 1)
     }
