@@ -82,11 +82,13 @@ import Testing
         for (p, sc) in [(4, 0.9), (2, 0.8), (3, 0.7)] {
             DirectRankingTests.send(&s, g, .direct(passage: p, DirectVerdict(score: sc, probabilityTrue: 0.1)))
         }
-        #expect(s.job?.wanted == [4, 2, 3, 1])  // on screen, in the order shown; 0 is judging already
+        #expect(s.job?.wanted == [0, 4, 2, 3, 1])  // the selected row (still passage 0), then the others in the order shown
         // The selection stayed on passage 0 as the rows moved; to the top, then two rows down.
         let moved = Explorer.update(&s, .key(.char("g"))) + Explorer.update(&s, .key(.down)) + Explorer.update(&s, .key(.down))
         #expect(s.selectedIndex == 3)
-        #expect(moved.last == .prioritize(generation: g, passages: [3, 4, 2, 1]), "\(moved)")
+        #expect(moved.last == .prioritize(generation: g, passages: [3, 4, 2, 0, 1]), "\(moved)")
+        // A row's start does not change the wish (a list that reaches the engine late says the same).
+        #expect(Explorer.update(&s, .engine(generation: g, event: .started(passage: 3, truncated: false))).isEmpty)
         // Nothing more is asked while the wish stands; a finished job asks nothing.
         #expect(Explorer.update(&s, .tick(now: 1)).isEmpty)
         Fixture.finish(&s, generation: g, scores: [0.1, 0.2, 0.3, 0.4, 0.5])

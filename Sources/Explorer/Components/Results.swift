@@ -239,8 +239,10 @@ extension View {
 /// Work follows the user: the chains of a running job start with the selected row, then the rows on screen in the
 /// order shown.
 extension Explorer {
-    /// The job's passages the user looks at and that are still waiting, most wanted first: the selected row, then
-    /// the rows on screen from the top. (A job's passages are the first `total` rows.)
+    /// The job's passages the user looks at, most wanted first: the selected row, then the rows on screen from the top
+    /// (a job's passages are its first `total` rows), leaving out those with their verdict. Rows already started stay
+    /// in the list: it says an order (the engine feeds the prompts of started rows in it too), and it changes only
+    /// when the selection or the order on screen does, so a list sent a moment late still says the same.
     static func wantedPassages(_ s: ExplorerState) -> [Int] {
         guard let job = s.job, !job.finished, !job.cancelled else { return [] }
         let order = s.ranking
@@ -249,7 +251,7 @@ extension Explorer {
         let onScreen = order.dropFirst(first).prefix(max(layout.results.height - 1, 1))
         var wanted: [Int] = []
         for row in [s.selectedIndex].compactMap({ $0 }) + onScreen
-        where row < job.total && s.results[row].judgment == .queued && !wanted.contains(row) {
+        where row < job.total && (s.results[row].judgment == .queued || s.results[row].judgment == .judging) && !wanted.contains(row) {
             wanted.append(row)
         }
         return wanted
