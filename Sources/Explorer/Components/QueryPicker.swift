@@ -18,13 +18,27 @@ public struct QueryPicker: Equatable, Sendable {
 
 extension Explorer {
     static func pickQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        let n = s.picker.collection.count
-        let action = s.keyMap.action(for: key, in: .list)
-        if moveInList(&s.picker.selection, count: n, action) { return [] }
+        listKey(&s, s.keyMap.action(for: key, in: .list), count: s.picker.collection.count, closeTo: .browse) {
+            openCollectionQuery(&$0, $0.picker.selection)
+        }
+    }
+
+    /// A key in a query list: move, open the selected query, or close the list (to `closeTo`).
+    static func listKey(
+        _ s: inout ExplorerState, _ action: Action?, count: Int, closeTo: Mode, open: (inout ExplorerState) -> [Effect]
+    ) -> [Effect] {
+        if moveInList(&s.picker.selection, count: count, action) { return [] }
         switch action {
-        case .close: s.mode = .browse
-        case .open: return openCollectionQuery(&s, s.picker.selection)
-        default: break
+        case .close?: s.mode = closeTo
+        case .open?: return open(&s)
+        // Listed, not `default`: a new action is a compile error until this says what it does in a list.
+        case nil, .up?, .down?, .pageUp?, .pageDown?, .top?, .bottom?:  // (moves: above)
+            break
+        case .quit?, .help?, .editQuery?, .editInstruction?, .compare?, .rerank?, .cancel?, .nextPane?, .previousPane?, .nextStep?,
+            .previousStep?, .verdict?, .more?, .fewer?, .pickQuery?, .nextQuery?, .previousQuery?, .apply?, .left?, .right?, .lineStart?,
+            .lineEnd?, .deleteBack?, .deleteForward?, .deleteToStart?, .deleteWord?, .newline?, .nextPreset?, .widerList?,
+            .narrowerList?, .history?, .clear?:
+            break  // other contexts' actions: the key map never binds them in a list
         }
         return []
     }
@@ -50,7 +64,11 @@ extension Explorer {
         case .pageDown: selection = max(0, min(n - 1, selection + 10))
         case .top: selection = 0
         case .bottom: selection = max(0, n - 1)
-        default: return false
+        case nil, .quit, .help, .editQuery, .editInstruction, .compare, .rerank, .cancel, .nextPane, .previousPane, .nextStep,
+            .previousStep, .verdict, .more, .fewer, .pickQuery, .nextQuery, .previousQuery, .apply, .close, .open, .left, .right,
+            .lineStart, .lineEnd, .deleteBack, .deleteForward, .deleteToStart, .deleteWord, .newline, .nextPreset, .widerList,
+            .narrowerList, .history, .clear:
+            return false  // not a move (listed, not `default`: a new action must say whether it moves)
         }
         return true
     }

@@ -41,14 +41,9 @@ extension Explorer {
     }
 
     static func pickRunQuery(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
-        let action = s.keyMap.action(for: key, in: .list)
-        if moveInList(&s.picker.selection, count: s.picker.runs?.queries.count ?? 0, action) { return [] }
-        switch action {
-        case .close: s.mode = s.homeMode
-        case .open: return openRunQuery(&s, s.picker.selection)
-        default: break
+        listKey(&s, s.keyMap.action(for: key, in: .list), count: s.picker.runs?.queries.count ?? 0, closeTo: s.homeMode) {
+            openRunQuery(&$0, $0.picker.selection)
         }
-        return []
     }
 
     static func sideBySideKey(_ s: inout ExplorerState, _ key: Key) -> [Effect] {
@@ -60,7 +55,12 @@ extension Explorer {
             return [.quit]
         case .help: s.mode = .help
         case .close: s.mode = .pickingRunQuery
-        default: break
+        // Listed, not `default`: a new action is a compile error until this says what it does here.
+        case nil, .editQuery, .editInstruction, .compare, .rerank, .cancel, .nextPane, .previousPane, .up, .down, .pageUp, .pageDown,
+            .top, .bottom, .nextStep, .previousStep, .verdict, .more, .fewer, .pickQuery, .apply, .open, .left, .right, .lineStart,
+            .lineEnd, .deleteBack, .deleteForward, .deleteToStart, .deleteWord, .newline, .nextPreset, .widerList, .narrowerList, .history,
+            .clear:
+            break  // other contexts' actions: the key map never binds them here
         }
         return []
     }

@@ -37,8 +37,9 @@ public struct PromptProfile: Sendable, Equatable, Hashable {
     public var defaultRepetitionGuard: Bool { !isRank1 }
     public var defaultFusion: ScoreFusion? { isRank1 ? nil : ScoreFusion(weight: 0.3) }
     /// Early exit unless asked otherwise: the Rank1 protocol runs every chain to its end; chat profiles stop a chain
-    /// by the rule chosen on scifact's train queries (README "An answer in seconds").
-    public var defaultEarlyExit: EarlyExit? { isRank1 ? nil : nil }
+    /// at its first probe away from 0.5 (0.51,1: of 21 rules measured on 40 scifact train queries, the one that saved
+    /// the most reasoning, 65% of the tokens, without losing nDCG@10; README "An answer in seconds").
+    public var defaultEarlyExit: EarlyExit? { isRank1 ? nil : EarlyExit(threshold: 0.51, count: 1) }
 
     /// Everything before the passage text: shared by every passage of a job. Ends with "Passage: ".
     public func prefix(filledQuery: String) -> String {
