@@ -130,11 +130,13 @@ public final class RerankEvaluation {
             totals.chainTokens.append(v.tokens ?? 0)
             if v.repetitive == true { totals.repetitive += 1 }
             if v.stoppedRepeating == true { totals.stopped += 1 }
+            let attribution = Attributing.of(chain: v.reasoning ?? "", passage: top[p], query: text, instruction: settings.instruction)
             let trace = TraceLine(
                 query: id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
                 tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
                 stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "", trajectory: v.trajectory,
-                exitTokens: exit?.tokens, exitScore: exit?.score, direct: v.direct, fallback: v.fallback)
+                exitTokens: exit?.tokens, exitScore: exit?.score, direct: v.direct, fallback: v.fallback, attribution: attribution.spans,
+                grounded: attribution.grounded)
             traces += EventJSON.line(trace) + "\n"
         }
         // Reranked top K (unjudged ones after the judged, first-stage order among equals), then the rest.
@@ -188,4 +190,7 @@ struct TraceLine: Encodable {
     let trajectory: [[Double]]?, exitTokens: Int?, exitScore: Double?
     /// The direct verdict's score (no reasoning), when it was computed; whether the score is the fallback 0.5.
     let direct: Double?, fallback: Bool?
+    /// What the chain drew on (README: What the chain drew on) and the share of its sentences with support (absent when
+    /// none makes a claim).
+    let attribution: [Attribution.Span], grounded: Double?
 }

@@ -278,7 +278,8 @@ struct RerankCommand: AsyncParsableCommand {
         request.profile = chosen.profile
         let fusion = try judge.fusion(profile: chosen.profile)
         let report = RerankReport(
-            passages: passages, jsonl: jsonl, showReasoning: showReasoning, streamInline: !jsonl && request.parallel == 1 && isatty(1) != 0)
+            passages: passages, query: request.query, instruction: request.instruction, jsonl: jsonl, showReasoning: showReasoning,
+            streamInline: !jsonl && request.parallel == 1 && isatty(1) != 0)
         report.header(query: query, engine: engine, chosen: chosen, request: request, fusion: fusion)
         for await event in engine.start(request) { report.event(event) }
         report.ranking(bm25: hits.map { Double($0.score) }, fusion: fusion)

@@ -1,10 +1,13 @@
 import Foundation
+import Pipeline
 import Rerank
 
 /// What `rank1 rerank` prints: a header, each event as it comes (a line per verdict, or with --jsonl every event as
 /// JSON), then the reranked list. It keeps the verdicts and the first failure for the command's exit status.
 final class RerankReport {
     let passages: [Passage]
+    /// What the chains are attributed to (besides the passage): the query and the instruction template.
+    let query: String, instruction: String?
     let jsonl: Bool
     let showReasoning: Bool
     /// One lane to a terminal: the reasoning streams inline.
@@ -14,8 +17,10 @@ final class RerankReport {
     private(set) var directs: [Int: DirectVerdict] = [:]
     private(set) var firstFailure: String?
 
-    init(passages: [Passage], jsonl: Bool, showReasoning: Bool, streamInline: Bool) {
+    init(passages: [Passage], query: String, instruction: String?, jsonl: Bool, showReasoning: Bool, streamInline: Bool) {
         self.passages = passages
+        self.query = query
+        self.instruction = instruction
         self.jsonl = jsonl
         self.showReasoning = showReasoning
         self.streamInline = streamInline
@@ -42,7 +47,7 @@ final class RerankReport {
 
     func event(_ event: RerankEvent) {
         if jsonl {
-            out.write(EventJSON.encode(event, passages: passages) + "\n")
+            out.write(EventJSON.encode(event, passages: passages, attribution: attribution(event)) + "\n")
             out.flush()
         }
         switch event {
@@ -69,6 +74,12 @@ final class RerankReport {
         }
     }
 
+    /// A verdict's attribution (what its chain drew on); nil for other events.
+    private func attribution(_ event: RerankEvent) -> Attribution? {
+        guard case .verdict(let v) = event else { return nil }
+        return Attributing.of(chain: v.reasoning, passage: passages[v.passage], query: query, instruction: instruction)
+    }
+
     private func say(_ text: String) {
         out.write(text)
         out.flush()
@@ -77,14 +88,16 @@ final class RerankReport {
     private func verdictLine(_ v: Verdict) {
         if streamInline { out.write("\n") }
         let mark = v.score >= 0.5 ? "✓" : "✗"
+        // How much of the chain has support in the passage or the query (README: What the chain drew on).
+        let grounded = attribution(.verdict(v))?.grounded.map { String(format: ", %.0f%% grounded", $0 * 100) } ?? ""
         out.write(
             String(
-                format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
+                format: "[%d/%d] %@ %.3f  %@  (%d tokens%@%@%@%@%@%@%@, %.1f s)\n", verdicts.count, passages.count, mark, v.score,
                 passages[v.passage].id, v.reasoningTokens, v.earlyExit ? ", early exit" : v.forcedClose ? ", forced close" : "",
                 v.stoppedRepeating ? ", loop stopped" : v.repetitive ? ", repeats" : "", v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "",
                 v.cached ? ", cached" : "", v.fallback ? ", the fallback 0.5: the server gave no true/false" : "",
                 v.trajectory.isEmpty ? "" : ", probes " + v.trajectory.map { String(format: "%.2f", $0.score) }.joined(separator: " "),
-                v.seconds))
+                grounded, v.seconds))
         if showReasoning && !streamInline {
             out.write(v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
         }

@@ -25,7 +25,9 @@ import Testing
         #expect(try CompletionJSON.chunk("[DONE]") == nil)
         // vLLM with include_usage: a last chunk with no choices, only usage; an empty list without usage is malformed.
         let usage = try CompletionJSON.chunk(#"{"id":"cmpl-1","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":3}}"#)
-        #expect(usage == CompletionJSON.Chunk(text: "", finishReason: nil))
+        // It counts the tokens a stream carried (a "length" before the budget is a context that ran out).
+        #expect(usage == CompletionJSON.Chunk(text: "", finishReason: nil, hasChoice: false, completionTokens: 3))
+        #expect(c?.hasChoice == true && c?.completionTokens == nil)
         #expect { try CompletionJSON.chunk(#"{"id":"cmpl-1","choices":[]}"#) } throws: { "\($0)".contains("no choices") }
         #expect { try CompletionJSON.chunk(#"{"choices":[{"text":"x""#) } throws: { "\($0)".contains("malformed") }
         #expect { try CompletionJSON.chunk(#"{"error":{"message":"model not found","type":"invalid_request_error"}}"#) } throws: {

@@ -26,7 +26,7 @@ for c in subcommands + ["bench rerank", "bench client"]:
 h = rank1("rerank", "--help").stdout
 check("values: auto, rank1, chatml, chatml-demo, gemma, gemma-demo; default: auto" in " ".join(h.split()), "--profile lists its values", h)
 check("values: batched, single" in " ".join(h.split()), "--schedule lists its values", h)
-check("values: on, off; default: off" in " ".join(h.split()) and "--early-exit <P,K>" in h, "--draft and --probe list their values; --early-exit says P,K", h)
+check("values: on, off; default: off" in " ".join(h.split()) and "--early-exit <P,K|off>" in h, "--draft and --probe list their values; --early-exit says P,K|off", h)
 check("values: beir, jsonl, trec, tsv, text" in " ".join(rank1("index", "--help").stdout.split()), "--format lists its values")
 
 refusals = [
@@ -37,12 +37,13 @@ refusals = [
     (["rerank", "--query", "x", "--fuse", "1.5"], "--fuse is a weight between 0 and 1, got 1.5"),
     (["rerank", "--query", "x", "--min-tokens=-1"], "--min-tokens must be at least 0, got -1"),
     (["rerank", "--query", "x", "--instruction", "FILL_QUERY_HERE", "--preset", "strict"], "give --instruction or --preset, not both"),
-    (["rerank", "--query", "x", "--timeout", "0"], "--timeout, --deadline and --connect-timeout must be positive"),
+    (["rerank", "--query", "x", "--timeout", "0"], "--timeout, --deadline, --stall-budget and --connect-timeout must be positive"),
+    (["rerank", "--query", "x", "--stall-budget", "0"], "--timeout, --deadline, --stall-budget and --connect-timeout must be positive"),
     (["rerank", "--query", "x", "--endpoint", "http://a:1/v1", "--endpoint", "http://a:1/v1"], "--endpoint http://a:1/v1 is given twice"),
     (["rerank", "--query", "x", "--k", "0"], "--k must be at least 1, got 0"),
     (["rerank", "--query", "x", "--draft", "maybe"], "The value 'maybe' is invalid for '--draft <draft>'"),
     (["rerank", "--query", "x", "--draft-tokens", "7"], "--draft-tokens is 0 (adaptive) to 6, got 7"),
-    (["rerank", "--query", "x", "--early-exit", "0.9"], "The value '0.9' is invalid for '--early-exit <P,K>'"),
+    (["rerank", "--query", "x", "--early-exit", "0.9"], "The value '0.9' is invalid for '--early-exit <P,K|off>'"),
     (["rerank", "--query", "x", "--early-exit", "0.4,2"], "--early-exit is P,K with P above 0.5 and at most 1 and K at least 1, got 0.4,2"),
     (["rerank", "--query", "x", "--early-exit", "0.9,0"], "--early-exit is P,K with P above 0.5 and at most 1 and K at least 1, got 0.9,0"),
     (["rerank", "--query", "x", "--endpoint", "http://a:1/v1", "--model", "m", "--probe", "on", "--draft", "on"],

@@ -20,6 +20,9 @@ QUERY = "ALDH1 expression is associated with poorer prognosis for breast cancer 
 
 
 def rerank(index, model, *extra, threads=1):
+    # Early exit is on by default for chat profiles: the runs compared here let every chain run to its end unless asked.
+    if "--early-exit" not in extra:
+        extra = ("--early-exit", "off", *extra)
     out = subprocess.run([binary, "rerank", index, "--query", QUERY, "--k", "3", "--parallel", "1", "--threads", str(threads),
                           "--budget", "40", "--no-cache", "--jsonl", "--model", model, *extra],
                          capture_output=True, text=True, timeout=900)

@@ -148,10 +148,21 @@ def main():
                 t.join(timeout=60)
             got = {e["id"]: e for e in events if e["event"] == "verdict"}
             cut = [e for e in events if e["event"] == "restarted" and "without a finish_reason" in e["reason"]]
-            check(rc == 0 and len(got) == 8 and cut
-                  and all(alone[i]["reasoning"] == v["reasoning"] and abs(alone[i]["score"] - v["score"]) < 1e-4 for i, v in got.items()),
-                  f"streams cut by a monitor's GET /v1/models are judged again: {len(cut)} cut, all 8 verdicts as without the monitor",
-                  err[-400:] + str([(i, v["reasoning"][:40]) for i, v in got.items() if alone[i]["reasoning"] != v["reasoning"]]))
+            ids = {e["passage"]: e["id"] for e in events if e["event"] == "started"}
+            was_cut = {ids.get(e["passage"]) for e in cut}
+            # A passage never cut is judged exactly as without the monitor. A cut one is judged again whole (closed by the
+            # model or at the budget, never ended where the cut left it); llama-cpp-python then finds its whole prompt in
+            # its cache and evaluates the prompt's last token on its own, whose sums can differ from the prompt's
+            # evaluation in one piece, so its chain may part from the undisturbed one at a near tie (counted, not asserted).
+            whole = [v for i, v in got.items()
+                     if i in was_cut and (alone[i]["reasoning"] == v["reasoning"] or not v["forced_close"] or v["tokens"] == 24)]
+            check(rc == 0 and len(got) == 8 and cut and len(whole) == len(was_cut)
+                  and all(alone[i]["reasoning"] == v["reasoning"] and abs(alone[i]["score"] - v["score"]) < 1e-4
+                          for i, v in got.items() if i not in was_cut),
+                  f"streams cut by a monitor's GET /v1/models are judged again whole: {len(cut)} cut, every other verdict as without the "
+                  f"monitor ({sum(alone[i]['reasoning'] == got[i]['reasoning'] for i in was_cut if i in got)} of the cut ones too)",
+                  err[-400:] + str([(i, i in was_cut, v["forced_close"], v["tokens"], v["reasoning"][:40]) for i, v in got.items()
+                                    if alone[i]["reasoning"] != v["reasoning"]]) + f" cut: {sorted(map(str, was_cut))}, whole: {len(whole)}, rc {rc}, {len(got)} verdicts")
 
             for how in ("SIGKILL", "SIGTERM"):
                 stop_and_restart(how, index, a, b, pb, procs, log, alone)

@@ -6,8 +6,9 @@ Both run the raw Rank1 protocol with a matching schedule: one passage at a time,
 sequence, flash attention as llama.cpp picks it in-process (enabled on CPU), the same threads. The remote
 backend streams the reasoning (stop "</think>") and reads the verdict from a one-token request with logprobs;
 the in-process one reads logits. Reasoning text must be identical and |score difference| <= 1e-4, and so must the
-direct verdicts (the remote one a one-token request on prompt + the closing text of an empty chain, sent for every
-passage before the chains; the in-process one read after each prompt).
+direct verdicts (the remote one: the prompt alone first, so that the server's prompt cache holds it, then a one-token
+request on prompt + the closing text of an empty chain, sent for every passage before the chains; the in-process one
+read after each prompt, the closing text evaluated after it, as the server then does).
 
 Then with one "Wait" rethink each (the chain reopened after its verdict and continued): same text, same bound.
 Then the same passages asking for 4 in flight: llama-cpp-python's server runs one completion at a time and by default

@@ -28,6 +28,7 @@ extension Explorer {
             s.details.follow = false
             s.details.step = max(0, s.details.step + delta)
             clampStep(&s)
+            scrollPassageToStep(&s)
         }
     }
 
@@ -62,7 +63,11 @@ extension View {
         }
         header(&sc, "Passage · \(row.id)", r, focused: s.focus == .passage, right: row.truncated ? "cut for the model […]" : "")
         let (text, lines) = passageLines(row, width: r.width)
-        let roles = highlightRoles(text, query: s.queryBar.searched, titleLength: row.title.isEmpty ? 0 : row.title.count)
+        var roles = highlightRoles(text, query: s.queryBar.searched, titleLength: row.title.isEmpty ? 0 : row.title.count)
+        // What the chain quotes or restates; the current step's spans as the step itself is drawn.
+        for span in quotedInPassage(s, row) {
+            for c in span.range where c < roles.count { roles[c] = span.current ? (.current, true) : (.quoted, false) }
+        }
         let scroll = min(s.details.passageScroll, max(0, lines.count - (r.height - 1)))
         for (i, l) in lines.dropFirst(scroll).prefix(r.height - 1).enumerated() {
             drawStyled(&sc, l.line, start: l.start, roles: roles, x: r.x + 1, y: r.y + 1 + i, width: r.width - 2)
@@ -133,6 +138,12 @@ extension View {
         } else if let old = row.stale, row.judgment.verdict == nil {
             right = String(format: "previous instruction %.3f (stale) · ", old.score) + right
         }
+        // What the step's sentence rests on, first while stepping; how much of the chain has support, after the verdict.
+        if let support = supportNote(s, row) {
+            var parts = right.components(separatedBy: " · ")
+            parts.insert(support, at: s.details.follow ? min(1, parts.count) : 0)
+            right = parts.joined(separator: " · ")
+        }
         if steps > 0 { right = "step \(step + 1)/\(steps) · " + right }
         return right
     }
@@ -159,10 +170,7 @@ extension View {
             }
             return
         }
-        var roles = [(Role, Bool)](repeating: (.normal, false), count: text.count)
-        if step < steps.count {
-            for c in steps[step] where c < roles.count { roles[c] = (.current, true) }
-        }
+        let roles = reasoningRoles(s, row, text: text, steps: steps, step: step)
         var lines = TextWidth.wrap(text, columns: r.width - 2)
         if case .done(let v) = row.judgment {
             // Both numbers say what they are normalised over; the fused value says what it is made of.

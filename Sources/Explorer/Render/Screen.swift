@@ -2,6 +2,8 @@
 /// attributes only, in monochrome).
 public enum Role: UInt8, CaseIterable, Sendable {
     case normal, dim, title, accent, selected, highlight, good, bad, warning, border, input, current, overlay
+    /// What a chain drew on (the passage's words it quotes or restates) and a chain's sentence with no support.
+    case quoted, unsupported
 }
 
 public struct Cell: Equatable, Sendable {

@@ -21,8 +21,9 @@ public enum EventJSON {
         line(ProfileLine(profile: c.profile.name, reason: c.reason, rank1Checkpoint: OrNull(c.rank1Shaped), model: model, backend: backend))
     }
 
-    /// One event; `passages` gives the ids of the passages it numbers.
-    public static func encode(_ e: RerankEvent, passages: [Passage]) -> String {
+    /// One event; `passages` gives the ids of the passages it numbers; a verdict's `attribution`, when the caller
+    /// analysed its chain, is written with it.
+    public static func encode(_ e: RerankEvent, passages: [Passage], attribution: Attribution? = nil) -> String {
         switch e {
         case .started(let p, let t): return line(Started(passage: p, id: passages[p].id, truncated: t))
         case .token(let p, let text): return line(Token(passage: p, text: text))
@@ -42,7 +43,7 @@ public enum EventJSON {
                     seconds: v.seconds, cached: v.cached, serverFinish: v.serverFinish, endpoint: v.endpoint, reasoning: v.reasoning,
                     earlyExit: v.earlyExit ? true : nil, exitTokens: v.exitPoint?.tokens, exitScore: v.exitPoint?.score,
                     trajectory: v.trajectory.isEmpty ? nil : v.trajectory.map { [Double($0.tokens), $0.score] }, directScore: v.direct?.score,
-                    fallback: v.fallback ? true : nil))
+                    fallback: v.fallback ? true : nil, attribution: attribution?.spans, grounded: attribution.map { OrNull($0.grounded) }))
         case .failed(let p, let reason): return line(Failed(passage: p, id: passages[p].id, reason: reason))
         case .endpoint(let name, let up, let reason): return line(Endpoint(endpoint: name, up: up, reason: reason))
         case .finished(let s):
@@ -87,6 +88,9 @@ public enum EventJSON {
         let directScore: Double?
         /// The score is the fallback 0.5 (the server gave neither " true" nor " false"); absent otherwise.
         let fallback: Bool?
+        /// What the chain drew on (`Attribution`), when it was analysed: its spans and the share of its sentences with
+        /// support (null when none makes a claim).
+        let attribution: [Attribution.Span]?, grounded: OrNull<Double>?
     }
     struct DirectLine: Encodable {
         var event = "direct"

@@ -86,6 +86,10 @@ final class RemoteEndpoint: Sendable {
             let profile = request.profile ?? automatic
             let prompt = profile.prompt(filledQuery: filled, passage: fitted.0)
             let closing = profile.forcedCloseSuffix(reasoning: profile.reasoningStart)
+            // The prompt first, on its own: the server then evaluates the closing text after it (its prompt cache holds
+            // the prompt), as the in-process engine does, rather than both in one pass, whose sums differ; the chain's
+            // request reuses the prompt as well.
+            try await self.prefill(prompt + profile.reasoningStart, clock)
             let (score, pTrue, fallback) = try await self.verdict(prompt + closing, facts, clock)
             // A fallback 0.5 is no verdict at all: it would sort the provisional list as if it were one.
             if fallback { throw RerankError("neither \" true\" nor \" false\" came with the direct request's logprobs") }
@@ -337,6 +341,13 @@ final class RemoteEndpoint: Sendable {
         guard top[" true"] != nil || top[" false"] != nil else { return (Rank1Score.fallback, 0, true) }
         let (score, pTrue, _) = try CompletionJSON.score(top)
         return (score, pTrue, false)
+    }
+
+    /// Has the server evaluate `prompt` (one token generated and dropped), so that its prompt cache holds it.
+    private func prefill(_ prompt: String, _ clock: ProgressClock) async throws {
+        let body: [String: Any] = ["model": configuration.model, "prompt": prompt, "max_tokens": 1, "stream": false]
+        let request = try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body)
+        _ = try await configuration.retrying { try CompletionJSON.object(try await http.data(request, interrupt: clock.nextRequest())) }
     }
 
     private func verdictLogprobs(_ prompt: String, _ extra: [String: Any], _ clock: ProgressClock) async throws -> [String: Double] {

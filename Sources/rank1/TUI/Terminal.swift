@@ -86,7 +86,7 @@ final class Terminal {
         let rich: [(Role, Int16, Int16)] = [
             (.normal, -1, -1), (.dim, 244, -1), (.title, 75, -1), (.accent, 39, -1), (.selected, -1, 236),
             (.highlight, 220, -1), (.good, 71, -1), (.bad, 167, -1), (.warning, 214, -1), (.border, 250, 237),
-            (.input, 255, 235), (.current, 16, 153), (.overlay, 255, 238),
+            (.input, 255, 235), (.current, 16, 153), (.overlay, 255, 238), (.quoted, -1, 22), (.unsupported, 174, -1),
         ]
         let cyan = Int16(COLOR_CYAN)
         let yellow = Int16(COLOR_YELLOW)
@@ -96,6 +96,7 @@ final class Terminal {
             (.normal, -1, -1), (.dim, -1, -1), (.title, cyan, -1), (.accent, cyan, -1), (.selected, -1, -1),
             (.highlight, yellow, -1), (.good, Int16(COLOR_GREEN), -1), (.bad, Int16(COLOR_RED), -1), (.warning, yellow, -1),
             (.border, white, blue), (.input, -1, -1), (.current, Int16(COLOR_BLACK), cyan), (.overlay, white, blue),
+            (.quoted, Int16(COLOR_BLACK), Int16(COLOR_GREEN)), (.unsupported, Int16(COLOR_MAGENTA), -1),
         ]
         var palette: [Role: (Int16, Int16)] = [:]
         for (role, fg, bg) in (r1_colors() >= 256 ? rich : basic) { palette[role] = (fg, bg) }
@@ -114,8 +115,8 @@ final class Terminal {
             switch c.role {
             case .highlight, .accent, .title: a |= r1_a_bold()
             case .current, .border, .overlay: a |= r1_a_reverse()
-            case .dim: a |= r1_a_dim()
-            case .bad: a |= r1_a_underline()
+            case .dim, .unsupported: a |= r1_a_dim()
+            case .bad, .quoted: a |= r1_a_underline()
             default: break
             }
             if c.reverse && (c.role == .border || c.role == .current) { a &= ~r1_a_reverse() } else if c.reverse { a |= r1_a_reverse() }
