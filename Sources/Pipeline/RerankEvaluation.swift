@@ -35,6 +35,10 @@ public final class RerankEvaluation {
         public var flips = 0
         /// Verdicts that are the fallback 0.5 (the server gave neither " true" nor " false").
         public var fallbacks = 0
+        /// Every judged pair's verdicts, for `VerdictCalibration` against the qrels.
+        public var pairs: [VerdictCalibration.Pair] = []
+        /// Each chain's share of claiming sentences with support (`Attribution.grounded`; chains making no claim left out).
+        public var grounded: [Double] = []
     }
 
     private let reader: IndexReader
@@ -112,6 +116,7 @@ public final class RerankEvaluation {
         for p in top.indices {
             guard let v = judging.entries[p], let score = v.score else { continue }
             scores[p] = score
+            totals.pairs.append(VerdictCalibration.Pair(query: id, doc: top[p].id, direct: v.direct, reasoned: score))
             if v.fallback == true { totals.fallbacks += 1 }
             if let d = v.direct {
                 directScores[p] = d
@@ -131,12 +136,14 @@ public final class RerankEvaluation {
             if v.repetitive == true { totals.repetitive += 1 }
             if v.stoppedRepeating == true { totals.stopped += 1 }
             let attribution = Attributing.of(chain: v.reasoning ?? "", passage: top[p], query: text, instruction: settings.instruction)
+            if let g = attribution.grounded { totals.grounded.append(g) }
             let trace = TraceLine(
                 query: id, doc: top[p].id, bm25Rank: p + 1, bm25: Double(hits[p].printed) ?? hits[p].score, score: score,
                 tokens: v.tokens ?? 0, forcedClose: v.forcedClose ?? false, repetitive: v.repetitive ?? false,
                 stoppedRepeating: v.stoppedRepeating ?? false, reasoning: v.reasoning ?? "", trajectory: v.trajectory,
                 exitTokens: exit?.tokens, exitScore: exit?.score, direct: v.direct, fallback: v.fallback, attribution: attribution.spans,
-                grounded: attribution.grounded)
+                grounded: attribution.grounded,
+                turn: TurningPoint.of(probes, direct: v.direct, final: (v.tokens ?? 0, (v.reasoning ?? "").count, score)).map(EventJSON.Turn.init))
             traces += EventJSON.line(trace) + "\n"
         }
         // Reranked top K (unjudged ones after the judged, first-stage order among equals), then the rest.
@@ -193,4 +200,6 @@ struct TraceLine: Encodable {
     /// What the chain drew on (README: What the chain drew on) and the share of its sentences with support (absent when
     /// none makes a claim).
     let attribution: [Attribution.Span], grounded: Double?
+    /// With probes: where the verdict turned most.
+    let turn: EventJSON.Turn?
 }

@@ -59,6 +59,8 @@ struct EvalReport {
     var medianTokens: Double { t.chainTokens.isEmpty ? 0 : median(t.chainTokens.map(Double.init)) }
     var repetitiveShare: Double { t.chainTokens.isEmpty ? 0 : Double(t.repetitive) / Double(t.chainTokens.count) }
     var secondsPerPassage: Double { t.judgedPassages == 0 ? 0 : t.judgedSeconds / Double(t.judgedPassages) }
+    var calibration: VerdictCalibration { VerdictCalibration(t.pairs, qrels: qrels) }
+    var meanGrounded: Double? { t.grounded.isEmpty ? nil : t.grounded.reduce(0, +) / Double(t.grounded.count) }
 
     var json: String {
         let (before, after, direct, fused, early) = (before, after, directRun, fused, early)
@@ -69,7 +71,8 @@ struct EvalReport {
                 profile: profile.name, medianReasoningTokens: medianTokens, repetitiveShare: repetitiveShare, stoppedRepeating: t.stopped,
                 secondsPerPassage: secondsPerPassage, model: model, earlyExitNdcg10: early?.ndcg10, earlyExits: early.map { _ in t.exits },
                 earlyExitTokensSaved: early.map { _ in saved }, directNdcg10: direct?.ndcg10, directMrr10: direct?.mrr10,
-                directVerdicts: direct.map { _ in t.directs }, flips: direct.map { _ in t.flips }, fallbacks: t.fallbacks))
+                directVerdicts: direct.map { _ in t.directs }, flips: direct.map { _ in t.flips }, fallbacks: t.fallbacks,
+                calibration: CalibrationJSON(calibration, direct: self.direct), meanGrounded: meanGrounded))
     }
 
     /// The text report; `label` prints one run's metrics on a line.
@@ -89,6 +92,7 @@ struct EvalReport {
                 "       (direct: the verdict with no reasoning, in direct.trec; \(t.directs) of \(t.chainTokens.count) judged pairs have one; "
                     + "reasoning moved \(t.flips) of them across 0.5)")
         }
+        printCalibration()
         report(after, "Rank1")
         if let fused, let fusion {
             report(fused, "Fused")
@@ -107,8 +111,10 @@ struct EvalReport {
         }
         Swift.print(
             String(
-                format: "reasoning: median %.0f tokens, %.1f%% of chains repeat themselves (%d stopped by the guard); %.2f s per passage",
-                medianTokens, repetitiveShare * 100, t.stopped, secondsPerPassage))
+                format: "reasoning: median %.0f tokens, %.1f%% of chains repeat themselves (%d stopped by the guard); %.2f s per passage%@",
+                medianTokens, repetitiveShare * 100, t.stopped, secondsPerPassage,
+                meanGrounded.map { String(format: "; %.0f%% of a chain's claiming sentences grounded in the passage or query, on average", $0 * 100) }
+                    ?? ""))
     }
 }
 
@@ -169,8 +175,12 @@ struct EvalSummary: Encodable {
     /// With direct verdicts: the ranking by them (no reasoning), how many pairs have one, how many reasoning flipped;
     /// verdicts that are the fallback 0.5 (remote).
     let directNdcg10: Double?, directMrr10: Double?, directVerdicts: Int?, flips: Int?, fallbacks: Int
+    /// Verdicts at 0.5 against the qrels (`VerdictCalibration`).
+    let calibration: CalibrationJSON
+    /// The mean of the chains' `grounded` shares (README: Why).
+    let meanGrounded: Double?
     enum CodingKeys: String, CodingKey {
-        case queries, rerank, profile, model, flips, fallbacks
+        case queries, rerank, profile, model, flips, fallbacks, calibration
         case directNdcg10 = "direct_ndcg@10"
         case directMrr10 = "direct_mrr@10"
         case directVerdicts = "direct_verdicts"
@@ -188,5 +198,50 @@ struct EvalSummary: Encodable {
         case repetitiveShare = "repetitive_share"
         case stoppedRepeating = "stopped_repeating"
         case secondsPerPassage = "seconds_per_passage"
+        case meanGrounded = "mean_grounded"
+    }
+}
+
+extension EvalReport {
+    /// Verdicts at 0.5 against the qrels: does the reasoning push them toward "relevant"?
+    func printCalibration() {
+        let c = calibration
+        func rate(_ r: Double?) -> String { r.map { String(format: "%.3f", $0) } ?? "-" }
+        let r = c.reasoned
+        var line = "verdicts at 0.5 against the qrels (\(r.relevant) relevant pairs, \(r.notRelevant) not): "
+        if direct && c.direct.relevant + c.direct.notRelevant > 0 {
+            let (d, w) = (c.direct, c.reasonedWhereDirect)
+            line += "true-positive rate direct \(rate(d.truePositiveRate)) → reasoned \(rate(w.truePositiveRate)), "
+            line += "true-negative rate direct \(rate(d.trueNegativeRate)) → reasoned \(rate(w.trueNegativeRate)); "
+            line += "of the \(c.flips) verdicts the reasoning flipped, \(c.flipsTowardQrels) moved toward the qrels"
+        } else {
+            line += "true-positive rate \(rate(r.truePositiveRate)), true-negative rate \(rate(r.trueNegativeRate))"
+        }
+        Swift.print(line)
+    }
+}
+
+/// `calibration` in `rank1 eval --json`.
+struct CalibrationJSON: Encodable {
+    let relevant: Int, notRelevant: Int, reasonedTpr: Double?, reasonedTnr: Double?
+    let directTpr: Double?, directTnr: Double?, flips: Int?, flipsTowardQrels: Int?
+    init(_ c: VerdictCalibration, direct: Bool) {
+        relevant = c.reasoned.relevant
+        notRelevant = c.reasoned.notRelevant
+        reasonedTpr = direct ? c.reasonedWhereDirect.truePositiveRate : c.reasoned.truePositiveRate
+        reasonedTnr = direct ? c.reasonedWhereDirect.trueNegativeRate : c.reasoned.trueNegativeRate
+        directTpr = direct ? c.direct.truePositiveRate : nil
+        directTnr = direct ? c.direct.trueNegativeRate : nil
+        flips = direct ? c.flips : nil
+        flipsTowardQrels = direct ? c.flipsTowardQrels : nil
+    }
+    enum CodingKeys: String, CodingKey {
+        case relevant, flips
+        case notRelevant = "not_relevant"
+        case reasonedTpr = "reasoned_tpr"
+        case reasonedTnr = "reasoned_tnr"
+        case directTpr = "direct_tpr"
+        case directTnr = "direct_tnr"
+        case flipsTowardQrels = "flips_toward_qrels"
     }
 }

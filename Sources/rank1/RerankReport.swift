@@ -96,7 +96,10 @@ final class RerankReport {
                 passages[v.passage].id, v.reasoningTokens, v.earlyExit ? ", early exit" : v.forcedClose ? ", forced close" : "",
                 v.stoppedRepeating ? ", loop stopped" : v.repetitive ? ", repeats" : "", v.rethinks > 0 ? ", \(v.rethinks) rethinks" : "",
                 v.cached ? ", cached" : "", v.fallback ? ", the fallback 0.5: the server gave no true/false" : "",
-                v.trajectory.isEmpty ? "" : ", probes " + v.trajectory.map { String(format: "%.2f", $0.score) }.joined(separator: " "),
+                v.trajectory.isEmpty
+                    ? ""
+                    : ", probes " + v.trajectory.map { String(format: "%.2f", $0.score) }.joined(separator: " ")
+                        + (TurningPoint.of(v).map { ", " + $0.said } ?? ""),
                 grounded, v.seconds))
         if showReasoning && !streamInline {
             out.write(v.reasoning.split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }.joined(separator: "\n") + "\n")
@@ -144,5 +147,13 @@ final class RerankReport {
             }
         }
         out.flush()
+    }
+}
+
+extension TurningPoint {
+    /// "turned most after sentence 3 (0.42 → 0.71, across 0.5)", or "… in the last part (…)".
+    var said: String {
+        let place = sentence.map { "after sentence \($0)" } ?? "after the last probe"
+        return String(format: "turned most %@ (%.2f → %.2f%@)", place, from, to, crossed ? ", across 0.5" : "")
     }
 }

@@ -10,9 +10,10 @@ import Testing
     static let passage = filler + " At the crossing the zebra lights blink twice before turning."
     static let chain = "The passage says the zebra lights blink twice. Dogs bark loudly at night. It is a terminal file manager. Yes."
 
-    /// The long passage judged first, with the chain above; the others say "No.".
-    static func judged() -> ExplorerState {
-        var s = Fixture.start(width: 100, height: 24)
+    /// The long passage judged first, with the chain above; the others say "No.". `turning`: passage 0 also has a
+    /// direct verdict (0.2) and probes after its first three sentences (0.3, 0.35, 0.85), its verdict 0.9.
+    static func judged(turning: Bool = false, width: Int = 100) -> ExplorerState {
+        var s = Fixture.start(width: width, height: 24)
         for c in "/terminal file manager" { _ = Explorer.update(&s, .key(.char(c))) }
         _ = Explorer.update(&s, .key(.escape))
         let list = [("crossing", "Road signals", passage)] + Fixture.passages.dropFirst()
@@ -21,8 +22,17 @@ import Testing
             Issue.record("no rerank")
             return s
         }
+        var first = Fixture.verdict(0, 0.9, chain)
+        if turning {
+            _ = Explorer.update(&s, .engine(generation: g, event: .direct(passage: 0, DirectVerdict(score: 0.2, probabilityTrue: 0.1))))
+            let ends = Sentences.split(chain).prefix(3).map(\.upperBound)
+            first.trajectory = zip(ends.indices, [0.3, 0.35, 0.85]).map { i, score in
+                Probe(sentence: i + 1, tokens: 5 * (i + 1), characters: ends[i], score: score, probabilityTrue: 0)
+            }
+            first.direct = DirectVerdict(score: 0.2, probabilityTrue: 0.1)
+        }
         for p in 0..<5 {
-            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(Fixture.verdict(p, p == 0 ? 0.9 : 0.1, p == 0 ? chain : "No."))))
+            _ = Explorer.update(&s, .engine(generation: g, event: .verdict(p == 0 ? first : Fixture.verdict(p, 0.1, "No."))))
         }
         return s
     }
@@ -81,5 +91,37 @@ import Testing
         // "Yes." makes no claim: no mark either way.
         _ = Explorer.update(&s, .key(.down))
         #expect(AttributedTests.header(s, layout.reasoning).contains("step 4/4 · true"))
+    }
+
+    @Test func theTurnIsMarkedAndAFlipIsFlagged() {
+        var s = AttributedTests.judged(turning: true, width: 160)
+        let layout = Layout(width: s.width, height: s.height, split: s.split)
+        let screen = View.render(s).screen.text
+        // The row the reasoning flipped (direct 0.2, verdict 0.9) carries the mark, and the header says what it means.
+        #expect(screen.split(separator: "\n").first { $0.contains("Road signals") }?.contains("⇅") == true)
+        #expect(screen.contains("⇅ reasoning flipped"))
+        #expect(AttributedTests.header(s, layout.reasoning).contains("2/3 grounded · turned at step"))
+        // The verdict line under the chain names the turn and the flip with its size.
+        let verdictLine = AttributedTests.text(s, in: layout.reasoning, role: .accent)
+        #expect(verdictLine.contains("turned most after step 3 (0.35 → 0.85)"))
+        #expect(verdictLine.contains("the reasoning moved it +0.700, across 0.5"))
+        // The turning sentence is drawn in its own colour while the pane follows the stream.
+        #expect(AttributedTests.text(s, in: layout.reasoning, role: .accent).contains("It is a"))
+        _ = Explorer.update(&s, .key(.tab))
+        _ = Explorer.update(&s, .key(.tab))
+        for _ in 0..<5 { _ = Explorer.update(&s, .key(.up)) }
+        _ = Explorer.update(&s, .key(.down))
+        _ = Explorer.update(&s, .key(.down))
+        #expect(AttributedTests.header(s, layout.reasoning).contains("step 3/4 · turned here 0.35 → 0.85 · from the query only"))
+    }
+
+    @Test func theStepKeysScrollThePassageToo() {
+        var s = AttributedTests.judged()
+        #expect(s.focus == .results)
+        for _ in 0..<5 { _ = Explorer.update(&s, .key(.char("p"))) }
+        #expect(s.details.step == 0 && !s.details.follow)
+        #expect(s.details.passageScroll > 0)
+        let layout = Layout(width: s.width, height: s.height, split: s.split)
+        #expect(AttributedTests.text(s, in: layout.passage, role: .current) == "zebra lights blink twice")
     }
 }

@@ -114,4 +114,12 @@ import Testing
                 .init(chain: at("video to gif", in: chain), source: .query, range: 0..<12),
             ])
     }
+
+    @Test func sentencesAboutTheTaskAloneMakeNoClaim() {
+        let chain = "The query asks if the passage is relevant to the query. So the passage is relevant. Cats purr loudly."
+        let a = attribution(chain, passage: "Dogs.")
+        #expect(a.sentences.map(\.claims) == [false, false, true])
+        #expect(a.sentences.map(\.unsupported) == [false, false, true])
+        #expect(a.grounded == 0)
+    }
 }

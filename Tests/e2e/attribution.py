@@ -17,7 +17,8 @@ binary = os.environ["RANK1_BIN"]
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 index = os.path.join(root, ".index", "debian")
 QUERY = "convert video files to animated gif"
-FLAGS = ["--k", "3", "--parallel", "3", "--early-exit", "off", "--budget", "48", "--no-cache", "--threads", "2"]
+K = 5
+FLAGS = ["--k", str(K), "--parallel", str(K), "--early-exit", "off", "--budget", "48", "--no-cache", "--threads", "2", "--probe", "on"]
 session = f"rank1attr{os.getpid()}"
 results = []
 
@@ -38,7 +39,7 @@ def jsonl():
     print("rank1 rerank --jsonl: attribution on real chains")
     out = subprocess.run([binary, "rerank", index, "--query", QUERY, "--jsonl", *FLAGS], capture_output=True, text=True, timeout=600)
     verdicts = [json.loads(l) for l in out.stdout.splitlines() if '"event":"verdict"' in l]
-    check(out.returncode == 0 and len(verdicts) == 3, f"three verdicts ({len(verdicts)}, exit {out.returncode})", out.stderr[-300:])
+    check(out.returncode == 0 and len(verdicts) == K, f"{K} verdicts ({len(verdicts)}, exit {out.returncode})", out.stderr[-300:])
     check(all("attribution" in v and "grounded" in v for v in verdicts), "each verdict carries attribution and grounded")
     check(all(v["grounded"] is None or 0 <= v["grounded"] <= 1 for v in verdicts), "grounded is a share (or null)")
     spans = 0
@@ -57,6 +58,19 @@ def jsonl():
                   and re.match(r"\w", v["reasoning"][c0]) and re.match(r"\w", texts[source][s0]))
             check(ok, f"{v['id']}: chain [{c0}, {c1}] {v['reasoning'][c0:c1]!r} = {source} [{s0}, {s1}] {texts[source][s0:s1]!r}")
             spans += 1
+    # Where the verdict turned: the largest move along direct → probes → verdict, as the reader would find it.
+    for v in verdicts:
+        points = [v["direct_score"]] + [p[1] for p in v.get("trajectory") or []] + [v["score"]]
+        moves = [b - a for a, b in zip(points, points[1:])]
+        turn = v.get("turn")
+        if not v.get("trajectory"):
+            check(turn is None, f"{v['id']}: no probes, no turning point")
+            continue
+        at = max(range(len(moves)), key=lambda i: abs(moves[i]))
+        sentence = at + 1 if at < len(v["trajectory"]) else None
+        check(turn and turn["sentence"] == sentence and abs(turn["to"] - turn["from"] - moves[at]) < 1e-9,
+              f"{v['id']}: turned most {'after sentence ' + str(sentence) if sentence else 'after the last probe'} "
+              f"({points[at]:.2f} → {points[at + 1]:.2f})", f"turn {turn}, points {points}")
     check(spans > 0 and "passage" in sources and "query" in sources,
           f"spans from the passage and from the query ({spans} spans, sources {sorted(sources)})")
 
@@ -127,37 +141,44 @@ def explorer():
         tmux("send-keys", "-t", session, "/")
         tmux("send-keys", "-t", session, "-l", QUERY)
         tmux("send-keys", "-t", session, "Enter")
-        done = wait_for(r"done 3/3", 300, "three verdicts")
+        done = wait_for(rf"done {K}/{K}", 300, f"{K} verdicts")
         check(re.search(r"\d/\d grounded", done), "following, the reasoning pane's header counts the grounded sentences")
         column = done.splitlines()[1].index("Passage")  # where the detail panes begin
-        tmux("send-keys", "-t", session, "Tab", "Tab")
-        for _ in range(12):
-            tmux("send-keys", "-t", session, "Up")
-        seen, step = {}, 1
-        while True:
-            s = wait_for(rf"step {step}/", 5, f"step {step}")
-            header = next(l for l in s.splitlines() if "Reasoning" in l and "step" in l)
-            note = re.search(r"step (\d+)/(\d+) · (from the passage|from the query only|unsupported)?", header)
-            kind = note.group(3) or "no claim"
-            # The passage pane: below its header, above the reasoning pane's.
-            passage_rows = slice(2, next(i for i, l in enumerate(s.splitlines()) if "Reasoning" in l and "step" in l))
-            seen.setdefault(kind, (step, cells(), passage_rows))
-            if int(note.group(1)) == int(note.group(2)):
-                break
-            step += 1
-            tmux("send-keys", "-t", session, "Down")
-        check(len(seen) >= 2, f"the steps of the chain rest on different things: {sorted(seen)}")
-        check("unsupported" in seen or "from the query only" in seen,
-              "some step rests on the query only or on nothing (this model restates the query)")
+        seen, captures = {}, {}
+        for row in range(K):
+            # Row by row (the results pane, down one), then into the reasoning pane and through its sentences.
+            if row:
+                tmux("send-keys", "-t", session, "Tab", "Down")
+            tmux("send-keys", "-t", session, "Tab", "Tab")
+            for _ in range(12):
+                tmux("send-keys", "-t", session, "Up")
+            step = 1
+            while True:
+                s = wait_for(rf"step {step}/", 5, f"step {step} of row {row + 1}")
+                header = next(l for l in s.splitlines() if "Reasoning" in l and "step" in l)
+                note = re.search(r"step (\d+)/(\d+) · (?:turned here [\d.]+ → [\d.]+ · )?(from the passage|from the query only|unsupported)?",
+                                 header)
+                kind = note.group(3) or "no claim"
+                # The passage pane: below its header, above the reasoning pane's.
+                passage_rows = slice(2, next(i for i, l in enumerate(s.splitlines()) if "Reasoning" in l and "step" in l))
+                captures[(row, step)] = cells()
+                seen.setdefault(kind, (row, step, captures[(row, step)], passage_rows))
+                if int(note.group(1)) == int(note.group(2)):
+                    break
+                step += 1
+                tmux("send-keys", "-t", session, "Down")
+        check({"from the passage", "from the query only", "unsupported"} <= set(seen),
+              f"the chains' steps rest on the passage, on the query only, on nothing: {sorted(seen)}")
         if "unsupported" in seen:
             # From any other step, the unsupported sentence is drawn in its colour (174); at its own, as the step.
-            others = [painted(r, column, fg=174) for k, (_, r, _) in seen.items() if k != "unsupported"]
-            check(not others or any(others), f"an unsupported sentence is drawn in the unsupported colour: {others[:1]}")
+            row, step, _, _ = seen["unsupported"]
+            others = [painted(r, column, fg=174) for (rw, st), r in captures.items() if rw == row and st != step]
+            check(any(others), f"an unsupported sentence is drawn in the unsupported colour: {[o for o in others if o][:1]}")
         if "from the passage" in seen:
-            _, rows, passage = seen["from the passage"]
+            _, _, rows, passage = seen["from the passage"]
             current = painted(rows[passage], column, bg=153)
             check(current, f"at a step that quotes the passage, its spans in the passage are drawn as the step: {current!r}")
-        quoted = [painted(r[p], column, bg=22) for _, r, p in seen.values()]
+        quoted = [painted(r[p], column, bg=22) for _, _, r, p in seen.values()]
         check(any(quoted), f"the passage's quoted spans are drawn in their colour: {[q for q in quoted if q][:2]}")
         tmux("send-keys", "-t", session, "q")
     finally:

@@ -57,6 +57,7 @@ extension View {
         for sentence in a?.sentences ?? [] where sentence.unsupported && sentence.range.upperBound < at.count {
             mark(at[sentence.range.lowerBound]..<at[sentence.range.upperBound], .unsupported, false)
         }
+        if let turn = turningStep(row, steps: steps) { mark(steps[turn.step], .accent, true) }
         if step < steps.count { mark(steps[step], .current, true) }
         for span in a?.spans ?? [] where span.chain.upperBound < at.count {
             mark(at[span.chain.lowerBound]..<at[span.chain.upperBound], span.source == .passage ? .quoted : .highlight, false)
@@ -64,16 +65,36 @@ extension View {
         return roles
     }
 
-    /// What the current step's sentence rests on, for the pane's header.
+    /// What the current step's sentence rests on, and whether the verdict turned there, for the pane's header.
     static func supportNote(_ s: ExplorerState, _ row: ResultRow) -> String? {
         guard let a = attribution(s, row) else { return nil }
+        let steps = Sentences.split(row.reasoning)
+        let turn = turningStep(row, steps: steps)
         guard let sentence = currentSentence(s, a) else {
             let claiming = a.sentences.filter(\.claims)
-            return claiming.isEmpty ? nil : "\(claiming.filter { !$0.sources.isEmpty }.count)/\(claiming.count) grounded"
+            var notes = claiming.isEmpty ? [] : ["\(claiming.filter { !$0.sources.isEmpty }.count)/\(claiming.count) grounded"]
+            if let turn { notes.append("turned at step \(turn.step + 1)") }
+            return notes.isEmpty ? nil : notes.joined(separator: " · ")
         }
-        if sentence.unsupported { return "unsupported" }
-        if !sentence.claims { return nil }
-        return sentence.sources.contains(.passage) ? "from the passage" : "from the query only"
+        var notes: [String] = []
+        if let turn, turn.step == s.details.step {
+            notes.append(String(format: "turned here %.2f → %.2f", turn.point.from, turn.point.to))
+        }
+        if sentence.unsupported {
+            notes.append("unsupported")
+        } else if sentence.claims {
+            notes.append(sentence.sources.contains(.passage) ? "from the passage" : "from the query only")
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: " · ")
+    }
+
+    /// The step where the verdict turned most (`TurningPoint`: with probes, once the verdict is in).
+    static func turningStep(_ row: ResultRow, steps: [Range<Int>]) -> (step: Int, point: TurningPoint)? {
+        guard let v = row.judgment.verdict, let point = TurningPoint.of(v) else { return nil }
+        let end = max(0, point.characters - 1)
+        guard let step = steps.firstIndex(where: { $0.contains(end) }) ?? (end >= (steps.last?.upperBound ?? 0) ? steps.indices.last : nil)
+        else { return nil }
+        return (step, point)
     }
 }
 

@@ -131,7 +131,9 @@ extension View {
             let mark = d.score >= 0.5 ? "true" : "false"
             if let v = row.judgment.verdict {
                 let flipped = (d.score >= 0.5) != (v.score >= 0.5)
-                right = String(format: "direct %@ %.3f → ", mark, d.score) + right + (flipped ? " · reasoning flipped it" : "")
+                right =
+                    String(format: "direct %@ %.3f → ", mark, d.score) + right
+                    + (flipped ? String(format: " · reasoning flipped it (%+.2f)", v.score - d.score) : "")
             } else {
                 right = String(format: "direct %@ %.3f (no reasoning) · ", mark, d.score) + right
             }
@@ -184,6 +186,13 @@ extension View {
                 verdict += String(
                     format: "; with no reasoning (direct) %.3f: the reasoning moved it %+.3f%@", d.score, v.score - d.score,
                     (d.score >= 0.5) != (v.score >= 0.5) ? ", across 0.5" : "")
+            }
+            // Where it turned, and how much of the chain rests on the passage or the query.
+            if let turn = turningStep(row, steps: steps) {
+                verdict += String(format: "; turned most after step %d (%.2f → %.2f)", turn.step + 1, turn.point.from, turn.point.to)
+            }
+            if let a = attribution(s, row), let g = a.grounded {
+                verdict += String(format: "; %.0f%% of its sentences grounded in the passage or query", g * 100)
             }
             for l in TextWidth.wrap(verdict, columns: r.width - 2) { lines.append((l.line, text.count + 10_000 + l.start)) }
         }

@@ -156,6 +156,7 @@ extension View {
         let sources = Set(s.results.compactMap { $0.currentScore?.source })
         if sources.contains(.direct) { parts.insert("≈ direct verdict", at: 0) }
         if sources.contains(.stale) { parts.insert("(…) previous instr.", at: 0) }
+        if s.results.contains(where: \.reasoningFlipped) { parts.insert("⇅ reasoning flipped", at: 0) }
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
             let reranked = s.results.contains { $0.currentScore != nil } ? s.ndcg10(s.ranking) : nil
             parts.insert(
@@ -174,6 +175,7 @@ extension View {
         let layout = Layout(width: s.width, height: s.height, split: s.split)
         let first = layout.firstVisible(selected: s.selected, count: order.count)
         let wide = r.width >= 60
+        let anyFlipped = s.results.contains(where: \.reasoningFlipped)
         for line in 0..<(r.height - 1) {
             let pos = first + line
             guard pos < order.count else { break }
@@ -212,6 +214,8 @@ extension View {
             case (.queued, nil): put("  ·  ", .dim, width: 6)
             case (.judging, nil): put("  " + spinner + "  ", .accent, width: 6)
             }
+            // The reasoning moved the verdict across 0.5 from the direct one (a column only while a row is so).
+            if anyFlipped { put(res.reasoningFlipped ? "⇅" : " ", .warning) }
             if wide {
                 // The bar of the score shown; a row whose chain is running shows its spinner beside a provisional score.
                 var meter = res.currentScore.map { View.bar(for: $0.score) } ?? "    "

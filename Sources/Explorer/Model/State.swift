@@ -21,6 +21,12 @@ public enum ScoreSource: Equatable, Sendable {
 }
 
 extension ResultRow {
+    /// The chain's verdict and the direct one (no reasoning) fall on opposite sides of 0.5.
+    public var reasoningFlipped: Bool {
+        guard let v = judgment.verdict, let d = direct else { return false }
+        return (v.score >= 0.5) != (d.score >= 0.5)
+    }
+
     /// The score the row ranks by now, and where it comes from: the chain's verdict, else the direct verdict, else
     /// the previous instruction's verdict.
     public var currentScore: (score: Double, source: ScoreSource)? {

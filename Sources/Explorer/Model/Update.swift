@@ -201,9 +201,11 @@ public enum Explorer {
             s.details.follow = false
             s.details.step += 1
             clampStep(&s)
+            scrollPassageToStep(&s)
         case .previousStep:
             s.details.follow = false
             s.details.step = max(0, s.details.step - 1)
+            scrollPassageToStep(&s)
         case .verdict:
             // Jump to the verdict: the last step, and follow the stream again.
             s.details.follow = true

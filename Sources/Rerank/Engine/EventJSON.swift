@@ -43,7 +43,8 @@ public enum EventJSON {
                     seconds: v.seconds, cached: v.cached, serverFinish: v.serverFinish, endpoint: v.endpoint, reasoning: v.reasoning,
                     earlyExit: v.earlyExit ? true : nil, exitTokens: v.exitPoint?.tokens, exitScore: v.exitPoint?.score,
                     trajectory: v.trajectory.isEmpty ? nil : v.trajectory.map { [Double($0.tokens), $0.score] }, directScore: v.direct?.score,
-                    fallback: v.fallback ? true : nil, attribution: attribution?.spans, grounded: attribution.map { OrNull($0.grounded) }))
+                    fallback: v.fallback ? true : nil, attribution: attribution?.spans, grounded: attribution.map { OrNull($0.grounded) },
+                    turn: TurningPoint.of(v).map(Turn.init)))
         case .failed(let p, let reason): return line(Failed(passage: p, id: passages[p].id, reason: reason))
         case .endpoint(let name, let up, let reason): return line(Endpoint(endpoint: name, up: up, reason: reason))
         case .finished(let s):
@@ -91,6 +92,18 @@ public enum EventJSON {
         /// What the chain drew on (`Attribution`), when it was analysed: its spans and the share of its sentences with
         /// support (null when none makes a claim).
         let attribution: [Attribution.Span]?, grounded: OrNull<Double>?
+        /// With probes: where the verdict turned most (`TurningPoint`).
+        let turn: Turn?
+    }
+    /// `{"sentence": n or null (after the last probe), "tokens": …, "from": …, "to": …}`.
+    public struct Turn: Encodable {
+        let sentence: OrNull<Int>, tokens: Int, from: Double, to: Double
+        public init(_ t: TurningPoint) {
+            sentence = OrNull(t.sentence)
+            tokens = t.tokens
+            from = t.from
+            to = t.to
+        }
     }
     struct DirectLine: Encodable {
         var event = "direct"

@@ -24,7 +24,8 @@ public struct Attribution: Sendable, Equatable {
     /// A sentence of the chain and its support.
     public struct Sentence: Sendable, Equatable {
         public var range: Range<Int>
-        /// Terms it holds (a sentence with fewer than `minimumTerms` makes no claim: "Yes." is neither).
+        /// Terms it holds, words about the task left out (a sentence with fewer than `minimumTerms` makes no claim: "Yes."
+        /// is neither supported nor unsupported).
         public var terms: Int
         /// Sources it shares a run with.
         public var sources: Set<Source>
@@ -44,12 +45,17 @@ public struct Attribution: Sendable, Equatable {
     /// Runs of fewer terms are lone words, which any text on the topic shares.
     public static let minimumTerms = 2
 
+    /// Words about the task itself, not the passage: a sentence of them alone ("So the passage is relevant.", "The
+    /// query asks if the passage is relevant.") makes no claim that could have support.
+    static let taskWords = "passage query relevant relevance true false answer determine"
+
     public typealias Tokens = (String) -> [(range: Range<Int>, term: String?)]
 
     /// `instruction`: the filled instruction, or nil when there is none (the query alone was asked). A run the query
     /// holds is the query's, not the instruction's as well.
     public static func of(chain: String, passage: String, query: String, instruction: String?, tokens: Tokens) -> Attribution {
         let chainTerms = Terms(chain, tokens)
+        let task = Set(tokens(taskWords).compactMap(\.term))
         var sources: [(Source, Terms)] = [(.passage, Terms(passage, tokens)), (.query, Terms(query, tokens))]
         if let instruction, instruction != query { sources.append((.instruction, Terms(instruction, tokens))) }
         var spans: [Span] = []
@@ -79,7 +85,8 @@ public struct Attribution: Sendable, Equatable {
                     found.insert(source)
                 }
             }
-            sentences.append(Sentence(range: chainTerms.scalars(sentence), terms: inside.count, sources: found))
+            let claimed = inside.filter { !task.contains(chainTerms.items[$0].term) }.count
+            sentences.append(Sentence(range: chainTerms.scalars(sentence), terms: claimed, sources: found))
         }
         spans.sort { ($0.chain.lowerBound, $0.source.order) < ($1.chain.lowerBound, $1.source.order) }
         return Attribution(spans: spans, sentences: sentences)
