@@ -57,11 +57,21 @@ struct Eval: AsyncParsableCommand {
         guard let index, let queries else { throw ValidationError("--rerank needs --index and --queries") }
         let inputs = try EvalInputs.load(
             qrels: qr, qrelsPath: qrels, index: index, queries: queries, firstStage: firstStage, maxQueries: maxQueries, skipMissing: skipMissing)
-        let engine = try modelOptions.makeReranker()
+        let judges = try RerankCommand.twoJudges(modelOptions)
+        if !judges.isEmpty {
+            try await evaluateTwoJudges(judges, inputs: inputs, qrels: qr, k: k, queries: queries)
+            return
+        }
+        let evaluation = try await evaluate(try modelOptions.makeReranker(), inputs: inputs, qrels: qr, k: k, queries: queries, out: out)
+        if json { print(evaluation.json) } else { evaluation.print(label: report) }
+    }
+
+    /// One judge's evaluation into `out`: judged through its journal, runs and traces written, the report returned.
+    func evaluate(_ engine: any Reranker, inputs: EvalInputs, qrels qr: Qrels, k: Int, queries: String, out: String) async throws -> EvalReport {
         let choice = try judge.choice(automatic: try await prepared(engine))
         let fusion = try judge.fusion(profile: choice.profile)
         let (settings, rule) = try judgingSettings(engine: engine, choice: choice, queries: queries)
-        let journal = try openJournal(engine: engine, settings: settings, k: k, reader: inputs.reader)
+        let journal = try openJournal(engine: engine, settings: settings, k: k, reader: inputs.reader, out: out)
         let evaluation = RerankEvaluation(
             reader: inputs.reader, searcher: inputs.searcher, given: inputs.given, k: k, settings: settings, earlyExit: rule,
             engine: engine, journal: journal, fusion: fusion)
@@ -78,11 +88,10 @@ struct Eval: AsyncParsableCommand {
                     + failures.prefix(3).joined(separator: "; "))
             throw ExitCode(ExitCodes.judgmentsFailed)
         }
-        let summary = EvalReport(
+        return EvalReport(
             evaluation: evaluation, qrels: qr, k: k, profile: choice.profile, fusion: fusion, rule: rule, direct: settings.direct,
             model: engine.modelName, firstStageLabel: inputs.given == nil ? "BM25" : "First", out: out,
             seconds: monotonicSeconds() - started, fleet: try modelOptions.chosen().endpoints)
-        if json { print(summary.json) } else { summary.print(label: report) }
     }
 
     /// The judging settings every query starts from (read once: a preset is a file), the instruction (the paper's
@@ -117,7 +126,7 @@ struct Eval: AsyncParsableCommand {
     /// The journal of --out, whose settings are the judgment's identity (every setting of the request, the judge by
     /// content and its threads; direct verdicts and probes among them, since a journal without them cannot give their
     /// runs) and what the evaluation adds (the instruction, the depth, the index). Says what it resumes.
-    func openJournal(engine: any Reranker, settings: RerankRequest, k: Int, reader: IndexReader) throws -> JudgmentJournal {
+    func openJournal(engine: any Reranker, settings: RerankRequest, k: Int, reader: IndexReader, out: String) throws -> JudgmentJournal {
         var journalSettings = engine.identity(settings, profile: settings.profile ?? .rank1).journalSettings
         journalSettings["instruction"] = settings.instruction ?? ""
         journalSettings["rerank"] = "\(k)"

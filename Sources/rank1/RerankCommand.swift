@@ -30,6 +30,12 @@ struct ModelOptions: ParsableArguments {
     var connectTimeout: Double = 10
     @Option(name: .customLong("llama-lib"), help: "libllama.so to load. Default: $RANK1_LLAMA_LIB or the project's runtime.")
     var llamaLib: String?
+    @Option(
+        name: .customLong("judge"),
+        help:
+            "Two judges side by side: NAME=SPEC, given twice. SPEC: an embedded model's name or a GGUF path, or a server's URL and its model as URL#MODEL. Both judge the same candidates."
+    )
+    var judges: [String] = []
     @Option(help: "Decoding threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Do not read or write the trace cache (~/.cache/rank1/traces).") var noCache = false
 
@@ -41,6 +47,11 @@ struct ModelOptions: ParsableArguments {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         if let twice = Dictionary(grouping: endpoint, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
             throw ValidationError("--endpoint \(twice) is given twice")
+        }
+        if !judges.isEmpty {
+            guard judges.count == 2 else { throw ValidationError("--judge is given twice (two judges side by side), got \(judges.count)") }
+            guard model == nil && endpoint.isEmpty else { throw ValidationError("--judge names each judge's model: drop --model and --endpoint") }
+            do { _ = try JudgeSpec.parse(judges) } catch { throw ValidationError("\(error)") }
         }
     }
 
@@ -267,6 +278,14 @@ struct RerankCommand: AsyncParsableCommand {
         let searcher = try reportingErrors { try Searcher(index: reader) }
         let hits = try reportingErrors { try searcher.search(query, k: k) }
         let passages = try reportingErrors { try Candidates.passages(hits.map(\.doc), in: reader) }
+        if case let judges = try RerankCommand.twoJudges(modelOptions), !judges.isEmpty {
+            let prepared = try await TwoJudges.prepare(
+                judges, query: query, passages: passages, options: judge, jsonl: jsonl, showReasoning: showReasoning)
+            let failed = await TwoJudges.run(prepared)
+            TwoJudges.summary(prepared, passages: passages, jsonl: jsonl)
+            if failed > 0 { throw ExitCode(ExitCodes.judgmentsFailed) }
+            return
+        }
         let engine: any Reranker
         do { engine = try modelOptions.makeReranker() } catch {
             printError("rank1: \(error)\n(BM25 works without it: rank1 search \(index) --query …)")
@@ -303,6 +322,16 @@ let notRank1Notice =
     + "illustrative. For real ones use a Rank1 GGUF (--model rank1-7b.Q4_K_M.gguf) or a server running jhu-clsp/rank1-* (--endpoint URL)."
 
 /// Prepares a backend (a server is probed), or exits with the cause and the fix.
+extension RerankCommand {
+    /// The two judges of --judge (or none); one whose model cannot be loaded stops the command, named.
+    static func twoJudges(_ options: ModelOptions) throws -> [(name: String, engine: any Reranker)] {
+        do { return try options.makeJudges() } catch {
+            printError("rank1: \(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
 func prepared(_ engine: any Reranker) async throws -> ProfileChoice {
     do { return try await engine.prepare() } catch {
         printError("rank1: \(error)")

@@ -9,6 +9,8 @@ final class RerankReport {
     /// What the chains are attributed to (besides the passage): the query and the instruction template.
     let query: String, instruction: String?
     let jsonl: Bool
+    /// With two judges: the judge's name, on each line it prints (`[a] …`, `"judge": "a"`).
+    let label: String?
     let showReasoning: Bool
     /// One lane to a terminal: the reasoning streams inline.
     let streamInline: Bool
@@ -17,7 +19,10 @@ final class RerankReport {
     private(set) var directs: [Int: DirectVerdict] = [:]
     private(set) var firstFailure: String?
 
-    init(passages: [Passage], query: String, instruction: String?, jsonl: Bool, showReasoning: Bool, streamInline: Bool) {
+    init(
+        passages: [Passage], query: String, instruction: String?, jsonl: Bool, showReasoning: Bool, streamInline: Bool, label: String? = nil
+    ) {
+        self.label = label
         self.passages = passages
         self.query = query
         self.instruction = instruction
@@ -28,7 +33,7 @@ final class RerankReport {
 
     func header(query: String, engine: any Reranker, chosen: ProfileChoice, request: RerankRequest, fusion: ScoreFusion?) {
         if jsonl {
-            out.write(EventJSON.profile(chosen, model: engine.modelName, backend: engine.backendName) + "\n")
+            out.write(labelled(EventJSON.profile(chosen, model: engine.modelName, backend: engine.backendName)) + "\n")
             return
         }
         out.write("Rank1 reranking of the BM25 top \(passages.count) for \"\(query)\"\n")
@@ -47,7 +52,7 @@ final class RerankReport {
 
     func event(_ event: RerankEvent) {
         if jsonl {
-            out.write(EventJSON.encode(event, passages: passages, attribution: attribution(event)) + "\n")
+            out.write(labelled(EventJSON.encode(event, passages: passages, attribution: attribution(event))) + "\n")
             out.flush()
         }
         switch event {
@@ -60,7 +65,7 @@ final class RerankReport {
             directs[p] = d
             if !jsonl && !streamInline { say(String(format: "[direct %d/%d] %.3f  %@\n", directs.count, passages.count, d.score, passages[p].id)) }
         case .restarted(let p, _, let reason):
-            if !jsonl { say("\n[\(p + 1)] \(passages[p].id): retrying after \(reason)\n") }
+            if !jsonl { say((streamInline ? "\n" : "") + "[\(p + 1)] \(passages[p].id): retrying after \(reason)\n") }
         case .verdict(let v):
             verdicts[v.passage] = v
             if !jsonl { verdictLine(v) }
@@ -80,13 +85,22 @@ final class RerankReport {
         return Attributing.of(chain: v.reasoning, passage: passages[v.passage], query: query, instruction: instruction)
     }
 
+    /// A JSON line with the judge's name first (every line is an object, so "{" opens it).
+    func labelled(_ line: String) -> String {
+        guard let label, line.hasPrefix("{") else { return line }
+        return "{\"judge\":" + EventJSON.line(label) + (line == "{}" ? "}" : "," + line.dropFirst())
+    }
+
+    private var prefix: String { label.map { "[\($0)] " } ?? "" }
+
     private func say(_ text: String) {
-        out.write(text)
+        out.write(streamInline ? text : prefix + text)
         out.flush()
     }
 
     private func verdictLine(_ v: Verdict) {
         if streamInline { out.write("\n") }
+        out.write(prefix)
         let mark = v.score >= 0.5 ? "✓" : "✗"
         // How much of the chain has support in the passage or the query (README: What the chain drew on).
         let grounded = attribution(.verdict(v))?.grounded.map { String(format: ", %.0f%% grounded", $0 * 100) } ?? ""

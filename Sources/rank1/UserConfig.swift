@@ -4,7 +4,8 @@ import Rerank
 import Retrieval
 
 /// The user's defaults, from $XDG_CONFIG_HOME/rank1/config.json (else ~/.config/rank1/config.json):
-/// {"model": …, "endpoint": "URL" or ["URL", …], "preset": …, "theme": …, "keymap": …, "index": …, "api_key": …}.
+/// {"model": …, "endpoint": "URL" or ["URL", …], "preset": …, "theme": …, "keymap": …, "index": …, "api_key": …,
+/// "judges": ["NAME=SPEC", "NAME=SPEC"]}.
 /// Command-line flags override it; `model` and `endpoint` go together (either flag replaces both, so a
 /// configured server's model name never meets an in-process run). A key it does not know, or a value of the
 /// wrong type, stops the command with the file and the key: a typo must not be silently ignored.
@@ -15,8 +16,10 @@ struct UserConfig: Sendable {
     var theme: String?
     var keymap: String?
     var index: String?
+    /// Two judges side by side (`--judge`), used when no model, endpoint or judge flag is given.
+    var judges: [String] = []
 
-    static let keys = ["model", "endpoint", "preset", "theme", "keymap", "index", "api_key"]
+    static let keys = ["model", "endpoint", "preset", "theme", "keymap", "index", "api_key", "judges"]
 
     /// Read once per process; a missing file is an empty config.
     static let current: Result<UserConfig, Error> = Result { try load(path: RuntimeDiscovery.configPath()) }
@@ -52,6 +55,11 @@ struct UserConfig: Sendable {
             case "theme": c.theme = try text()
             case "keymap": c.keymap = try text()
             case "index": c.index = try text()
+            case "judges":
+                guard let list = value as? [String], list.count == 2, !list.contains(where: \.isEmpty) else {
+                    throw RerankError("\(path): \"judges\" must be a list of two \"NAME=SPEC\" strings")
+                }
+                c.judges = list
             case "api_key": _ = try text()  // read where it is used (RemoteConfiguration), never printed
             default: throw RerankError("\(path): unknown key \"\(key)\" (known: \(keys.joined(separator: ", ")))")
             }

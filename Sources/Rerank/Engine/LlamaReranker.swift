@@ -51,7 +51,10 @@ public final class LlamaReranker: Reranker, @unchecked Sendable {
     public init(configuration: LlamaConfiguration) throws {
         self.configuration = configuration
         model = try LlamaModel(path: configuration.modelPath, libraryPath: configuration.libraryPath)
-        let t = Thread { [unowned self] in self.loop() }
+        // The thread holds its engine: an engine lives as long as its thread, for the process (a command or the
+        // explorer makes one per judge). Unowned, an engine released while its thread waits (a second judge's model
+        // failing to load after the first was made) crashed the process reading it.
+        let t = Thread { [self] in self.loop() }
         t.name = "rank1-engine"
         t.stackSize = 8 << 20
         thread = t
