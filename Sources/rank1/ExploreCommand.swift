@@ -107,6 +107,29 @@ struct Explore: AsyncParsableCommand {
         }
     }
 
+    /// Two judges (--judge twice), each prepared before the screen opens: one that cannot judge stops the command,
+    /// named (the explorer does not fall back to BM25 alone when the user asked for two judges).
+    func twoJudges() async throws -> [(name: String, engine: any Reranker, choice: ProfileChoice)]? {
+        let judges = try RerankCommand.twoJudges(modelOptions)
+        guard !judges.isEmpty else { return nil }
+        var out: [(name: String, engine: any Reranker, choice: ProfileChoice)] = []
+        for (name, engine) in judges {
+            do { out.append((name, engine, try await engine.prepare())) } catch {
+                printError("rank1: judge \(name): \(error)")
+                throw ExitCode.failure
+            }
+        }
+        return out
+    }
+
+    /// The second judge's settings: the flags', its own profile, the same starting instruction.
+    func secondSettings(_ second: (name: String, engine: any Reranker, choice: ProfileChoice), _ first: RerankRequest) throws -> RerankRequest {
+        var settings = try judge.request(query: "", passages: [], automatic: second.choice.profile, inProcess: second.engine is LlamaReranker)
+        settings.profile = try judge.choice(automatic: second.choice).profile
+        settings.instruction = first.instruction
+        return settings
+    }
+
     /// The colour theme: --theme, the config's, else the shipped one (absent: the terminal's colours).
     func theme(_ config: UserConfig) throws -> [Role: (Int16, Int16)] {
         let theme = self.theme ?? config.theme
@@ -139,7 +162,10 @@ struct Explore: AsyncParsableCommand {
             return r
         }
         let runSet = runs.isEmpty ? nil : try reportingErrors { try openRuns(reader: reader, index: dir, collectionQueries: queries) }
-        let (engine, automaticChoice, problem) = await judge()
+        let judges = try await twoJudges()
+        let first: (engine: (any Reranker)?, choice: ProfileChoice?, problem: String?) =
+            if let j = judges?.first { (j.engine, j.choice, nil) } else { await judge() }
+        let (engine, automaticChoice, problem) = first
         let config = try UserConfig.get()
         let start = try ExplorerStart.make(
             judge: self.judge, engine: engine, automatic: automaticChoice, problem: problem,
@@ -148,10 +174,12 @@ struct Explore: AsyncParsableCommand {
         setup.collection = queries
         setup.collectionName = collection.map { ($0 as NSString).lastPathComponent }
         setup.runs = runSet
+        setup.judges = judges?.map(\.name) ?? []
         let colours = try theme(config)
         let logPath = log ?? (TraceCache.defaultDirectory() as NSString).deletingLastPathComponent + "/explorer.log"
         let app = try ExplorerApp(reader: reader, setup: setup, engine: engine, logPath: logPath, latencyTrace: latencyTrace)
         app.effects.settings = start.settings
+        if let second = judges?.last { app.effects.second = (second.engine, try secondSettings(second, start.settings)) }
         app.theme = colours
         ExplorerApp.installSignalHandlers()
         // curses lives on one dedicated thread, never on a Swift concurrency pool thread.

@@ -2,6 +2,7 @@ import Explorer
 import Foundation
 import Rerank
 import Retrieval
+import Synchronization
 
 /// Carries out the explorer's effects against the index and the reranker: searches and document lookups are answered
 /// at once (fed back through `Explorer.update`), rerank jobs stream their events to `deliver` as `.engine` messages.
@@ -12,6 +13,11 @@ final class ExplorerEffects: @unchecked Sendable {
     let engine: (any Reranker)?
     /// The judging settings every rerank job starts from (budget, profile, thinking control).
     var settings = RerankRequest(query: "", passages: [])
+    /// With two judges: the second, and its settings (its own profile). Two in-process models judge one after the
+    /// other (they would share the cores); a server judges beside the first.
+    var second: (engine: any Reranker, settings: RerankRequest)?
+    /// The newest job: a second judge that waits for the first does not start a job already superseded.
+    private let latest = LatestJob()
     /// Where engine events go (any thread).
     let deliver: @Sendable (Message) -> Void
     let log: @Sendable (String) -> Void
@@ -61,28 +67,46 @@ final class ExplorerEffects: @unchecked Sendable {
                 perform(Explorer.update(&state, .sideBySide(query: query, columns: ids.map { documents($0) })), on: &state)
             case .rerank(let generation, let query, let instruction, let passages):
                 guard let engine else { continue }
-                var request = settings
-                request.query = query
-                request.instruction = instruction
-                request.passages = passages
-                let stream = engine.start(request)
+                latest.value.withLock { $0 = generation }
+                func request(_ settings: RerankRequest) -> RerankRequest {
+                    var request = settings
+                    request.query = query
+                    request.instruction = instruction
+                    request.passages = passages
+                    return request
+                }
+                let stream = engine.start(request(settings))
                 log("rerank job \(generation): \(passages.count) passages for \"\(query)\"")
                 let (deliver, log) = (self.deliver, self.log)
-                Task.detached {
+                let second = self.second.map { ($0.engine, request($0.settings)) }
+                let after = second != nil && engine is LlamaReranker && second?.0 is LlamaReranker
+                if let second, !after { Self.forward(second.0.start(second.1), generation, deliver) }
+                Task.detached { [latest] in
                     for await event in stream {
                         if case .verdict(let v) = event { log("job \(generation): verdict for passage \(v.passage): \(v.score)") }
                         if case .finished(let st) = event { log("job \(generation): finished, \(st.judged) judged in \(st.seconds) s") }
                         deliver(.engine(generation: generation, event: event))
                     }
+                    if let second, after, latest.value.withLock({ $0 == generation }) { Self.forward(second.0.start(second.1), generation, deliver) }
                 }
             case .prioritize(let generation, let passages):
-                if generation == state.generation { engine?.prioritize(passages) }
+                if generation == state.generation {
+                    engine?.prioritize(passages)
+                    second?.engine.prioritize(passages)
+                }
             case .cancelRerank:
+                latest.value.withLock { $0 = -1 }  // no second judge starts after this
                 engine?.cancel()
+                second?.engine.cancel()
             case .quit:
                 break  // update set `quit`; the app's loop ends on it
             }
         }
+    }
+
+    /// The second judge's events, as `.secondJudge` messages.
+    static func forward(_ stream: AsyncStream<RerankEvent>, _ generation: Int, _ deliver: @escaping @Sendable (Message) -> Void) {
+        Task.detached { for await event in stream { deliver(.secondJudge(generation: generation, event: event)) } }
     }
 
     /// A run's candidates as result rows, in the run's order, with the run's scores where given. Ids were checked
@@ -99,4 +123,9 @@ final class ExplorerEffects: @unchecked Sendable {
             }
         }
     }
+}
+
+/// The newest rerank job's generation, shared with the tasks that forward its events.
+final class LatestJob: Sendable {
+    let value = Mutex(0)
 }

@@ -8,12 +8,14 @@ whose server dies mid-run leaves the other's results intact, the failures on its
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from e2e import Checks, binary, free_port, python, smollm2, start_server  # noqa: E402
+from e2e import Checks, binary, free_port, python, smollm2, start_server, tmux  # noqa: E402
 
 check = Checks("two judges")
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -47,6 +49,37 @@ def kappa(a, b):
 
 def close(x, y):
     return (x is None and y is None) or (x is not None and y is not None and abs(x - y) < 1e-9)
+
+
+def explorer(judges):
+    session = f"rank1judges{os.getpid()}"
+    cmd = " ".join([binary, "--index", debian, "--k", "3", *FLAGS, *judges]) + "; sleep 60"
+    tmux("new-session", "-d", "-s", session, "-x", "140", "-y", "32", cmd)
+
+    def wait_for(pattern, timeout):
+        end = time.time() + timeout
+        while time.time() < end:
+            s = tmux("capture-pane", "-t", session, "-p")
+            if re.search(pattern, s):
+                return s
+            time.sleep(0.3)
+        return None
+    try:
+        check(wait_for(r"press / to type a query", 60), "the explorer starts with both judges prepared")
+        tmux("send-keys", "-t", session, "/")
+        tmux("send-keys", "-t", session, "-l", QUERY)
+        tmux("send-keys", "-t", session, "Enter")
+        # Both judges' verdicts in three rows, then the agreement in the list's header.
+        done = wait_for(r"qwen \| smol τ -?\d", 600)
+        check(done, "the list's header gives the two judges' τ once both have judged", done or tmux("capture-pane", "-t", session, "-p"))
+        rows = [l for l in (done or "").splitlines() if re.search(r"\d\.\d{3} +\d\.\d{3}", l)]
+        check(len(rows) >= 1, f"rows show both judges' scores: {rows[:3]}")
+        check(done and any("Reasoning" in l and "smol" in l for l in done.splitlines()), "the second judge's chain beside the first's")
+        tmux("send-keys", "-t", session, "d")
+        check(wait_for(r"by disagreement", 5), "d sorts the list by disagreement")
+        tmux("send-keys", "-t", session, "q")
+    finally:
+        tmux("kill-session", "-t", session, check=False)
 
 
 def main():
@@ -120,6 +153,9 @@ def main():
             bad = subprocess.run([binary, "rerank", debian, "--query", QUERY, "--judge", "a=qwen", "--judge", spec], capture_output=True,
                                  text=True, timeout=60)
             check(bad.returncode != 0 and why in bad.stderr, f"--judge {spec}: refused, saying {why}", bad.stderr[-200:])
+
+        print("the explorer with two judges")
+        explorer(judges)
 
         print("a judge's server dies mid-run")
         died = []

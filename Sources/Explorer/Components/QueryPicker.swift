@@ -34,7 +34,7 @@ extension Explorer {
         // Listed, not `default`: a new action is a compile error until this says what it does in a list.
         case nil, .up?, .down?, .pageUp?, .pageDown?, .top?, .bottom?:  // (moves: above)
             break
-        case .quit?, .help?, .editQuery?, .editInstruction?, .compare?, .rerank?, .cancel?, .nextPane?, .previousPane?, .nextStep?,
+        case .quit?, .help?, .editQuery?, .editInstruction?, .compare?, .disagreement?, .rerank?, .cancel?, .nextPane?, .previousPane?, .nextStep?,
             .previousStep?, .verdict?, .more?, .fewer?, .pickQuery?, .nextQuery?, .previousQuery?, .apply?, .left?, .right?, .lineStart?,
             .lineEnd?, .deleteBack?, .deleteForward?, .deleteToStart?, .deleteWord?, .newline?, .nextPreset?, .widerList?,
             .narrowerList?, .history?, .clear?:
@@ -64,7 +64,7 @@ extension Explorer {
         case .pageDown: selection = max(0, min(n - 1, selection + 10))
         case .top: selection = 0
         case .bottom: selection = max(0, n - 1)
-        case nil, .quit, .help, .editQuery, .editInstruction, .compare, .rerank, .cancel, .nextPane, .previousPane, .nextStep,
+        case nil, .quit, .help, .editQuery, .editInstruction, .compare, .disagreement, .rerank, .cancel, .nextPane, .previousPane, .nextStep,
             .previousStep, .verdict, .more, .fewer, .pickQuery, .nextQuery, .previousQuery, .apply, .close, .open, .left, .right,
             .lineStart, .lineEnd, .deleteBack, .deleteForward, .deleteToStart, .deleteWord, .newline, .nextPreset, .widerList,
             .narrowerList, .history, .clear:

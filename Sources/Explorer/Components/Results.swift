@@ -25,6 +25,8 @@ extension Explorer {
             s.results[i].direct = nil
             s.results[i].reasoning = ""
             s.results[i].trajectory = []
+            s.results[i].second = SecondJudgment()
+            if top.contains(i) && s.judges.two { s.results[i].second.judgment = .queued }
         }
         s.job = JobProgress(generation: s.generation, total: top.count, startedAt: s.now)
         s.comparison.tau = nil
@@ -157,6 +159,7 @@ extension View {
         if sources.contains(.direct) { parts.insert("≈ direct verdict", at: 0) }
         if sources.contains(.stale) { parts.insert("(…) previous instr.", at: 0) }
         if s.results.contains(where: \.reasoningFlipped) { parts.insert("⇅ reasoning flipped", at: 0) }
+        if let judges = View.judgesNote(s) { parts.insert(judges, at: 0) }
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
             let reranked = s.results.contains { $0.currentScore != nil } ? s.ndcg10(s.ranking) : nil
             parts.insert(
@@ -213,6 +216,10 @@ extension View {
             case (.none, nil): put("  -  ", .dim, width: 6)
             case (.queued, nil): put("  ·  ", .dim, width: 6)
             case (.judging, nil): put("  " + spinner + "  ", .accent, width: 6)
+            }
+            if s.judges.two {
+                let (text, role) = View.secondScore(res, spinner: spinner)
+                put(text, role, width: 6)
             }
             // The reasoning moved the verdict across 0.5 from the direct one (a column only while a row is so).
             if anyFlipped { put(res.reasoningFlipped ? "⇅" : " ", .warning) }

@@ -56,7 +56,7 @@ extension Explorer {
         case .help: s.mode = .help
         case .close: s.mode = .pickingRunQuery
         // Listed, not `default`: a new action is a compile error until this says what it does here.
-        case nil, .editQuery, .editInstruction, .compare, .rerank, .cancel, .nextPane, .previousPane, .up, .down, .pageUp, .pageDown,
+        case nil, .editQuery, .editInstruction, .compare, .disagreement, .rerank, .cancel, .nextPane, .previousPane, .up, .down, .pageUp, .pageDown,
             .top, .bottom, .nextStep, .previousStep, .verdict, .more, .fewer, .pickQuery, .apply, .open, .left, .right, .lineStart,
             .lineEnd, .deleteBack, .deleteForward, .deleteToStart, .deleteWord, .newline, .nextPreset, .widerList, .narrowerList, .history,
             .clear:

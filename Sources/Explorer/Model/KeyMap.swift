@@ -29,7 +29,7 @@ public enum KeyContext: String, CaseIterable, Sendable {
         switch self {
         case .browse:
             [
-                .editQuery, .rerank, .cancel, .editInstruction, .compare, .pickQuery, .nextQuery, .previousQuery, .up, .down, .pageUp,
+                .editQuery, .rerank, .cancel, .editInstruction, .compare, .disagreement, .pickQuery, .nextQuery, .previousQuery, .up, .down, .pageUp,
                 .pageDown, .top, .bottom, .nextPane, .previousPane, .nextStep, .previousStep, .verdict, .more, .fewer, .widerList,
                 .narrowerList, .help, .quit,
             ]
@@ -81,6 +81,8 @@ public enum Action: String, CaseIterable, Sendable {
     case widerList = "wider_list"
     case narrowerList = "narrower_list"
     case history, clear
+    /// With two judges: sort the list by how far they disagree (again: back to the ranking).
+    case disagreement
 }
 
 /// Keys → actions for every context, with what each does: Assets/keymap.json, optionally overridden by a user's

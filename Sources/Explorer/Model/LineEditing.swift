@@ -38,7 +38,7 @@ extension Explorer {
             cursor = keep.count
             return true
         // Listed, not `default`: a new action is a compile error until this says whether it edits a line.
-        case .quit?, .help?, .editQuery?, .editInstruction?, .compare?, .rerank?, .cancel?, .nextPane?, .previousPane?, .up?, .down?,
+        case .quit?, .help?, .editQuery?, .editInstruction?, .compare?, .disagreement?, .rerank?, .cancel?, .nextPane?, .previousPane?, .up?, .down?,
             .pageUp?, .pageDown?, .top?, .bottom?, .nextStep?, .previousStep?, .verdict?, .more?, .fewer?, .pickQuery?, .nextQuery?,
             .previousQuery?, .apply?, .close?, .open?, .nextPreset?, .widerList?, .narrowerList?, .history?, .clear?:
             break  // the editors handle their own (apply, close, presets…); the rest are never bound in an editor

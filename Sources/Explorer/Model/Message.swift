@@ -18,6 +18,8 @@ public enum Message: Equatable, Sendable {
     case searched(query: String, rows: [ResultRow], milliseconds: Double, run: String? = nil)
     /// An engine event of job `generation`.
     case engine(generation: Int, event: RerankEvent)
+    /// With two judges: the second judge's event of job `generation`.
+    case secondJudge(generation: Int, event: RerankEvent)
     case tick(now: Double)
     case wheel(up: Bool)
     case click(x: Int, y: Int)
@@ -38,6 +40,7 @@ public enum Effect: Equatable, Sendable {
     case candidates(query: String, candidates: [RunSet.Candidate])
     /// Look up the documents of each run's ranking of a query: answered with `.sideBySide`.
     case sideBySide(query: String, ids: [[String]])
+    /// Judge these passages (with two judges, both judge them).
     case rerank(generation: Int, query: String, instruction: String?, passages: [Passage])
     case cancelRerank
     /// The running job's passages the user is looking at, most wanted first: the engine starts them next.

@@ -20,6 +20,8 @@ public struct ExplorerSetup: Sendable {
     /// A collection's judged queries (`--collection`) and opened run files (`--run`): the explorer starts in their list.
     public var collection: [CollectionQuery] = []
     public var collectionName: String?
+    /// With two judges (`--judge` twice): their names, the first's engine being the one that ranks.
+    public var judges: [String] = []
     public var runs: RunSet?
 
     public init(corpusName: String, corpusSize: Int) {
@@ -36,6 +38,7 @@ extension ExplorerState {
             modelName: setup.modelName ?? "no model", backend: setup.backend ?? setup.problem ?? "no reranker", rerankAvailable: judging)
         k = setup.k
         keyMap = setup.keyMap
+        judges = Judges(names: judging && setup.judges.count == 2 ? setup.judges : [])
         editor.presets = setup.presets
         editor.instruction = setup.instruction
         if judging, let p = setup.profile {

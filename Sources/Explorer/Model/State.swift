@@ -55,6 +55,8 @@ public struct ResultRow: Equatable, Sendable {
     public var stale: Verdict? = nil
     public var truncated = false
     public var relevant: Int? = nil
+    /// With two judges: the second's judgment (the first's is `judgment`).
+    public var second = SecondJudgment()
 
     public init(id: String, title: String, text: String, bm25Score: Float, bm25Rank: Int) {
         self.id = id
@@ -129,6 +131,7 @@ public struct ExplorerState: Equatable, Sendable {
     public var picker = QueryPicker()
     public var comparison = Comparison()
     public var status = StatusLine()
+    public var judges = Judges()
 
     public var job: JobProgress? = nil
     public var generation = 0
@@ -175,6 +178,7 @@ public struct ExplorerState: Equatable, Sendable {
     /// verdict, else its direct verdict, else the previous instruction's; unscored after scored, BM25 order among
     /// equals), else BM25 order.
     public var ranking: [Int] {
+        if judges.byDisagreement { return disagreementOrder }
         let scores = rankScores
         guard !scores.isEmpty else { return Array(results.indices) }
         return RerankedOrder.of(results.count) { scores[$0] }

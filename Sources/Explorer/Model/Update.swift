@@ -46,6 +46,11 @@ public enum Explorer {
             let isToken = if case .token = event { true } else { false }
             keepSelection(&state, reorders: !isToken) { applyEngine(&$0, event) }
             return []
+        case .secondJudge(let generation, let event):
+            guard generation == state.generation, state.job != nil else { return [] }
+            let isToken = if case .token = event { true } else { false }
+            keepSelection(&state, reorders: !isToken && state.judges.byDisagreement) { applySecond(&$0, event) }
+            return []
         case .paste(let text):
             switch state.mode {
             case .editingQuery:
@@ -159,6 +164,12 @@ public enum Explorer {
             s.mode = .editingInstruction
             s.editor.draft = s.editor.instruction
             s.editor.cursor = s.editor.draft.count
+        case .disagreement:
+            guard s.judges.two else {
+                s.status.message = "one judge: --judge A=… --judge B=… judges with two"
+                return []
+            }
+            keepSelection(&s, reorders: true) { $0.judges.byDisagreement.toggle() }
         case .compare:
             if s.comparison.previousRanking.isEmpty {
                 s.status.message =

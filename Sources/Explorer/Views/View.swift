@@ -21,7 +21,15 @@ public enum View {
         } else {
             results(&screen, s, layout.results)
             passage(&screen, s, layout.passage)
-            reasoning(&screen, s, layout.reasoning)
+            if s.judges.two {
+                // Both judges' chains side by side: the first's (stepped through, attributed) left, the second's right.
+                let r = layout.reasoning
+                let half = r.width / 2
+                reasoning(&screen, s, Rect(x: r.x, y: r.y, width: half, height: r.height))
+                secondReasoning(&screen, s, Rect(x: r.x + half, y: r.y, width: r.width - half, height: r.height))
+            } else {
+                reasoning(&screen, s, layout.reasoning)
+            }
         }
         statusBar(&screen, s, layout.status)
         if s.mode == .help { help(&screen, s) }
