@@ -10,24 +10,16 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
-import time
 
-binary = os.environ["RANK1_BIN"]
-root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from e2e import Checks, binary, root, run_in_tmux, screen_of, tmux  # noqa: E402
+
 index = os.path.join(root, ".index", "debian")
 QUERY = "convert video files to animated gif"
 K = 5
 FLAGS = ["--k", str(K), "--parallel", str(K), "--early-exit", "off", "--budget", "48", "--no-cache", "--threads", "2", "--probe", "on"]
 session = f"rank1attr{os.getpid()}"
-results = []
-
-
-def check(ok, what, detail=""):
-    results.append(bool(ok))
-    print(f"  {'ok  ' if ok else 'FAIL'} {what}")
-    if not ok and detail:
-        print(f"       {detail}")
+check = Checks("attribution")
 
 
 def words(text):
@@ -75,18 +67,8 @@ def jsonl():
           f"spans from the passage and from the query ({spans} spans, sources {sorted(sources)})")
 
 
-def tmux(*args, check_=True):
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=check_).stdout
-
-
 def wait_for(pattern, timeout, what):
-    end = time.time() + timeout
-    while time.time() < end:
-        s = tmux("capture-pane", "-t", session, "-p")
-        if re.search(pattern, s):
-            return s
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}; screen:\n{tmux('capture-pane', '-t', session, '-p')}")
+    return screen_of(session, pattern, timeout, what)
 
 
 def cells():
@@ -136,67 +118,56 @@ def explorer():
     print("the explorer: spans, the unsupported mark, stepping")
     cmd = f"{binary} --index {index} {' '.join(FLAGS)}; sleep 60"
     tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "36", cmd)
-    try:
-        wait_for(r"press / to type a query", 30, "the start screen")
-        tmux("send-keys", "-t", session, "/")
-        tmux("send-keys", "-t", session, "-l", QUERY)
-        tmux("send-keys", "-t", session, "Enter")
-        done = wait_for(rf"done {K}/{K}", 300, f"{K} verdicts")
-        check(re.search(r"\d/\d grounded", done), "following, the reasoning pane's header counts the grounded sentences")
-        column = done.splitlines()[1].index("Passage")  # where the detail panes begin
-        seen, captures = {}, {}
-        for row in range(K):
-            # Row by row (the results pane, down one), then into the reasoning pane and through its sentences.
-            if row:
-                tmux("send-keys", "-t", session, "Tab", "Down")
-            tmux("send-keys", "-t", session, "Tab", "Tab")
-            for _ in range(12):
-                tmux("send-keys", "-t", session, "Up")
-            step = 1
-            while True:
-                s = wait_for(rf"step {step}/", 5, f"step {step} of row {row + 1}")
-                header = next(l for l in s.splitlines() if "Reasoning" in l and "step" in l)
-                note = re.search(r"step (\d+)/(\d+) · (?:turned here [\d.]+ → [\d.]+ · )?(from the passage|from the query only|unsupported)?",
-                                 header)
-                kind = note.group(3) or "no claim"
-                # The passage pane: below its header, above the reasoning pane's.
-                passage_rows = slice(2, next(i for i, l in enumerate(s.splitlines()) if "Reasoning" in l and "step" in l))
-                captures[(row, step)] = cells()
-                seen.setdefault(kind, (row, step, captures[(row, step)], passage_rows))
-                if int(note.group(1)) == int(note.group(2)):
-                    break
-                step += 1
-                tmux("send-keys", "-t", session, "Down")
-        check({"from the passage", "from the query only", "unsupported"} <= set(seen),
-              f"the chains' steps rest on the passage, on the query only, on nothing: {sorted(seen)}")
-        if "unsupported" in seen:
-            # From any other step, the unsupported sentence is drawn in its colour (174); at its own, as the step.
-            row, step, _, _ = seen["unsupported"]
-            others = [painted(r, column, fg=174) for (rw, st), r in captures.items() if rw == row and st != step]
-            check(any(others), f"an unsupported sentence is drawn in the unsupported colour: {[o for o in others if o][:1]}")
-        if "from the passage" in seen:
-            _, _, rows, passage = seen["from the passage"]
-            current = painted(rows[passage], column, bg=153)
-            check(current, f"at a step that quotes the passage, its spans in the passage are drawn as the step: {current!r}")
-        quoted = [painted(r[p], column, bg=22) for _, _, r, p in seen.values()]
-        check(any(quoted), f"the passage's quoted spans are drawn in their colour: {[q for q in quoted if q][:2]}")
-        tmux("send-keys", "-t", session, "q")
-    finally:
-        tmux("kill-session", "-t", session, check_=False)
+    wait_for(r"press / to type a query", 30, "the start screen")
+    tmux("send-keys", "-t", session, "/")
+    tmux("send-keys", "-t", session, "-l", QUERY)
+    tmux("send-keys", "-t", session, "Enter")
+    done = wait_for(rf"done {K}/{K}", 300, f"{K} verdicts")
+    check(re.search(r"\d/\d grounded", done), "following, the reasoning pane's header counts the grounded sentences")
+    column = done.splitlines()[1].index("Passage")  # where the detail panes begin
+    seen, captures = {}, {}
+    for row in range(K):
+        # Row by row (the results pane, down one), then into the reasoning pane and through its sentences.
+        if row:
+            tmux("send-keys", "-t", session, "Tab", "Down")
+        tmux("send-keys", "-t", session, "Tab", "Tab")
+        for _ in range(12):
+            tmux("send-keys", "-t", session, "Up")
+        step = 1
+        while True:
+            s = wait_for(rf"step {step}/", 5, f"step {step} of row {row + 1}")
+            header = next(l for l in s.splitlines() if "Reasoning" in l and "step" in l)
+            note = re.search(r"step (\d+)/(\d+) · (?:turned here [\d.]+ → [\d.]+ · )?(from the passage|from the query only|unsupported)?",
+                             header)
+            kind = note.group(3) or "no claim"
+            # The passage pane: below its header, above the reasoning pane's.
+            passage_rows = slice(2, next(i for i, l in enumerate(s.splitlines()) if "Reasoning" in l and "step" in l))
+            captures[(row, step)] = cells()
+            seen.setdefault(kind, (row, step, captures[(row, step)], passage_rows))
+            if int(note.group(1)) == int(note.group(2)):
+                break
+            step += 1
+            tmux("send-keys", "-t", session, "Down")
+    check({"from the passage", "from the query only", "unsupported"} <= set(seen),
+          f"the chains' steps rest on the passage, on the query only, on nothing: {sorted(seen)}")
+    if "unsupported" in seen:
+        # From any other step, the unsupported sentence is drawn in its colour (174); at its own, as the step.
+        row, step, _, _ = seen["unsupported"]
+        others = [painted(r, column, fg=174) for (rw, st), r in captures.items() if rw == row and st != step]
+        check(any(others), f"an unsupported sentence is drawn in the unsupported colour: {[o for o in others if o][:1]}")
+    if "from the passage" in seen:
+        _, _, rows, passage = seen["from the passage"]
+        current = painted(rows[passage], column, bg=153)
+        check(current, f"at a step that quotes the passage, its spans in the passage are drawn as the step: {current!r}")
+    quoted = [painted(r[p], column, bg=22) for _, _, r, p in seen.values()]
+    check(any(quoted), f"the passage's quoted spans are drawn in their colour: {[q for q in quoted if q][:2]}")
+    tmux("send-keys", "-t", session, "q")
 
 
 def main():
     jsonl()
-    explorer()
-    failed = results.count(False)
-    print(f"attribution: {len(results) - failed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    run_in_tmux(explorer, check, session)
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except AssertionError as e:
-        print(e)
-        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
-        sys.exit(1)
+    main()

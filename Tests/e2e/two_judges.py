@@ -12,10 +12,9 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from e2e import Checks, binary, free_port, python, smollm2, start_server, tmux  # noqa: E402
+from e2e import Checks, binary, free_port, python, screen_of, smollm2, start_server, tmux  # noqa: E402
 
 check = Checks("two judges")
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -57,13 +56,10 @@ def explorer(judges):
     tmux("new-session", "-d", "-s", session, "-x", "140", "-y", "32", cmd)
 
     def wait_for(pattern, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            s = tmux("capture-pane", "-t", session, "-p")
-            if re.search(pattern, s):
-                return s
-            time.sleep(0.3)
-        return None
+        try:
+            return screen_of(session, pattern, timeout, pattern)
+        except AssertionError:
+            return None
     try:
         check(wait_for(r"press / to type a query", 60), "the explorer starts with both judges prepared")
         tmux("send-keys", "-t", session, "/")

@@ -83,6 +83,19 @@ def tmux(*args, check=True):
     return subprocess.run(["tmux", *args], capture_output=True, text=True, check=check).stdout
 
 
+def screen_of(session, pattern, timeout, what):
+    """Waits until tmux `session`'s screen matches `pattern` and returns it; an AssertionError names `what` and shows
+    the screen when it never comes."""
+    import re
+    end = time.time() + timeout
+    while time.time() < end:
+        s = tmux("capture-pane", "-t", session, "-p")
+        if re.search(pattern, s):
+            return s
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}; screen:\n{tmux('capture-pane', '-t', session, '-p')}")
+
+
 def run_in_tmux(main, checks, session):
     """Runs a tmux scenario: a screen that never came (an AssertionError) counts as one more failure, and the
     session is killed whatever happens; then the closing line."""
