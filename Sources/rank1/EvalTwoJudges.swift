@@ -6,9 +6,10 @@ import Retrieval
 
 extension Eval {
     /// `rank1 eval --rerank K --judge A=… --judge B=…`: each judge's whole evaluation into `--out/NAME` (its own
-    /// journal, runs and traces, so `rank1 compare OUT/A/reranked.trec OUT/B/reranked.trec` works as for any runs),
-    /// one after the other; then how far they agree, per query (`OUT/agreement.tsv`) and overall. A judge whose
-    /// judgments fail past --allow-failures leaves the other's results intact; the command then exits 3.
+    /// journal, runs and traces, so `rank1 compare OUT/A/reranked.trec OUT/B/reranked.trec` works as for any runs):
+    /// at once when one of them is a server, one after the other when both are in-process (they would share the
+    /// cores); then how far they agree, per query (`OUT/agreement.tsv`) and overall. A judge whose judgments fail
+    /// past --allow-failures leaves the other's results intact; the command then exits 3.
     func evaluateTwoJudges(_ judges: [(name: String, engine: any Reranker)], inputs: EvalInputs, qrels: Qrels, k: Int, queries: String)
         async throws
     {
@@ -21,19 +22,42 @@ extension Eval {
         }
         var reports: [(name: String, report: EvalReport)] = []
         var failed: [String] = []
-        for (name, engine) in judges {
-            printError("rank1: judge \(name) (\(engine.modelName)) into \(out)/\(name)")
+        let together = !judges.allSatisfy { $0.engine is LlamaReranker }
+        let command = UncheckedSendable(self)
+        let inputsBox = UncheckedSendable(inputs)
+        let engines = UncheckedSendable(judges)
+        // Each judge's evaluation; a failure past --allow-failures is that judge's (nil), the other goes on.
+        @Sendable func one(_ i: Int) async throws -> UncheckedSendable<EvalReport>? {
+            let (name, engine) = engines.value[i]
+            let c = command.value
+            printError("rank1: judge \(name) (\(engine.modelName)) into \(c.out)/\(name)")
             do {
-                let report = try await evaluate(engine, inputs: inputs, qrels: qrels, k: k, queries: queries, out: out + "/" + name)
-                reports.append((name, report))
-                if json {
-                    print("{\"judge\":" + EventJSON.line(name) + "," + report.json.dropFirst())
-                } else {
-                    print("== judge \(name)")
-                    report.print(label: self.report)
-                }
+                return UncheckedSendable(
+                    try await c.evaluate(engine, inputs: inputsBox.value, qrels: qrels, k: k, queries: queries, out: c.out + "/" + name))
             } catch let exit as ExitCode where exit.rawValue == ExitCodes.judgmentsFailed {
+                return nil
+            }
+        }
+        var results: [UncheckedSendable<EvalReport>?] = []
+        if together {
+            async let a = one(0)
+            async let b = one(1)
+            results = [try await a, try await b]
+        } else {
+            for i in judges.indices { results.append(try await one(i)) }
+        }
+        for (i, result) in results.enumerated() {
+            let name = judges[i].name
+            guard let report = result?.value else {
                 failed.append(name)
+                continue
+            }
+            reports.append((name, report))
+            if json {
+                print("{\"judge\":" + EventJSON.line(name) + "," + report.json.dropFirst())
+            } else {
+                print("== judge \(name)")
+                report.print(label: self.report)
             }
         }
         if reports.count == 2 { try agreement(reports.map(\.name), reports.map { $0.report.evaluation.totals.pairs }, queries: inputs.queries) }
@@ -82,4 +106,12 @@ extension Eval {
                 + "(Cohen's κ \(f(overall.kappa))); per query, Kendall's τ mean \(f(meanTau)) over \(taus.count) queries, "
                 + "Cohen's κ mean \(f(meanKappa)); per query in \(out)/agreement.tsv")
     }
+}
+
+/// A value handed to a concurrent task without crossing it while shared: the parsed command (immutable), the
+/// evaluation's inputs (read only), the judges (each used by its own task), one judge's report (made in the task,
+/// read after it).
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

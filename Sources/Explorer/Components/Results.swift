@@ -148,9 +148,10 @@ extension View {
         from > to ? ("↑\(from - to)", .good) : from < to ? ("↓\(to - from)", .bad) : ("·", .dim)
     }
 
-    static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
-        // The note: nDCG@10 when judgments are known, then the score column's sort key, the moves' basis, K and the
-        // hits; what does not fit is left out from the end.
+    /// The list header's note in `room` columns: nDCG@10 when judgments are known, the two judges, what the marks
+    /// mean, then the score column's sort key, the moves' basis, K and the hits; what does not fit is left out from
+    /// the end.
+    static func resultsNote(_ s: ExplorerState, room: Int) -> String {
         let basis = s.comparison.previousRanking.isEmpty ? s.queryBar.firstStage : "prev. instr."
         var parts =
             s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]
@@ -165,9 +166,13 @@ extension View {
             parts.insert(
                 String(format: "nDCG@10 %@ %.3f", s.queryBar.firstStage, bm25) + (reranked.map { String(format: " → Rank1 %.3f", $0) } ?? ""), at: 0)
         }
-        let room = r.width - TextWidth.of("▌Results") - 2
         while parts.count > 1 && TextWidth.of(parts.joined(separator: " · ")) > room { parts.removeLast() }
-        header(&sc, "Results", r, focused: s.focus == .results, right: parts.joined(separator: " · "))
+        return parts.joined(separator: " · ")
+    }
+
+    static func results(_ sc: inout Screen, _ s: ExplorerState, _ r: Rect) {
+        let note = resultsNote(s, room: r.width - TextWidth.of("▌Results") - 2)
+        header(&sc, "Results", r, focused: s.focus == .results, right: note)
         if s.results.isEmpty {
             let msg = s.queryBar.searched.isEmpty ? "no query yet" : "no passage matches \"\(s.queryBar.searched)\""
             sc.put(msg, x: r.x + 2, y: r.y + 1, maxWidth: r.width - 2, role: .dim)

@@ -22,6 +22,15 @@ public struct Judges: Equatable, Sendable {
 }
 
 extension Explorer {
+    /// `d`: sort by disagreement, or back to the ranking; with one judge, say how to have two.
+    static func toggleDisagreement(_ s: inout ExplorerState) {
+        guard s.judges.two else {
+            s.status.message = "one judge: --judge A=… --judge B=… judges with two"
+            return
+        }
+        keepSelection(&s, reorders: true) { $0.judges.byDisagreement.toggle() }
+    }
+
     /// An event of the second judge's job.
     static func applySecond(_ s: inout ExplorerState, _ event: RerankEvent) {
         switch event {

@@ -164,12 +164,7 @@ public enum Explorer {
             s.mode = .editingInstruction
             s.editor.draft = s.editor.instruction
             s.editor.cursor = s.editor.draft.count
-        case .disagreement:
-            guard s.judges.two else {
-                s.status.message = "one judge: --judge A=… --judge B=… judges with two"
-                return []
-            }
-            keepSelection(&s, reorders: true) { $0.judges.byDisagreement.toggle() }
+        case .disagreement: toggleDisagreement(&s)
         case .compare:
             if s.comparison.previousRanking.isEmpty {
                 s.status.message =
