@@ -155,11 +155,11 @@ extension View {
         let basis = s.comparison.previousRanking.isEmpty ? s.queryBar.firstStage : "prev. instr."
         var parts =
             s.results.isEmpty ? [] : [s.fusion != nil ? "fused score" : "Rank1 score", "moves vs \(basis)", "top \(s.k)", "\(s.results.count) hits"]
-        // What the marks mean, while any is on screen.
+        // What the marks mean, while any is on screen; the flip mark's after the moves' basis, which matters more.
+        if s.results.contains(where: \.reasoningFlipped) { parts.insert("⇅ reasoning flipped", at: min(2, parts.count)) }
         let sources = Set(s.results.compactMap { $0.currentScore?.source })
         if sources.contains(.direct) { parts.insert("≈ direct verdict", at: 0) }
         if sources.contains(.stale) { parts.insert("(…) previous instr.", at: 0) }
-        if s.results.contains(where: \.reasoningFlipped) { parts.insert("⇅ reasoning flipped", at: 0) }
         if let judges = View.judgesNote(s) { parts.insert(judges, at: 0) }
         if let bm25 = s.ndcg10(Array(s.results.indices)) {
             let reranked = s.results.contains { $0.currentScore != nil } ? s.ndcg10(s.ranking) : nil
