@@ -47,9 +47,11 @@ extension View {
 
     /// Roles for the reasoning text: sentences with no support, the current step, then the spans (the passage's
     /// quoted, the query's or instruction's highlighted as query terms are in the passage).
-    static func reasoningRoles(_ s: ExplorerState, _ row: ResultRow, text: String, steps: [Range<Int>], step: Int) -> [(Role, Bool)] {
+    static func reasoningRoles(
+        _ s: ExplorerState, _ row: ResultRow, text: String, steps: [Range<Int>], step: Int, attribution: Attribution?
+    ) -> [(Role, Bool)] {
         var roles = [(Role, Bool)](repeating: (.normal, false), count: text.count)
-        let a = text == row.reasoning ? attribution(s, row) : nil
+        let a = text == row.reasoning ? attribution : nil
         let at = characterAt(scalarsOf: text)
         func mark(_ r: Range<Int>, _ role: Role, _ bold: Bool) {
             for c in r where c < roles.count { roles[c] = (role, bold) }
@@ -66,9 +68,8 @@ extension View {
     }
 
     /// What the current step's sentence rests on, and whether the verdict turned there, for the pane's header.
-    static func supportNote(_ s: ExplorerState, _ row: ResultRow) -> String? {
-        guard let a = attribution(s, row) else { return nil }
-        let steps = Sentences.split(row.reasoning)
+    static func supportNote(_ s: ExplorerState, _ row: ResultRow, _ attribution: Attribution?, steps: [Range<Int>]) -> String? {
+        guard let a = attribution else { return nil }
         let turn = turningStep(row, steps: steps)
         guard let sentence = currentSentence(s, a) else {
             let claiming = a.sentences.filter(\.claims)

@@ -109,7 +109,7 @@ extension View {
 
     /// The reasoning pane's header note: the step, the verdict and how it came (or the chain's state), and the direct
     /// verdict beside it.
-    static func reasoningNote(_ s: ExplorerState, _ row: ResultRow, step: Int, steps: Int) -> String {
+    static func reasoningNote(_ s: ExplorerState, _ row: ResultRow, step: Int, steps: [Range<Int>], attribution: Attribution?) -> String {
         var right = ""
         switch row.judgment {
         case .done(let v):
@@ -130,10 +130,9 @@ extension View {
         if let d = row.direct {
             let mark = d.score >= 0.5 ? "true" : "false"
             if let v = row.judgment.verdict {
-                let flipped = (d.score >= 0.5) != (v.score >= 0.5)
                 right =
                     String(format: "direct %@ %.3f → ", mark, d.score) + right
-                    + (flipped ? String(format: " · reasoning flipped it (%+.2f)", v.score - d.score) : "")
+                    + (row.reasoningFlipped ? String(format: " · reasoning flipped it (%+.2f)", v.score - d.score) : "")
             } else {
                 right = String(format: "direct %@ %.3f (no reasoning) · ", mark, d.score) + right
             }
@@ -141,12 +140,12 @@ extension View {
             right = String(format: "previous instruction %.3f (stale) · ", old.score) + right
         }
         // What the step's sentence rests on, first while stepping; how much of the chain has support, after the verdict.
-        if let support = supportNote(s, row) {
+        if let support = supportNote(s, row, attribution, steps: steps) {
             var parts = right.components(separatedBy: " · ")
             parts.insert(support, at: s.details.follow ? min(1, parts.count) : 0)
             right = parts.joined(separator: " · ")
         }
-        if steps > 0 { right = "step \(step + 1)/\(steps) · " + right }
+        if !steps.isEmpty { right = "step \(step + 1)/\(steps.count) · " + right }
         return right
     }
 
@@ -157,7 +156,9 @@ extension View {
         }
         let steps = Sentences.split(row.reasoning)
         let step = min(s.details.step, max(steps.count - 1, 0))
-        let right = reasoningNote(s, row, step: step, steps: steps.count)
+        // Analysed once per drawing: the header, the chain's colours and the verdict line all read it.
+        let attribution = attribution(s, row)
+        let right = reasoningNote(s, row, step: step, steps: steps, attribution: attribution)
         header(&sc, "Reasoning", r, focused: s.focus == .reasoning, right: right)
         var text = row.reasoning.trimmingWhitespace().isEmpty ? "" : row.reasoning
         if case .failed(let why) = row.judgment { text = "failed: \(why)" }
@@ -172,7 +173,7 @@ extension View {
             }
             return
         }
-        let roles = reasoningRoles(s, row, text: text, steps: steps, step: step)
+        let roles = reasoningRoles(s, row, text: text, steps: steps, step: step, attribution: attribution)
         var lines = TextWidth.wrap(text, columns: r.width - 2)
         if case .done(let v) = row.judgment {
             // Both numbers say what they are normalised over; the fused value says what it is made of.
@@ -191,7 +192,7 @@ extension View {
             if let turn = turningStep(row, steps: steps) {
                 verdict += String(format: "; turned most after step %d (%.2f → %.2f)", turn.step + 1, turn.point.from, turn.point.to)
             }
-            if let a = attribution(s, row), let g = a.grounded {
+            if let g = attribution?.grounded {
                 verdict += String(format: "; %.0f%% of its sentences grounded in the passage or query", g * 100)
             }
             for l in TextWidth.wrap(verdict, columns: r.width - 2) { lines.append((l.line, text.count + 10_000 + l.start)) }
