@@ -46,12 +46,7 @@ extension ModelOptions {
         return try JudgeSpec.parse(specs).map { spec in
             do {
                 if let url = spec.url {
-                    var config = RemoteConfiguration(baseURL: url, model: spec.model)
-                    config.idleTimeout = timeout
-                    config.passageDeadline = deadline
-                    config.stallBudget = stallBudget
-                    config.retries = retries
-                    config.connectTimeout = connectTimeout
+                    let config = try remoteConfiguration(url, model: spec.model)
                     return (spec.name, RemoteReranker(configurations: [config], cache: noCache || !cache ? nil : TraceCache()))
                 }
                 let config = LlamaConfiguration(

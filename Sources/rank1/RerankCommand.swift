@@ -28,6 +28,11 @@ struct ModelOptions: ParsableArguments {
     var retries = 6
     @Option(help: "With --endpoint: seconds to wait for the server's first answers (models, tokenizer) before giving up.")
     var connectTimeout: Double = 10
+    @Option(
+        help:
+            "With an https --endpoint: a PEM file of CA certificates to trust besides the system's (a server behind a private CA). Default: $RANK1_CA_FILE, else $SSL_CERT_FILE."
+    )
+    var caFile: String?
     @Option(name: .customLong("llama-lib"), help: "libllama.so to load. Default: $RANK1_LLAMA_LIB or the project's runtime.")
     var llamaLib: String?
     @Option(
@@ -72,17 +77,24 @@ struct ModelOptions: ParsableArguments {
                 guard let url = URL(string: e), url.scheme == "http" || url.scheme == "https", url.host != nil else {
                     throw RerankError("--endpoint must be an http(s) URL, got \"\(e)\"")
                 }
-                var config = RemoteConfiguration(baseURL: url, model: model)
-                config.idleTimeout = timeout
-                config.passageDeadline = deadline
-                config.stallBudget = stallBudget
-                config.retries = retries
-                config.connectTimeout = connectTimeout
-                return config
+                return try remoteConfiguration(url, model: model)
             }
             return RemoteReranker(configurations: configurations, cache: noCache || !cache ? nil : TraceCache())
         }
         return try makeLlama(cache: cache)
+    }
+
+    /// A server's configuration under these flags; the CA file is checked here, before any request.
+    func remoteConfiguration(_ url: URL, model: String) throws -> RemoteConfiguration {
+        var config = RemoteConfiguration(baseURL: url, model: model)
+        config.idleTimeout = timeout
+        config.passageDeadline = deadline
+        config.stallBudget = stallBudget
+        config.retries = retries
+        config.connectTimeout = connectTimeout
+        if let caFile { config.caFile = caFile }
+        if let path = config.caFile { try RemoteConfiguration.checkCAFile(path) }
+        return config
     }
 
     func makeLlama(cache: Bool = true) throws -> LlamaReranker {

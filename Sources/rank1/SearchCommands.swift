@@ -78,37 +78,6 @@ func cpuSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
-struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Answer queries from stdin: prints READY, then for each `qid<TAB>text` line the TREC hits and an empty line.")
-
-    @Argument(help: "Index directory.") var index: String
-    @Option(help: "Hits per query.") var k = 100
-    @Option(help: "Run tag.") var tag = "rank1"
-    @OptionGroup var bm25: BM25Options
-    @OptionGroup var threads: SearchThreadsOption
-
-    func run() throws {
-        try reportingErrors {
-            let (reader, searcher) = try openSearch(index, bm25, threads)
-            let out = Output.standard
-            out.write("READY\n")
-            out.flush()
-            var lines: [UInt8] = []
-            while let line = readLine(strippingNewline: true) {
-                let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
-                let (qid, text) = parts.count == 2 ? (String(parts[0]), String(parts[1])) : ("q", line)
-                let hits = try searcher.search(text, k: k)
-                lines.removeAll(keepingCapacity: true)
-                try appendTRECLines(hits, qid: qid, tag: tag, reader: reader, to: &lines)
-                lines.append(0x0A)
-                out.write(lines)
-                out.flush()
-            }
-        }
-    }
-}
-
 struct Explain: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Break a document's BM25 score into idf, tf, k1, b, dl, avgdl per term.")
     @Argument(help: "Index directory.") var index: String

@@ -5,12 +5,29 @@ import Testing
 
 /// The remote backend against a misbehaving loopback server: each failure marks only its passage, with
 /// the reason; the others go on; nothing hangs.
+/// Each test runs over http and over https (a private CA made at test time, trusted through `caFile` alone).
 @Suite(.serialized) struct RemoteFaultTests {
-    static func startServer(_ arguments: [String] = []) throws -> (Process, Int) {
+    enum Transport: String, CaseIterable, Sendable { case http, https }
+
+    /// The test CA's folder (ca.pem, server.pem, server.key), made once per run.
+    static let tlsDirectory: String = {
+        let dir = NSTemporaryDirectory() + "rank1-test-ca-\(getpid())"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let support = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("support")
+        p.arguments = [support.appendingPathComponent("make_test_ca.sh").path, dir]
+        try! p.run()
+        p.waitUntilExit()
+        precondition(p.terminationStatus == 0, "make_test_ca.sh failed")
+        return dir
+    }()
+
+    static func startServer(_ arguments: [String] = [], transport: Transport = .http) throws -> (Process, Int) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let tls = transport == .https ? ["--tls", tlsDirectory + "/server.pem", tlsDirectory + "/server.key"] : []
         p.arguments =
-            ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fault_server.py").path] + arguments
+            ["python3", URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("fault_server.py").path] + arguments + tls
         let out = Pipe()
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
@@ -21,18 +38,20 @@ import Testing
     }
 
     /// Fault servers started with these arguments each, and a fleet configuration over them (short backoff).
-    static func fleet(_ arguments: [[String]]) throws -> ([Process], [RemoteConfiguration]) {
-        let started = try arguments.map { try startServer($0) }
+    static func fleet(_ arguments: [[String]], transport: Transport) throws -> ([Process], [RemoteConfiguration]) {
+        let started = try arguments.map { try startServer($0, transport: transport) }
         let configs = started.map { _, port -> RemoteConfiguration in
-            var c = configuration(port)
+            var c = configuration(port, transport)
             c.backoff = 0.05
             return c
         }
         return (started.map(\.0), configs)
     }
 
-    static func configuration(_ port: Int) -> RemoteConfiguration {
-        RemoteConfiguration(baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+    static func configuration(_ port: Int, _ transport: Transport) -> RemoteConfiguration {
+        var c = RemoteConfiguration(baseURL: URL(string: "\(transport.rawValue)://127.0.0.1:\(port)/v1")!, model: "m", apiKey: nil)
+        c.caFile = transport == .https ? tlsDirectory + "/ca.pem" : nil
+        return c
     }
 
     /// What a job of one passage came to: its verdicts, the reasons it was judged again, endpoints taken out.
@@ -57,10 +76,10 @@ import Testing
         return o
     }
 
-    @Test func eachFaultFailsItsPassageOnly() async throws {
-        let (server, port) = try RemoteFaultTests.startServer()
+    @Test(arguments: Transport.allCases) func eachFaultFailsItsPassageOnly(_ transport: Transport) async throws {
+        let (server, port) = try RemoteFaultTests.startServer(transport: transport)
         defer { kill(server.processIdentifier, SIGKILL) }
-        var config = RemoteFaultTests.configuration(port)
+        var config = RemoteFaultTests.configuration(port, transport)
         // Long enough that a loaded machine (the suites run in parallel on two cores) does not stall a healthy passage's
         // requests (a direct verdict is two of them); short beside the server's own 30 s stall.
         config.idleTimeout = 8
@@ -116,10 +135,10 @@ import Testing
         #expect(verdicts["widegarbled"] == nil && failures["widegarbled"]?.contains("malformed") == true)
     }
 
-    @Test func aCutStreamIsJudgedAgain() async throws {
-        let (server, port) = try RemoteFaultTests.startServer()
+    @Test(arguments: Transport.allCases) func aCutStreamIsJudgedAgain(_ transport: Transport) async throws {
+        let (server, port) = try RemoteFaultTests.startServer(transport: transport)
         defer { kill(server.processIdentifier, SIGKILL) }
-        var config = RemoteFaultTests.configuration(port)
+        var config = RemoteFaultTests.configuration(port, transport)
         config.retries = 1
         config.backoff = 0.05
         let o = await RemoteFaultTests.judge(RemoteReranker(configuration: config), passage: "interruptonce passage text")
@@ -127,8 +146,8 @@ import Testing
         #expect(o.restarts.count == 1 && o.restarts.first?.contains("without a finish_reason") == true)
     }
 
-    @Test func aFleetKeepsAnEndpointWhoseStreamWasCut() async throws {
-        let (servers, configs) = try RemoteFaultTests.fleet([[], []])
+    @Test(arguments: Transport.allCases) func aFleetKeepsAnEndpointWhoseStreamWasCut(_ transport: Transport) async throws {
+        let (servers, configs) = try RemoteFaultTests.fleet([[], []], transport: transport)
         defer { for s in servers { kill(s.processIdentifier, SIGKILL) } }
         let o = await RemoteFaultTests.judge(RemoteReranker(configurations: configs), passage: "interruptonce passage text")
         #expect(o.verdicts.count == 1 && o.verdicts.first?.reasoning == "The passage is about cats. It matches.\n</think>")
@@ -141,8 +160,8 @@ import Testing
 
     /// A server going down answers a stream with nothing at all ("not an event stream"): in a fleet the passage goes to
     /// the other endpoint and the one going down is taken out; nothing fails.
-    @Test func aFleetMovesWhatAnEndpointGoingDownCannotAnswer() async throws {
-        let (servers, configs) = try RemoteFaultTests.fleet([["down"], []])
+    @Test(arguments: Transport.allCases) func aFleetMovesWhatAnEndpointGoingDownCannotAnswer(_ transport: Transport) async throws {
+        let (servers, configs) = try RemoteFaultTests.fleet([["down"], []], transport: transport)
         defer { for s in servers { kill(s.processIdentifier, SIGKILL) } }
         let live = configs[1].baseURL.port!
         var request = RerankRequest(query: "cats", passages: (0..<4).map { Passage(id: "p\($0)", text: "ok passage \($0)") })
@@ -168,10 +187,10 @@ import Testing
 
     /// A stalling server holds a passage for the stall budget in all, not a stall per retry, and each stall is said as it
     /// happens (the retry's number with it).
-    @Test func stallsAreBoundedInAllAndSaidAsTheyHappen() async throws {
-        let (server, port) = try RemoteFaultTests.startServer()
+    @Test(arguments: Transport.allCases) func stallsAreBoundedInAllAndSaidAsTheyHappen(_ transport: Transport) async throws {
+        let (server, port) = try RemoteFaultTests.startServer(transport: transport)
         defer { kill(server.processIdentifier, SIGKILL) }
-        var config = RemoteFaultTests.configuration(port)
+        var config = RemoteFaultTests.configuration(port, transport)
         config.idleTimeout = 1
         config.stallBudget = 3
         config.retries = 6
@@ -190,12 +209,12 @@ import Testing
         #expect(Date().timeIntervalSince(t0) < 20)  // three stalls of a second, not seven
     }
 
-    @Test func serverDownFailsWithAClearReason() async throws {
+    @Test(arguments: Transport.allCases) func serverDownFailsWithAClearReason(_ transport: Transport) async throws {
         // A port nothing listens on (bound, then closed).
-        let (server, port) = try RemoteFaultTests.startServer()
+        let (server, port) = try RemoteFaultTests.startServer(transport: transport)
         kill(server.processIdentifier, SIGKILL)
         server.waitUntilExit()
-        var config = RemoteFaultTests.configuration(port)
+        var config = RemoteFaultTests.configuration(port, transport)
         config.retries = 1
         config.backoff = 0.05
         let engine = RemoteReranker(configuration: config)
@@ -207,10 +226,10 @@ import Testing
         #expect(reasons.first?.contains("cannot connect") == true)
     }
 
-    @Test func longPassagesAreCutWithTheServersTokenizer() async throws {
-        let (server, port) = try RemoteFaultTests.startServer()
+    @Test(arguments: Transport.allCases) func longPassagesAreCutWithTheServersTokenizer(_ transport: Transport) async throws {
+        let (server, port) = try RemoteFaultTests.startServer(transport: transport)
         defer { kill(server.processIdentifier, SIGKILL) }
-        let config = RemoteFaultTests.configuration(port)
+        let config = RemoteFaultTests.configuration(port, transport)
         let engine = RemoteReranker(configuration: config)
         let words = ["echo"] + (1...60).map { "word\($0)" }
         var request = RerankRequest(query: "q", passages: [Passage(id: "long", text: words.joined(separator: " "))])
@@ -226,10 +245,10 @@ import Testing
         #expect(reasoning == words.prefix(9).joined(separator: " ") + " […]\n</think>")
     }
 
-    @Test func cancelClosesTheStreams() async throws {
-        let (server, port) = try RemoteFaultTests.startServer()
+    @Test(arguments: Transport.allCases) func cancelClosesTheStreams(_ transport: Transport) async throws {
+        let (server, port) = try RemoteFaultTests.startServer(transport: transport)
         defer { kill(server.processIdentifier, SIGKILL) }
-        var config = RemoteFaultTests.configuration(port)
+        var config = RemoteFaultTests.configuration(port, transport)
         config.idleTimeout = 20
         let engine = RemoteReranker(configuration: config)
         let stream = engine.start(RerankRequest(query: "q", passages: [Passage(id: "s", text: "stall here")]))
@@ -241,5 +260,20 @@ import Testing
         }
         #expect(Date().timeIntervalSince(t0) < 5)  // not the 20 s idle timeout nor the server's 30 s stall
         #expect(events <= 3)
+    }
+
+    /// A server behind a private CA, asked without trusting it: a TLS failure that says how to trust it, not retried.
+    @Test func anUntrustedServerIsATLSFailureNamingTheFix() async throws {
+        let (server, port) = try RemoteFaultTests.startServer(transport: .https)
+        defer { kill(server.processIdentifier, SIGKILL) }
+        var config = RemoteFaultTests.configuration(port, .https)
+        config.caFile = nil
+        var reasons: [String] = []
+        var request = RerankRequest(query: "q", passages: [Passage(id: "a", text: "ok passage")])
+        request.direct = false
+        for await e in RemoteReranker(configuration: config).start(request) {
+            if case .failed(_, let r) = e { reasons.append(r) }
+        }
+        #expect(reasons.count == 1 && reasons[0].contains("TLS failed") && reasons[0].contains("--ca-file"), "\(reasons)")
     }
 }

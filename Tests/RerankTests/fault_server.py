@@ -12,12 +12,13 @@ top 20, and the whole distribution refused with HTTP 400 / answered with cut-off
 then "length"), ctxfull ("length" after two tokens, as a server whose context is full). Started with the argument
 `down`, every stream is answered with an empty 200 (a server shutting down: no events at all). /tokenize and /detokenize answer in vLLM's shape with a
 toy tokenizer: one token per word or punctuation mark (so `</think>` is several tokens, as in generic models), and
-`<|im_end|>` one token (an end-of-turn marker)."""
+`<|im_end|>` one token (an end-of-turn marker). With `--tls CERT KEY` it speaks https (the https fault tests)."""
 import json
 import struct
 import re
 import signal
 import socket
+import ssl
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +34,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.do_handshake()
+        super().setup()
 
     def start_stream(self):
         self.send_response(200)
@@ -172,5 +178,11 @@ class Handler(BaseHTTPRequestHandler):
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
+if "--tls" in sys.argv:
+    cert, key = sys.argv[sys.argv.index("--tls") + 1:][:2]
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    # The handshake in each request's own thread, so a client that stalls it holds up nobody else.
+    server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
 print(server.server_address[1], flush=True)
 server.serve_forever()

@@ -27,11 +27,4 @@ void r1_window_histogram(const double *scores, const uint64_t *matched, size_t w
 /// handler installed before (ncurses').
 void r1_watch_resize(int fd);
 
-/// epoll for the remote client (Swift's Glibc module lacks it): an epoll fd with close-on-exec; add (adding=1) or
-/// change a watch of `fd` for reading or writing, tagged `id`; wait up to `timeout_ms` (-1: forever) and store the
-/// ids of ready fds in `ids` (at most min(capacity, 256)). Return values as epoll's (-1 and errno on failure).
-int r1_epoll_create(void);
-int r1_epoll_watch(int ep, int fd, int64_t id, int adding, int writing);
-int r1_epoll_wait(int ep, int64_t *ids, int capacity, int timeout_ms);
-
 #endif

@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -11,92 +14,64 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
     public var description: String { "HTTP \(status): \(message)" }
 }
 
-/// Streams response bodies as they arrive: plain http through our own epoll loop (HTTP1Loop), https through
-/// URLSession (URLSessionDataDelegate works on Linux too).
-/// A non-2xx answer becomes an `HTTPError` carrying the server's message; cancelling the consumer cancels
-/// the request at once.
-final class HTTPStreamer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private var session: URLSession!
-    private let lock = NSLock()
-    private var streams: [Int: (continuation: AsyncThrowingStream<Data, Error>.Continuation, status: Int, body: Data)] = [:]
+/// Streams response bodies as they arrive, http and https alike, through AsyncHTTPClient (SwiftNIO): connections
+/// are kept alive and reused, TLS trusts the system's roots plus the configuration's private CA (`--ca-file`).
+/// A non-2xx answer becomes an `HTTPError` carrying the server's message; NIO's failures become the `URLError`s
+/// the retry and failover rules name (Retrying.swift); cancelling the consumer cancels the request at once.
+final class HTTPStreamer: Sendable {
+    private let client: HTTPClient
 
-    private let idleTimeout: TimeInterval
-
-    init(idleTimeout: TimeInterval) {
-        self.idleTimeout = idleTimeout
-        super.init()
-        let config = URLSessionConfiguration.ephemeral
-        config.timeoutIntervalForRequest = idleTimeout  // no byte for this long: the server stalled
-        config.timeoutIntervalForResource = 24 * 3600
-        config.httpMaximumConnectionsPerHost = 64
-        session = URLSession(configuration: config, delegate: self, delegateQueue: nil)
+    init(idleTimeout: TimeInterval, caFile: String? = nil) {
+        client = HTTPClients.shared.client(idleTimeout: idleTimeout, caFile: caFile)
     }
 
-    func invalidate() { session.invalidateAndCancel() }
-
-    /// The response body as it arrives. `interrupt`, when fired, ends the stream at once with its error.
-    func stream(_ request: URLRequest, interrupt: Interrupt? = nil) -> AsyncThrowingStream<Data, Error> {
-        if request.url?.scheme == "http" {
-            return HTTP1Loop.shared.stream(request, idleTimeout: idleTimeout, interrupt: interrupt)
-        }
-        return AsyncThrowingStream { continuation in
-            let task = session.dataTask(with: request)
-            lock.lock()
-            streams[task.taskIdentifier] = (continuation, 0, Data())
-            lock.unlock()
-            continuation.onTermination = { @Sendable _ in task.cancel() }
+    /// The response body as it arrives. `interrupt`, when fired, ends the stream at once with its error;
+    /// `timeout` bounds the whole request (probes), else only the idle time between bytes does.
+    func stream(_ request: URLRequest, timeout: TimeInterval? = nil, interrupt: Interrupt? = nil) -> AsyncThrowingStream<Data, Error> {
+        AsyncThrowingStream { continuation in
+            let client = self.client
+            let task = Task {
+                do {
+                    let deadline = NIODeadline.now() + .nanoseconds(Int64((timeout ?? 7 * 24 * 3600) * 1e9))
+                    let response = try await client.execute(try HTTPStreamer.request(request), deadline: deadline)
+                    guard (200..<300).contains(response.status.code) else {
+                        throw HTTPError(status: Int(response.status.code), message: HTTPStreamer.message(from: try await HTTPStreamer.head(of: response.body)))
+                    }
+                    for try await chunk in response.body { continuation.yield(Data(chunk.readableBytesView)) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: HTTPStreamer.translate(error))
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
             interrupt?.onFire { error in
                 continuation.finish(throwing: error)
                 task.cancel()
             }
-            task.resume()
         }
     }
 
     /// The whole body of a (non-streamed) request.
-    func data(_ request: URLRequest, interrupt: Interrupt? = nil) async throws -> Data {
+    func data(_ request: URLRequest, timeout: TimeInterval? = nil, interrupt: Interrupt? = nil) async throws -> Data {
         var out = Data()
-        for try await chunk in stream(request, interrupt: interrupt) { out.append(chunk) }
+        for try await chunk in stream(request, timeout: timeout, interrupt: interrupt) { out.append(chunk) }
         return out
     }
 
-    func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-    ) {
-        lock.lock()
-        streams[dataTask.taskIdentifier]?.status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        lock.unlock()
-        completionHandler(.allow)
+    static func request(_ r: URLRequest) throws -> HTTPClientRequest {
+        guard let url = r.url else { throw URLError(.badURL) }
+        var out = HTTPClientRequest(url: url.absoluteString)
+        out.method = HTTPMethod(rawValue: r.httpMethod ?? "GET")
+        for (k, v) in r.allHTTPHeaderFields ?? [:] { out.headers.add(name: k, value: v) }
+        if let body = r.httpBody { out.body = .bytes(ByteBuffer(bytes: body)) }
+        return out
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        lock.lock()
-        guard let s = streams[dataTask.taskIdentifier] else {
-            lock.unlock()
-            return
-        }
-        if (200..<300).contains(s.status) {
-            lock.unlock()
-            s.continuation.yield(data)
-        } else {
-            streams[dataTask.taskIdentifier]?.body.append(data)
-            lock.unlock()
-        }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        lock.lock()
-        let s = streams.removeValue(forKey: task.taskIdentifier)
-        lock.unlock()
-        guard let s else { return }
-        if let error {
-            s.continuation.finish(throwing: error)
-        } else if !(200..<300).contains(s.status) {
-            s.continuation.finish(throwing: HTTPError(status: s.status, message: HTTPStreamer.message(from: s.body)))
-        } else {
-            s.continuation.finish()
-        }
+    /// An error answer's first 64 KiB (its message), the rest drained unread.
+    private static func head(of body: HTTPClientResponse.Body) async throws -> Data {
+        var out = Data()
+        for try await chunk in body where out.count < 64 << 10 { out.append(contentsOf: chunk.readableBytesView.prefix((64 << 10) - out.count)) }
+        return out
     }
 
     /// The `error.message` of an OpenAI-style error body, else the body's text.

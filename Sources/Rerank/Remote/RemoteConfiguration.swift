@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 
 /// Where a remote Rank1 server is and how to talk to it. The API key comes from the environment
 /// (RANK1_API_KEY, else OPENAI_API_KEY) or the user config ($XDG_CONFIG_HOME or ~/.config, rank1/config.json) {"api_key": …}; it is sent as a
@@ -20,7 +21,10 @@ public struct RemoteConfiguration: Sendable {
     public var backoff: TimeInterval = 0.5
     /// The most requests in flight at once (the server batches them); a job keeps `--parallel` of them open, so a
     /// serving engine behind one URL (vLLM with data or tensor parallelism, a router) is kept busy.
-    public var concurrency = 1024
+    public var concurrency = RemoteConfiguration.maxConcurrency
+    public static let maxConcurrency = 1024
+    /// A PEM file of CA certificates trusted for https besides the system's (a server behind a private CA).
+    public var caFile: String?
     /// Seconds to wait for the server's probe answers (models, tokenizer) before giving up on them.
     public var connectTimeout: TimeInterval = 10
 
@@ -28,6 +32,20 @@ public struct RemoteConfiguration: Sendable {
         self.baseURL = baseURL
         self.model = model
         self.apiKey = apiKey
+        self.caFile = RemoteConfiguration.caFileFromEnvironment()
+    }
+
+    /// Throws, naming the file, unless it holds at least one PEM certificate.
+    public static func checkCAFile(_ path: String) throws {
+        guard FileManager.default.isReadableFile(atPath: path) else { throw RerankError("--ca-file \(path): cannot be read") }
+        let certificates = (try? NIOSSLCertificate.fromPEMFile(path)) ?? []
+        if certificates.isEmpty { throw RerankError("--ca-file \(path): no PEM certificate in it (-----BEGIN CERTIFICATE-----)") }
+    }
+
+    /// $RANK1_CA_FILE, else $SSL_CERT_FILE (OpenSSL's and Python's variable, which operators already set).
+    public static func caFileFromEnvironment() -> String? {
+        let env = ProcessInfo.processInfo.environment
+        return [env["RANK1_CA_FILE"], env["SSL_CERT_FILE"]].compactMap { $0 }.first { !$0.isEmpty }
     }
 
     public static func apiKeyFromEnvironment() -> String? {

@@ -23,12 +23,10 @@ final class RemoteEndpoint: Sendable {
         name = configuration.redact(configuration.baseURL.absoluteString)
         // The transport's own silence limit stays behind the passage watchdog's stall limit (which counts stalls
         // against the stall budget and says so); it still ends requests no watchdog watches.
-        http = HTTPStreamer(idleTimeout: configuration.idleTimeout * 1.5 + 1)
+        http = HTTPStreamer(idleTimeout: configuration.idleTimeout * 1.5 + 1, caFile: configuration.caFile)
         tokenizer = ServerTokenizer(configuration: configuration, http: http)
         probe = ServerProbe(configuration: configuration, http: http, tokenizer: tokenizer)
     }
-
-    deinit { http.invalidate() }
 
     /// The server's facts (probed once, under a time limit) and the profile they give, or why it cannot judge.
     func probed() async throws -> (facts: ServerFacts, choice: ProfileChoice) {
@@ -127,6 +125,8 @@ final class RemoteEndpoint: Sendable {
             case .timedOut: return "the server stalled (no data for the idle timeout)"
             case .cannotConnectToHost, .cannotFindHost: return "cannot connect to the server (is it running?)"
             case .networkConnectionLost: return "the connection dropped mid-stream"
+            case .secureConnectionFailed:
+                return "TLS failed (\(u.userInfo[NSLocalizedDescriptionKey] ?? "handshake")): a server behind a private CA? give --ca-file CA.pem"
             default: return "network error: \(u.localizedDescription)"
             }
         }

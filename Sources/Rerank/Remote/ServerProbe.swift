@@ -157,9 +157,8 @@ actor ServerProbe {
         var r = URLRequest(url: configuration.rootURL.appendingPathComponent(path))
         r.httpMethod = "GET"
         if let key = configuration.apiKey { r.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        r.timeoutInterval = configuration.connectTimeout
         let data: Data
-        do { data = try await http.data(r) } catch let e as URLError where e.code == .timedOut {
+        do { data = try await http.data(r, timeout: configuration.connectTimeout) } catch let e as URLError where e.code == .timedOut {
             throw RemoteFailure.noAnswer(configuration.connectTimeout, configuration.baseURL.absoluteString)
         }
         guard let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {

@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import CSupport
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The process's HTTP clients, one per (idle timeout, CA file): each keeps its pool of kept-alive connections for
+/// the life of the process (a client must be shut down before it is released; these never are).
+final class HTTPClients: @unchecked Sendable {
+    static let shared = HTTPClients()
+    private struct Key: Hashable {
+        var idle: TimeInterval
+        var caFile: String?
+    }
+    private let lock = NSLock()
+    private var clients: [Key: HTTPClient] = [:]
+
+    func client(idleTimeout: TimeInterval, caFile: String?) -> HTTPClient {
+        lock.withLock {
+            let key = Key(idle: idleTimeout, caFile: caFile)
+            if let c = clients[key] { return c }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
+            var pool = HTTPClient.Configuration.ConnectionPool(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: RemoteConfiguration.maxConcurrency)
+            // A refused connection fails at once (a fleet moves on) instead of being tried again until the connect timeout.
+            pool.retryConnectionEstablishment = false
+            var config = HTTPClient.Configuration(
+                tlsConfiguration: tls,
+                // No byte for this long: the server stalled (the watchdog in Deadlines.swift usually fires first).
+                timeout: .init(connect: .seconds(10), read: .nanoseconds(Int64(idleTimeout * 1e9))),
+                connectionPool: pool)
+            config.httpVersion = .http1Only
+            let c = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: config)
+            clients[key] = c
+            return c
+        }
+    }
+}
+
+extension HTTPStreamer {
+    /// NIO's and AsyncHTTPClient's failures as the `URLError`s the retry and failover rules know (a refused or reset
+    /// connection, a timeout, a TLS failure), so http and https fail under the same names.
+    static func translate(_ e: Error) -> Error {
+        if e is HTTPError || e is CancellationError || e is URLError { return e }
+        if let h = e as? HTTPClientError {
+            switch h {
+            case .connectTimeout, .getConnectionFromPoolTimeout: return URLError(.cannotConnectToHost)
+            case .readTimeout, .deadlineExceeded: return URLError(.timedOut)
+            case .tlsHandshakeTimeout: return tlsFailure("the TLS handshake timed out")
+            case .cancelled: return CancellationError()
+            case .remoteConnectionClosed, .writeTimeout, .bodyLengthMismatch, .invalidProxyResponse: return URLError(.networkConnectionLost)
+            default: return URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "\(h)"])
+            }
+        }
+        if let s = e as? NIOSSLError {
+            // A TLS peer that closes without close_notify has dropped the connection, as a plain one that closes mid-body.
+            if case .uncleanShutdown = s { return URLError(.networkConnectionLost) }
+            return tlsFailure("\(s)")
+        }
+        if let s = e as? BoringSSLError { return tlsFailure("\(s)") }
+        if let io = e as? IOError {
+            return URLError([ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(io.errnoCode) ? .cannotConnectToHost : .networkConnectionLost)
+        }
+        if e is NIOConnectionError || e is ChannelError || e is SocketAddressError { return URLError(.cannotConnectToHost) }
+        if e is NIOHTTP1.HTTPParserError { return URLError(.badServerResponse) }
+        return e
+    }
+
+    private static func tlsFailure(_ detail: String) -> URLError {
+        URLError(.secureConnectionFailed, userInfo: [NSLocalizedDescriptionKey: detail])
+    }
+}
+
+/// Seconds on the monotonic clock: CSupport's, the one clock.
+func monotonicNow() -> Double { r1_monotonic_seconds() }

@@ -1,0 +1,104 @@
+import Foundation
+import Rerank
+
+/// What a job gave its request.
+public struct JobOutcome: Sendable {
+    public var verdicts: [Int: Verdict] = [:]
+    public var failures: [Int: String] = [:]
+    public var stats: JobStats?
+}
+
+/// The reranker's jobs, one at a time (a reranker runs one job: a second `start` would supersede the first), in
+/// the order they came; at most `limit` wait, and one more is refused at once (429) with a Retry-After from the
+/// recent jobs' length. A request whose task is cancelled (its client went away, its deadline passed) leaves
+/// the line, or stops its running job.
+public actor JudgeQueue {
+    public nonisolated let reranker: any Reranker
+    public nonisolated let limit: Int
+    private let metrics: ServiceMetrics
+    private var busy = false
+    private var waiting: [(id: Int, continuation: CheckedContinuation<Void, Error>)] = []
+    private var nextID = 0
+    private var recentSeconds: [Double] = []
+
+    public init(reranker: any Reranker, limit: Int, metrics: ServiceMetrics) {
+        self.reranker = reranker
+        self.limit = limit
+        self.metrics = metrics
+    }
+
+    /// Requests waiting and running.
+    public var depth: Int { waiting.count + (busy ? 1 : 0) }
+
+    /// Judges `request` when its turn comes; `onEvent` sees every event of its job as it happens.
+    public nonisolated func judge(_ request: RerankRequest, onEvent: @Sendable (RerankEvent) -> Void = { _ in }) async throws -> JobOutcome {
+        try await enter()
+        let started = monotonicSeconds()
+        var outcome = JobOutcome()
+        if !Task.isCancelled {
+            let events = reranker.start(request)
+            await withTaskCancellationHandler {
+                for await e in events {
+                    onEvent(e)
+                    switch e {
+                    case .verdict(let v): outcome.verdicts[v.passage] = v
+                    case .failed(let p, let reason): outcome.failures[p] = reason
+                    case .finished(let s): outcome.stats = s
+                    default: break
+                    }
+                }
+            } onCancel: { [reranker] in
+                reranker.cancel()
+            }
+        }
+        await leave(seconds: monotonicSeconds() - started)
+        try Task.checkCancellation()
+        return outcome
+    }
+
+    private func enter() async throws {
+        guard busy else {
+            busy = true
+            metrics.queueDepth(depth)
+            return
+        }
+        guard waiting.count < limit else {
+            throw APIError(429, "the judging queue is full (\(limit) requests waiting, the server's --queue); try again later", retryAfter: retryAfter())
+        }
+        nextID += 1
+        let id = nextID
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, Error>) in
+                waiting.append((id, c))
+                metrics.queueDepth(depth)
+            }
+        } onCancel: {
+            Task { await self.abandon(id) }
+        }
+    }
+
+    private func abandon(_ id: Int) {
+        guard let i = waiting.firstIndex(where: { $0.id == id }) else { return }
+        waiting.remove(at: i).continuation.resume(throwing: CancellationError())
+        metrics.queueDepth(depth)
+    }
+
+    private func leave(seconds: Double) {
+        recentSeconds = Array((recentSeconds + [seconds]).suffix(16))
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().continuation.resume() }
+        metrics.queueDepth(depth)
+    }
+
+    /// Seconds until a place is likely free: the recent jobs' median length times the jobs ahead.
+    private func retryAfter() -> Int {
+        let sorted = recentSeconds.sorted()
+        let median = sorted.isEmpty ? 5 : sorted[sorted.count / 2]
+        return max(1, Int((median * Double(waiting.count + 1)).rounded(.up)))
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
