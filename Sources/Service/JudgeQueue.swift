@@ -15,15 +15,19 @@ public struct JobOutcome: Sendable {
 public actor JudgeQueue {
     public nonisolated let reranker: any Reranker
     public nonisolated let limit: Int
+    /// The reranker's trace cache: a request whose every passage it holds is answered from it at once, without
+    /// waiting in line.
+    public nonisolated let cache: TraceCache?
     private let metrics: ServiceMetrics
     private var busy = false
     private var waiting: [(id: Int, continuation: CheckedContinuation<Void, Error>)] = []
     private var nextID = 0
     private var recentSeconds: [Double] = []
 
-    public init(reranker: any Reranker, limit: Int, metrics: ServiceMetrics) {
+    public init(reranker: any Reranker, limit: Int, metrics: ServiceMetrics, cache: TraceCache? = nil) {
         self.reranker = reranker
         self.limit = limit
+        self.cache = cache
         self.metrics = metrics
     }
 
@@ -32,6 +36,10 @@ public actor JudgeQueue {
 
     /// Judges `request` when its turn comes; `onEvent` sees every event of its job as it happens.
     public nonisolated func judge(_ request: RerankRequest, onEvent: @Sendable (RerankEvent) -> Void = { _ in }) async throws -> JobOutcome {
+        if let outcome = cached(request) {
+            for v in outcome.verdicts.values.sorted(by: { $0.passage < $1.passage }) { onEvent(.verdict(v)) }
+            return outcome
+        }
         try await enter()
         let started = monotonicSeconds()
         var outcome = JobOutcome()
@@ -53,6 +61,18 @@ public actor JudgeQueue {
         }
         await leave(seconds: monotonicSeconds() - started)
         try Task.checkCancellation()
+        return outcome
+    }
+
+    /// Every passage's verdict from the trace cache, or nil (one missing: the job runs, and reads the rest itself).
+    private nonisolated func cached(_ request: RerankRequest) -> JobOutcome? {
+        guard let cache, let profile = request.profile, !request.passages.isEmpty else { return nil }
+        let identity = reranker.identity(request, profile: profile)
+        var outcome = JobOutcome()
+        for (i, p) in request.passages.enumerated() {
+            guard let v = cache.lookup(TraceCache.key(identity, request: request, passage: p), passage: i) else { return nil }
+            outcome.verdicts[i] = v
+        }
         return outcome
     }
 

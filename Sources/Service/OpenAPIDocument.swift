@@ -633,7 +633,7 @@ enum OpenAPIDocument {
      },
      "return_reasoning": {
       "type": "boolean",
-      "description": "Rank1 extension: each result carries reasoning, direct_score, forced_close, tokens, cached"
+      "description": "Rank1 extension: each result carries reasoning, direct_score, forced_close, early_exit, tokens, cached"
      },
      "stream": {
       "type": "boolean",
@@ -671,6 +671,9 @@ enum OpenAPIDocument {
       "description": "The verdict with no reasoning"
      },
      "forced_close": {
+      "type": "boolean"
+     },
+     "early_exit": {
       "type": "boolean"
      },
      "tokens": {

@@ -13,6 +13,7 @@ public enum RerankAnswer {
             r["forced_close"] = verdict.forcedClose
             r["tokens"] = verdict.reasoningTokens
             r["cached"] = verdict.cached
+            r["early_exit"] = verdict.earlyExit
             if let d = verdict.direct { r["direct_score"] = d.score }
         }
         return r

@@ -15,7 +15,9 @@ struct Serve: AsyncParsableCommand {
             /metrics (Prometheus), /openapi.json. Judging as `rank1 rerank` does: in-process, or --endpoint servers. README: Serving.
             """)
 
-    @Argument(help: "Index directory (needed without --http; with it, /v1/search answers from it).") var index: String?
+    @Argument(help: "Index directory (needed without --http; with it, /v1/search answers from it).") var indexArgument: String?
+    @Option(name: .customLong("index"), help: "The index directory, given as an option (the same as the argument).") var indexOption: String?
+    var index: String? { indexOption ?? indexArgument }
     @Option(help: "Hits per query (pipe form).") var k = 100
     @Option(help: "Run tag (pipe form).") var tag = "rank1"
     @Option(help: "Serve HTTP on [HOST:]PORT (HOST default 127.0.0.1; 0.0.0.0 for every interface; PORT 0: any free port, printed).")
@@ -33,6 +35,7 @@ struct Serve: AsyncParsableCommand {
         guard maxDocuments >= 1, maxBody >= 1024, queue >= 0, requestDeadline > 0 else {
             throw ValidationError("--max-documents ≥ 1, --max-body ≥ 1024, --queue ≥ 0 and --request-deadline > 0")
         }
+        if indexOption != nil && indexArgument != nil { throw ValidationError("give the index once: as an argument or with --index") }
         if http == nil && index == nil { throw ValidationError("give an index directory (or --http [HOST:]PORT to serve over HTTP)") }
         if let h = http, ServeAddress.parse(h) == nil { throw ValidationError("--http is [HOST:]PORT with PORT 0 to 65535, got \"\(h)\"") }
         try judge.inProcessOnly(endpoints: modelOptions.chosen().endpoints)
@@ -124,7 +127,7 @@ enum ServeJudge {
             var template = try judge.request(query: "", passages: [], automatic: choice!.profile, inProcess: engine is LlamaReranker)
             template.profile = chosen.profile
             let ready = ReadyJudge(
-                queue: JudgeQueue(reranker: engine, limit: queue, metrics: metrics), template: template, model: engine.modelName,
+                queue: JudgeQueue(reranker: engine, limit: queue, metrics: metrics, cache: options.noCache ? nil : TraceCache()), template: template, model: engine.modelName,
                 backend: engine.backendName)
             await state.ready(ready)
             printError("rank1: ready: \(engine.modelName) (\(engine.backendName), profile \(chosen.profile.name))")

@@ -40,6 +40,17 @@ class Handler(BaseHTTPRequestHandler):
             self.request.do_handshake()
         super().setup()
 
+    def finish(self):
+        super().finish()
+        # A TLS server ends a body that runs until close with close_notify (a clean end: what is missing is the
+        # stream's own end, as over http); `drop` closes without it, as a connection that breaks.
+        if isinstance(self.request, ssl.SSLSocket) and not getattr(self, "dropped", False):
+            try:
+                self.request.settimeout(2)
+                self.request.unwrap()
+            except (OSError, ValueError):
+                pass
+
     def start_stream(self):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
@@ -54,6 +65,7 @@ class Handler(BaseHTTPRequestHandler):
         if stall:
             time.sleep(30)
         if close_early:
+            self.dropped = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         if done:
