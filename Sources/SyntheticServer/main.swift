@@ -49,10 +49,10 @@ let closeEvent = event("</think>", offset: 9000, finish: nil)
 let verdictEvent = event(" true", offset: 9008, finish: "stop")
 let streamEnd = chunk(Array("data: [DONE]\n\n".utf8)) + Array("0\r\n\r\n".utf8)
 let streamHead = Array(
-    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n".utf8)
+    "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n".utf8)
 
 func answer(_ status: String, _ body: String) -> [UInt8] {
-    Array("HTTP/1.1 \(status)\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\nconnection: close\r\n\r\n\(body)".utf8)
+    Array("HTTP/1.1 \(status)\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
 }
 
 let models = answer(
@@ -72,6 +72,7 @@ final class Connection {
     var sent = 0
     /// Tokens still to stream (nil: not a stream); the stream ends after them.
     var left: Int?
+    /// The answer is complete once sent; the connection is kept for the next request (HTTP/1.1 keep-alive, as vLLM).
     var closing = false
     init(fd: Int32) { self.fd = fd }
 }
@@ -199,6 +200,12 @@ while true {
             close(c)
             continue
         }
-        if c.sent == c.output.count && c.closing { close(c) }
+        if c.sent == c.output.count && c.closing {
+            c.output.removeAll(keepingCapacity: true)
+            c.sent = 0
+            c.left = nil
+            c.closing = false
+            handle(c)  // a request already sent on this connection
+        }
     }
 }

@@ -51,7 +51,12 @@ public struct ReasoningChain: Sendable {
     /// Sentences ended so far; set by `append` when its token began right after a sentence's end (`.`, `!` or
     /// `?`, then whitespace): the closing text a forced close there would evaluate (what a verdict probe reads).
     public private(set) var sentences = 0
-    public private(set) var sentenceClose: String?
+    public var sentenceClose: String? {
+        sentenceEnd.map { rules.profile.forcedCloseSuffix(reasoning: String(decoding: reasoning.utf8.prefix($0), as: UTF8.self)) }
+    }
+    /// Where the reasoning's sentence ended (its UTF-8 length then): the closing text is made only when asked for
+    /// (probes ask; a remote chain never does, and making it at every sentence cost a copy of the whole chain).
+    private var sentenceEnd: Int?
     private var detector: RepetitionDetector
     private var tokenEnds: [Int] = []  // reasoning.utf8.count after each token the detector saw
     private var roundStart: Int
@@ -77,12 +82,12 @@ public struct ReasoningChain: Sendable {
         let byID = token != nil && token == rules.thinkClose
         // A hidden `</think>` (recognised by id) is written out, so the reasoning reads the same everywhere.
         let piece = byID && !text.contains(Rank1Prompt.thinkClose) ? text + Rank1Prompt.thinkClose : text
-        sentenceClose = nil
+        sentenceEnd = nil
         if let first = piece.unicodeScalars.first, first.properties.isWhitespace, reasoning.utf8.count > roundStart,
             let last = reasoning.unicodeScalars.last, last == "." || last == "!" || last == "?"
         {
             sentences += 1
-            sentenceClose = rules.profile.forcedCloseSuffix(reasoning: reasoning)
+            sentenceEnd = reasoning.utf8.count
         }
         thought += 1
         totalThought += 1

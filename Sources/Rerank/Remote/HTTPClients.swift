@@ -10,20 +10,23 @@ import NIOSSL
     import FoundationNetworking
 #endif
 
-/// The process's HTTP clients, one per (idle timeout, CA file): each keeps its pool of kept-alive connections for
-/// the life of the process (a client must be shut down before it is released; these never are).
+/// The process's HTTP clients, one per CA file: each keeps its pool of kept-alive connections for the life of the
+/// process (a client must be shut down before it is released; these never are). No read timeout: the watchdog in
+/// Deadlines.swift times every stream and request (probes have their own deadline), and a read timeout reset on
+/// each read cost a timer per token.
 final class HTTPClients: @unchecked Sendable {
     static let shared = HTTPClients()
-    private struct Key: Hashable {
-        var idle: TimeInterval
-        var caFile: String?
-    }
+    /// One event-loop thread for every connection, and the same thread as the remote jobs' task executor: a body part
+    /// reaches the task that reads it without waking another thread (a third of the client's CPU per token went to
+    /// those hand-overs; `rank1 bench client`).
+    static let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    static let executor = EventLoopExecutor(loop.next())
     private let lock = NSLock()
-    private var clients: [Key: HTTPClient] = [:]
+    private var clients: [String: HTTPClient] = [:]
 
-    func client(idleTimeout: TimeInterval, caFile: String?) -> HTTPClient {
+    func client(caFile: String?) -> HTTPClient {
         lock.withLock {
-            let key = Key(idle: idleTimeout, caFile: caFile)
+            let key = caFile ?? ""
             if let c = clients[key] { return c }
             var tls = TLSConfiguration.makeClientConfiguration()
             if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
@@ -33,14 +36,24 @@ final class HTTPClients: @unchecked Sendable {
             pool.retryConnectionEstablishment = false
             var config = HTTPClient.Configuration(
                 tlsConfiguration: tls,
-                // No byte for this long: the server stalled (the watchdog in Deadlines.swift usually fires first).
-                timeout: .init(connect: .seconds(10), read: .nanoseconds(Int64(idleTimeout * 1e9))),
+                timeout: .init(connect: .seconds(10), read: nil),
                 connectionPool: pool)
             config.httpVersion = .http1Only
-            let c = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: config)
+            let c = HTTPClient(eventLoopGroup: HTTPClients.loop, configuration: config)
             clients[key] = c
             return c
         }
+    }
+}
+
+/// A NIO event loop as a Swift task executor.
+final class EventLoopExecutor: TaskExecutor, @unchecked Sendable {
+    let loop: any EventLoop
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        loop.execute { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
     }
 }
 

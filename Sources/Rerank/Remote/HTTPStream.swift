@@ -21,27 +21,23 @@ public struct HTTPError: Error, CustomStringConvertible, Sendable {
 final class HTTPStreamer: Sendable {
     private let client: HTTPClient
 
-    init(idleTimeout: TimeInterval, caFile: String? = nil) {
-        client = HTTPClients.shared.client(idleTimeout: idleTimeout, caFile: caFile)
+    init(caFile: String? = nil) {
+        client = HTTPClients.shared.client(caFile: caFile)
     }
 
     /// The response body as it arrives. `interrupt`, when fired, ends the stream at once with its error;
-    /// `timeout` bounds the whole request (probes), else only the idle time between bytes does.
+    /// `timeout` bounds the whole request (probes); streams are timed by their watchdog (Deadlines.swift).
+    /// The body parts are handed over from the event loop straight to the consumer (a delegate, not the async body
+    /// sequence and a task between: one thread hop per read instead of two, half the client's CPU per token).
     func stream(_ request: URLRequest, timeout: TimeInterval? = nil, interrupt: Interrupt? = nil) -> AsyncThrowingStream<Data, Error> {
         AsyncThrowingStream { continuation in
-            let client = self.client
-            let task = Task {
-                do {
-                    let deadline = NIODeadline.now() + .nanoseconds(Int64((timeout ?? 7 * 24 * 3600) * 1e9))
-                    let response = try await client.execute(try HTTPStreamer.request(request), deadline: deadline)
-                    guard (200..<300).contains(response.status.code) else {
-                        throw HTTPError(status: Int(response.status.code), message: HTTPStreamer.message(from: try await HTTPStreamer.head(of: response.body)))
-                    }
-                    for try await chunk in response.body { continuation.yield(Data(chunk.readableBytesView)) }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: HTTPStreamer.translate(error))
-                }
+            let task: HTTPClient.Task<Void>
+            do {
+                let deadline = timeout.map { NIODeadline.now() + .nanoseconds(Int64($0 * 1e9)) }
+                task = client.execute(request: try HTTPStreamer.request(request), delegate: BodyStream(continuation), deadline: deadline)
+            } catch {
+                continuation.finish(throwing: HTTPStreamer.translate(error))
+                return
             }
             continuation.onTermination = { _ in task.cancel() }
             interrupt?.onFire { error in
@@ -58,20 +54,12 @@ final class HTTPStreamer: Sendable {
         return out
     }
 
-    static func request(_ r: URLRequest) throws -> HTTPClientRequest {
+    static func request(_ r: URLRequest) throws -> HTTPClient.Request {
         guard let url = r.url else { throw URLError(.badURL) }
-        var out = HTTPClientRequest(url: url.absoluteString)
-        out.method = HTTPMethod(rawValue: r.httpMethod ?? "GET")
-        for (k, v) in r.allHTTPHeaderFields ?? [:] { out.headers.add(name: k, value: v) }
-        if let body = r.httpBody { out.body = .bytes(ByteBuffer(bytes: body)) }
-        return out
-    }
-
-    /// An error answer's first 64 KiB (its message), the rest drained unread.
-    private static func head(of body: HTTPClientResponse.Body) async throws -> Data {
-        var out = Data()
-        for try await chunk in body where out.count < 64 << 10 { out.append(contentsOf: chunk.readableBytesView.prefix((64 << 10) - out.count)) }
-        return out
+        var headers = HTTPHeaders()
+        for (k, v) in r.allHTTPHeaderFields ?? [:] { headers.add(name: k, value: v) }
+        return try HTTPClient.Request(
+            url: url, method: HTTPMethod(rawValue: r.httpMethod ?? "GET"), headers: headers, body: r.httpBody.map { .bytes($0) })
     }
 
     /// The `error.message` of an OpenAI-style error body, else the body's text.
@@ -83,5 +71,44 @@ final class HTTPStreamer: Sendable {
         }
         let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return text.isEmpty ? "(no message)" : text
+    }
+}
+
+/// A response's body handed to a stream as it arrives (2xx), or its first 64 KiB kept as the error's message.
+/// AsyncHTTPClient calls it on the request's event loop only, one call at a time.
+private final class BodyStream: HTTPClientResponseDelegate, @unchecked Sendable {
+    typealias Response = Void
+    private let continuation: AsyncThrowingStream<Data, Error>.Continuation
+    private var status = 0
+    private var errorBody = Data()
+
+    init(_ continuation: AsyncThrowingStream<Data, Error>.Continuation) { self.continuation = continuation }
+
+    private var success: Bool { (200..<300).contains(status) }
+
+    func didReceiveHead(task: HTTPClient.Task<Void>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> {
+        status = Int(head.status.code)
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Void>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        if success {
+            continuation.yield(Data(buffer.readableBytesView))
+        } else if errorBody.count < 64 << 10 {
+            errorBody.append(contentsOf: buffer.readableBytesView.prefix((64 << 10) - errorBody.count))
+        }
+        return task.eventLoop.makeSucceededVoidFuture()
+    }
+
+    func didReceiveError(task: HTTPClient.Task<Void>, _ error: Error) {
+        continuation.finish(throwing: HTTPStreamer.translate(error))
+    }
+
+    func didFinishRequest(task: HTTPClient.Task<Void>) throws {
+        if success {
+            continuation.finish()
+        } else {
+            continuation.finish(throwing: HTTPError(status: status, message: HTTPStreamer.message(from: errorBody)))
+        }
     }
 }

@@ -21,9 +21,9 @@ final class RemoteEndpoint: Sendable {
     init(configuration: RemoteConfiguration) {
         self.configuration = configuration
         name = configuration.redact(configuration.baseURL.absoluteString)
-        // The transport's own silence limit stays behind the passage watchdog's stall limit (which counts stalls
-        // against the stall budget and says so); it still ends requests no watchdog watches.
-        http = HTTPStreamer(idleTimeout: configuration.idleTimeout * 1.5 + 1, caFile: configuration.caFile)
+        // No silence limit in the transport: the passage watchdog times streams (counting stalls against the stall
+        // budget and saying so), probes run under a time limit of their own.
+        http = HTTPStreamer(caFile: configuration.caFile)
         tokenizer = ServerTokenizer(configuration: configuration, http: http)
         probe = ServerProbe(configuration: configuration, http: http, tokenizer: tokenizer)
     }

@@ -112,7 +112,7 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         wanted.set([])
         running?.cancel()
         let previous = running
-        running = Task { [self] in
+        running = Task(executorPreference: HTTPClients.executor) { [self] in
             await previous?.value  // the superseded job has closed its streams
             await self.run(request, out, g)
             out.finish()
