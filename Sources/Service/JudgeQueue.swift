@@ -83,7 +83,8 @@ public actor JudgeQueue {
             return
         }
         guard waiting.count < limit else {
-            throw APIError(429, "the judging queue is full (\(limit) requests waiting, the server's --queue); try again later", retryAfter: retryAfter())
+            throw APIError(
+                429, "the judging queue is full (\(limit) requests waiting, the server's --queue); try again later", retryAfter: retryAfter())
         }
         nextID += 1
         let id = nextID

@@ -43,12 +43,18 @@ public struct RerankCall: Sendable, Equatable {
 struct RerankBody: Decodable {
     var query: String
     var documents: [DocumentInput]
-    var top_n: Int?
-    var return_documents: Bool?
+    var topN: Int?
+    var returnDocuments: Bool?
     var model: String?
     var instruction: String?
-    var return_reasoning: Bool?
+    var returnReasoning: Bool?
     var stream: Bool?
+    enum CodingKeys: String, CodingKey {
+        case query, documents, model, instruction, stream
+        case topN = "top_n"
+        case returnDocuments = "return_documents"
+        case returnReasoning = "return_reasoning"
+    }
 }
 
 /// A document: a string, or an object with `text` (Cohere's and Jina's object form).
@@ -77,12 +83,12 @@ public enum RerankAPI {
         guard b.documents.count <= maxDocuments else {
             throw APIError(413, "documents: \(b.documents.count) documents, at most \(maxDocuments) per request (the server's --max-documents)")
         }
-        if let n = b.top_n, n < 1 { throw APIError(400, "top_n: must be at least 1, got \(n)") }
+        if let n = b.topN, n < 1 { throw APIError(400, "top_n: must be at least 1, got \(n)") }
         if let i = b.instruction, let problem = Rank1Prompt.validate(instruction: i) { throw APIError(400, "instruction: \(problem)") }
         return RerankCall(
-            dialect: dialect, query: b.query, documents: b.documents.map(\.text), topN: b.top_n,
-            returnDocuments: b.return_documents ?? (dialect == .jina), model: b.model, instruction: b.instruction,
-            returnReasoning: b.return_reasoning ?? false, stream: b.stream ?? false)
+            dialect: dialect, query: b.query, documents: b.documents.map(\.text), topN: b.topN,
+            returnDocuments: b.returnDocuments ?? (dialect == .jina), model: b.model, instruction: b.instruction,
+            returnReasoning: b.returnReasoning ?? false, stream: b.stream ?? false)
     }
 
     /// A JSON body decoded, its failure said as a 400 naming the field (`documents[2].text: missing`).
@@ -113,7 +119,7 @@ public enum RerankAPI {
         case is String.Type: return "a string"
         case is Int.Type: return "an integer"
         case is Bool.Type: return "true or false"
-        case is [DocumentInput].Type, is Array<Any>.Type: return "an array"
+        case is [DocumentInput].Type, is [Any].Type: return "an array"
         default: return t == DocumentInput.self ? "a string or an object with text" : "a JSON object"
         }
     }

@@ -209,7 +209,8 @@ final class Progress: @unchecked Sendable {
 enum APIKey {
     /// Compares in time that depends on the given token's length only, never on where it differs from the key.
     static func matches(_ given: String, _ key: String) -> Bool {
-        let a = Array(given.utf8), b = Array(key.utf8)
+        let a = Array(given.utf8)
+        let b = Array(key.utf8)
         guard !b.isEmpty else { return false }
         var diff = a.count ^ b.count
         for i in 0..<a.count { diff |= Int(a[i] ^ b[i % b.count]) }

@@ -24,22 +24,29 @@ actor SearchIndex {
 /// "instruction", "return_documents" (true), "return_reasoning"}`.
 struct SearchBody: Decodable {
     var query: String
-    var top_k: Int?
+    var topK: Int?
     var rerank: Int?
     var instruction: String?
-    var return_documents: Bool?
-    var return_reasoning: Bool?
+    var returnDocuments: Bool?
+    var returnReasoning: Bool?
+    enum CodingKeys: String, CodingKey {
+        case query, rerank, instruction
+        case topK = "top_k"
+        case returnDocuments = "return_documents"
+        case returnReasoning = "return_reasoning"
+    }
 }
 
 extension RerankService {
     func searchRoute(_ request: Request) async -> Response {
-        let route = "/v1/search", arrived = monotonicSeconds()
+        let route = "/v1/search"
+        let arrived = monotonicSeconds()
         do {
             try authorize(request)
             try checkLength(request)
             return try await request.body.consumeWithCancellationOnInboundClose { body in
                 let b: SearchBody = try RerankAPI.decode(try await self.collect(body))
-                let k = b.top_k ?? 10
+                let k = b.topK ?? 10
                 guard let search else { throw APIError(404, "this server has no index (start it with --index DIR)") }
                 guard !b.query.trimmingCharacters(in: .whitespaces).isEmpty else { throw APIError(400, "query: empty") }
                 guard (1...settings.maxDocuments).contains(k) else { throw APIError(400, "top_k: 1 to \(settings.maxDocuments), got \(k)") }
@@ -71,9 +78,9 @@ extension RerankService {
             let (hit, p) = found[i]
             var r: [String: Any] = ["index": i, "id": p.id, "bm25_score": Double(hit.score)]
             if let v = verdicts[i] {
-                r.merge(RerankAnswer.result(index: i, verdict: v, text: nil, reasoning: b.return_reasoning ?? false)) { $1 }
+                r.merge(RerankAnswer.result(index: i, verdict: v, text: nil, reasoning: b.returnReasoning ?? false)) { $1 }
             }
-            if b.return_documents ?? true { r["document"] = ["id": p.id, "title": p.title, "text": p.text] }
+            if b.returnDocuments ?? true { r["document"] = ["id": p.id, "title": p.title, "text": p.text] }
             return r
         }
     }

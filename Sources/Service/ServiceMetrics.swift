@@ -15,8 +15,13 @@ public final class ServiceMetrics: Sendable {
 
     /// Why a request did not get its answer (the `kind` label of `rank1_failures_total`).
     public enum Failure: String, CaseIterable, Sendable {
-        case badRequest = "bad_request", tooLarge = "too_large", unauthorized, queueFull = "queue_full", deadline
-        case cancelled, judgment, notReady = "not_ready"
+        case badRequest = "bad_request"
+        case tooLarge = "too_large"
+        case unauthorized
+        case queueFull = "queue_full"
+        case deadline
+        case cancelled, judgment
+        case notReady = "not_ready"
     }
 
     private static var failures: MetricNameDescriptor {
@@ -27,14 +32,22 @@ public final class ServiceMetrics: Sendable {
     }
 
     public init() {
-        judgments = registry.makeCounter(descriptor: .init(namespace: "rank1", metricName: "judgments", unitName: "total", helpText: "Verdicts given (cached ones included)."))
-        cachedJudgments = registry.makeCounter(descriptor: .init(namespace: "rank1", metricName: "judgments_cached", unitName: "total", helpText: "Verdicts the trace cache answered."))
-        tokens = registry.makeCounter(descriptor: .init(namespace: "rank1", metricName: "reasoning_tokens", unitName: "total", helpText: "Reasoning tokens of the verdicts given."))
-        tokensPerSecond = registry.makeGauge(descriptor: .init(namespace: "rank1", metricName: "decode_tokens", unitName: "per_second", helpText: "Decode speed of the last finished job."))
-        depth = registry.makeGauge(descriptor: .init(namespace: "rank1", metricName: "queue", unitName: "depth", helpText: "Requests waiting for the judge and running."))
+        judgments = registry.makeCounter(
+            descriptor: .init(namespace: "rank1", metricName: "judgments", unitName: "total", helpText: "Verdicts given (cached ones included)."))
+        cachedJudgments = registry.makeCounter(
+            descriptor: .init(namespace: "rank1", metricName: "judgments_cached", unitName: "total", helpText: "Verdicts the trace cache answered."))
+        tokens = registry.makeCounter(
+            descriptor: .init(
+                namespace: "rank1", metricName: "reasoning_tokens", unitName: "total", helpText: "Reasoning tokens of the verdicts given."))
+        tokensPerSecond = registry.makeGauge(
+            descriptor: .init(
+                namespace: "rank1", metricName: "decode_tokens", unitName: "per_second", helpText: "Decode speed of the last finished job."))
+        depth = registry.makeGauge(
+            descriptor: .init(namespace: "rank1", metricName: "queue", unitName: "depth", helpText: "Requests waiting for the judge and running."))
         durations = registry.makeDurationHistogram(
             descriptor: .init(
-                namespace: "rank1", metricName: "request_duration", unitName: "seconds", helpText: "Rerank and search requests, from arrival to answer."),
+                namespace: "rank1", metricName: "request_duration", unitName: "seconds",
+                helpText: "Rerank and search requests, from arrival to answer."),
             buckets: [0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300].map { .milliseconds(Int64($0 * 1000)) })
         for kind in Failure.allCases { _ = failureCounter(kind) }
     }

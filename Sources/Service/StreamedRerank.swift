@@ -10,7 +10,8 @@ import Rerank
 extension RerankService {
     func streamed(_ call: RerankCall, _ job: RerankRequest, judge: ReadyJudge, arrived: Double, route: String) async throws -> Response {
         if await judge.queue.depth > judge.queue.limit {
-            throw APIError(429, "the judging queue is full (\(judge.queue.limit) requests waiting, the server's --queue); try again later", retryAfter: 5)
+            throw APIError(
+                429, "the judging queue is full (\(judge.queue.limit) requests waiting, the server's --queue); try again later", retryAfter: 5)
         }
         metrics.request(route: route, status: 200, seconds: nil)
         let body = ResponseBody { writer in
@@ -56,7 +57,8 @@ extension RerankService {
         case .restarted(let p, let reasoning, let reason): return event("restarted", ["index": p, "reasoning": reasoning, "reason": reason])
         case .verdict(let v):
             return event(
-                "verdict", RerankAnswer.result(index: v.passage, verdict: v, text: call.returnDocuments ? call.documents[v.passage] : nil, reasoning: true))
+                "verdict",
+                RerankAnswer.result(index: v.passage, verdict: v, text: call.returnDocuments ? call.documents[v.passage] : nil, reasoning: true))
         case .failed(let p, let reason): return event("failed", ["index": p, "message": reason])
         default: return nil
         }

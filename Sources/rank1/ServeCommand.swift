@@ -127,7 +127,8 @@ enum ServeJudge {
             var template = try judge.request(query: "", passages: [], automatic: choice!.profile, inProcess: engine is LlamaReranker)
             template.profile = chosen.profile
             let ready = ReadyJudge(
-                queue: JudgeQueue(reranker: engine, limit: queue, metrics: metrics, cache: options.noCache ? nil : TraceCache()), template: template, model: engine.modelName,
+                queue: JudgeQueue(reranker: engine, limit: queue, metrics: metrics, cache: options.noCache ? nil : TraceCache()), template: template,
+                model: engine.modelName,
                 backend: engine.backendName)
             await state.ready(ready)
             printError("rank1: ready: \(engine.modelName) (\(engine.backendName), profile \(chosen.profile.name))")

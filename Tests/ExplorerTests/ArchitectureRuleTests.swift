@@ -48,7 +48,7 @@ import Testing
 
     @Test func onlyTheTUICallsCurses() {
         let curses = #"\bimport CNcurses\b|\b(initscr|endwin|wrefresh|refresh|mvaddstr|wmove|newwin|keypad|init_pair)\("#
-        for folder in ["Explorer", "Retrieval", "Rerank", "Pipeline"] {
+        for folder in ["Explorer", "Retrieval", "Rerank", "Pipeline", "Service"] {
             #expect(ArchitectureRuleTests.offenders(folder, curses).isEmpty, "\(folder)")
         }
         let outside = ArchitectureRuleTests.files("rank1").filter { !$0.path.hasPrefix("rank1/TUI/") }.map(\.path)
@@ -68,6 +68,7 @@ import Testing
     @Test func theEnginesDoNotImportEachOther() {
         #expect(ArchitectureRuleTests.offenders("Retrieval", #"\bimport (Rerank|Pipeline|Explorer)\b"#).isEmpty)
         #expect(ArchitectureRuleTests.offenders("Rerank", #"\bimport (Retrieval|Pipeline|Explorer)\b"#).isEmpty)
-        #expect(ArchitectureRuleTests.offenders("Explorer", #"\bimport Pipeline\b"#).isEmpty)
+        #expect(ArchitectureRuleTests.offenders("Explorer", #"\bimport (Pipeline|Service)\b"#).isEmpty)
+        #expect(ArchitectureRuleTests.offenders("Service", #"\bimport (Explorer|ArgumentParser)\b"#).isEmpty)
     }
 }

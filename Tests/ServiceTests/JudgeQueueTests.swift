@@ -19,7 +19,7 @@ import Testing
         func cancel() {
             cancels.withLock { $0 += 1 }
             gates.withLock { g in
-                g.forEach { $0.finish() }
+                for c in g { c.finish() }
                 g.removeAll()
             }
         }

@@ -5,7 +5,10 @@ must end with every candidate judged, each exactly as one server alone judges it
 asked again and back in service; the counts per endpoint adding up; a stream the server cuts judged again, never
 ended as if the model had stopped (a monitor polling /v1/models cuts streams on purpose). The same again with the
 server stopped by SIGTERM (a graceful shutdown, as a rolling restart does it) instead of kill -9. A fleet with a dead endpoint from the start
-judges everything on the live one; a fleet with no live endpoint stops with exit 1 and names each."""
+judges everything on the live one; a fleet with no live endpoint stops with exit 1 and names each.
+With RANK1_FLEET_SCHEME=https (remote_fleet_https.py) all of it runs over https, the servers' certificate signed by a
+private CA made at test time and trusted through --ca-file; then a client that does not trust the CA is refused with
+a TLS failure that names --ca-file, and $SSL_CERT_FILE is honoured."""
 import json
 import os
 import subprocess
@@ -18,19 +21,26 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from e2e import Checks, binary, free_port, python, smollm2, start_server  # noqa: E402
 
-check = Checks("remote fleet")
+SCHEME = os.environ.get("RANK1_FLEET_SCHEME", "http")
+check = Checks("remote fleet" + (" over https" if SCHEME == "https" else ""))
+TLS = tempfile.mkdtemp(prefix="rank1-fleet-ca-") if SCHEME == "https" else None
+if TLS:
+    subprocess.run(["bash", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support", "make_test_ca.sh"), TLS],
+                   check=True)
+    os.environ["SSL_CERT_FILE"] = os.path.join(TLS, "ca.pem")  # this script's own requests (health, monitor) trust the CA
 QUERY = "protein folding in cells"
 K = 40
 
 
 def server(port, log):
+    tls = ["--ssl_keyfile", os.path.join(TLS, "server.key"), "--ssl_certfile", os.path.join(TLS, "server.pem")] if TLS else []
     return start_server([python, "-m", "llama_cpp.server", "--model", smollm2(), "--model_alias", "smol", "--host", "127.0.0.1",
-                         "--port", str(port), "--n_ctx", "2048", "--n_threads", "1"], f"http://127.0.0.1:{port}/v1/models", log)
+                         "--port", str(port), "--n_ctx", "2048", "--n_threads", "1", *tls], f"{SCHEME}://127.0.0.1:{port}/v1/models", log)
 
 
 def rerank_args(index, *endpoints, k=K):
     args = [binary, "rerank", index, "--query", QUERY, "--k", str(k), "--jsonl", "--no-cache", "--model", "smol",
-            "--parallel", "2", "--budget", "24", "--timeout", "20"]
+            "--parallel", "2", "--budget", "24", "--timeout", "20"] + (["--ca-file", os.path.join(TLS, "ca.pem")] if TLS else [])
     for e in endpoints:
         args += ["--endpoint", e]
     return args
@@ -113,6 +123,25 @@ def stop_and_restart(how, index, a, b, pb, procs, log, alone):
     return procs[1]
 
 
+def trust(index, a):
+    """Over https: who trusts the private CA. Without it a client is refused by TLS, told to give --ca-file; with
+    $SSL_CERT_FILE naming the CA (as OpenSSL and Python read it) it judges as with --ca-file."""
+    print("https: a client that does not trust the server's CA, then one told by $SSL_CERT_FILE")
+    plain = [x for x in rerank_args(index, a, k=3) if x != "--ca-file" and not x.endswith("ca.pem")]
+    env = {k: v for k, v in os.environ.items() if k not in ("SSL_CERT_FILE", "RANK1_CA_FILE")}
+    r = subprocess.run(plain, capture_output=True, text=True, timeout=300, env=env)
+    check(r.returncode == 1 and "TLS failed" in r.stderr and "--ca-file" in r.stderr, "untrusted: exit 1, a TLS failure naming --ca-file",
+          f"rc {r.returncode}: {r.stderr[-400:]}")
+    r = subprocess.run(plain, capture_output=True, text=True, timeout=300, env={**env, "SSL_CERT_FILE": os.path.join(TLS, "ca.pem")})
+    check(r.returncode == 0 and sum(e["event"] == "verdict" for e in events_of(r.stdout)) == 3, "$SSL_CERT_FILE names the CA: all 3 judged",
+          f"rc {r.returncode}: {r.stderr[-400:]}")
+    bad = os.path.join(TLS, "not-a-cert.pem")
+    open(bad, "w").write("hello\n")
+    r = subprocess.run(plain + ["--ca-file", bad], capture_output=True, text=True, timeout=60, env=env)
+    check(r.returncode == 1 and f"--ca-file {bad}: no PEM certificate" in r.stderr, "--ca-file that is no certificate: refused, named",
+          r.stderr[-300:])
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         topics = ["protein folding", "cells", "folding chaperones", "membrane proteins", "cell division"]
@@ -124,7 +153,7 @@ def main():
         subprocess.run([binary, "index", os.path.join(tmp, "corpus.jsonl"), "--out", index, "--quiet"], check=True)
         log = open(os.path.join(tmp, "servers.log"), "w")
         pa, pb = free_port(), free_port()
-        a, b = f"http://127.0.0.1:{pa}/v1", f"http://127.0.0.1:{pb}/v1"
+        a, b = f"{SCHEME}://127.0.0.1:{pa}/v1", f"{SCHEME}://127.0.0.1:{pb}/v1"
         sa, sb = server(pa, log), server(pb, log)
         procs = [sa, sb]
         try:
@@ -168,7 +197,7 @@ def main():
                 stop_and_restart(how, index, a, b, pb, procs, log, alone)
 
             print("a fleet with an endpoint dead from the start")
-            dead = f"http://127.0.0.1:{free_port()}/v1"
+            dead = f"{SCHEME}://127.0.0.1:{free_port()}/v1"
             t0 = time.time()
             r = subprocess.run(rerank_args(index, dead, a, k=8), capture_output=True, text=True, timeout=900)
             events = events_of(r.stdout)
@@ -181,12 +210,14 @@ def main():
             print(f"       {time.time() - t0:.1f} s")
 
             print("a fleet with no live endpoint")
-            dead2 = f"http://127.0.0.1:{free_port()}/v1"
+            dead2 = f"{SCHEME}://127.0.0.1:{free_port()}/v1"
             t0 = time.time()
             r = subprocess.run(rerank_args(index, dead, dead2), capture_output=True, text=True, timeout=120)
             check(r.returncode == 1 and "no endpoint can judge" in r.stderr and dead in r.stderr and dead2 in r.stderr,
                   "exit 1, naming each endpoint and why", f"rc {r.returncode}: {r.stderr[-400:]}")
             check(time.time() - t0 < 60, f"and quickly ({time.time() - t0:.1f} s)")
+            if TLS:
+                trust(index, a)
         finally:
             for s in procs:
                 s.kill()
