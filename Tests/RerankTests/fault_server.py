@@ -158,6 +158,7 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
+            self.close_connection = True  # the handler's files hold the socket until it ends: end it now
         elif mode == "badutf8":
             self.start_stream()
             self.wfile.write(b'data: {"choices": [{"index": 0, "text": "caf\xe9 \xff\xfe", "finish_reason": null}]}\n\n')

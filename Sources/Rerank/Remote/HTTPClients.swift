@@ -68,7 +68,8 @@ extension HTTPStreamer {
             case .readTimeout, .deadlineExceeded: return URLError(.timedOut)
             case .tlsHandshakeTimeout: return tlsFailure("the TLS handshake timed out")
             case .cancelled: return CancellationError()
-            case .remoteConnectionClosed, .writeTimeout, .bodyLengthMismatch, .invalidProxyResponse: return URLError(.networkConnectionLost)
+            case .remoteConnectionClosed, .writeTimeout, .bodyLengthMismatch, .invalidProxyResponse, .uncleanShutdown:
+                return URLError(.networkConnectionLost)
             default: return URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "\(h)"])
             }
         }
@@ -82,7 +83,10 @@ extension HTTPStreamer {
             return URLError([ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(io.errnoCode) ? .cannotConnectToHost : .networkConnectionLost)
         }
         if e is NIOConnectionError || e is ChannelError || e is SocketAddressError { return URLError(.cannotConnectToHost) }
-        if e is NIOHTTP1.HTTPParserError { return URLError(.badServerResponse) }
+        // The connection ended inside a response (a reset before the head was complete): dropped, as over plain sockets.
+        if let p = e as? NIOHTTP1.HTTPParserError {
+            return p == .invalidEOFState ? URLError(.networkConnectionLost) : URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "\(p)"])
+        }
         return e
     }
 

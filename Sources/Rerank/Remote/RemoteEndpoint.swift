@@ -127,7 +127,7 @@ final class RemoteEndpoint: Sendable {
             case .networkConnectionLost: return "the connection dropped mid-stream"
             case .secureConnectionFailed:
                 return "TLS failed (\(u.userInfo[NSLocalizedDescriptionKey] ?? "handshake")): a server behind a private CA? give --ca-file CA.pem"
-            default: return "network error: \(u.localizedDescription)"
+            default: return "network error: \(u.userInfo[NSLocalizedDescriptionKey] ?? u.localizedDescription)"
             }
         }
         if let r = e as? RerankError { return r.message }

@@ -131,7 +131,10 @@ actor ServerProbe {
         ]
         body["logit_bias"] = kind == .llamaServer ? [[Int(id), 100]] as [Any] : ["\(id)": 100]
         body.merge(RemoteEndpoint.specialTokenFields(kind)) { a, _ in a }
-        let data = try await http.data(try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body))
+        // No watchdog times this request: a server that sends nothing for the stall limit has failed it (and it is
+        // asked again, as a stalled stream is).
+        let request = try RemoteEndpoint.request(configuration, url: configuration.completionsURL, body: body)
+        let data = try await http.data(request, timeout: configuration.idleTimeout * 1.5 + 1)
         // The answer has a streamed chunk's shape: choices[0].text and its logprobs.
         guard let c = try CompletionJSON.chunk(String(decoding: data, as: UTF8.self)) else {
             throw CompletionJSON.ParseError.malformed("no choices")
