@@ -85,7 +85,8 @@ extension HTTPStreamer {
         if e is NIOConnectionError || e is ChannelError || e is SocketAddressError { return URLError(.cannotConnectToHost) }
         // The connection ended inside a response (a reset before the head was complete): dropped, as over plain sockets.
         if let p = e as? NIOHTTP1.HTTPParserError {
-            return p == .invalidEOFState ? URLError(.networkConnectionLost) : URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "\(p)"])
+            return p == .invalidEOFState
+                ? URLError(.networkConnectionLost) : URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "\(p)"])
         }
         return e
     }
