@@ -39,74 +39,25 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A malformed body or a wrong or missing field (the message names it)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E400"
              },
              "401": {
-              "description": "No or a wrong API key (with --api-key-file)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E401"
              },
              "413": {
-              "description": "Body or document count over the server's limits (--max-body, --max-documents)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E413"
              },
              "429": {
-              "description": "The judging queue is full (Retry-After)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E429"
              },
              "502": {
-              "description": "A document could not be judged",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E502"
              },
              "503": {
-              "description": "The model is still loading (Retry-After)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E503"
              },
              "504": {
-              "description": "The request's deadline passed (--request-deadline)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E504"
              }
             },
             "security": [
@@ -147,74 +98,25 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A malformed body or a wrong or missing field (the message names it)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E400"
              },
              "401": {
-              "description": "No or a wrong API key (with --api-key-file)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E401"
              },
              "413": {
-              "description": "Body or document count over the server's limits (--max-body, --max-documents)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E413"
              },
              "429": {
-              "description": "The judging queue is full (Retry-After)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E429"
              },
              "502": {
-              "description": "A document could not be judged",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E502"
              },
              "503": {
-              "description": "The model is still loading (Retry-After)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E503"
              },
              "504": {
-              "description": "The request's deadline passed (--request-deadline)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E504"
              }
             },
             "security": [
@@ -255,74 +157,25 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A malformed body or a wrong or missing field (the message names it)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E400"
              },
              "401": {
-              "description": "No or a wrong API key (with --api-key-file)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E401"
              },
              "413": {
-              "description": "Body or document count over the server's limits (--max-body, --max-documents)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E413"
              },
              "429": {
-              "description": "The judging queue is full (Retry-After)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E429"
              },
              "502": {
-              "description": "A document could not be judged",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E502"
              },
              "503": {
-              "description": "The model is still loading (Retry-After)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E503"
              },
              "504": {
-              "description": "The request's deadline passed (--request-deadline)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E504"
              }
             },
             "security": [
@@ -410,84 +263,28 @@ enum OpenAPIDocument {
               }
              },
              "400": {
-              "description": "A malformed body or a wrong or missing field (the message names it)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E400"
              },
              "401": {
-              "description": "No or a wrong API key (with --api-key-file)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E401"
              },
              "404": {
-              "description": "No index (search)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E404"
              },
              "413": {
-              "description": "Body or document count over the server's limits (--max-body, --max-documents)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E413"
              },
              "429": {
-              "description": "The judging queue is full (Retry-After)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E429"
              },
              "502": {
-              "description": "A document could not be judged",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E502"
              },
              "503": {
-              "description": "The model is still loading (Retry-After)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E503"
              },
              "504": {
-              "description": "The request's deadline passed (--request-deadline)",
-              "content": {
-               "application/json": {
-                "schema": {
-                 "$ref": "#/components/schemas/Error"
-                }
-               }
-              }
+              "$ref": "#/components/responses/E504"
              }
             },
             "security": [
@@ -583,6 +380,88 @@ enum OpenAPIDocument {
           }
          },
          "components": {
+          "responses": {
+           "E400": {
+            "description": "A malformed body or a wrong or missing field (the message names it)",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           },
+           "E401": {
+            "description": "No or a wrong API key (with --api-key-file)",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           },
+           "E413": {
+            "description": "Body or document count over the server's limits (--max-body, --max-documents)",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           },
+           "E429": {
+            "description": "The judging queue is full (Retry-After)",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           },
+           "E502": {
+            "description": "A document could not be judged",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           },
+           "E503": {
+            "description": "The model is still loading (Retry-After)",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           },
+           "E504": {
+            "description": "The request's deadline passed (--request-deadline)",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           },
+           "E404": {
+            "description": "No index (search)",
+            "content": {
+             "application/json": {
+              "schema": {
+               "$ref": "#/components/schemas/Error"
+              }
+             }
+            }
+           }
+          },
           "schemas": {
            "RerankRequest": {
             "type": "object",
