@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "Service",
             dependencies: [
-                "Retrieval", "Rerank", "Pipeline",
+                "Retrieval", "Rerank", "Pipeline", "CSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

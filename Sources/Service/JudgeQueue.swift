@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Rerank
 
@@ -41,7 +42,7 @@ public actor JudgeQueue {
             return outcome
         }
         try await enter()
-        let started = monotonicSeconds()
+        let started = r1_monotonic_seconds()
         var outcome = JobOutcome()
         if !Task.isCancelled {
             let events = reranker.start(request)
@@ -59,7 +60,7 @@ public actor JudgeQueue {
                 reranker.cancel()
             }
         }
-        await leave(seconds: monotonicSeconds() - started)
+        await leave(seconds: r1_monotonic_seconds() - started)
         try Task.checkCancellation()
         return outcome
     }
@@ -82,10 +83,7 @@ public actor JudgeQueue {
             metrics.queueDepth(depth)
             return
         }
-        guard waiting.count < limit else {
-            throw APIError(
-                429, "the judging queue is full (\(limit) requests waiting, the server's --queue); try again later", retryAfter: retryAfter())
-        }
+        if let full = refusal() { throw full }
         nextID += 1
         let id = nextID
         try await withTaskCancellationHandler {
@@ -110,16 +108,17 @@ public actor JudgeQueue {
         metrics.queueDepth(depth)
     }
 
+    /// The 429 a request gets now, or nil while the line has room.
+    public func refusal() -> APIError? {
+        guard busy && waiting.count >= limit else { return nil }
+        return APIError(
+            429, "the judging queue is full (\(limit) requests waiting, the server's --queue); try again later", retryAfter: retryAfter())
+    }
+
     /// Seconds until a place is likely free: the recent jobs' median length times the jobs ahead.
     private func retryAfter() -> Int {
         let sorted = recentSeconds.sorted()
         let median = sorted.isEmpty ? 5 : sorted[sorted.count / 2]
         return max(1, Int((median * Double(waiting.count + 1)).rounded(.up)))
     }
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }

@@ -19,12 +19,17 @@ public enum RerankAnswer {
         return r
     }
 
-    /// The ranked results: by score, ties in the request's order, the first `top_n`.
-    static func ranked(_ call: RerankCall, verdicts: [Int: Verdict]) -> [[String: Any]] {
-        let order = verdicts.keys.sorted { a, b in
+    /// The judged indices by score, ties in the request's order.
+    static func order(_ verdicts: [Int: Verdict]) -> [Int] {
+        verdicts.keys.sorted { a, b in
             let (x, y) = (verdicts[a]!.score, verdicts[b]!.score)
             return x != y ? x > y : a < b
         }
+    }
+
+    /// The ranked results: `order`, the first `top_n`.
+    static func ranked(_ call: RerankCall, verdicts: [Int: Verdict]) -> [[String: Any]] {
+        let order = order(verdicts)
         return order.prefix(call.topN ?? order.count).map { i in
             result(index: i, verdict: verdicts[i]!, text: call.returnDocuments ? call.documents[i] : nil, reasoning: call.returnReasoning)
         }

@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Hummingbird
 import Logging
@@ -71,7 +72,7 @@ public struct RerankService: Sendable {
     // MARK: rerank
 
     func rerank(_ request: Request, _ dialect: RerankDialect, route: String) async -> Response {
-        let arrived = monotonicSeconds()
+        let arrived = r1_monotonic_seconds()
         do {
             try authorize(request)
             try checkLength(request)
@@ -110,7 +111,7 @@ public struct RerankService: Sendable {
         async throws -> JobOutcome
     {
         let progress = Progress()
-        let left = settings.requestDeadline - (monotonicSeconds() - arrived)
+        let left = settings.requestDeadline - (r1_monotonic_seconds() - arrived)
         let metrics = self.metrics
         return try await withThrowingTaskGroup(of: JobOutcome?.self) { group in
             group.addTask {
@@ -163,7 +164,7 @@ public struct RerankService: Sendable {
     }
 
     func answer(route: String, _ status: Int, _ body: [String: Any], arrived: Double? = nil, headers: HTTPFields = [:]) -> Response {
-        metrics.request(route: route, status: status, seconds: arrived.map { monotonicSeconds() - $0 })
+        metrics.request(route: route, status: status, seconds: arrived.map { r1_monotonic_seconds() - $0 })
         var h = headers
         h[.contentType] = "application/json"
         return Response(status: .init(code: status), headers: h, body: .init(byteBuffer: ByteBuffer(data: RerankAnswer.json(body))))

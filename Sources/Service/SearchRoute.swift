@@ -1,3 +1,4 @@
+import CSupport
 import Foundation
 import Hummingbird
 import Pipeline
@@ -40,7 +41,7 @@ struct SearchBody: Decodable {
 extension RerankService {
     func searchRoute(_ request: Request) async -> Response {
         let route = "/v1/search"
-        let arrived = monotonicSeconds()
+        let arrived = r1_monotonic_seconds()
         do {
             try authorize(request)
             try checkLength(request)
@@ -72,8 +73,7 @@ extension RerankService {
 
     /// The judged hits by Rank1 score (ties in BM25 order), then the rest in BM25 order; `index` is the BM25 rank.
     static func searchResults(_ found: [(hit: Hit, passage: Passage)], verdicts: [Int: Verdict], body b: SearchBody) -> [[String: Any]] {
-        let judged = verdicts.keys.sorted { x, y in verdicts[x]!.score != verdicts[y]!.score ? verdicts[x]!.score > verdicts[y]!.score : x < y }
-        let order = judged + found.indices.filter { verdicts[$0] == nil }
+        let order = RerankAnswer.order(verdicts) + found.indices.filter { verdicts[$0] == nil }
         return order.map { i in
             let (hit, p) = found[i]
             var r: [String: Any] = ["index": i, "id": p.id, "bm25_score": Double(hit.score)]

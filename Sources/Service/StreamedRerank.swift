@@ -9,10 +9,8 @@ import Rerank
 /// has gone (the write fails, and the judging stops).
 extension RerankService {
     func streamed(_ call: RerankCall, _ job: RerankRequest, judge: ReadyJudge, arrived: Double, route: String) async throws -> Response {
-        if await judge.queue.depth > judge.queue.limit {
-            throw APIError(
-                429, "the judging queue is full (\(judge.queue.limit) requests waiting, the server's --queue); try again later", retryAfter: 5)
-        }
+        // Refused before the 200 and the stream begin (a line that fills meanwhile is said as an `error` event).
+        if let full = await judge.queue.refusal() { throw full }
         metrics.request(route: route, status: 200, seconds: nil)
         let body = ResponseBody { writer in
             let (events, sink) = AsyncStream<String>.makeStream()

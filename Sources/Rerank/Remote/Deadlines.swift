@@ -87,7 +87,7 @@ final class ProgressClock: @unchecked Sendable {
 }
 
 /// Ends a request from outside: the watchdog fires it, the request's stream fails at once with the error
-/// (a server that sends nothing, or trickles bytes, cannot hold a client, whatever URLSession's timers do).
+/// (a server that sends nothing, or trickles bytes, cannot hold a client; the transport has no timer of its own).
 final class Interrupt: @unchecked Sendable {
     private let lock = NSLock()
     private var error: Error?
