@@ -13,8 +13,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // One HTTP client for http and https (keep-alive pools, NIOSSL for a private CA).
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // One HTTP client for http and https: NIO's HTTP/1.1 codec, our keep-alive pool, NIOSSL for a private CA.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The rerank service (`rank1 serve --http`).
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -33,7 +33,9 @@ let package = Package(
             name: "Rerank",
             dependencies: [
                 "CLlama", "CSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Rerank"),

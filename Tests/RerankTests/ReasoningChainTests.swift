@@ -29,6 +29,17 @@ struct ReasoningChainTests {
         #expect(!c.forced && c.reasoning == "It fits.\n</think>" && c.totalThought == 3)
     }
 
+    @Test func theCloseIsFoundFromAnOffsetOnly() {
+        var t = "a </think> b </think>"
+        #expect(ReasoningChain.thinkCloseEnd(in: &t, from: 0) == 10)
+        #expect(ReasoningChain.thinkCloseEnd(in: &t, from: 3) == 21)
+        #expect(ReasoningChain.thinkCloseEnd(in: &t, from: 14) == nil)
+        var partial = "x </thin"
+        #expect(ReasoningChain.thinkCloseEnd(in: &partial, from: 0) == nil)
+        var end = "</think>"
+        #expect(ReasoningChain.thinkCloseEnd(in: &end, from: 0) == 8 && ReasoningChain.thinkCloseEnd(in: &end, from: 9) == nil)
+    }
+
     @Test func aCloseInTheTextCutsWhatFollowsIt() {
         var c = ReasoningChainTests.chain(close: nil)
         _ = c.append(token: nil, text: "Yes.\n</th", endsGeneration: false)

@@ -15,6 +15,35 @@ import Testing
         #expect(p.take().isEmpty && p.hasPartialEvent)
     }
 
+    @Test func sseLinesThatAreNotASCII() {
+        var p = SSEParser()
+        p.feed(Array("data: caf\u{e9} \u{1F600}\n\n".utf8))
+        #expect(p.take() == ["caf\u{e9} \u{1F600}"] && !p.invalidUTF8)
+        p.feed([100, 97, 116, 97, 58, 32, 0xC3, 0x28, 10, 10])  // "data: " then a broken two-byte sequence
+        #expect(p.invalidUTF8)
+    }
+
+    @Test func requestBodiesAreTheJSONFoundationReadsBack() throws {
+        let prompt = "Query: \"quoted\" back\\slash\n\ttab\r \u{1}\u{1f} caf\u{e9} \u{1F600} </think>"
+        let body: [String: Any] = [
+            "prompt": prompt, "max_tokens": 256, "temperature": 0, "repeat_penalty": 1.0, "top_p": 0.25, "stream": true,
+            "skip_special_tokens": false, "logit_bias": [[Int(151_649), false]] as [Any], "bias": ["151649": -100],
+            "stream_options": ["include_usage": true], "n": NSNumber(value: 3), "empty": "",
+        ]
+        let data = try JSONBody.encode(body)
+        let back = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(back["prompt"] as? String == prompt && back["empty"] as? String == "")
+        #expect(back["max_tokens"] as? Int == 256 && back["temperature"] as? Int == 0 && back["n"] as? Int == 3)
+        #expect(back["repeat_penalty"] as? Double == 1.0 && back["top_p"] as? Double == 0.25)
+        let text = String(decoding: data, as: UTF8.self)
+        // Booleans stay booleans (not 1/0), control characters are escaped, keys come sorted.
+        #expect(text.contains(#""stream":true"#) && text.contains(#""skip_special_tokens":false"#))
+        #expect(text.contains(#"[[151649,false]]"#) && text.contains(#"{"151649":-100}"#))
+        #expect(text.contains(#"\u0001\u001f"#) && !text.contains("\u{1}"))
+        #expect(text.hasPrefix(#"{"bias":"#) && text.hasSuffix(#""top_p":0.25}"#))
+        #expect(throws: EncodingError.self) { try JSONBody.encode(["x": Double.nan]) }
+    }
+
     @Test func streamedChunksInTheOpenAIShape() throws {
         // vLLM / llama-cpp-python: {"choices":[{"text":…, "finish_reason":null|"length"|"stop"}]}
         let c = try CompletionJSON.chunk(

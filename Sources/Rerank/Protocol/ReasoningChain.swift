@@ -123,8 +123,20 @@ public struct ReasoningChain: Sendable {
     /// The byte offset just past the first `</think>` starting at or after byte `from`, if any.
     static func thinkCloseEnd(in text: inout String, from: Int) -> Int? {
         text.withUTF8 { b in
-            guard from <= b.count else { return nil }
-            return UnsafeBufferPointer(rebasing: b[from...]).firstRange(of: closeBytes).map { from + $0.upperBound }
+            // A plain scan: Collection.firstRange(of:) is generic here and cost more than the rest of a token's
+            // handling (`rank1 bench client`).
+            let n = closeBytes.count
+            guard from >= 0, b.count >= n else { return nil }
+            var i = from
+            while i <= b.count - n {
+                if b[i] == closeBytes[0] {
+                    var k = 1
+                    while k < n && b[i + k] == closeBytes[k] { k += 1 }
+                    if k == n { return i + n }
+                }
+                i += 1
+            }
+            return nil
         }
     }
 

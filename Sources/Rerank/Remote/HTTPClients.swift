@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import CSupport
 import Foundation
 import NIOCore
@@ -10,38 +9,25 @@ import NIOSSL
     import FoundationNetworking
 #endif
 
-/// The process's HTTP clients, one per CA file: each keeps its pool of kept-alive connections for the life of the
-/// process (a client must be shut down before it is released; these never are). No read timeout: the watchdog in
-/// Deadlines.swift times every stream and request (probes have their own deadline), and a read timeout reset on
-/// each read cost a timer per token.
+/// The process's connection pools, one per CA file, each kept for the life of the process; all of them on one
+/// event-loop thread, which is also the remote jobs' task executor: a body part reaches the task that reads it
+/// without waking another thread (a third of the client's CPU per token went to those hand-overs; `rank1 bench
+/// client`). No read timeout: the watchdog in Deadlines.swift times every stream (probes have their own deadline),
+/// and a timer re-armed on each read cost one per token.
 final class HTTPClients: @unchecked Sendable {
     static let shared = HTTPClients()
-    /// One event-loop thread for every connection, and the same thread as the remote jobs' task executor: a body part
-    /// reaches the task that reads it without waking another thread (a third of the client's CPU per token went to
-    /// those hand-overs; `rank1 bench client`).
     static let loop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     static let executor = EventLoopExecutor(loop.next())
     private let lock = NSLock()
-    private var clients: [String: HTTPClient] = [:]
+    private var pools: [String: HTTPPool] = [:]
 
-    func client(caFile: String?) -> HTTPClient {
+    func pool(caFile: String?) -> HTTPPool {
         lock.withLock {
             let key = caFile ?? ""
-            if let c = clients[key] { return c }
-            var tls = TLSConfiguration.makeClientConfiguration()
-            if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
-            var pool = HTTPClient.Configuration.ConnectionPool(
-                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: RemoteConfiguration.maxConcurrency)
-            // A refused connection fails at once (a fleet moves on) instead of being tried again until the connect timeout.
-            pool.retryConnectionEstablishment = false
-            var config = HTTPClient.Configuration(
-                tlsConfiguration: tls,
-                timeout: .init(connect: .seconds(10), read: nil),
-                connectionPool: pool)
-            config.httpVersion = .http1Only
-            let c = HTTPClient(eventLoopGroup: HTTPClients.loop, configuration: config)
-            clients[key] = c
-            return c
+            if let p = pools[key] { return p }
+            let p = HTTPPool(loop: HTTPClients.executor.loop, caFile: caFile)
+            pools[key] = p
+            return p
         }
     }
 }
@@ -58,21 +44,10 @@ final class EventLoopExecutor: TaskExecutor, @unchecked Sendable {
 }
 
 extension HTTPStreamer {
-    /// NIO's and AsyncHTTPClient's failures as the `URLError`s the retry and failover rules know (a refused or reset
+    /// NIO's failures as the `URLError`s the retry and failover rules know (a refused or reset
     /// connection, a timeout, a TLS failure), so http and https fail under the same names.
     static func translate(_ e: Error) -> Error {
         if e is HTTPError || e is CancellationError || e is URLError { return e }
-        if let h = e as? HTTPClientError {
-            switch h {
-            case .connectTimeout, .getConnectionFromPoolTimeout: return URLError(.cannotConnectToHost)
-            case .readTimeout, .deadlineExceeded: return URLError(.timedOut)
-            case .tlsHandshakeTimeout: return tlsFailure("the TLS handshake timed out")
-            case .cancelled: return CancellationError()
-            case .remoteConnectionClosed, .writeTimeout, .bodyLengthMismatch, .invalidProxyResponse, .uncleanShutdown:
-                return URLError(.networkConnectionLost)
-            default: return URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "\(h)"])
-            }
-        }
         if let s = e as? NIOSSLError {
             // A TLS peer that closes without close_notify has dropped the connection, as a plain one that closes mid-body.
             if case .uncleanShutdown = s { return URLError(.networkConnectionLost) }
@@ -82,7 +57,12 @@ extension HTTPStreamer {
         if let io = e as? IOError {
             return URLError([ECONNREFUSED, EHOSTUNREACH, ENETUNREACH].contains(io.errnoCode) ? .cannotConnectToHost : .networkConnectionLost)
         }
-        if e is NIOConnectionError || e is ChannelError || e is SocketAddressError { return URLError(.cannotConnectToHost) }
+        if let c = e as? ChannelError {
+            // A connection that never came up, or one that went away under a request.
+            if case .connectTimeout = c { return URLError(.cannotConnectToHost) }
+            return URLError(.networkConnectionLost)
+        }
+        if e is NIOConnectionError || e is SocketAddressError { return URLError(.cannotConnectToHost) }
         // The connection ended inside a response (a reset before the head was complete): dropped, as over plain sockets.
         if let p = e as? NIOHTTP1.HTTPParserError {
             return p == .invalidEOFState

@@ -214,7 +214,7 @@ final class RemoteEndpoint: Sendable {
         r.httpMethod = "POST"
         r.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let key = configuration.apiKey { r.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        r.httpBody = try JSONSerialization.data(withJSONObject: body)
+        r.httpBody = try JSONBody.encode(body)
         return r
     }
 

@@ -112,10 +112,11 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         wanted.set([])
         running?.cancel()
         let previous = running
+        let outlet = EventOutlet(out, loop: HTTPClients.executor.loop)
         running = Task(executorPreference: HTTPClients.executor) { [self] in
             await previous?.value  // the superseded job has closed its streams
-            await self.run(request, out, g)
-            out.finish()
+            await self.run(request, outlet, g)
+            outlet.finish()
         }
         lock.unlock()
         return stream
@@ -162,11 +163,11 @@ public final class RemoteReranker: Reranker, @unchecked Sendable {
         case checked(endpoint: Int, Result<(facts: ServerFacts, choice: ProfileChoice), Error>)
     }
 
-    private func run(_ request: RerankRequest, _ out: AsyncStream<RerankEvent>.Continuation, _ g: Int) async {
+    private func run(_ request: RerankRequest, _ out: EventOutlet, _ g: Int) async {
         let start = Date()
         let firstToken = FirstMoment()
         let emit: @Sendable (RerankEvent) -> Void = { [self] e in
-            if case .token = e { firstToken.mark(Date().timeIntervalSince(start)) }
+            if case .token = e, !firstToken.marked { firstToken.mark(Date().timeIntervalSince(start)) }
             if self.isCurrent(g) && !Task.isCancelled { out.yield(e) }
         }
         guard var job = await setUp(request, emit) else {
@@ -472,6 +473,7 @@ final class FirstMoment: @unchecked Sendable {
         if seconds == nil { seconds = s }
         lock.unlock()
     }
+    var marked: Bool { value != nil }
     var value: Double? {
         lock.lock()
         defer { lock.unlock() }

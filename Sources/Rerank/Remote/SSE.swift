@@ -74,11 +74,24 @@ public struct SSEParser: Sendable {
         }
         var start = min(5, line.count)
         if start < line.count && line[start] == 32 { start += 1 }
-        guard let value = String(validating: line[start...], as: UTF8.self) else {
+        guard let value = SSEParser.text(line[start...]) else {
             invalidUTF8 = true
             return
         }
         data.append(value)
         hasData = true
+    }
+
+    /// The bytes as a String, nil when not UTF-8. An ASCII line (every JSON event a server sends with its default
+    /// escaping) skips the generic validator, which cost as much as the rest of the line's parse.
+    private static func text(_ bytes: ArraySlice<UInt8>) -> String? {
+        bytes.withUnsafeBufferPointer { b in
+            var ascii = true
+            for c in b where c >= 0x80 {
+                ascii = false
+                break
+            }
+            return ascii ? String(decoding: b, as: UTF8.self) : String(validating: b, as: UTF8.self)
+        }
     }
 }

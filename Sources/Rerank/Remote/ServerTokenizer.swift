@@ -30,7 +30,7 @@ actor ServerTokenizer {
         r.httpMethod = "POST"
         r.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let apiKey { r.setValue("Bearer \(apiKey)", forHTTPHeaderField: "Authorization") }
-        r.httpBody = try JSONSerialization.data(withJSONObject: body)
+        r.httpBody = try JSONBody.encode(body)
         // A server that does not answer this quickly is treated as having no tokenizer.
         let data = try await http.data(r, timeout: 10)
         guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {

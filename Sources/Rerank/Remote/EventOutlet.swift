@@ -1,0 +1,46 @@
+import Foundation
+import NIOCore
+
+/// A job's events on their way to its consumer, handed over once per event-loop tick: the events the loop's tasks
+/// emit in one tick go out together, so a consumer parked on another thread is woken once per tick instead of once
+/// per token (that wake-up was the largest single cost per streamed token; `rank1 bench client`). Order is kept.
+final class EventOutlet: @unchecked Sendable {
+    private let out: AsyncStream<RerankEvent>.Continuation
+    private let loop: any EventLoop
+    private let lock = NSLock()
+    private var pending: [RerankEvent] = []
+    private var spare: [RerankEvent] = []
+
+    init(_ out: AsyncStream<RerankEvent>.Continuation, loop: any EventLoop) {
+        self.out = out
+        self.loop = loop
+    }
+
+    func yield(_ e: RerankEvent) {
+        let first = lock.withLock {
+            pending.append(e)
+            return pending.count == 1
+        }
+        if first { loop.execute { self.flush() } }
+    }
+
+    /// Hands over what is pending, in order.
+    func flush() {
+        // The drained array comes back as the next one's storage: no allocation per tick.
+        var batch = lock.withLock {
+            let b = pending
+            pending = spare
+            spare = []
+            return b
+        }
+        for e in batch { out.yield(e) }
+        batch.removeAll(keepingCapacity: true)
+        lock.withLock { spare = batch }
+    }
+
+    /// The job is over: what is pending goes out, then the stream ends.
+    func finish() {
+        flush()
+        out.finish()
+    }
+}
