@@ -13,7 +13,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // One HTTP client for http and https: NIO's HTTP/1.1 codec, our keep-alive pool, NIOSSL for a private CA.
+        // One HTTP client for http and https: NIO's sockets and event loop, our HTTP/1.1 and keep-alive pool, NIOSSL.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // The rerank service (`rank1 serve --http`).
@@ -35,7 +35,6 @@ let package = Package(
                 "CLlama", "CSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Rerank"),

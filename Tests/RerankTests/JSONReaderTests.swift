@@ -36,6 +36,21 @@ import Testing
         for text in bad { #expect(JSON.parse(text) == nil, "read: \(text.prefix(40))") }
     }
 
+    @Test func skippedFieldsAreCheckedButNotKept() throws {
+        let keys = JSON.Keys(["choices", "text", "b"])
+        let text = #"{"id":"x\"y","n":[1,{"z":[true,null,-2.5e3]}],"choices":[{"text":"hi","index":0,"q":{}}],"\u0062":1,"c":2}"#
+        let kept = try #require(JSON.parse(text, keeping: keys))
+        // Only the kept names remain, at every depth (a name written with escapes is read as what it says: "b").
+        #expect(kept == JSON.parse(#"{"choices":[{"text":"hi"}],"b":1}"#))
+        // What is skipped must still be JSON: every refusal of the full reader holds.
+        for bad in [
+            #"{"id":01}"#, #"{"id":[1,]}"#, #"{"id":"a\x"}"#, #"{"id":{"a" 1}}"#, #"{"id":tru}"#, "{\"id\":\"raw\ncontrol\"}",
+            "{\"id\":" + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}",
+        ] {
+            #expect(JSON.parse(bad) == nil && JSON.parse(bad, keeping: keys) == nil, "read: \(bad.prefix(40))")
+        }
+    }
+
     @Test func numbersKeepTheirTextAndReadAsInts() {
         #expect(JSON.parse("[12, -0, 3.0, 1e2, 2.5]")?.array?.map(\.int) == [12, 0, 3, 100, nil])
     }

@@ -45,6 +45,11 @@ public enum CompletionJSON {
         return obj
     }
 
+    /// The fields a chunk is read for, at any depth (the rest is checked and skipped).
+    static let chunkFields = JSON.Keys([
+        "error", "usage", "completion_tokens", "choices", "text", "content", "logprobs", "tokens", "finish_reason", "id", "token",
+    ])
+
     /// One streamed chunk (an SSE event's data), or nil for the end marker "[DONE]". Read with JSONReader: this
     /// runs once per streamed token.
     public static func chunk(_ event: String) throws -> Chunk? {
@@ -55,7 +60,7 @@ public enum CompletionJSON {
             while from < to, bytes[from] == 32 || bytes[from] == 9 { from += 1 }
             while to > from, bytes[to - 1] == 32 || bytes[to - 1] == 9 { to -= 1 }
             if to - from == 6, Array(bytes[from..<to]) == Array("[DONE]".utf8) { return nil }
-            guard let root = JSON.parse(bytes), case .object = root, root["error"] == nil else {
+            guard let root = JSON.parse(bytes, keeping: chunkFields), case .object = root, root["error"] == nil else {
                 _ = try object(Data(bytes))  // says what is wrong (a page, a server error, the text)
                 throw ParseError.malformed(String(decoding: bytes.prefix(200), as: UTF8.self))
             }

@@ -1,7 +1,6 @@
 import CSupport
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -63,11 +62,6 @@ extension HTTPStreamer {
             return URLError(.networkConnectionLost)
         }
         if e is NIOConnectionError || e is SocketAddressError { return URLError(.cannotConnectToHost) }
-        // The connection ended inside a response (a reset before the head was complete): dropped, as over plain sockets.
-        if let p = e as? NIOHTTP1.HTTPParserError {
-            return p == .invalidEOFState
-                ? URLError(.networkConnectionLost) : URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "\(p)"])
-        }
         return e
     }
 

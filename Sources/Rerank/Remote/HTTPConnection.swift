@@ -1,6 +1,10 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
+import NIOSSL
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// One request's answer on its way to the reader: the status, the body (handed on as it arrives when 2xx, else kept
 /// as the error's message), the end. Touched on the event loop only (`cancel` hops there first).
@@ -13,7 +17,6 @@ final class HTTPExchange: @unchecked Sendable {
     var connection: HTTPConnection?
     /// The whole request's deadline (probes), if it has one.
     var timer: Scheduled<Void>?
-    private var status = 0
     private var errorBody = Data()
 
     init(_ body: HTTPBody.State, loop: any EventLoop) {
@@ -21,22 +24,19 @@ final class HTTPExchange: @unchecked Sendable {
         self.loop = loop
     }
 
-    var succeeded: Bool { (200..<300).contains(status) }
-
-    func head(_ h: HTTPResponseHead) { status = Int(h.status.code) }
-
-    func received(_ buffer: ByteBuffer) {
+    /// Body bytes: handed on for a 2xx answer, else kept (the first 64 KiB) as the error's message.
+    func received(_ bytes: UnsafeBufferPointer<UInt8>, status: Int) {
         if finished { return }
-        if succeeded {
-            body.yield(Data(buffer.readableBytesView))
+        if (200..<300).contains(status) {
+            body.yield(Data(buffer: bytes))
         } else if errorBody.count < 64 << 10 {
-            errorBody.append(contentsOf: buffer.readableBytesView.prefix((64 << 10) - errorBody.count))
+            errorBody.append(contentsOf: bytes.prefix((64 << 10) - errorBody.count))
         }
     }
 
     /// The response is complete.
-    func end() {
-        finish(succeeded ? nil : HTTPError(status: status, message: HTTPStreamer.message(from: errorBody)))
+    func end(status: Int) {
+        finish((200..<300).contains(status) ? nil : HTTPError(status: status, message: HTTPStreamer.message(from: errorBody)))
     }
 
     /// The exchange failed (its connection broke, it timed out, it was interrupted): the reader gets `error`, and a
@@ -69,16 +69,17 @@ final class HTTPExchange: @unchecked Sendable {
     }
 }
 
-/// One kept-alive HTTP/1.1 connection and the handler at the end of its pipeline (after NIO's HTTP codec and, for
-/// https, NIOSSL): it carries one exchange at a time and goes back to its pool when a response ends and both sides
-/// keep the connection. Lives on its channel's event loop.
+/// One kept-alive HTTP/1.1 connection and the handler at the end of its pipeline (after NIOSSL for https): it writes
+/// one request at a time, reads its response with `HTTPResponseParser`, and goes back to its pool when the response
+/// ends and both sides keep the connection. Lives on its channel's event loop.
 final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
     let channel: any Channel
     let key: String
     private let pool: HTTPPool
     private var exchange: HTTPExchange?
-    private var keepAlive = false
+    private var parser = HTTPResponseParser()
     private var broken = false
     /// When it last went idle (monotonic seconds), for the pool's idle limit.
     var idleSince = 0.0
@@ -92,13 +93,11 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Free for a new request: open, between responses.
     var usable: Bool { exchange == nil && !broken && channel.isActive }
 
-    func send(_ ex: HTTPExchange, head: HTTPRequestHead, body: ByteBuffer?) {
+    func send(_ ex: HTTPExchange, request: ByteBuffer) {
         exchange = ex
         ex.connection = self
-        keepAlive = false
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        if let body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        parser = HTTPResponseParser()
+        channel.writeAndFlush(request, promise: nil)
     }
 
     func close() {
@@ -107,36 +106,47 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let h):
-            keepAlive = h.isKeepAlive
-            exchange?.head(h)
-        case .body(let b):
-            exchange?.received(b)
-        case .end:
-            guard let ex = exchange else { return close() }
+        let buffer = unwrapInboundIn(data)
+        // Bytes with no request waiting for them: the server is not speaking HTTP/1.1 as asked.
+        guard let ex = exchange else { return close() }
+        let read = buffer.withUnsafeReadableBytes { bytes in
+            Result { try parser.feed(bytes) { ex.received($0, status: $1) } }
+        }
+        switch read {
+        case .failure(let e):
+            fail(e)
+        case .success(nil):
+            break
+        case .success(let used?):
             exchange = nil
-            // An error answer may come before the server read the whole request: such a connection is not reused.
-            let reuse = keepAlive && ex.succeeded && !ex.finished
-            ex.end()
+            // An error answer may come before the server read the whole request, and bytes past the answer are none
+            // of ours: such a connection is not reused.
+            let reuse = parser.keepAlive && (200..<300).contains(parser.status) && !ex.finished && used == buffer.readableBytes
+            ex.end(status: parser.status)
             if reuse { pool.release(self) } else { close() }
         }
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    private func fail(_ error: Error) {
         broken = true
         if let ex = exchange {
             exchange = nil
             ex.fail(HTTPStreamer.translate(error))
         }
-        context.close(promise: nil)
+        channel.close(promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // A TLS peer that closes without close_notify ends a body that runs until close, as a plain close would.
+        if let s = error as? NIOSSLError, case .uncleanShutdown = s, parser.endsAtClose() { return }
+        fail(error)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         broken = true
         if let ex = exchange {
             exchange = nil
-            ex.fail(URLError(.networkConnectionLost))
+            if parser.endsAtClose() { ex.end(status: parser.status) } else { ex.fail(URLError(.networkConnectionLost)) }
         }
         context.fireChannelInactive()
     }

@@ -1,7 +1,6 @@
 import CSupport
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -9,13 +8,13 @@ import NIOSSL
     import FoundationNetworking
 #endif
 
-/// Where a request goes and what it says, read off a `URLRequest` once.
+/// Where a request goes and its bytes, read off a `URLRequest` once.
 struct HTTPTarget {
     var tls: Bool
     var host: String
     var port: Int
-    var head: HTTPRequestHead
-    var body: ByteBuffer?
+    /// The request as it goes on the wire: head and body.
+    var bytes: ByteBuffer
     /// The pool's key: connections are shared by requests to the same scheme, host and port.
     var key: String { "\(tls ? "https" : "http")://\(host):\(port)" }
 
@@ -30,19 +29,21 @@ struct HTTPTarget {
         port = parts.port ?? (tls ? 443 : 80)
         var uri = parts.percentEncodedPath.isEmpty ? "/" : parts.percentEncodedPath
         if let q = parts.percentEncodedQuery { uri += "?" + q }
-        var headers = HTTPHeaders()
+        let method = r.httpMethod ?? "GET"
+        let body = r.httpBody ?? Data()
         let defaultPort = port == (tls ? 443 : 80)
-        headers.add(name: "Host", value: defaultPort ? host : "\(host):\(port)")
-        headers.add(name: "User-Agent", value: "rank1")
-        for (k, v) in r.allHTTPHeaderFields ?? [:] where k.lowercased() != "host" { headers.add(name: k, value: v) }
-        let method = HTTPMethod(rawValue: r.httpMethod ?? "GET")
-        if let data = r.httpBody {
-            headers.replaceOrAdd(name: "Content-Length", value: String(data.count))
-            body = ByteBuffer(bytes: data)
-        } else if method == .POST || method == .PUT {
-            headers.replaceOrAdd(name: "Content-Length", value: "0")
+        var head = "\(method) \(uri) HTTP/1.1\r\nHost: \(defaultPort ? host : "\(host):\(port)")\r\nUser-Agent: rank1\r\n"
+        for (k, v) in r.allHTTPHeaderFields ?? [:] {
+            let name = k.lowercased()
+            guard !["host", "content-length", "connection", "transfer-encoding"].contains(name) else { continue }
+            // A header value with a line break would end the head early: refused, as NIO's encoder does.
+            guard !(k + v).contains(where: { $0 == "\r" || $0 == "\n" }) else { throw URLError(.badURL) }
+            head += "\(k): \(v)\r\n"
         }
-        head = HTTPRequestHead(version: .http1_1, method: method, uri: uri, headers: headers)
+        if !body.isEmpty || method == "POST" || method == "PUT" { head += "Content-Length: \(body.count)\r\n" }
+        head += "\r\n"
+        bytes = ByteBuffer(string: head)
+        bytes.writeBytes(body)
     }
 }
 
@@ -66,11 +67,11 @@ final class HTTPPool: @unchecked Sendable {
     /// Sends `target` on a kept-alive connection, or a new one; on the loop.
     func start(_ ex: HTTPExchange, _ target: HTTPTarget) {
         guard !ex.finished else { return }
-        if let c = takeIdle(target.key) { return c.send(ex, head: target.head, body: target.body) }
+        if let c = takeIdle(target.key) { return c.send(ex, request: target.bytes) }
         connect(target).whenComplete { result in
             switch result {
             case .success(let c):
-                if ex.finished { self.release(c) } else { c.send(ex, head: target.head, body: target.body) }
+                if ex.finished { self.release(c) } else { c.send(ex, request: target.bytes) }
             case .failure(let e):
                 ex.fail(HTTPStreamer.translate(e))
             }
@@ -112,7 +113,6 @@ final class HTTPPool: @unchecked Sendable {
                 do {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: sni)) }
-                    try sync.addHTTPClientHandlers()
                     try sync.addHandler(HTTPConnection(channel: channel, key: key, pool: self))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A small JSON reader over UTF-8 bytes for the hot path of streaming (one completion chunk per token):
 /// Foundation's JSONSerialization builds bridged NSDictionaries and cost most of the client's time per token.
 /// Strict RFC 8259 syntax; numbers are kept as their text (converted when asked); objects keep their order.
@@ -39,24 +41,46 @@ enum JSON: Equatable {
         return nil
     }
 
-    /// Parses one JSON text (surrounding whitespace allowed); nil when it is not valid JSON.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSON? {
-        var r = JSONReader(bytes: bytes)
+    /// Parses one JSON text (surrounding whitespace allowed); nil when it is not valid JSON. With `keeping`, object
+    /// fields under other names are checked and skipped, never built (a streamed chunk's ids, timestamps and
+    /// logprobs: most of its bytes).
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, keeping: Keys? = nil) -> JSON? {
+        var r = JSONReader(bytes: bytes, keeping: keeping)
         guard let v = r.value() else { return nil }
         r.skipSpace()
         return r.at == bytes.count ? v : nil
     }
 
-    static func parse(_ text: String) -> JSON? {
+    static func parse(_ text: String, keeping: Keys? = nil) -> JSON? {
         var text = text
-        return text.withUTF8 { parse($0) }
+        return text.withUTF8 { parse($0, keeping: keeping) }
+    }
+}
+
+extension JSON {
+    /// Field names to keep, at any depth.
+    struct Keys: Sendable {
+        let names: [[UInt8]]
+        init(_ names: [String]) { self.names = names.map { Array($0.utf8) } }
+
+        func contains(_ key: String) -> Bool { names.contains { $0.elementsEqual(key.utf8) } }
+
+        func contains(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+            names.contains { $0.count == key.count && $0.withUnsafeBufferPointer { n in memcmp(n.baseAddress!, key.baseAddress!, key.count) == 0 } }
+        }
     }
 }
 
 private struct JSONReader {
     let bytes: UnsafeBufferPointer<UInt8>
+    var keeping: JSON.Keys?
     var at = 0
     var depth = 0
+
+    init(bytes: UnsafeBufferPointer<UInt8>, keeping: JSON.Keys? = nil) {
+        self.bytes = bytes
+        self.keeping = keeping
+    }
 
     mutating func skipSpace() {
         while at < bytes.count, bytes[at] == 32 || bytes[at] == 10 || bytes[at] == 13 || bytes[at] == 9 { at += 1 }
@@ -97,12 +121,26 @@ private struct JSONReader {
         }
         while true {
             skipSpace()
-            guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let key = string() else { return nil }
+            guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), let (start, end, plain) = scanString() else { return nil }
             skipSpace()
             guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return nil }
             at += 1
-            guard let v = value() else { return nil }
-            fields.append((key, v))
+            let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            // A plain key is compared as it stands; one with escapes (no server writes its names so) decoded first.
+            var key: String?
+            if !plain {
+                let after = at
+                at = start - 1
+                key = string()
+                at = after
+                guard key != nil else { return nil }
+            }
+            if let keeping, !(key.map { keeping.contains($0) } ?? keeping.contains(raw)) {
+                guard skipValue() else { return nil }
+            } else {
+                guard let v = value() else { return nil }
+                fields.append((key ?? String(decoding: raw, as: UTF8.self), v))
+            }
             skipSpace()
             guard at < bytes.count else { return nil }
             if bytes[at] == UInt8(ascii: ",") {
@@ -145,20 +183,101 @@ private struct JSONReader {
         }
     }
 
+    /// Checks a value and moves past it, building nothing.
+    private mutating func skipValue() -> Bool {
+        skipSpace()
+        guard at < bytes.count else { return false }
+        switch bytes[at] {
+        case UInt8(ascii: "\""): return scanString() != nil
+        case UInt8(ascii: "t"): return literal("true", .null) != nil
+        case UInt8(ascii: "f"): return literal("false", .null) != nil
+        case UInt8(ascii: "n"): return literal("null", .null) != nil
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let close = bytes[at] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            let isObject = close == UInt8(ascii: "}")
+            depth += 1
+            defer { depth -= 1 }
+            guard depth < 512 else { return false }
+            at += 1
+            skipSpace()
+            if at < bytes.count, bytes[at] == close {
+                at += 1
+                return true
+            }
+            while true {
+                if isObject {
+                    skipSpace()
+                    guard at < bytes.count, bytes[at] == UInt8(ascii: "\""), scanString() != nil else { return false }
+                    skipSpace()
+                    guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { return false }
+                    at += 1
+                }
+                guard skipValue() else { return false }
+                skipSpace()
+                guard at < bytes.count else { return false }
+                if bytes[at] == UInt8(ascii: ",") {
+                    at += 1
+                    continue
+                }
+                if bytes[at] == close {
+                    at += 1
+                    return true
+                }
+                return false
+            }
+        default: return scanNumber()
+        }
+    }
+
+    /// A string at `at` (its opening quote) checked and passed: its content's range, and whether it has no escapes.
+    private mutating func scanString() -> (Int, Int, Bool)? {
+        at += 1
+        let start = at
+        var plain = true
+        while at < bytes.count {
+            let b = bytes[at]
+            if b == UInt8(ascii: "\"") {
+                at += 1
+                return (start, at - 1, plain)
+            }
+            if b < 0x20 { return nil }
+            at += 1
+            if b == UInt8(ascii: "\\") {
+                plain = false
+                guard at < bytes.count else { return nil }
+                let e = bytes[at]
+                at += 1
+                switch e {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"),
+                    UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    break
+                case UInt8(ascii: "u"): guard hex4() != nil else { return nil }
+                default: return nil
+                }
+            }
+        }
+        return nil
+    }
+
     private mutating func number() -> JSON? {
         let start = at
+        guard scanNumber() else { return nil }
+        return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self))
+    }
+
+    private mutating func scanNumber() -> Bool {
         if at < bytes.count, bytes[at] == UInt8(ascii: "-") { at += 1 }
-        guard digits(leadingZeroAlone: true) else { return nil }
+        guard digits(leadingZeroAlone: true) else { return false }
         if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
             at += 1
-            guard digits(leadingZeroAlone: false) else { return nil }
+            guard digits(leadingZeroAlone: false) else { return false }
         }
         if at < bytes.count, bytes[at] | 0x20 == UInt8(ascii: "e") {
             at += 1
             if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
-            guard digits(leadingZeroAlone: false) else { return nil }
+            guard digits(leadingZeroAlone: false) else { return false }
         }
-        return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<at]), as: UTF8.self))
+        return true
     }
 
     /// One or more digits; for an integer part, a leading 0 stands alone.
