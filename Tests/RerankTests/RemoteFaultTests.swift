@@ -3,6 +3,10 @@ import Testing
 
 @testable import Rerank
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// The remote backend against a misbehaving loopback server: each failure marks only its passage, with
 /// the reason; the others go on; nothing hangs.
 /// Each test runs over http and over https (a private CA made at test time, trusted through `caFile` alone).
@@ -133,6 +137,31 @@ import Testing
         #expect(verdicts["widerefused"]?.score == 0.5 && verdicts["widerefused"]?.fallback == true)
         #expect(verdicts["ok"]?.fallback == false)
         #expect(verdicts["widegarbled"] == nil && failures["widegarbled"]?.contains("malformed") == true)
+    }
+
+    /// A server closes a kept-alive connection just as the client sends on it (its idle timeout): the request goes
+    /// again on a new connection, unseen by the caller, and a job through such a server judges as through any other.
+    @Test(arguments: Transport.allCases) func aKeptConnectionTheServerClosedIsAskedAgainUnseen(_ transport: Transport) async throws {
+        let (server, port) = try RemoteFaultTests.startServer(["dropreused"], transport: transport)
+        defer { kill(server.processIdentifier, SIGKILL) }
+        var config = RemoteFaultTests.configuration(port, transport)
+        config.retries = 0
+        let http = HTTPStreamer(caFile: config.caFile)
+        let base = "\(transport.rawValue)://127.0.0.1:\(port)"
+        var tokenize = URLRequest(url: URL(string: base + "/tokenize")!)
+        tokenize.httpMethod = "POST"
+        tokenize.httpBody = Data(#"{"prompt": "a cat"}"#.utf8)
+        // Each request after the first goes out on the kept connection, which the server closes unanswered.
+        for n in 0..<4 {
+            let answer = try await http.data(tokenize, timeout: 10)
+            #expect(String(decoding: answer, as: UTF8.self).contains("tokens"), "request \(n)")
+        }
+        let engine = RemoteReranker(configuration: config)
+        let o = await RemoteFaultTests.judge(engine, passage: "ok passage text")
+        #expect(o.verdicts.count == 1 && o.restarts.isEmpty && o.takenOut.isEmpty && o.finished?.failed == 0)
+        let answer = try await http.data(URLRequest(url: URL(string: base + "/dropped")!), timeout: 10)
+        let dropped = (try JSONSerialization.jsonObject(with: answer) as? [String: Any])?["dropped"] as? Int
+        #expect((dropped ?? 0) >= 3, "the server met \(dropped ?? 0) requests on kept connections, not the 3 sent")
     }
 
     @Test(arguments: Transport.allCases) func aCutStreamIsJudgedAgain(_ transport: Transport) async throws {

@@ -27,6 +27,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 VOCAB = []  # the toy tokenizer's words, by token id
 DOWN = "down" in sys.argv[1:]  # every stream answered with nothing: a server going down
 SEEN = set()  # interruptonce: prompts whose first stream was cut
+# A kept-alive connection's next request is met with a close, no answer: the race of a server's idle timeout
+# (the client sent on a connection the server was closing). GET /dropped says how many.
+DROP_REUSED = "dropreused" in sys.argv[1:]
+DROPPED = [0]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -87,8 +91,18 @@ class Handler(BaseHTTPRequestHandler):
         lp = {"tokens": [text], "token_logprobs": [top[text]], "top_logprobs": [top], "text_offset": [offset]}
         return self.json_answer({"choices": [{"text": text, "logprobs": lp, "finish_reason": "length"}]})
 
+    def do_GET(self):
+        if self.path == "/dropped":
+            return self.json_answer({"dropped": DROPPED[0]})
+        self.send_error(501, "Unsupported method ('GET')")
+
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if DROP_REUSED and getattr(self, "served", 0) > 0:
+            DROPPED[0] += 1
+            self.close_connection = True
+            return
+        self.served = getattr(self, "served", 0) + 1
         if self.path == "/tokenize":
             ids = []
             for w in re.findall(r"<\|im_end\|>|\w+|[^\w\s]", body["prompt"]):

@@ -17,6 +17,8 @@ final class HTTPExchange: @unchecked Sendable {
     var connection: HTTPConnection?
     /// The whole request's deadline (probes), if it has one.
     var timer: Scheduled<Void>?
+    /// Where it goes and what it says, kept to send it again once (`HTTPConnection.failed`).
+    var target: HTTPTarget?
     private var errorBody = Data()
 
     init(_ body: HTTPBody.State, loop: any EventLoop) {
@@ -81,6 +83,9 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
     private var exchange: HTTPExchange?
     private var parser = HTTPResponseParser()
     private var broken = false
+    /// Responses this connection has carried, and whether the current one has sent any byte back yet.
+    private var served = 0
+    private var answered = false
     /// When it last went idle (monotonic seconds), for the pool's idle limit.
     var idleSince = 0.0
 
@@ -97,6 +102,7 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
         exchange = ex
         ex.connection = self
         parser = HTTPResponseParser()
+        answered = false
         channel.writeAndFlush(request, promise: nil)
     }
 
@@ -109,6 +115,7 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
         let buffer = unwrapInboundIn(data)
         // Bytes with no request waiting for them: the server is not speaking HTTP/1.1 as asked.
         guard let ex = exchange else { return close() }
+        answered = true
         let read = buffer.withUnsafeReadableBytes { bytes in
             Result { try parser.feed(bytes) { ex.received($0, status: $1) } }
         }
@@ -119,6 +126,7 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
             break
         case .success(let used?):
             exchange = nil
+            served += 1
             // An error answer may come before the server read the whole request, and bytes past the answer are none
             // of ours: such a connection is not reused.
             let reuse = parser.keepAlive && (200..<300).contains(parser.status) && !ex.finished && used == buffer.readableBytes
@@ -131,9 +139,22 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
         broken = true
         if let ex = exchange {
             exchange = nil
-            ex.fail(HTTPStreamer.translate(error))
+            failed(ex, HTTPStreamer.translate(error))
         }
         channel.close(promise: nil)
+    }
+
+    /// A kept-alive connection the server had closed as the request went out (its idle timeout: 5 s for uvicorn
+    /// and llama-server) fails before any byte comes back: the request goes again, once, on a new connection, as
+    /// browsers and Go's client do. A completion asked twice costs the server work, never a different answer.
+    private func failed(_ ex: HTTPExchange, _ error: Error) {
+        if served > 0 && !answered, let target = ex.target, !ex.finished {
+            ex.target = nil
+            ex.connection = nil
+            pool.start(ex, target, fresh: true)
+        } else {
+            ex.fail(error)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -146,7 +167,7 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
         broken = true
         if let ex = exchange {
             exchange = nil
-            if parser.endsAtClose() { ex.end(status: parser.status) } else { ex.fail(URLError(.networkConnectionLost)) }
+            if parser.endsAtClose() { ex.end(status: parser.status) } else { failed(ex, URLError(.networkConnectionLost)) }
         }
         context.fireChannelInactive()
     }

@@ -64,10 +64,13 @@ final class HTTPPool: @unchecked Sendable {
         self.caFile = caFile
     }
 
-    /// Sends `target` on a kept-alive connection, or a new one; on the loop.
-    func start(_ ex: HTTPExchange, _ target: HTTPTarget) {
+    /// Sends `target` on a kept-alive connection, or a new one (`fresh`: a new one); on the loop.
+    func start(_ ex: HTTPExchange, _ target: HTTPTarget, fresh: Bool = false) {
         guard !ex.finished else { return }
-        if let c = takeIdle(target.key) { return c.send(ex, request: target.bytes) }
+        if !fresh, let c = takeIdle(target.key) {
+            ex.target = target
+            return c.send(ex, request: target.bytes)
+        }
         connect(target).whenComplete { result in
             switch result {
             case .success(let c):
