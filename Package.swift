@@ -35,6 +35,7 @@ let package = Package(
                 "CLlama", "CSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             path: "Sources/Rerank"),
@@ -70,7 +71,7 @@ let package = Package(
             name: "ExplorerTests", dependencies: ["Explorer", "Rerank", "Retrieval"], path: "Tests/ExplorerTests",
             exclude: ["Snapshots"]),
         .testTarget(
-            name: "RerankTests", dependencies: ["Rerank", "CLlama"], path: "Tests/RerankTests",
+            name: "RerankTests", dependencies: ["Rerank", "CLlama", .product(name: "NIOCore", package: "swift-nio")], path: "Tests/RerankTests",
             exclude: ["fault_server.py"]),
     ],
     swiftLanguageModes: [.v6]

@@ -164,6 +164,35 @@ import Testing
         #expect((dropped ?? 0) >= 3, "the server met \(dropped ?? 0) requests on kept connections, not the 3 sent")
     }
 
+    /// Redirects as clients follow them: 307/308 keep the POST and its body, 301 is followed by a GET, a POST met with
+    /// 301 fails naming the new address, and a loop ends.
+    @Test(arguments: Transport.allCases) func redirectsAreFollowedAsClientsDo(_ transport: Transport) async throws {
+        let (server, port) = try RemoteFaultTests.startServer(transport: transport)
+        defer { kill(server.processIdentifier, SIGKILL) }
+        let http = HTTPStreamer(caFile: RemoteFaultTests.configuration(port, transport).caFile)
+        let base = "\(transport.rawValue)://127.0.0.1:\(port)"
+        func post(_ path: String) -> URLRequest {
+            var r = URLRequest(url: URL(string: base + path)!)
+            r.httpMethod = "POST"
+            r.httpBody = Data(#"{"prompt": "a cat"}"#.utf8)
+            return r
+        }
+        let moved = try await http.data(post("/moved308/tokenize"), timeout: 10)
+        #expect(String(decoding: moved, as: UTF8.self).contains(#""tokens""#))
+        let got = try await http.data(URLRequest(url: URL(string: base + "/moved301/dropped")!), timeout: 10)
+        #expect(String(decoding: got, as: UTF8.self).contains(#""dropped""#))
+        await #expect {
+            try await http.data(post("/moved301/tokenize"), timeout: 10)
+        } throws: {
+            ($0 as? HTTPError)?.status == 301 && "\($0)".contains("redirects POST /moved301/tokenize to \(base)/tokenize")
+        }
+        await #expect {
+            try await http.data(post("/loop"), timeout: 10)
+        } throws: {
+            ($0 as? URLError)?.code == .httpTooManyRedirects
+        }
+    }
+
     @Test(arguments: Transport.allCases) func aCutStreamIsJudgedAgain(_ transport: Transport) async throws {
         let (server, port) = try RemoteFaultTests.startServer(transport: transport)
         defer { kill(server.processIdentifier, SIGKILL) }

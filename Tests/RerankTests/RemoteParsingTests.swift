@@ -1,7 +1,12 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import Rerank
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Parsers of the remote backend on responses written from the servers' documented formats.
 @Suite struct RemoteParsingTests {
@@ -21,6 +26,26 @@ import Testing
         #expect(p.take() == ["caf\u{e9} \u{1F600}"] && !p.invalidUTF8)
         p.feed([100, 97, 116, 97, 58, 32, 0xC3, 0x28, 10, 10])  // "data: " then a broken two-byte sequence
         #expect(p.invalidUTF8)
+    }
+
+    @Test func requestHeadsAsServersReadThem() throws {
+        var r = URLRequest(url: URL(string: "http://[::1]:8080/v1/x%20y?a=b%20c")!)
+        r.setValue("Bearer k", forHTTPHeaderField: "Authorization")
+        let t = try HTTPTarget(r)
+        let head = t.bytes.getString(at: 0, length: t.bytes.readableBytes)!
+        // The address without brackets for the socket, with them in Host; the path and query as encoded.
+        #expect(t.host == "::1" && t.port == 8080 && !t.tls)
+        #expect(head.hasPrefix("GET /v1/x%20y?a=b%20c HTTP/1.1\r\nHost: [::1]:8080\r\n") && head.contains("\r\nAuthorization: Bearer k\r\n"))
+        #expect(head.hasSuffix("\r\n\r\n") && !head.contains("Content-Length"))
+        // A name in punycode stays so (SNI, Host, the resolver); the default port is left out of Host.
+        var post = URLRequest(url: URL(string: "https://xn--bcher-kva.example/v1/completions")!)
+        post.httpMethod = "POST"
+        post.httpBody = Data("{}".utf8)
+        let p = try HTTPTarget(post)
+        let text = p.bytes.getString(at: 0, length: p.bytes.readableBytes)!
+        #expect(p.host == "xn--bcher-kva.example" && p.port == 443 && p.tls)
+        #expect(text.contains("\r\nHost: xn--bcher-kva.example\r\n") && text.hasSuffix("Content-Length: 2\r\n\r\n{}"))
+        #expect(throws: URLError.self) { try HTTPTarget(URLRequest(url: URL(string: "ftp://h/x")!)) }
     }
 
     @Test func requestBodiesAreTheJSONFoundationReadsBack() throws {

@@ -91,13 +91,33 @@ class Handler(BaseHTTPRequestHandler):
         lp = {"tokens": [text], "token_logprobs": [top[text]], "top_logprobs": [top], "text_offset": [offset]}
         return self.json_answer({"choices": [{"text": text, "logprobs": lp, "finish_reason": "length"}]})
 
+    def redirected(self):
+        """/moved308/X and /moved301/X answer with that redirect to /X; /loop redirects to itself."""
+        for code in ("308", "301"):
+            if self.path.startswith(f"/moved{code}/"):
+                target = self.path[len(f"/moved{code}"):]
+                break
+        else:
+            if self.path != "/loop":
+                return False
+            code, target = "308", "/loop"
+        self.send_response(int(code))
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
+
     def do_GET(self):
+        if self.redirected():
+            return
         if self.path == "/dropped":
             return self.json_answer({"dropped": DROPPED[0]})
         self.send_error(501, "Unsupported method ('GET')")
 
     def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.redirected():
+            return
         if DROP_REUSED and getattr(self, "served", 0) > 0:
             DROPPED[0] += 1
             self.close_connection = True

@@ -40,9 +40,12 @@ final class EventOutlet: @unchecked Sendable {
         lock.withLock { spare = batch }
     }
 
-    /// The job is over: what is pending goes out, then the stream ends.
+    /// The job is over: what is pending goes out, then the stream ends (on the loop, after any flush under way).
     func finish() {
-        flush()
-        out.finish()
+        let end: @Sendable () -> Void = { [self] in
+            flush()
+            out.finish()
+        }
+        if loop.inEventLoop { end() } else { loop.execute(end) }
     }
 }

@@ -37,7 +37,7 @@ struct HTTPBody: AsyncSequence, Sendable {
         /// Runs `h` when the reader lets go or is cancelled before the body ended (at once if it already was).
         func setOnCancel(_ h: @escaping @Sendable () -> Void) {
             let now: Bool = lock.withLock {
-                onCancel = h
+                if end == nil { onCancel = h }  // (an ended body never calls it: nothing to hold)
                 return cancelled
             }
             if now { h() }
@@ -60,8 +60,9 @@ struct HTTPBody: AsyncSequence, Sendable {
         func finish(_ error: Error?) {
             lock.lock()
             guard end == nil else { return lock.unlock() }
-            end = error.map { .failure($0) } ?? .success(())
             let w = waiter
+            // An error is said once: to the waiting reader, or else to the next call.
+            end = error.map { w == nil ? .failure($0) : .success(()) } ?? .success(())
             waiter = nil
             onCancel = nil  // it holds the exchange, which holds this: the cycle ends with the body
             lock.unlock()

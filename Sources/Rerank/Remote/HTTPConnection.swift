@@ -1,6 +1,8 @@
+import CSupport
 import Foundation
 import NIOCore
 import NIOSSL
+import NIOTLS
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -19,11 +21,40 @@ final class HTTPExchange: @unchecked Sendable {
     var timer: Scheduled<Void>?
     /// Where it goes and what it says, kept to send it again once (`HTTPConnection.failed`).
     var target: HTTPTarget?
+    /// The request as asked, and the redirects followed so far.
+    private var request: URLRequest
+    private var redirects = 0
     private var errorBody = Data()
 
-    init(_ body: HTTPBody.State, loop: any EventLoop) {
+    init(_ body: HTTPBody.State, request: URLRequest, loop: any EventLoop) {
         self.body = body
+        self.request = request
         self.loop = loop
+    }
+
+    /// The request again at a redirect's `location`, as clients do: 307 and 308 keep the method and body; 301, 302
+    /// and 303 are followed by a GET only (a POST redirected so would lose its body: it fails naming the new
+    /// address). At most 5; the key goes only to the same scheme, host and port.
+    func redirected(status: Int, to location: String) -> Result<HTTPTarget, Error> {
+        Result {
+            redirects += 1
+            guard redirects <= 5 else { throw URLError(.httpTooManyRedirects) }
+            guard let from = request.url, let to = URL(string: location, relativeTo: from)?.absoluteURL else {
+                throw URLError(.badServerResponse, userInfo: [NSLocalizedDescriptionKey: "a redirect to \(location)"])
+            }
+            let method = request.httpMethod ?? "GET"
+            guard status == 307 || status == 308 || method == "GET" else {
+                throw HTTPError(status: status, message: "the server redirects \(method) \(from.path) to \(to.absoluteString); give that address")
+            }
+            var next = request
+            next.url = to
+            if (from.scheme, from.host, from.port) != (to.scheme, to.host, to.port) {
+                next.setValue(nil, forHTTPHeaderField: "Authorization")
+            }
+            request = next
+            errorBody.removeAll()
+            return try HTTPTarget(next)
+        }
     }
 
     /// Body bytes: handed on for a 2xx answer, else kept (the first 64 KiB) as the error's message.
@@ -86,6 +117,11 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
     /// Responses this connection has carried, and whether the current one has sent any byte back yet.
     private var served = 0
     private var answered = false
+    /// When the current request went out (monotonic seconds).
+    private var sentAt = 0.0
+    /// Bounds the TLS handshake (the stream's watchdog starts later, and a probe's own timer is not every request's).
+    private var handshakeTimer: Scheduled<Void>?
+    static let handshakeLimit = TimeAmount.seconds(10)
     /// When it last went idle (monotonic seconds), for the pool's idle limit.
     var idleSince = 0.0
 
@@ -103,7 +139,26 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
         ex.connection = self
         parser = HTTPResponseParser()
         answered = false
-        channel.writeAndFlush(request, promise: nil)
+        sentAt = r1_monotonic_seconds()
+        // A write that fails without closing the channel would leave the request waiting for its watchdog.
+        channel.writeAndFlush(request).whenFailure { [self] e in
+            if exchange === ex { fail(e) }
+        }
+    }
+
+    /// Starts the handshake's clock (https); it stops at the handshake's end.
+    func boundHandshake() {
+        handshakeTimer = channel.eventLoop.scheduleTask(in: HTTPConnection.handshakeLimit) { [self] in
+            fail(URLError(.secureConnectionFailed, userInfo: [NSLocalizedDescriptionKey: "the TLS handshake timed out"]))
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent {
+            handshakeTimer?.cancel()
+            handshakeTimer = nil
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func close() {
@@ -130,6 +185,14 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
             // An error answer may come before the server read the whole request, and bytes past the answer are none
             // of ours: such a connection is not reused.
             let reuse = parser.keepAlive && (200..<300).contains(parser.status) && !ex.finished && used == buffer.readableBytes
+            if [301, 302, 303, 307, 308].contains(parser.status), let location = parser.location, !ex.finished {
+                close()
+                switch ex.redirected(status: parser.status, to: location) {
+                case .success(let next): pool.start(ex, next)
+                case .failure(let e): ex.fail(e)
+                }
+                return
+            }
             ex.end(status: parser.status)
             if reuse { pool.release(self) } else { close() }
         }
@@ -145,10 +208,11 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
     }
 
     /// A kept-alive connection the server had closed as the request went out (its idle timeout: 5 s for uvicorn
-    /// and llama-server) fails before any byte comes back: the request goes again, once, on a new connection, as
-    /// browsers and Go's client do. A completion asked twice costs the server work, never a different answer.
+    /// and llama-server) fails at once, before any byte comes back: the request goes again, once, on a new
+    /// connection, as browsers do. Only then: a request that failed later may have been at work on the server.
+    /// (`ex.target` is set only for a request sent on a connection from the pool.)
     private func failed(_ ex: HTTPExchange, _ error: Error) {
-        if served > 0 && !answered, let target = ex.target, !ex.finished {
+        if !answered && r1_monotonic_seconds() - sentAt < 2, let target = ex.target, !ex.finished {
             ex.target = nil
             ex.connection = nil
             pool.start(ex, target, fresh: true)
@@ -165,6 +229,7 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
 
     func channelInactive(context: ChannelHandlerContext) {
         broken = true
+        handshakeTimer?.cancel()
         if let ex = exchange {
             exchange = nil
             if parser.endsAtClose() { ex.end(status: parser.status) } else { failed(ex, URLError(.networkConnectionLost)) }

@@ -19,20 +19,21 @@ struct HTTPTarget {
     var key: String { "\(tls ? "https" : "http")://\(host):\(port)" }
 
     init(_ r: URLRequest) throws {
-        guard let url = r.url, let parts = URLComponents(url: url, resolvingAgainstBaseURL: false),
-            let scheme = parts.scheme?.lowercased(), let host = parts.host, !host.isEmpty
+        // URL's own host (punycode kept, an IPv6 literal without brackets), not URLComponents' (it decodes IDNA).
+        guard let url = r.url, let scheme = url.scheme?.lowercased(), let host = url.host(percentEncoded: true), !host.isEmpty
         else { throw URLError(.badURL) }
         guard scheme == "http" || scheme == "https" else { throw URLError(.unsupportedURL) }
         tls = scheme == "https"
-        // URLComponents keeps an IPv6 literal's brackets; sockets and certificates want the address alone.
-        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        port = parts.port ?? (tls ? 443 : 80)
-        var uri = parts.percentEncodedPath.isEmpty ? "/" : parts.percentEncodedPath
-        if let q = parts.percentEncodedQuery { uri += "?" + q }
+        self.host = host
+        port = url.port ?? (tls ? 443 : 80)
+        var uri = url.path(percentEncoded: true)
+        if uri.isEmpty { uri = "/" }
+        if let q = url.query(percentEncoded: true) { uri += "?" + q }
         let method = r.httpMethod ?? "GET"
         let body = r.httpBody ?? Data()
+        let name = host.contains(":") ? "[\(host)]" : host
         let defaultPort = port == (tls ? 443 : 80)
-        var head = "\(method) \(uri) HTTP/1.1\r\nHost: \(defaultPort ? host : "\(host):\(port)")\r\nUser-Agent: rank1\r\n"
+        var head = "\(method) \(uri) HTTP/1.1\r\nHost: \(defaultPort ? name : "\(name):\(port)")\r\nUser-Agent: rank1\r\n"
         for (k, v) in r.allHTTPHeaderFields ?? [:] {
             let name = k.lowercased()
             guard !["host", "content-length", "connection", "transfer-encoding"].contains(name) else { continue }
@@ -85,6 +86,7 @@ final class HTTPPool: @unchecked Sendable {
     func release(_ c: HTTPConnection) {
         guard c.usable else { return c.close() }
         var list = idle[c.key, default: []]
+        if list.count >= HTTPPool.idlePerHost { list.removeAll { !$0.usable } }  // the closed ones make room first
         guard list.count < HTTPPool.idlePerHost else { return c.close() }
         c.idleSince = r1_monotonic_seconds()
         list.append(c)
@@ -123,7 +125,11 @@ final class HTTPPool: @unchecked Sendable {
                 }
             }
             .connect(host: t.host, port: t.port)
-            .flatMapThrowing { channel in try channel.pipeline.syncOperations.handler(type: HTTPConnection.self) }
+            .flatMapThrowing { channel in
+                let c = try channel.pipeline.syncOperations.handler(type: HTTPConnection.self)
+                if tls != nil { c.boundHandshake() }
+                return c
+            }
     }
 
     /// The TLS context, made once: loading the system's roots and the CA file is not free.

@@ -25,6 +25,8 @@ struct HTTPResponseParser {
     private(set) var status = 0
     /// Whether the connection may carry the next request once this response ends.
     private(set) var keepAlive = false
+    /// The Location header (a redirect's target), if any.
+    private(set) var location: String?
     /// Body bytes of this feed, handed over once per feed (one hand-over per read, however many chunks it held).
     private var received: [UInt8] = []
     static let maxHead = 64 << 10
@@ -99,8 +101,12 @@ struct HTTPResponseParser {
             let value = l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces)
             switch name {
             case "content-length":
-                guard let n = Int(value), n >= 0 else { throw URLError(.badServerResponse) }
+                // Digits only, and one length: a response that frames itself two ways cannot be read safely.
+                guard !value.isEmpty, value.allSatisfy(\.isASCIIDigit), let n = Int(value), length == nil || length == n else {
+                    throw URLError(.badServerResponse)
+                }
                 length = n
+            case "location": location = value
             case "transfer-encoding": if value.lowercased().contains("chunked") { chunked = true }
             case "connection": connection = value.lowercased()
             default: break
@@ -108,6 +114,8 @@ struct HTTPResponseParser {
         }
         let http11 = parts[0] != "HTTP/1.0"
         keepAlive = http11 ? !connection.contains("close") : connection.contains("keep-alive")
+        // Chunked wins over a length (RFC 9112 6.3), and such a connection is not trusted with another request.
+        if chunked && length != nil { keepAlive = false }
         if code == 204 || code == 304 || length == 0 && !chunked {
             body = nil
             return false
@@ -187,4 +195,8 @@ struct HTTPResponseParser {
         }
         return digits > 0 ? n : nil
     }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
 }

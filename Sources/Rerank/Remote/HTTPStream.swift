@@ -35,13 +35,14 @@ final class HTTPStreamer: Sendable {
             return body
         }
         let pool = self.pool
-        let ex = HTTPExchange(body.state, loop: pool.loop)
+        let ex = HTTPExchange(body.state, request: request, loop: pool.loop)
         body.state.setOnCancel { ex.cancel() }
         interrupt?.onFire { [state = body.state] error in
             state.finish(error)
             ex.cancel()
         }
         ex.onLoop {
+            if ex.finished { return }  // interrupted already
             if let timeout {
                 ex.timer = pool.loop.scheduleTask(in: .nanoseconds(Int64(timeout * 1e9))) { ex.fail(URLError(.timedOut)) }
             }
@@ -54,6 +55,7 @@ final class HTTPStreamer: Sendable {
     func data(_ request: URLRequest, timeout: TimeInterval? = nil, interrupt: Interrupt? = nil) async throws -> Data {
         var out = Data()
         for try await chunk in stream(request, timeout: timeout, interrupt: interrupt) { out.append(chunk) }
+        try Task.checkCancellation()  // a cancelled reader's body ends early: not a whole body
         return out
     }
 
