@@ -193,6 +193,32 @@ import Testing
         }
     }
 
+    /// A server that accepts the connection and never answers the TLS handshake: the request fails within the
+    /// handshake's bound (10 s), as a TLS failure, instead of waiting for whatever timer comes next.
+    @Test func aSilentServerFailsTheTLSHandshakeInItsBound() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let silent =
+            "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen()\nprint(s.getsockname()[1],flush=True)\n"
+            + "c=s.accept()\ntime.sleep(60)\n"
+        p.arguments = ["python3", "-c", silent]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        defer { kill(p.processIdentifier, SIGKILL) }
+        var line = Data()
+        while let b = try out.fileHandleForReading.read(upToCount: 1), !b.isEmpty, b != Data([10]) { line.append(b) }
+        let port = Int(String(decoding: line, as: UTF8.self))!
+        let t0 = Date()
+        await #expect {
+            try await HTTPStreamer(caFile: RemoteFaultTests.tlsDirectory + "/ca.pem").data(
+                URLRequest(url: URL(string: "https://127.0.0.1:\(port)/v1/models")!), timeout: 60)
+        } throws: {
+            ($0 as? URLError)?.code == .secureConnectionFailed && "\($0)".contains("handshake timed out")
+        }
+        #expect(Date().timeIntervalSince(t0) < 20)
+    }
+
     @Test(arguments: Transport.allCases) func aCutStreamIsJudgedAgain(_ transport: Transport) async throws {
         let (server, port) = try RemoteFaultTests.startServer(transport: transport)
         defer { kill(server.processIdentifier, SIGKILL) }
