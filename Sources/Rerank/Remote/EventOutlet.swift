@@ -10,7 +10,6 @@ final class EventOutlet: @unchecked Sendable {
     private let loop: any EventLoop
     private let lock = NSLock()
     private var pending: [RerankEvent] = []
-    private var spare: [RerankEvent] = []
     static let window = TimeAmount.milliseconds(4)
 
     init(_ out: AsyncStream<RerankEvent>.Continuation, loop: any EventLoop) {
@@ -28,16 +27,9 @@ final class EventOutlet: @unchecked Sendable {
 
     /// Hands over what is pending, in order.
     func flush() {
-        // The drained array comes back as the next one's storage: no allocation per tick.
-        var batch = lock.withLock {
-            let b = pending
-            pending = spare
-            spare = []
-            return b
-        }
+        var batch: [RerankEvent] = []
+        lock.withLock { swap(&batch, &pending) }
         for e in batch { out.yield(e) }
-        batch.removeAll(keepingCapacity: true)
-        lock.withLock { spare = batch }
     }
 
     /// The job is over: what is pending goes out, then the stream ends (on the loop, after any flush under way).

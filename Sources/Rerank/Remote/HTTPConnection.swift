@@ -184,7 +184,6 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
             served += 1
             // An error answer may come before the server read the whole request, and bytes past the answer are none
             // of ours: such a connection is not reused.
-            let reuse = parser.keepAlive && (200..<300).contains(parser.status) && !ex.finished && used == buffer.readableBytes
             if [301, 302, 303, 307, 308].contains(parser.status), let location = parser.location, !ex.finished {
                 close()
                 switch ex.redirected(status: parser.status, to: location) {
@@ -193,6 +192,7 @@ final class HTTPConnection: ChannelInboundHandler, @unchecked Sendable {
                 }
                 return
             }
+            let reuse = parser.keepAlive && (200..<300).contains(parser.status) && !ex.finished && used == buffer.readableBytes
             ex.end(status: parser.status)
             if reuse { pool.release(self) } else { close() }
         }

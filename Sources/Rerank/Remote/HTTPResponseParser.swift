@@ -102,7 +102,7 @@ struct HTTPResponseParser {
             switch name {
             case "content-length":
                 // Digits only, and one length: a response that frames itself two ways cannot be read safely.
-                guard !value.isEmpty, value.allSatisfy(\.isASCIIDigit), let n = Int(value), length == nil || length == n else {
+                guard !value.isEmpty, value.utf8.allSatisfy({ (48...57).contains($0) }), let n = Int(value), length == nil || length == n else {
                     throw URLError(.badServerResponse)
                 }
                 length = n
@@ -180,14 +180,12 @@ struct HTTPResponseParser {
         var n = 0
         var digits = 0
         for b in line {
-            let d: Int
-            switch b {
-            case 48...57: d = Int(b) - 48
-            case 65...70: d = Int(b) - 55
-            case 97...102: d = Int(b) - 87
-            case 32, 9: if digits == 0 { continue } else { return n }
-            case UInt8(ascii: ";"): return digits > 0 ? n : nil
-            default: return nil
+            guard let d = hexDigit(b) else {
+                switch b {
+                case 32, 9: if digits == 0 { continue } else { return n }
+                case UInt8(ascii: ";"): return digits > 0 ? n : nil
+                default: return nil
+                }
             }
             guard digits < 15 else { return nil }
             n = n << 4 | d
@@ -197,6 +195,12 @@ struct HTTPResponseParser {
     }
 }
 
-extension Character {
-    fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+/// The value of an ASCII hex digit (JSON's \u escapes, chunk sizes); nil for any other byte.
+func hexDigit(_ b: UInt8) -> Int? {
+    switch b {
+    case 48...57: return Int(b) - 48
+    case 65...70: return Int(b) - 55
+    case 97...102: return Int(b) - 87
+    default: return nil
+    }
 }

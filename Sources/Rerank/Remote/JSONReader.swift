@@ -353,15 +353,8 @@ private struct JSONReader {
         guard at + 4 <= bytes.count else { return nil }
         var v: UInt32 = 0
         for _ in 0..<4 {
-            let b = bytes[at]
-            let d: UInt32
-            switch b {
-            case 48...57: d = UInt32(b - 48)
-            case 65...70: d = UInt32(b - 55)
-            case 97...102: d = UInt32(b - 87)
-            default: return nil
-            }
-            v = v << 4 | d
+            guard let d = hexDigit(bytes[at]) else { return nil }
+            v = v << 4 | UInt32(d)
             at += 1
         }
         return v
